@@ -1,0 +1,1 @@
+//! The C ABI: every `sqlite3_*` export. The only `extern "C"` code. (capi agent)

@@ -1,0 +1,1 @@
+//! The register-based virtual machine that runs compiled statements. (SQL/VDBE agent)

@@ -1,0 +1,1 @@
+//! In-memory VFS for `:memory:` databases and tests. (vfs agent)
