@@ -226,8 +226,8 @@ impl Pager {
     fn check_invariants(&self) {
         // Invariant 5: nothing beyond page_count is cached.
         debug_assert!(self.cache.keys().all(|&k| k >= 1 && k <= self.page_count));
-        debug_assert!(self.state == State::Writer || self.cache.values().all(|p| !p.dirty));
-        debug_assert!(self.state == State::Writer || self.savepoints.is_empty());
+        debug_assert!(self.in_write_txn() || self.cache.values().all(|p| !p.dirty));
+        debug_assert!(self.in_write_txn() || self.savepoints.is_empty());
         debug_assert!(self.state != State::Error || self.err.is_some());
     }
     #[cfg(not(debug_assertions))]
@@ -784,6 +784,10 @@ impl Pager {
         if pgno == 0 || pgno > self.page_count + 1 {
             return Err(crate::corrupt!(pgno));
         }
+        if self.jfd.is_none() && self.uses_journal_file() {
+            // As SQLite's pager_write: the journal exists from the first change on.
+            self.open_journal()?;
+        }
         self.journal_page(pgno)?;
         if pgno == self.page_count + 1 {
             // A new page is zero-filled whatever the file holds beyond page_count.
@@ -862,10 +866,7 @@ impl Pager {
             let n = self.page_count;
             let base = match self.file_vers {
                 Some(v) => u32::from_be_bytes([v[0], v[1], v[2], v[3]]),
-                None => {
-                    let p1 = self.read(1)?;
-                    get4(p1, 24)
-                }
+                None => 0,
             };
             let cc = base.wrapping_add(1);
             let p1 = self.write(1)?;
@@ -882,6 +883,7 @@ impl Pager {
                 p.dirty = false;
             }
             self.reset_write_state();
+            self.note_file_vers();
             self.state = State::Reader;
             return Ok(());
         }
@@ -910,12 +912,8 @@ impl Pager {
         Err(e)
     }
 
-    fn finish_write(&mut self) -> Result<()> {
-        for p in self.cache.values_mut() {
-            p.dirty = false;
-        }
-        self.reset_write_state();
-        self.db_file_size = self.page_count;
+    /// Remember bytes 24..40 of page 1 as committed (what the next reader compares).
+    fn note_file_vers(&mut self) {
         if let Some(p1) = self.cache.get(&1) {
             let mut v = [0u8; 16];
             if let Some(s) = p1.data.get(24..40) {
@@ -923,6 +921,15 @@ impl Pager {
                 self.file_vers = Some(v);
             }
         }
+    }
+
+    fn finish_write(&mut self) -> Result<()> {
+        for p in self.cache.values_mut() {
+            p.dirty = false;
+        }
+        self.reset_write_state();
+        self.db_file_size = self.page_count;
+        self.note_file_vers();
         self.state = State::Reader;
         self.fd_mut()?.unlock(LockLevel::Shared)
     }
