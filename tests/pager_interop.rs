@@ -4,6 +4,7 @@
 //!    pre-transaction bytes;
 //! 2. our pager failing in the middle of writing the db file at commit leaves a hot journal;
 //!    the real `sqlite3` rolls it back (integrity ok, original content, original bytes).
+//!
 //! Plus: a file committed by our pager is read by real SQLite.
 
 use epiloglite::error::codes::*;
