@@ -123,7 +123,14 @@ pub struct Pager {
     j_nrec: u32,
     j_nonce: u32,
     j_off: u64,
+    /// Offset of the journal header that the current records belong to.
+    j_hdr_off: u64,
+    j_sector: u64,
+    /// The current header holds the magic and record count and was synced; no record since.
     j_synced: bool,
+    /// A spill synced the journal: the next record starts a new header (SQLite's
+    /// `syncJournal(newHdr=1)`), so the synced count stays true.
+    j_new_hdr: bool,
     in_journal: HashSet<Pgno>,
     mem_journal: HashMap<Pgno, Box<[u8]>>,
     db_modified: bool,
@@ -190,7 +197,10 @@ impl Pager {
             j_nrec: 0,
             j_nonce: 0,
             j_off: 0,
+            j_hdr_off: 0,
+            j_sector: 4096,
             j_synced: false,
+            j_new_hdr: false,
             in_journal: HashSet::new(),
             mem_journal: HashMap::new(),
             db_modified: false,
@@ -340,7 +350,7 @@ impl Pager {
         }
         let max = self.max_cached();
         let mut budget = self.lru.len();
-        while self.cache.len() > max && budget > 0 {
+        while self.cache.len() >= max && budget > 0 {
             budget -= 1;
             let Some(p) = self.lru.pop_front() else { break };
             match self.cache.get(&p) {
@@ -357,14 +367,23 @@ impl Pager {
         }
     }
 
+    /// Before inserting a page: evict clean pages, then spill dirty ones if still full.
+    fn make_room(&mut self) -> Result<()> {
+        if self.fd.is_some() && self.cache.len() >= self.max_cached() {
+            self.evict();
+            if self.cache.len() >= self.max_cached() {
+                self.spill()?;
+            }
+        }
+        Ok(())
+    }
+
     /// Bring `pgno` (<= page_count) into the cache.
     fn load(&mut self, pgno: Pgno) -> Result<()> {
         if self.cache.contains_key(&pgno) {
             return Ok(());
         }
-        if self.cache.len() >= self.max_cached() {
-            self.evict();
-        }
+        self.make_room()?;
         let mut data = vec![0u8; self.page_size].into_boxed_slice();
         if pgno <= self.db_file_size {
             if let Some(fd) = self.fd.as_mut() {
@@ -698,7 +717,9 @@ impl Pager {
         self.jfd = None;
         self.j_nrec = 0;
         self.j_off = 0;
+        self.j_hdr_off = 0;
         self.j_synced = false;
+        self.j_new_hdr = false;
         self.in_journal.clear();
         self.mem_journal.clear();
         self.db_modified = false;
@@ -721,13 +742,21 @@ impl Pager {
             create: true,
             ..Default::default()
         };
-        let mut j = vfs.open(&self.journal_path, FileKind::MainJournal, flags)?;
-        let sector = self
+        let j = vfs.open(&self.journal_path, FileKind::MainJournal, flags)?;
+        self.j_sector = self
             .fd
             .as_ref()
             .map(|f| f.sector_size())
             .unwrap_or(4096)
-            .clamp(32, MAX_SECTOR_SIZE);
+            .clamp(32, MAX_SECTOR_SIZE) as u64;
+        self.jfd = Some(j);
+        self.write_journal_header(0)
+    }
+
+    /// SQLite's `writeJournalHdr` at `off` (a multiple of the sector size); new nonce.
+    fn write_journal_header(&mut self, off: u64) -> Result<()> {
+        let vfs = self.vfs()?;
+        let sector = self.j_sector as u32;
         let mut nonce = [0u8; 4];
         vfs.randomness(&mut nonce);
         self.j_nonce = u32::from_be_bytes(nonce);
@@ -742,10 +771,16 @@ impl Pager {
         put4(&mut h, 16, self.db_orig_size);
         put4(&mut h, 20, sector);
         put4(&mut h, 24, self.page_size as u32);
-        j.write_at(&h, 0)?;
-        self.j_off = sector as u64;
+        let j = self
+            .jfd
+            .as_mut()
+            .ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        j.write_at(&h, off)?;
+        self.j_hdr_off = off;
+        self.j_off = off + sector as u64;
         self.j_nrec = 0;
-        self.jfd = Some(j);
+        self.j_synced = false;
+        self.j_new_hdr = false;
         Ok(())
     }
 
@@ -760,6 +795,10 @@ impl Pager {
                 if self.jfd.is_none() {
                     self.open_journal()?;
                 }
+                if self.j_new_hdr {
+                    let off = self.j_off.div_ceil(self.j_sector) * self.j_sector;
+                    self.write_journal_header(off)?;
+                }
                 let mut rec = Vec::with_capacity(img.len() + 8);
                 rec.extend_from_slice(&pgno.to_be_bytes());
                 rec.extend_from_slice(&img);
@@ -772,6 +811,7 @@ impl Pager {
                 j.write_at(&rec, off)?;
                 self.j_off += rec.len() as u64;
                 self.j_nrec += 1;
+                self.j_synced = false;
             } else if self.fd.is_none() || self.journal_mode == JournalMode::Memory {
                 let img = self.original_image(pgno)?;
                 self.mem_journal.insert(pgno, img);
@@ -815,6 +855,9 @@ impl Pager {
         self.journal_page(pgno)?;
         if pgno == self.page_count + 1 {
             // A new page is zero-filled whatever the file holds beyond page_count.
+            if !self.cache.contains_key(&pgno) {
+                self.make_room()?;
+            }
             self.page_count = pgno;
             let data = vec![0u8; self.page_size].into_boxed_slice();
             self.cache.insert(pgno, Page { data, dirty: true });
@@ -1006,10 +1049,65 @@ impl Pager {
             let mut h = [0u8; 12];
             h[..8].copy_from_slice(&JOURNAL_MAGIC);
             put4(&mut h, 8, nrec);
-            j.write_at(&h, 0)?;
+            j.write_at(&h, self.j_hdr_off)?;
             j.sync(false)?;
         }
         self.j_synced = true;
+        Ok(())
+    }
+
+    /// Write dirty pages to the db file mid-transaction to bound the cache (SQLite's
+    /// `pagerStress`): journal synced first (invariant 3), EXCLUSIVE taken (BUSY: no spill,
+    /// the cache grows instead), then dirty pages leave the cache oldest first. Afterwards a
+    /// rollback must play the journal back (`db_modified`).
+    fn spill(&mut self) -> Result<()> {
+        let can = self.state == State::Writer
+            && self.fd.is_some()
+            && (self.uses_journal_file() || self.journal_mode == JournalMode::Memory);
+        if !can {
+            return Ok(());
+        }
+        if let Err(e) = self.spill_inner() {
+            if e.is_busy() && !self.db_modified {
+                return Ok(());
+            }
+            self.err = Some(e.clone());
+            self.state = State::Error;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    fn spill_inner(&mut self) -> Result<()> {
+        if self.jfd.is_some() && !self.j_synced {
+            self.sync_journal()?;
+            // With synchronous=OFF the header's count is -1 (to the end of the file): keep
+            // appending to it instead of starting a new header.
+            self.j_new_hdr = self.synchronous > 0;
+        }
+        match self.fd_mut()?.lock(LockLevel::Exclusive) {
+            Ok(()) => {}
+            Err(e) if e.is_busy() => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        let max = self.max_cached();
+        let ps = self.page_size as u64;
+        let mut budget = self.lru.len();
+        while self.cache.len() >= max && budget > 0 {
+            budget -= 1;
+            let Some(pgno) = self.lru.pop_front() else {
+                break;
+            };
+            let Some(page) = self.cache.remove(&pgno) else {
+                continue;
+            };
+            if page.dirty {
+                self.db_modified = true;
+                let fd = self.fd_mut()?;
+                fd.write_at(&page.data, (pgno as u64 - 1) * ps)?;
+                self.db_file_size = self.db_file_size.max(pgno);
+            }
+        }
         Ok(())
     }
 
@@ -1244,11 +1342,20 @@ impl Pager {
     }
 }
 
+impl Pager {
+    /// Test hook: drop the pager as a crash would, without rolling back (files closed, locks
+    /// released, the journal left on disk as it is).
+    #[doc(hidden)]
+    pub fn crash_for_test(mut self) {
+        self.state = State::Open;
+    }
+}
+
 impl Drop for Pager {
     fn drop(&mut self) {
-        // An uncommitted transaction that never touched the db file is rolled back so that no
-        // stale journal is left; in ERROR state the journal stays hot for the next reader.
-        if self.state == State::Writer && !self.db_modified {
+        // An open write transaction is rolled back (as sqlite3PagerClose); if that fails
+        // (ERROR state) the journal stays hot for the next reader.
+        if self.state == State::Writer || self.state == State::Error {
             let _ = self.rollback();
         }
     }

@@ -249,6 +249,8 @@ fn cache_is_bounded_and_dirty_pages_stay() {
     let path = dir.path().join("c.db");
     let path = path.to_str().unwrap();
     let mut p = new_file_pager(default_vfs(), path);
+    // journal_mode OFF never spills (a spill could not be undone).
+    p.set_journal_mode(JournalMode::Off).unwrap();
     p.set_cache_size(10);
     p.begin_write(false).unwrap();
     fill(&mut p, 100, 4);
@@ -450,4 +452,102 @@ fn fault_case(mode: JournalMode, code: i32, n: u64, persistent: bool, recover_no
         assert!(new);
     }
     !fired
+}
+
+/// A transaction bigger than the cache spills dirty pages into the db file (after syncing
+/// the journal); rollback plays the journal back; savepoints survive spills.
+#[test]
+fn spill_bounds_cache_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let path = path.to_str().unwrap();
+    let mut p = new_file_pager(default_vfs(), path);
+    p.begin_write(false).unwrap();
+    fill(&mut p, 30, 1);
+    p.commit().unwrap();
+    p.end_read();
+    let before = std::fs::read(path).unwrap();
+    p.set_cache_size(10);
+    p.begin_write(false).unwrap();
+    fill(&mut p, 80, 2);
+    assert!(p.cached_pages() <= 10, "{}", p.cached_pages());
+    assert!(std::fs::metadata(path).unwrap().len() > before.len() as u64);
+    // The journal has more than one header: the first one was completed at the spill.
+    let j = std::fs::read(format!("{path}-journal")).unwrap();
+    assert_eq!(&j[..8], &JOURNAL_MAGIC);
+    assert!(get4(&j, 8) > 0);
+    check(&mut p, 80, 2);
+    p.rollback().unwrap();
+    check(&mut p, 30, 1);
+    p.end_read();
+    assert_eq!(std::fs::read(path).unwrap(), before);
+    // Spill, then savepoint rollback, then commit.
+    p.begin_write(false).unwrap();
+    fill(&mut p, 40, 3);
+    p.savepoint_open(1).unwrap();
+    fill(&mut p, 60, 4);
+    p.savepoint_rollback(0).unwrap();
+    check(&mut p, 40, 3);
+    p.commit().unwrap();
+    p.end_read();
+    let mut q = Pager::open(default_vfs(), path, create()).unwrap();
+    q.begin_read().unwrap();
+    check(&mut q, 40, 3);
+    q.end_read();
+    // A crash after a spill leaves a hot journal that the next reader rolls back.
+    let before = std::fs::read(path).unwrap();
+    p.begin_write(false).unwrap();
+    fill(&mut p, 70, 5);
+    p.crash_for_test();
+    assert_ne!(std::fs::read(path).unwrap(), before);
+    q.begin_read().unwrap();
+    check(&mut q, 40, 3);
+    q.end_read();
+    assert_eq!(std::fs::read(path).unwrap(), before);
+}
+
+#[test]
+fn spill_in_memory_journal_mode_rolls_back() {
+    let mem = Arc::new(MemoryVfs::new());
+    let mut p = new_file_pager(mem.clone(), "m.db");
+    p.set_journal_mode(JournalMode::Memory).unwrap();
+    p.begin_write(false).unwrap();
+    fill(&mut p, 20, 1);
+    p.commit().unwrap();
+    let before = mem.contents("m.db").unwrap();
+    p.set_cache_size(10);
+    p.begin_write(false).unwrap();
+    fill(&mut p, 50, 2);
+    assert_ne!(mem.contents("m.db").unwrap(), before);
+    p.rollback().unwrap();
+    assert_eq!(mem.contents("m.db").unwrap(), before);
+    check(&mut p, 20, 1);
+}
+
+#[test]
+fn exclusive_begin_and_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.db");
+    let path = path.to_str().unwrap();
+    let mut a = new_file_pager(default_vfs(), path);
+    a.begin_write(false).unwrap();
+    fill(&mut a, 2, 1);
+    a.commit().unwrap();
+    a.end_read();
+    let mut b = Pager::open(default_vfs(), path, create()).unwrap();
+    a.begin_write(true).unwrap();
+    assert!(b.begin_read().unwrap_err().is_busy());
+    a.rollback().unwrap();
+    a.end_read();
+    let ro = OpenFlags {
+        read_only: true,
+        ..Default::default()
+    };
+    let mut r = Pager::open(default_vfs(), path, ro).unwrap();
+    r.begin_read().unwrap();
+    check(&mut r, 2, 1);
+    assert_eq!(r.begin_write(false).unwrap_err().code, SQLITE_READONLY);
+    // Pager is Send (connections move between threads).
+    fn is_send<T: Send>(_: &T) {}
+    is_send(&r);
 }
