@@ -14,7 +14,11 @@ import tempfile
 import unittest
 
 SQLITE_3401_SOURCE_ID = "2022-12-28 14:03:47 df5c253c0b3dd24916e4ec7cf77d3db5294cc9fd"
-FOREIGN_LIB = bool(os.environ.get("EPILOGLITE_LIB"))
+# EPILOGLITE_LIB=DIR points the launcher at another library (e.g. the system one); it is still
+# ours when DIR/libsqlite3.so.0 resolves to an EpilogLite build (libepiloglite.so).
+_lib_dir = os.environ.get("EPILOGLITE_LIB")
+FOREIGN_LIB = bool(_lib_dir) and "epiloglite" not in os.path.basename(
+    os.path.realpath(os.path.join(_lib_dir, "libsqlite3.so.0")))
 
 
 def mapped_libsqlite3():
