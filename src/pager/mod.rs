@@ -56,9 +56,32 @@
 use crate::error::{codes::*, Error, Result};
 use crate::vfs::{FileKind, LockLevel, OpenFlags, Vfs, VfsFile, PENDING_BYTE};
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 pub type Pgno = u32;
+
+/// Page numbers hash with one multiplication (Fibonacci hashing): a cache hit costs a few
+/// instructions instead of SipHash.
+#[derive(Default)]
+struct PgnoHasher(u64);
+
+impl Hasher for PgnoHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type PgMap<V> = HashMap<Pgno, V, BuildHasherDefault<PgnoHasher>>;
+type PgSet = HashSet<Pgno, BuildHasherDefault<PgnoHasher>>;
 
 /// `PRAGMA journal_mode` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,7 +114,7 @@ struct Page {
 struct Savepoint {
     page_count: Pgno,
     /// Page images as they were when the savepoint opened, for pages changed since.
-    orig: HashMap<Pgno, Box<[u8]>>,
+    orig: PgMap<Box<[u8]>>,
 }
 
 pub struct Pager {
@@ -109,7 +132,7 @@ pub struct Pager {
 
     state: State,
     err: Option<Error>,
-    cache: HashMap<Pgno, Page>,
+    cache: PgMap<Page>,
     lru: VecDeque<Pgno>,
     page_count: Pgno,
     /// Pages in the db file as of the start of the current read transaction.
@@ -131,8 +154,8 @@ pub struct Pager {
     /// A spill synced the journal: the next record starts a new header (SQLite's
     /// `syncJournal(newHdr=1)`), so the synced count stays true.
     j_new_hdr: bool,
-    in_journal: HashSet<Pgno>,
-    mem_journal: HashMap<Pgno, Box<[u8]>>,
+    in_journal: PgSet,
+    mem_journal: PgMap<Box<[u8]>>,
     db_modified: bool,
     savepoints: Vec<Savepoint>,
 }
@@ -187,7 +210,7 @@ impl Pager {
             image_path: None,
             state: State::Open,
             err: None,
-            cache: HashMap::new(),
+            cache: PgMap::default(),
             lru: VecDeque::new(),
             page_count: 0,
             db_file_size: 0,
@@ -201,8 +224,8 @@ impl Pager {
             j_sector: 4096,
             j_synced: false,
             j_new_hdr: false,
-            in_journal: HashSet::new(),
-            mem_journal: HashMap::new(),
+            in_journal: PgSet::default(),
+            mem_journal: PgMap::default(),
             db_modified: false,
             savepoints: Vec::new(),
         }
@@ -229,7 +252,7 @@ impl Pager {
         let full = vfs.full_pathname(path)?;
         let fd = vfs.open(&full, FileKind::MainDb, flags)?;
         let mut p = Pager::blank(4096);
-        p.read_only = flags.read_only;
+        p.read_only = flags.read_only || fd.is_read_only();
         p.journal_path = format!("{full}-journal");
         p.journal_mode = JournalMode::Delete;
         p.fd = Some(fd);
@@ -1255,7 +1278,7 @@ impl Pager {
         while self.savepoints.len() < n {
             self.savepoints.push(Savepoint {
                 page_count: self.page_count,
-                orig: HashMap::new(),
+                orig: PgMap::default(),
             });
         }
         Ok(())

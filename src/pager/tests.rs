@@ -634,3 +634,24 @@ fn power_loss_case(mode: JournalMode, sync: u8, cache: i64, n: u64, seed: u64) -
     }
     !fired
 }
+
+#[test]
+fn read_only_fallback_refuses_writes() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ro.db");
+    let path = path.to_str().unwrap();
+    let mut p = new_file_pager(default_vfs(), path);
+    p.begin_write(false).unwrap();
+    fill(&mut p, 2, 1);
+    p.commit().unwrap();
+    drop(p);
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    if std::fs::OpenOptions::new().write(true).open(path).is_ok() {
+        return; // running as root: permissions do not apply
+    }
+    let mut p = Pager::open(default_vfs(), path, create()).unwrap();
+    p.begin_read().unwrap();
+    check(&mut p, 2, 1);
+    assert_eq!(p.begin_write(false).unwrap_err().code, SQLITE_READONLY);
+}

@@ -290,6 +290,9 @@ impl VfsFile for MemFile {
     fn lock_level(&self) -> LockLevel {
         self.level
     }
+    fn is_read_only(&self) -> bool {
+        self.read_only
+    }
 }
 
 impl Drop for MemFile {
@@ -436,6 +439,9 @@ impl VfsFile for FaultFile {
     }
     fn sector_size(&self) -> u32 {
         self.inner.sector_size()
+    }
+    fn is_read_only(&self) -> bool {
+        self.inner.is_read_only()
     }
 }
 
