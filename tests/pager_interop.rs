@@ -238,3 +238,83 @@ fn our_spilled_transaction_crash_is_rolled_back_by_sqlite() {
         );
     }
 }
+
+/// A commit by a real SQLite process between two of our read transactions invalidates our
+/// cache (file change counter), and our commit is seen by SQLite.
+#[test]
+fn cache_follows_commits_of_another_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db").to_str().unwrap().to_string();
+    make_db(&db, 50, "delete");
+    let mut p = Pager::open(default_vfs(), &db, OpenFlags::default()).unwrap();
+    p.begin_read().unwrap();
+    let n0 = p.page_count();
+    for pg in 1..=n0 {
+        p.read(pg).unwrap();
+    }
+    p.end_read();
+    sqlite3(
+        &db,
+        "UPDATE t SET b=zeroblob(300) WHERE a<=50; INSERT INTO t(b) SELECT b FROM t;",
+    );
+    let img = std::fs::read(&db).unwrap();
+    p.begin_read().unwrap();
+    assert!(p.page_count() > n0);
+    for pg in 1..=p.page_count() {
+        let off = (pg as usize - 1) * 4096;
+        assert_eq!(p.read(pg).unwrap(), &img[off..off + 4096], "page {pg}");
+    }
+    p.end_read();
+}
+
+/// A live journal of a real SQLite writer (holding RESERVED) is not hot: we read the last
+/// committed content and leave the journal alone; the writer then commits normally.
+#[test]
+fn live_journal_of_sqlite_writer_is_not_rolled_back() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db").to_str().unwrap().to_string();
+    make_db(&db, 50, "persist");
+    let before = std::fs::read(&db).unwrap();
+    let script = format!(
+        "import sqlite3,sys\n\
+         c=sqlite3.connect({db:?}, isolation_level=None)\n\
+         c.execute('PRAGMA journal_mode=persist').fetchall()\n\
+         c.execute('BEGIN IMMEDIATE')\n\
+         c.execute('UPDATE t SET b=zeroblob(10) WHERE a<10')\n\
+         print('ready', flush=True)\n\
+         sys.stdin.readline()\n\
+         c.execute('COMMIT')\n"
+    );
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+    let jpath = format!("{db}-journal");
+    assert!(std::fs::metadata(&jpath).unwrap().len() > 0);
+    let mut p = Pager::open(default_vfs(), &db, OpenFlags::default()).unwrap();
+    p.begin_read().unwrap();
+    for pg in 1..=p.page_count() {
+        let off = (pg as usize - 1) * 4096;
+        assert_eq!(p.read(pg).unwrap(), &before[off..off + 4096]);
+    }
+    assert!(p.begin_write(false).unwrap_err().is_busy());
+    p.end_read();
+    writeln!(stdin, "go").unwrap();
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    assert_eq!(
+        sqlite3(&db, "SELECT count(*) FROM t WHERE length(b)=10"),
+        "9"
+    );
+    assert_eq!(sqlite3(&db, "PRAGMA integrity_check"), "ok");
+}
