@@ -318,3 +318,89 @@ fn live_journal_of_sqlite_writer_is_not_rolled_back() {
     );
     assert_eq!(sqlite3(&db, "PRAGMA integrity_check"), "ok");
 }
+
+fn kill_mid_transaction(db: &str) {
+    let script = format!(
+        "import sqlite3,os\n\
+         c=sqlite3.connect({db:?}, isolation_level=None)\n\
+         c.execute('PRAGMA cache_size=10')\n\
+         c.execute('BEGIN')\n\
+         for i in range(2000): c.execute('INSERT INTO t(b) VALUES(randomblob(500))')\n\
+         os.kill(os.getpid(), 9)\n"
+    );
+    assert!(!python(&script).success());
+}
+
+/// SQLite's super-journal trailer: name, length, byte-sum checksum, magic.
+fn append_super_journal_name(jpath: &str, name: &str) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(jpath)
+        .unwrap();
+    let sum = name.bytes().fold(0u32, |a, b| a.wrapping_add(b as u32));
+    let mut rec = vec![];
+    rec.extend_from_slice(&((0x4000_0000u32 / 4096) + 1).to_be_bytes());
+    rec.extend_from_slice(name.as_bytes());
+    rec.extend_from_slice(&(name.len() as u32).to_be_bytes());
+    rec.extend_from_slice(&sum.to_be_bytes());
+    rec.extend_from_slice(&[0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]);
+    f.write_all(&rec).unwrap();
+}
+
+/// A hot journal that names a super-journal: played back only if the super-journal exists
+/// (otherwise the multi-database transaction had committed), as SQLite's pager_playback.
+#[test]
+fn super_journal_decides_playback() {
+    // (played back?, super-journal file content or None for no file). An empty super-journal
+    // counts as absent, as SQLite's unixAccess says.
+    let cases: [(bool, Option<&[u8]>); 3] = [(true, Some(b"x")), (false, Some(b"")), (false, None)];
+    for (super_exists, super_file) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db").to_str().unwrap().to_string();
+        make_db(&db, 100, "delete");
+        let orig = std::fs::read(&db).unwrap();
+        kill_mid_transaction(&db);
+        let jpath = format!("{db}-journal");
+        let sj = dir.path().join("s.db-mj0123").to_str().unwrap().to_string();
+        if let Some(bytes) = super_file {
+            std::fs::write(&sj, bytes).unwrap();
+        }
+        append_super_journal_name(&jpath, &sj);
+        let torn = std::fs::read(&db).unwrap();
+        assert_ne!(torn, orig);
+        // The same files, for real SQLite to decide (differential check).
+        let db2 = dir.path().join("copy.db").to_str().unwrap().to_string();
+        std::fs::copy(&db, &db2).unwrap();
+        std::fs::copy(&jpath, format!("{db2}-journal")).unwrap();
+        let mut p = Pager::open(default_vfs(), &db, OpenFlags::default()).unwrap();
+        p.begin_read().unwrap();
+        p.end_read();
+        drop(p);
+        assert!(!std::path::Path::new(&jpath).exists());
+        let now = std::fs::read(&db).unwrap();
+        if super_exists {
+            assert_eq!(now, orig, "played back");
+        } else {
+            assert_eq!(now, torn, "not played back");
+        }
+        let _ = Command::new("sqlite3")
+            .arg(&db2)
+            .arg("SELECT count(*) FROM sqlite_schema")
+            .output()
+            .unwrap();
+        assert!(!std::path::Path::new(&format!("{db2}-journal")).exists());
+        let theirs = std::fs::read(&db2).unwrap();
+        assert!(
+            theirs == now,
+            "super_exists {super_exists}: sqlite {} bytes, ours {} bytes, orig {}, torn {}; \
+             sqlite==orig {} sqlite==torn {}",
+            theirs.len(),
+            now.len(),
+            orig.len(),
+            torn.len(),
+            theirs == orig,
+            theirs == torn
+        );
+    }
+}

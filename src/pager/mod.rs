@@ -187,6 +187,39 @@ pub fn journal_checksum(nonce: u32, data: &[u8]) -> u32 {
     ck
 }
 
+/// SQLite's `readSuperJournal`: the optional trailer `name, len(4), cksum(4), magic(8)` at
+/// the end of a journal; the checksum is the byte sum of the name. `None` if absent/invalid.
+fn read_super_journal_name(j: &mut dyn VfsFile) -> Result<Option<String>> {
+    let size = j.size()?;
+    if size < 16 {
+        return Ok(None);
+    }
+    let mut t = [0u8; 16];
+    j.read_at(&mut t, size - 16)?;
+    if t.get(8..16) != Some(&JOURNAL_MAGIC[..]) {
+        return Ok(None);
+    }
+    let len = get4(&t, 0) as u64;
+    let cksum = get4(&t, 4);
+    if len == 0 || len > size - 16 || len >= 4096 {
+        return Ok(None);
+    }
+    let mut name = vec![0u8; len as usize];
+    j.read_at(&mut name, size - 16 - len)?;
+    let sum = name.iter().fold(0u32, |a, &b| a.wrapping_add(b as u32));
+    if sum != cksum {
+        return Ok(None);
+    }
+    // The name may be NUL-padded; SQLite stops at the first NUL.
+    let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    if end == 0 {
+        return Ok(None);
+    }
+    Ok(Some(
+        String::from_utf8_lossy(name.get(..end).unwrap_or(&[])).into_owned(),
+    ))
+}
+
 /// Read that tolerates a short read (the tail is zero-filled by the VFS).
 fn read_allow_short(f: &mut dyn VfsFile, buf: &mut [u8], off: u64) -> Result<()> {
     match f.read_at(buf, off) {
@@ -590,6 +623,15 @@ impl Pager {
     /// record of every header, truncate the db to its original size.
     fn playback(&mut self, j: &mut dyn VfsFile) -> Result<()> {
         let size_j = j.size()?;
+        // A journal naming a super-journal that no longer exists belongs to a multi-database
+        // transaction that committed: nothing to play back (SQLite's pager_playback).
+        if let Some(name) = read_super_journal_name(j)? {
+            if !self.vfs()?.exists(&name)? {
+                self.drop_cache();
+                self.file_vers = None;
+                return Ok(());
+            }
+        }
         let mut hdr_sz = self.fd_mut()?.sector_size().clamp(32, MAX_SECTOR_SIZE) as u64;
         let mut off = 0u64;
         let mut first = true;
@@ -1353,7 +1395,7 @@ impl Pager {
             }
             let jpath = self.journal_path.clone();
             let fd = self.fd_mut()?;
-            if vfs.exists(&jpath)? && fd.lock(LockLevel::Reserved).is_ok() {
+            if fd.lock(LockLevel::Reserved).is_ok() {
                 let _ = vfs.delete(&jpath, false);
                 fd.unlock(LockLevel::Shared)?;
             }

@@ -177,10 +177,13 @@ impl Vfs for UnixVfs {
         Ok(())
     }
 
+    /// As SQLite's `unixAccess(SQLITE_ACCESS_EXISTS)`: an empty regular file does not count
+    /// as existing (an empty journal or super-journal is not hot).
     fn exists(&self, path: &str) -> Result<bool> {
-        let c = cpath(path)?;
-        // SAFETY: c is a valid path string.
-        Ok(unsafe { libc::access(c.as_ptr(), libc::F_OK) } == 0)
+        match std::fs::metadata(path) {
+            Ok(m) => Ok(!m.is_file() || m.len() > 0),
+            Err(_) => Ok(false),
+        }
     }
 
     fn writable(&self, path: &str) -> Result<bool> {
@@ -583,6 +586,12 @@ mod tests {
         f.sync(false).unwrap();
         let v = default_vfs();
         assert!(v.exists(p.to_str().unwrap()).unwrap());
+        f.truncate(0).unwrap();
+        assert!(
+            !v.exists(p.to_str().unwrap()).unwrap(),
+            "empty = absent, as SQLite"
+        );
+        assert!(v.exists(dir.path().to_str().unwrap()).unwrap());
         drop(f);
         v.delete(p.to_str().unwrap(), true).unwrap();
         assert!(!v.exists(p.to_str().unwrap()).unwrap());
