@@ -404,3 +404,47 @@ fn super_journal_decides_playback() {
         );
     }
 }
+
+/// WAL is not implemented: a WAL database without a -wal file is readable and refuses
+/// writes; with a live -wal file it is refused rather than read wrongly.
+#[test]
+fn wal_database_is_refused_not_misread() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db").to_str().unwrap().to_string();
+    make_db(&db, 20, "wal");
+    assert_eq!(std::fs::read(&db).unwrap()[18], 2);
+    let mut p = Pager::open(default_vfs(), &db, OpenFlags::default()).unwrap();
+    p.begin_read().unwrap();
+    assert!(p.page_count() > 1);
+    p.read(2).unwrap();
+    let e = p.begin_write(false).unwrap_err();
+    assert_eq!(e.code, SQLITE_READONLY);
+    p.end_read();
+    // A live WAL file (a python process keeps the connection open after a write).
+    use std::io::{BufRead, BufReader, Write};
+    let script = format!(
+        "import sqlite3,sys\n\
+         c=sqlite3.connect({db:?}, isolation_level=None)\n\
+         c.execute('INSERT INTO t(b) VALUES(1)')\n\
+         print('ready', flush=True)\n\
+         sys.stdin.readline()\n"
+    );
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+    assert_eq!(p.begin_read().unwrap_err().code, SQLITE_CANTOPEN);
+    assert!(!p.in_read_txn());
+    writeln!(stdin, "go").unwrap();
+    drop(stdin);
+    child.wait().unwrap();
+}

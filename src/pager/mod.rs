@@ -123,6 +123,10 @@ pub struct Pager {
     fd: Option<Box<dyn VfsFile>>,
     journal_path: String,
     read_only: bool,
+    /// Header byte 18 > 2: newer write format, read-only (SQLite's BTS_READ_ONLY).
+    header_read_only: bool,
+    /// Header bytes 18/19 == 2: a WAL database (read-only until WAL lands).
+    wal_header: bool,
     page_size: usize,
     reserved: usize,
     journal_mode: JournalMode,
@@ -235,6 +239,8 @@ impl Pager {
             fd: None,
             journal_path: String::new(),
             read_only: false,
+            header_read_only: false,
+            wal_header: false,
             page_size,
             reserved: 0,
             journal_mode: JournalMode::Memory,
@@ -564,6 +570,24 @@ impl Pager {
         if h[21] != 64 || h[22] != 32 || h[23] != 32 || ps - (h[20] as usize) < 480 {
             return Err(Error::notadb());
         }
+        // File format versions (bytes 18/19): 1 = rollback journal, 2 = WAL. A read version
+        // above 2 cannot be read; a write version above 2 is read-only (SQLite's lockBtree).
+        if h[19] > 2 {
+            return Err(Error::notadb());
+        }
+        self.header_read_only = h[18] > 2;
+        self.wal_header = h[18] == 2 || h[19] == 2;
+        if self.wal_header {
+            // WAL is not implemented yet. Without a WAL file the db file alone is the whole
+            // database and may be read; with one, reading the db file would miss commits.
+            let wal = format!("{}-wal", self.journal_path.trim_end_matches("-journal"));
+            if self.vfs()?.exists(&wal)? {
+                return Err(Error::new(
+                    SQLITE_CANTOPEN,
+                    "unable to open database file: WAL mode is not supported yet",
+                ));
+            }
+        }
         let mut vers = [0u8; 16];
         vers.copy_from_slice(&h[24..40]);
         if ps != self.page_size || self.file_vers != Some(vers) {
@@ -763,6 +787,15 @@ impl Pager {
             return Err(Error::readonly());
         }
         self.begin_read()?;
+        if self.wal_header {
+            return Err(Error::new(
+                SQLITE_READONLY,
+                "attempt to write a readonly database: WAL mode is not supported yet",
+            ));
+        }
+        if self.header_read_only {
+            return Err(Error::readonly());
+        }
         if let Some(fd) = self.fd.as_mut() {
             fd.lock(LockLevel::Reserved)?;
             if exclusive {
