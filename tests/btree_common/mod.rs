@@ -92,3 +92,39 @@ pub fn scan_index(bt: &mut Btree, root: u32) -> Vec<Vec<u8>> {
     }
     out
 }
+
+/// Load a database file (made by sqlite3) into an in-memory pager.
+pub fn load_file(path: &str) -> Btree {
+    let bytes = std::fs::read(path).unwrap();
+    let raw = u16::from_be_bytes([bytes[16], bytes[17]]) as usize;
+    let ps = if raw == 1 { 65536 } else { raw };
+    load_bytes(&bytes, ps)
+}
+
+/// Load raw bytes (possibly damaged) as a database with page size `ps`.
+pub fn load_bytes(bytes: &[u8], ps: usize) -> Btree {
+    let mut p = Pager::open_memory(ps);
+    p.begin_write(false).unwrap();
+    for (i, chunk) in bytes.chunks(ps).enumerate() {
+        let buf = p.write(i as u32 + 1).unwrap();
+        buf[..chunk.len()].copy_from_slice(chunk);
+    }
+    p.commit().unwrap();
+    Btree::new(p).unwrap()
+}
+
+/// Run `sqlite3 -csv path sql`.
+pub fn sqlite3_csv(path: &str, sql: &str) -> String {
+    let out = Command::new("sqlite3")
+        .arg("-csv")
+        .arg(path)
+        .arg(sql)
+        .output()
+        .expect("run sqlite3");
+    assert!(
+        out.status.success(),
+        "sqlite3 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
