@@ -203,8 +203,10 @@ impl Ck<'_> {
             covered += e - s;
             prev_end = e;
         }
-        if !overlap && prev_end <= usable {
-            let frag = usable - h.content - covered;
+        let frag = usable
+            .checked_sub(h.content)
+            .and_then(|x| x.checked_sub(covered));
+        if let (false, true, Some(frag)) = (overlap, prev_end <= usable, frag) {
             if frag != h.frag {
                 self.msg(format!(
                     "Fragmentation of {frag} bytes reported as {} on page {pg}",

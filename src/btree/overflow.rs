@@ -67,6 +67,10 @@ pub fn read_overflow(
     let usable = pager.usable_size();
     let npages = pager.page_count();
     let total = usize::try_from(payload_len).map_err(|_| crate::corrupt!(first))?;
+    // A payload cannot be larger than the file: bounds the walk of a cyclic chain.
+    if total.saturating_sub(out.len()) > npages as usize * (usable - 4) {
+        return Err(crate::corrupt!(first));
+    }
     let mut pg = first;
     while out.len() < total {
         if pg < 2 || pg > npages {
