@@ -180,6 +180,7 @@ pub fn local_size(payload: u64, usable: usize, table_leaf: bool) -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -24,6 +24,8 @@
 //!    any tree). A cursor positioned at clock `c` is stale iff a stamp of its tree is > `c`.
 //! 3. Writes happen only inside a pager write transaction (`require_write`).
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 pub mod balance;
 mod cursor;
 pub mod format;
