@@ -218,6 +218,10 @@ impl Btree {
     }
 
     pub fn begin_read(&mut self) -> Result<()> {
+        if !self.pager.in_read_txn() {
+            // Another connection may have changed the file since our last transaction.
+            self.touch_all();
+        }
         self.pager.begin_read()?;
         if let Err(e) = self.check_header() {
             self.pager.end_read();
@@ -226,6 +230,9 @@ impl Btree {
         Ok(())
     }
     pub fn begin_write(&mut self, exclusive: bool) -> Result<()> {
+        if !self.pager.in_read_txn() {
+            self.touch_all();
+        }
         self.pager.begin_write(exclusive)?;
         self.check_header()?;
         if self.pager.page_count() == 0 {
