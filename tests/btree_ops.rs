@@ -34,6 +34,7 @@ fn insert_scan_seek_small_and_large_rows() {
         let want: Vec<_> = model.iter().map(|(k, v)| (*k, v.clone())).collect();
         assert_eq!(got.len(), want.len(), "ps {ps}");
         assert!(got == want, "ps {ps}: contents differ");
+        assert_eq!(c.count(&mut bt).unwrap() as usize, model.len());
         // Backwards.
         let mut back = Vec::new();
         let mut ok = c.last(&mut bt).unwrap();
@@ -125,6 +126,7 @@ fn index_tree_insert_seek_delete() {
     }
     let got = scan_index(&mut bt, root);
     assert_eq!(got.len(), model.len());
+    assert_eq!(c.count(&mut bt).unwrap() as usize, model.len());
     assert!(got == model.values().cloned().collect::<Vec<_>>());
     // Prefix seek lands on an entry with that prefix.
     let (&(a, _), _) = model.iter().nth(1234).unwrap();

@@ -218,3 +218,29 @@ fn integrity_messages_match_sqlite3() {
         assert_eq!(ours, theirs, "damage {n}");
     }
 }
+
+/// auto_vacuum files (pointer-map pages) can be read and checked; writes are refused with
+/// an error instead of corrupting them.
+#[test]
+fn auto_vacuum_file_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("av.db");
+    let path = path.to_str().unwrap();
+    sqlite3(
+        path,
+        "PRAGMA page_size=512; PRAGMA auto_vacuum=FULL; CREATE TABLE t(a);
+         WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM s WHERE x<3000)
+         INSERT INTO t SELECT randomblob(50) FROM s;",
+    );
+    let mut bt = load_file(path);
+    bt.begin_read().unwrap();
+    let t = root_of(&mut bt, "t");
+    let mut c = BtCursor::new(t, true, None);
+    assert_eq!(c.count(&mut bt).unwrap(), 3000);
+    assert!(bt.integrity_check(&[1, t], 10).unwrap().is_empty());
+    bt.end_read();
+    bt.begin_write(false).unwrap();
+    let e = c.insert(&mut bt, 5000, &[2, 1, 1]).unwrap_err();
+    assert_eq!(e.code, epiloglite::error::codes::SQLITE_ERROR);
+    bt.rollback().unwrap();
+}

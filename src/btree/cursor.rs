@@ -644,3 +644,33 @@ impl BtCursor {
         Ok(())
     }
 }
+
+/// Count the entries of the tree `root` by walking its pages (bounded depth).
+pub(crate) fn count_entries(bt: &mut Btree, root: Pgno, intkey: bool) -> Result<i64> {
+    if bt.pager.page_count() == 0 {
+        return Ok(0);
+    }
+    let mut total = 0i64;
+    // Explicit stack of (page, depth): no recursion on file data.
+    let mut todo = vec![(root, 0usize)];
+    let mut visited = 0usize;
+    while let Some((pg, depth)) = todo.pop() {
+        visited += 1;
+        if depth >= MAX_DEPTH || visited > bt.pager.page_count() as usize {
+            return Err(crate::corrupt!(pg));
+        }
+        let h = hdr(bt, pg)?;
+        if h.intkey != intkey {
+            return Err(crate::corrupt!(pg));
+        }
+        if h.leaf || !h.intkey {
+            total += h.ncells as i64;
+        }
+        if !h.leaf {
+            for i in 0..=h.ncells {
+                todo.push((child_of(bt, pg, &h, i)?, depth + 1));
+            }
+        }
+    }
+    Ok(total)
+}

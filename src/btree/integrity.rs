@@ -300,6 +300,18 @@ pub fn check(bt: &mut Btree, roots: &[Pgno], max_errors: usize) -> Result<Vec<St
             *u = true;
         }
     }
+    // Auto-vacuum files: pointer-map pages (2, then every usable/5+1 pages) are in use.
+    let autovac = get_u32(ck.bt.pager.read(1)?, 52).unwrap_or(0) != 0;
+    if autovac {
+        let step = (usable / 5 + 1) as Pgno;
+        let mut p = 2;
+        while p <= npages {
+            if let Some(u) = ck.used.get_mut(p as usize) {
+                *u = true;
+            }
+            p += step;
+        }
+    }
     ck.pfx = "Main freelist: ".to_string();
     ck.check_list(true, trunk, count)?;
     ck.pfx.clear();

@@ -138,7 +138,7 @@ impl Btree {
         self.stamps.clear();
     }
 
-    fn require_write(&self) -> Result<()> {
+    fn require_write(&mut self) -> Result<()> {
         if !self.pager.in_write_txn() {
             return Err(Error::new(
                 SQLITE_INTERNAL,
@@ -148,7 +148,23 @@ impl Btree {
         if self.pager.page_count() == 0 {
             return Err(Error::new(SQLITE_INTERNAL, "btree: no page 1"));
         }
+        // Auto-vacuum files need pointer-map upkeep, which is not implemented: refuse to
+        // write rather than leave a file real SQLite would find corrupt.
+        if self.get_meta(META_LARGEST_ROOT_PAGE)? != 0 {
+            return Err(Error::new(
+                SQLITE_ERROR,
+                "writing auto_vacuum databases is not supported yet",
+            ));
+        }
         Ok(())
+    }
+
+    /// Page size and usable size (page size minus reserved bytes).
+    pub fn page_size(&self) -> usize {
+        self.pager.page_size()
+    }
+    pub fn usable_size(&self) -> usize {
+        self.pager.usable_size()
     }
 
     /// Check page 1 of an existing database and adopt its reserved-bytes setting.
@@ -377,16 +393,20 @@ impl BtCursor {
     }
     /// Move to the first entry; `false` if the tree is empty.
     pub fn first(&mut self, bt: &mut Btree) -> Result<bool> {
+        self.check_invariants();
         self.first_impl(bt)
     }
     pub fn last(&mut self, bt: &mut Btree) -> Result<bool> {
+        self.check_invariants();
         self.last_impl(bt)
     }
     /// `false` when moved past the end.
     pub fn next(&mut self, bt: &mut Btree) -> Result<bool> {
+        self.check_invariants();
         self.next_impl(bt)
     }
     pub fn prev(&mut self, bt: &mut Btree) -> Result<bool> {
+        self.check_invariants();
         self.prev_impl(bt)
     }
     /// On an entry (or on a saved position that will be re-sought).
@@ -438,6 +458,7 @@ impl BtCursor {
     }
     /// Table b-tree: insert or replace the row with `rowid`.
     pub fn insert(&mut self, bt: &mut Btree, rowid: i64, record: &[u8]) -> Result<()> {
+        self.check_invariants();
         self.insert_impl(bt, rowid, record)
     }
     /// Index b-tree: insert the key record (an equal key is replaced; identical bytes: no-op).
@@ -447,6 +468,7 @@ impl BtCursor {
     /// Delete the current entry; the cursor then points just before the next entry, so a
     /// following `next()` lands on it (and `prev()` on the entry before the deleted one).
     pub fn delete(&mut self, bt: &mut Btree) -> Result<()> {
+        self.check_invariants();
         self.delete_impl(bt)
     }
     /// Largest rowid in the table (0 if empty): for new rowids.
@@ -457,6 +479,20 @@ impl BtCursor {
             Ok(0)
         }
     }
+    /// Number of entries in the tree (`OP_Count`): walks the pages, not the records.
+    pub fn count(&mut self, bt: &mut Btree) -> Result<i64> {
+        cursor::count_entries(bt, self.root, self.intkey)
+    }
+    /// Debug-build consistency check of the cursor's own state (invariants 1 and 4 of
+    /// `cursor.rs`); free in release builds.
+    #[cfg(debug_assertions)]
+    pub fn check_invariants(&self) {
+        debug_assert!(self.stack.len() <= MAX_DEPTH);
+        debug_assert!(self.state != CursorState::Valid || !self.stack.is_empty());
+        debug_assert!(self.stack.first().is_none_or(|&(pg, _)| pg == self.root));
+    }
+    #[cfg(not(debug_assertions))]
+    pub fn check_invariants(&self) {}
     /// Forget the position (the next call must be a seek, first or last).
     pub fn invalidate(&mut self) {
         self.state = CursorState::Invalid;
