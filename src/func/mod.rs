@@ -28,6 +28,7 @@ pub mod like;
 pub mod printf;
 pub mod scalar;
 pub mod text;
+pub mod window;
 
 use crate::btree::Collation;
 use crate::error::Result;
@@ -35,6 +36,7 @@ use crate::value::Value;
 
 pub use collation::builtin_collation;
 pub use like::{glob_match, like_match};
+pub use window::{frame_override, window_only};
 
 /// What a built-in may read from the connection while it runs (filled in by the VDBE).
 #[derive(Default)]
@@ -122,6 +124,7 @@ macro_rules! a {
 
 use aggregate as ag;
 use scalar as sc;
+use window as wi;
 
 static BUILTINS: &[FuncDef] = &[
     s!("abs", 1, sc::abs),
@@ -181,6 +184,22 @@ static BUILTINS: &[FuncDef] = &[
     a!("min", 1, ag::min_factory),
     a!("sum", 1, ag::sum_factory),
     a!("total", 1, ag::total_factory),
+    // Window functions (window_only: usable only with OVER).
+    a!("row_number", 0, wi::row_number_factory),
+    a!("rank", 0, wi::rank_factory),
+    a!("dense_rank", 0, wi::dense_rank_factory),
+    a!("percent_rank", 0, wi::percent_rank_factory),
+    a!("cume_dist", 0, wi::cume_dist_factory),
+    a!("ntile", 1, wi::ntile_factory),
+    a!("lag", 1, wi::lag_factory),
+    a!("lag", 2, wi::lag_factory),
+    a!("lag", 3, wi::lag_factory),
+    a!("lead", 1, wi::lead_factory),
+    a!("lead", 2, wi::lead_factory),
+    a!("lead", 3, wi::lead_factory),
+    a!("first_value", 1, wi::first_value_factory),
+    a!("last_value", 1, wi::last_value_factory),
+    a!("nth_value", 2, wi::nth_value_factory),
 ];
 
 /// Minimum argument count for functions registered with `nargs == -1` (SQLite registers
