@@ -23,6 +23,7 @@
 
 pub mod aggregate;
 pub mod collation;
+pub mod datetime;
 pub(crate) mod f80;
 pub mod like;
 pub mod printf;
@@ -123,6 +124,7 @@ macro_rules! a {
 }
 
 use aggregate as ag;
+use datetime as dt;
 use scalar as sc;
 use window as wi;
 
@@ -174,6 +176,16 @@ static BUILTINS: &[FuncDef] = &[
     s!("sqlite_version", 0, sc::sqlite_version),
     s!("sqlite_source_id", 0, sc::sqlite_source_id),
     s!("epiloglite_version", 0, sc::epiloglite_version),
+    // Date and time ('now' makes them non-deterministic).
+    s_nd!("date", -1, dt::date),
+    s_nd!("time", -1, dt::time),
+    s_nd!("datetime", -1, dt::datetime),
+    s_nd!("julianday", -1, dt::julianday),
+    s_nd!("unixepoch", -1, dt::unixepoch),
+    s_nd!("strftime", -1, dt::strftime),
+    s_nd!("current_date", 0, dt::current_date),
+    s_nd!("current_time", 0, dt::current_time),
+    s_nd!("current_timestamp", 0, dt::current_timestamp),
     // Aggregates.
     a!("avg", 1, ag::avg_factory),
     a!("count", 0, ag::count_star_factory),
