@@ -776,3 +776,56 @@ fn diff_datetime() {
     c.push(sc("strftime", vec![t("%Y"), N]));
     check(c);
 }
+
+#[test]
+fn diff_math() {
+    let mut c = Vec::new();
+    let vals = vec![
+        i(0),
+        i(1),
+        i(-1),
+        i(2),
+        r(0.5),
+        r(-0.5),
+        r(1e308),
+        r(-2.5),
+        t("4"),
+        t("2.5"),
+        t("abc"),
+        N,
+        b(b"1"),
+        i(i64::MAX),
+        r(f64::INFINITY),
+        r(1e-320),
+    ];
+    for f in [
+        "acos", "asin", "atan", "acosh", "asinh", "atanh", "ceil", "ceiling", "cos", "cosh",
+        "degrees", "exp", "floor", "ln", "log", "log10", "log2", "radians", "sin", "sinh", "sqrt",
+        "tan", "tanh", "trunc",
+    ] {
+        for v in &vals {
+            c.push(sc(f, vec![v.clone()]));
+        }
+    }
+    let pairs = vec![
+        (i(2), i(10)),
+        (r(2.5), r(1.5)),
+        (i(-8), r(1.0 / 3.0)),
+        (i(0), i(0)),
+        (i(7), i(-3)),
+        (r(-7.5), i(2)),
+        (i(1), i(5)),
+        (r(0.5), i(8)),
+        (t("x"), i(1)),
+        (i(1), N),
+        (i(10), i(0)),
+        (i(2), t("abc")),
+    ];
+    for f in ["atan2", "mod", "pow", "power", "log"] {
+        for (x, y) in &pairs {
+            c.push(sc(f, vec![x.clone(), y.clone()]));
+        }
+    }
+    c.push(sc("pi", vec![]));
+    check(c);
+}

@@ -26,6 +26,7 @@ pub mod collation;
 pub mod datetime;
 pub(crate) mod f80;
 pub mod like;
+pub mod math;
 pub mod printf;
 pub mod scalar;
 pub mod text;
@@ -125,6 +126,7 @@ macro_rules! a {
 
 use aggregate as ag;
 use datetime as dt;
+use math as ma;
 use scalar as sc;
 use window as wi;
 
@@ -186,6 +188,37 @@ static BUILTINS: &[FuncDef] = &[
     s_nd!("current_date", 0, dt::current_date),
     s_nd!("current_time", 0, dt::current_time),
     s_nd!("current_timestamp", 0, dt::current_timestamp),
+    // Math functions.
+    s!("acos", 1, ma::acos),
+    s!("asin", 1, ma::asin),
+    s!("atan", 1, ma::atan),
+    s!("acosh", 1, ma::acosh),
+    s!("asinh", 1, ma::asinh),
+    s!("atanh", 1, ma::atanh),
+    s!("atan2", 2, ma::atan2),
+    s!("ceil", 1, ma::ceil),
+    s!("ceiling", 1, ma::ceil),
+    s!("cos", 1, ma::cos),
+    s!("cosh", 1, ma::cosh),
+    s!("degrees", 1, ma::degrees),
+    s!("exp", 1, ma::exp),
+    s!("floor", 1, ma::floor),
+    s!("ln", 1, ma::ln),
+    s!("log", 1, ma::log10),
+    s!("log", 2, ma::log10),
+    s!("log10", 1, ma::log10),
+    s!("log2", 1, ma::log2),
+    s!("mod", 2, ma::fmod),
+    s!("pi", 0, ma::pi),
+    s!("pow", 2, ma::pow),
+    s!("power", 2, ma::pow),
+    s!("radians", 1, ma::radians),
+    s!("sin", 1, ma::sin),
+    s!("sinh", 1, ma::sinh),
+    s!("sqrt", 1, ma::sqrt),
+    s!("tan", 1, ma::tan),
+    s!("tanh", 1, ma::tanh),
+    s!("trunc", 1, ma::trunc),
     // Aggregates.
     a!("avg", 1, ag::avg_factory),
     a!("count", 0, ag::count_star_factory),
