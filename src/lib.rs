@@ -19,6 +19,7 @@ pub mod value;
 
 pub mod btree;
 pub mod capi;
+pub mod crypto;
 pub mod db;
 pub mod func;
 pub mod pager;
