@@ -62,10 +62,16 @@ pub const PAGE1_CLEAR: usize = 24;
 pub const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// What the pager calls at its read/write boundary when a database is encrypted. The pager
-/// keeps plaintext in its cache and hands ciphertext to the file and the journal.
+/// keeps plaintext in its cache and hands the codec's on-disk images to the db file and the
+/// rollback journal. State: DETACHED → ATTACHED [attach]; `encode`/`decode` need ATTACHED.
 pub trait PageCodecHook: Send + Sync {
     /// Bytes every page reserves at its end (header byte 20 must equal this).
     fn reserved(&self) -> usize;
+    /// The pager learnt the file's first bytes (`Some`, at least 24 bytes of page 1 as on disk)
+    /// or that the file is empty (`None`: a new database). Learns the salt (or makes a fresh
+    /// one) and derives the key; cheap when the salt is unchanged. A plaintext SQLite file or
+    /// one too short to hold a salt is `SQLITE_NOTADB`.
+    fn attach(&mut self, header: Option<&[u8]>) -> crate::Result<()>;
     /// Plaintext page image (cache) → on-disk image, fresh nonce.
     fn encode(&self, pgno: u32, page_size: usize, plaintext: &[u8]) -> crate::Result<Vec<u8>>;
     /// On-disk image → plaintext in `out`; CORRUPT (or NOTADB for a wrong key) if it does not
@@ -79,12 +85,50 @@ pub trait PageCodecHook: Send + Sync {
     ) -> crate::Result<()>;
 }
 
-impl PageCodecHook for PageCodec {
+/// The pager hook for one database: a key as the user gave it, turned into a [`PageCodec`]
+/// once the file's salt is known. What `PRAGMA key` / `sqlite3_key` installs with
+/// `Pager::set_codec(Box::new(KeyedCodec::new(spec)))` before the first access.
+#[derive(Debug)]
+pub struct KeyedCodec {
+    spec: KeySpec,
+    codec: Option<PageCodec>,
+}
+
+impl KeyedCodec {
+    pub fn new(spec: KeySpec) -> KeyedCodec {
+        KeyedCodec { spec, codec: None }
+    }
+
+    fn attached(&self) -> crate::Result<&PageCodec> {
+        self.codec.as_ref().ok_or_else(|| {
+            crate::Error::new(
+                crate::error::codes::SQLITE_INTERNAL,
+                "page codec used before attach",
+            )
+        })
+    }
+}
+
+impl PageCodecHook for KeyedCodec {
     fn reserved(&self) -> usize {
         RESERVED
     }
+    fn attach(&mut self, header: Option<&[u8]>) -> crate::Result<()> {
+        let salt = match header {
+            Some(h) => salt_of(h)?,
+            // A new database keeps the salt it was given first (the file may be empty because
+            // our own first transaction has not committed yet).
+            None if self.codec.is_some() => return Ok(()),
+            None => new_salt()?,
+        };
+        if self.codec.as_ref().map(|c| *c.salt()) != Some(salt) {
+            let key = self.spec.derive(&salt)?;
+            self.codec = Some(PageCodec::new(&key, salt));
+        }
+        Ok(())
+    }
     fn encode(&self, pgno: u32, page_size: usize, plaintext: &[u8]) -> crate::Result<Vec<u8>> {
-        self.encrypt_page(pgno, page_size, plaintext)
+        self.attached()?.encrypt_page(pgno, page_size, plaintext)
     }
     fn decode(
         &self,
@@ -93,6 +137,6 @@ impl PageCodecHook for PageCodec {
         on_disk: &[u8],
         out: &mut [u8],
     ) -> crate::Result<()> {
-        self.decrypt_page(pgno, page_size, on_disk, out)
+        self.attached()?.decrypt_page(pgno, page_size, on_disk, out)
     }
 }

@@ -53,8 +53,10 @@
 
 #![deny(clippy::unwrap_used, clippy::indexing_slicing)]
 
+use crate::crypto::PageCodecHook;
 use crate::error::{codes::*, Error, Result};
 use crate::vfs::{FileKind, LockLevel, OpenFlags, Vfs, VfsFile, PENDING_BYTE};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
@@ -162,6 +164,11 @@ pub struct Pager {
     mem_journal: PgMap<Box<[u8]>>,
     db_modified: bool,
     savepoints: Vec<Savepoint>,
+    /// Page encryption (`src/crypto`, ENCRYPTION.md); `None` for a plain database. The cache,
+    /// `mem_journal` and savepoint images always hold plaintext; the db file and the journal
+    /// file hold the codec's on-disk images. Decoding happens only in `page_from_disk`, and
+    /// encoding only in `page_to_disk`, so every file read or write of a page passes one of them.
+    codec: Option<Box<dyn PageCodecHook>>,
 }
 
 fn get4(b: &[u8], off: usize) -> u32 {
@@ -267,6 +274,7 @@ impl Pager {
             mem_journal: PgMap::default(),
             db_modified: false,
             savepoints: Vec::new(),
+            codec: None,
         }
     }
 
@@ -297,6 +305,47 @@ impl Pager {
         p.fd = Some(fd);
         p.vfs = Some(vfs);
         Ok(p)
+    }
+
+    /// Encrypt this database with `codec` (what `PRAGMA key` / `sqlite3_key` install). Only on
+    /// a file pager before its first access; every page then reserves `codec.reserved()`
+    /// bytes (a new database is created with that header byte 20), and the key is checked
+    /// against the file when page 1 is first read (wrong key: `SQLITE_NOTADB`).
+    pub fn set_codec(&mut self, codec: Box<dyn PageCodecHook>) -> Result<()> {
+        if self.fd.is_none() || self.state != State::Open || self.file_vers.is_some() {
+            return Err(Error::misuse());
+        }
+        self.drop_cache();
+        self.reserved = codec.reserved();
+        self.codec = Some(codec);
+        Ok(())
+    }
+
+    /// True when pages are encrypted on disk.
+    pub fn is_encrypted(&self) -> bool {
+        self.codec.is_some()
+    }
+
+    /// Encryption boundary, in: a page image as read from the db file becomes plaintext.
+    fn page_from_disk(&self, pgno: Pgno, data: &mut Box<[u8]>) -> Result<()> {
+        if let Some(c) = self.codec.as_ref() {
+            let mut plain = vec![0u8; data.len()].into_boxed_slice();
+            c.decode(pgno, self.page_size, data, &mut plain)?;
+            *data = plain;
+        }
+        Ok(())
+    }
+
+    /// Encryption boundary, out: the image of a plaintext page for the db or journal file.
+    fn page_to_disk<'a>(
+        codec: &Option<Box<dyn PageCodecHook>>,
+        pgno: Pgno,
+        data: &'a [u8],
+    ) -> Result<Cow<'a, [u8]>> {
+        match codec {
+            Some(c) => Ok(Cow::Owned(c.encode(pgno, data.len(), data)?)),
+            None => Ok(Cow::Borrowed(data)),
+        }
     }
 
     /// Cheap state checks, run at the top of every public entry point (debug builds).
@@ -451,6 +500,7 @@ impl Pager {
             if let Some(fd) = self.fd.as_mut() {
                 let off = (pgno as u64 - 1) * self.page_size as u64;
                 read_allow_short(fd.as_mut(), &mut data, off)?;
+                self.page_from_disk(pgno, &mut data)?;
             }
         }
         self.cache.insert(pgno, Page { data, dirty: false });
@@ -470,6 +520,7 @@ impl Pager {
             if let Some(fd) = self.fd.as_mut() {
                 let off = (pgno as u64 - 1) * self.page_size as u64;
                 read_allow_short(fd.as_mut(), &mut data, off)?;
+                self.page_from_disk(pgno, &mut data)?;
             }
         }
         Ok(data)
@@ -553,12 +604,24 @@ impl Pager {
             self.file_vers = None;
             self.page_count = 0;
             self.db_file_size = 0;
+            if let Some(c) = self.codec.as_mut() {
+                c.attach(None)?;
+            }
             return Ok(());
         }
         let mut h = [0u8; 100];
         read_allow_short(fd.as_mut(), &mut h, 0)?;
-        if size < 100 || &h[..16] != b"SQLite format 3\0" {
+        if size < 100 {
             return Err(Error::notadb());
+        }
+        // An encrypted file has its salt where the magic would be, and bytes 16..24 in clear
+        // (bytes 24..40 are ciphertext that changes whenever page 1 is rewritten, which still
+        // detects a change below).
+        match self.codec.as_mut() {
+            Some(c) if usize::from(h[20]) != c.reserved() => return Err(Error::notadb()),
+            Some(c) => c.attach(Some(&h))?,
+            None if &h[..16] != b"SQLite format 3\0" => return Err(Error::notadb()),
+            None => {}
         }
         let ps = match u16::from_be_bytes([h[16], h[17]]) {
             1 => 65536usize,
@@ -889,7 +952,10 @@ impl Pager {
         }
         if pgno <= self.db_orig_size {
             if self.uses_journal_file() {
-                let img = self.original_image(pgno)?;
+                let plain = self.original_image(pgno)?;
+                // The journal holds on-disk images (encrypted for an encrypted db), so that
+                // playback copies them back verbatim.
+                let img = Self::page_to_disk(&self.codec, pgno, &plain)?;
                 if self.jfd.is_none() {
                     self.open_journal()?;
                 }
@@ -1115,11 +1181,14 @@ impl Pager {
             .collect();
         dirty.sort_unstable();
         let ps = self.page_size as u64;
-        let Self { cache, fd, .. } = self;
+        let Self {
+            cache, fd, codec, ..
+        } = self;
         let fd = fd.as_mut().ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
         for pgno in dirty {
             if let Some(p) = cache.get(&pgno) {
-                fd.write_at(&p.data, (pgno as u64 - 1) * ps)?;
+                let img = Self::page_to_disk(codec, pgno, &p.data)?;
+                fd.write_at(&img, (pgno as u64 - 1) * ps)?;
             }
         }
         if self.page_count < self.db_file_size || self.page_count < self.db_orig_size {
@@ -1201,8 +1270,9 @@ impl Pager {
             };
             if page.dirty {
                 self.db_modified = true;
+                let img = Self::page_to_disk(&self.codec, pgno, &page.data)?;
                 let fd = self.fd_mut()?;
-                fd.write_at(&page.data, (pgno as u64 - 1) * ps)?;
+                fd.write_at(&img, (pgno as u64 - 1) * ps)?;
                 self.db_file_size = self.db_file_size.max(pgno);
             }
         }
@@ -1329,11 +1399,15 @@ impl Pager {
             let ps = self.page_size as u64;
             let orig = self.db_orig_size;
             let Self {
-                fd, mem_journal, ..
+                fd,
+                mem_journal,
+                codec,
+                ..
             } = self;
             let fd = fd.as_mut().ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
             for (pgno, data) in mem_journal.iter() {
-                fd.write_at(data, (*pgno as u64 - 1) * ps)?;
+                let img = Self::page_to_disk(codec, *pgno, data)?;
+                fd.write_at(&img, (*pgno as u64 - 1) * ps)?;
             }
             self.truncate_file(orig)?;
             if self.synchronous > 0 {

@@ -1,0 +1,313 @@
+//! Encrypted databases through the real file pager (and the b-tree above it): the cache holds
+//! plaintext, the db file and the rollback journal hold ciphertext, a wrong or missing key is
+//! `SQLITE_NOTADB`, a damaged page is `SQLITE_CORRUPT`, and crash recovery replays encrypted
+//! journal images verbatim.
+use epiloglite::btree::record::encode_record;
+use epiloglite::btree::{BtCursor, Btree};
+use epiloglite::crypto::{KeySpec, KeyedCodec, RESERVED};
+use epiloglite::error::codes::{SQLITE_CORRUPT, SQLITE_NOTADB};
+use epiloglite::pager::{JournalMode, Pager};
+use epiloglite::vfs::unix::default_vfs;
+use epiloglite::vfs::OpenFlags;
+use epiloglite::Value;
+
+const MARKER: &str = "PLAINTEXT-MARKER-7f3a";
+const RAW: &str = "x'00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff'";
+const OTHER: &str = "x'ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100'";
+
+fn create() -> OpenFlags {
+    OpenFlags {
+        create: true,
+        ..Default::default()
+    }
+}
+
+fn codec(key: &str) -> Box<KeyedCodec> {
+    Box::new(KeyedCodec::new(
+        KeySpec::parse(key.as_bytes()).unwrap().unwrap(),
+    ))
+}
+
+fn open(path: &str, key: Option<&str>) -> Pager {
+    let mut p = Pager::open(default_vfs(), path, create()).unwrap();
+    if let Some(k) = key {
+        p.set_codec(codec(k)).unwrap();
+    }
+    p
+}
+
+fn row(i: i64) -> Vec<u8> {
+    // Big enough rows to need many pages and some overflow pages.
+    let text = format!("{MARKER} row {i} {}", "x".repeat((i % 7) as usize * 300));
+    encode_record(&[Value::Integer(i), Value::Text(text.into_bytes())])
+}
+
+/// Create a table b-tree with `n` rows; returns its root page.
+fn populate(bt: &mut Btree, n: i64) -> u32 {
+    bt.begin_write(false).unwrap();
+    let root = bt.create_tree(true).unwrap();
+    let mut c = BtCursor::new(root, true, None);
+    for i in 1..=n {
+        c.insert(bt, i, &row(i)).unwrap();
+    }
+    bt.commit().unwrap();
+    bt.end_read();
+    root
+}
+
+fn check_rows(bt: &mut Btree, root: u32, n: i64) {
+    bt.begin_read().unwrap();
+    let mut c = BtCursor::new(root, true, None);
+    let mut ok = c.first(bt).unwrap();
+    let mut i = 0;
+    while ok {
+        i += 1;
+        assert_eq!(c.rowid(bt).unwrap(), i);
+        assert_eq!(c.payload(bt).unwrap(), row(i));
+        ok = c.next(bt).unwrap();
+    }
+    assert_eq!(i, n);
+    assert!(bt.integrity_check(&[1, root], 10).unwrap().is_empty());
+    bt.end_read();
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn encrypted_round_trip_through_btree() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("e.db");
+    let path = path.to_str().unwrap();
+    let mut bt = Btree::new(open(path, Some(RAW))).unwrap();
+    let root = populate(&mut bt, 300);
+    assert_eq!(bt.usable_size(), bt.page_size() - RESERVED);
+    check_rows(&mut bt, root, 300);
+    drop(bt);
+
+    let file = std::fs::read(path).unwrap();
+    assert!(file.len() > 20 * 4096, "many pages: {}", file.len());
+    assert!(
+        !contains(&file, MARKER.as_bytes()),
+        "plaintext in the db file"
+    );
+    assert!(!contains(&file, b"SQLite format 3"), "no plaintext header");
+    assert_eq!(file[20] as usize, RESERVED, "header byte 20");
+    assert_eq!(&file[16..18], &4096u16.to_be_bytes(), "page size in clear");
+
+    // Same key: everything back.
+    let mut bt = Btree::new(open(path, Some(RAW))).unwrap();
+    check_rows(&mut bt, root, 300);
+    // Change it and reopen again (page 1 and others rewritten under fresh nonces).
+    bt.begin_write(false).unwrap();
+    let mut c = BtCursor::new(root, true, None);
+    c.insert(&mut bt, 301, &row(301)).unwrap();
+    bt.commit().unwrap();
+    bt.end_read();
+    drop(bt);
+    let mut bt = Btree::new(open(path, Some(RAW))).unwrap();
+    check_rows(&mut bt, root, 301);
+}
+
+#[test]
+fn passphrase_database_reopens_with_the_passphrase_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.db");
+    let path = path.to_str().unwrap();
+    let mut bt = Btree::new(open(path, Some("correct horse"))).unwrap();
+    let root = populate(&mut bt, 20);
+    drop(bt);
+    let mut bt = Btree::new(open(path, Some("correct horse"))).unwrap();
+    check_rows(&mut bt, root, 20);
+    drop(bt);
+    let mut bt = Btree::new(open(path, Some("correct horsf"))).unwrap();
+    assert_eq!(bt.begin_read().unwrap_err().code, SQLITE_NOTADB);
+}
+
+#[test]
+fn wrong_or_missing_key_is_notadb() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.db");
+    let path = path.to_str().unwrap();
+    let mut bt = Btree::new(open(path, Some(RAW))).unwrap();
+    populate(&mut bt, 10);
+    drop(bt);
+
+    for key in [Some(OTHER), None] {
+        let mut bt = Btree::new(open(path, key)).unwrap();
+        let e = bt.begin_read().unwrap_err();
+        assert_eq!(e.code, SQLITE_NOTADB, "key {key:?}");
+        assert_eq!(e.msg, "file is not a database");
+    }
+    // Real SQLite sees no database either.
+    if let Ok(out) = std::process::Command::new("sqlite3")
+        .arg(path)
+        .arg("SELECT count(*) FROM sqlite_schema;")
+        .output()
+    {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("file is not a database"),
+            "sqlite3 said: {err}"
+        );
+    }
+    // A plaintext database opened with a key: NOTADB too.
+    let plain = dir.path().join("plain.db");
+    let plain = plain.to_str().unwrap();
+    let mut bt = Btree::new(open(plain, None)).unwrap();
+    populate(&mut bt, 3);
+    drop(bt);
+    let mut bt = Btree::new(open(plain, Some(RAW))).unwrap();
+    assert_eq!(bt.begin_read().unwrap_err().code, SQLITE_NOTADB);
+}
+
+#[test]
+fn tampered_page_is_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let path = path.to_str().unwrap();
+    let mut bt = Btree::new(open(path, Some(RAW))).unwrap();
+    let root = populate(&mut bt, 300);
+    drop(bt);
+    let good = std::fs::read(path).unwrap();
+    let pages = good.len() / 4096;
+    // Damage one byte in the middle of every other page after page 1.
+    for pg in (2..=pages).step_by(2) {
+        let mut bad = good.clone();
+        bad[(pg - 1) * 4096 + 1000] ^= 0x01;
+        std::fs::write(path, &bad).unwrap();
+        let mut p = open(path, Some(RAW));
+        p.read(1).unwrap();
+        let e = p.read(pg as u32).unwrap_err();
+        assert_eq!(e.code, SQLITE_CORRUPT, "page {pg}");
+        // Other pages still read.
+        p.read(if pg == 2 { 3 } else { 2 }).unwrap();
+    }
+    // Two pages swapped on disk: both corrupt.
+    let mut swapped = good.clone();
+    let (a, b) = (2 * 4096, 3 * 4096);
+    let pg3 = good[a..a + 4096].to_vec();
+    swapped.copy_within(b..b + 4096, a);
+    swapped[b..b + 4096].copy_from_slice(&pg3);
+    std::fs::write(path, &swapped).unwrap();
+    let mut p = open(path, Some(RAW));
+    p.read(1).unwrap();
+    assert_eq!(p.read(3).unwrap_err().code, SQLITE_CORRUPT);
+    assert_eq!(p.read(4).unwrap_err().code, SQLITE_CORRUPT);
+    drop(p);
+    std::fs::write(path, &good).unwrap();
+    let mut bt = Btree::new(open(path, Some(RAW))).unwrap();
+    check_rows(&mut bt, root, 300);
+}
+
+/// Raw pages: page 1 with a header reserving 28 bytes, others filled with the marker.
+fn fill_pages(p: &mut Pager, n: u32, tag: &str) {
+    for pgno in 1..=n {
+        let ps = p.page_size();
+        let buf = p.write(pgno).unwrap();
+        let text = format!("{MARKER}-{tag}-{pgno}-");
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = text.as_bytes()[i % text.len()];
+        }
+        if pgno == 1 {
+            buf[..16].copy_from_slice(b"SQLite format 3\0");
+            buf[16..18].copy_from_slice(&(ps as u16).to_be_bytes());
+            buf[18..24].copy_from_slice(&[1, 1, RESERVED as u8, 64, 32, 32]);
+        }
+    }
+}
+
+fn check_pages(p: &mut Pager, n: u32, tag: &str) {
+    assert_eq!(p.page_count(), n);
+    for pgno in 2..=n {
+        let text = format!("{MARKER}-{tag}-{pgno}-");
+        let ps = p.page_size();
+        let buf = p.read(pgno).unwrap();
+        for (i, b) in buf[..ps - RESERVED].iter().enumerate() {
+            assert_eq!(*b, text.as_bytes()[i % text.len()], "page {pgno} byte {i}");
+        }
+    }
+}
+
+#[test]
+fn hot_journal_holds_ciphertext_and_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.db");
+    let path = path.to_str().unwrap();
+    let jpath = format!("{path}-journal");
+    let mut p = open(path, Some(RAW));
+    p.begin_write(false).unwrap();
+    fill_pages(&mut p, 30, "old");
+    p.commit().unwrap();
+    p.end_read();
+    drop(p);
+
+    // A transaction that spills (small cache) and then "crashes": a hot journal and a db file
+    // holding part of the new content.
+    let mut p = open(path, Some(RAW));
+    p.set_cache_size(10);
+    p.begin_write(false).unwrap();
+    fill_pages(&mut p, 40, "new");
+    let journal = std::fs::read(&jpath).unwrap();
+    assert!(journal.len() > 10 * 4096, "journal has records");
+    assert!(
+        !contains(&journal, MARKER.as_bytes()),
+        "plaintext in journal"
+    );
+    let db = std::fs::read(path).unwrap();
+    assert!(
+        !contains(&db, MARKER.as_bytes()),
+        "plaintext in db after spill"
+    );
+    p.crash_for_test();
+
+    // Reopen: the journal is played back verbatim (encrypted images), the old content is back.
+    let mut p = open(path, Some(RAW));
+    p.begin_read().unwrap();
+    check_pages(&mut p, 30, "old");
+    p.end_read();
+    assert!(!std::path::Path::new(&jpath).exists() || std::fs::read(&jpath).unwrap()[0] == 0);
+}
+
+#[test]
+fn memory_journal_rollback_after_spill() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    let path = path.to_str().unwrap();
+    let mut p = open(path, Some(RAW));
+    p.set_journal_mode(JournalMode::Memory).unwrap();
+    p.begin_write(false).unwrap();
+    fill_pages(&mut p, 25, "old");
+    p.commit().unwrap();
+    p.set_cache_size(10);
+    p.begin_write(false).unwrap();
+    fill_pages(&mut p, 25, "new");
+    p.rollback().unwrap();
+    check_pages(&mut p, 25, "old");
+    p.end_read();
+    drop(p);
+    let mut p = open(path, Some(RAW));
+    p.begin_read().unwrap();
+    check_pages(&mut p, 25, "old");
+    assert!(!contains(&std::fs::read(path).unwrap(), MARKER.as_bytes()));
+}
+
+#[test]
+fn set_codec_only_before_first_access() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let path = path.to_str().unwrap();
+    let mut p = open(path, None);
+    p.begin_write(false).unwrap();
+    fill_pages(&mut p, 2, "plain");
+    p.commit().unwrap();
+    assert!(
+        p.set_codec(codec(RAW)).is_err(),
+        "inside a read transaction"
+    );
+    p.end_read();
+    assert!(p.set_codec(codec(RAW)).is_err(), "after the first access");
+    assert!(!p.is_encrypted());
+    assert!(Pager::open_memory(4096).set_codec(codec(RAW)).is_err());
+}
