@@ -371,3 +371,12 @@ fn argon2id_matches_independent_implementation_and_timing() {
     s2[15] ^= 1;
     assert_ne!(spec.derive(&s2).unwrap(), k);
 }
+
+#[test]
+fn key_schedules_are_zeroized_on_drop() {
+    // Checked at compile time: this test does not build unless the AES-256 key schedule (the
+    // `aes/zeroize` feature) and our Key implement ZeroizeOnDrop.
+    fn zod<T: zeroize::ZeroizeOnDrop>() {}
+    zod::<aes_gcm::aes::Aes256>();
+    zod::<Key>();
+}
