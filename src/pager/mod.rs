@@ -155,9 +155,6 @@ pub struct Pager {
     j_sector: u64,
     /// The current header holds the magic and record count and was synced; no record since.
     j_synced: bool,
-    /// A spill synced the journal: the next record starts a new header (SQLite's
-    /// `syncJournal(newHdr=1)`), so the synced count stays true.
-    j_new_hdr: bool,
     in_journal: PgSet,
     mem_journal: PgMap<Box<[u8]>>,
     db_modified: bool,
@@ -262,7 +259,6 @@ impl Pager {
             j_hdr_off: 0,
             j_sector: 4096,
             j_synced: false,
-            j_new_hdr: false,
             in_journal: PgSet::default(),
             mem_journal: PgMap::default(),
             db_modified: false,
@@ -817,7 +813,6 @@ impl Pager {
         self.j_off = 0;
         self.j_hdr_off = 0;
         self.j_synced = false;
-        self.j_new_hdr = false;
         self.in_journal.clear();
         self.mem_journal.clear();
         self.db_modified = false;
@@ -878,7 +873,6 @@ impl Pager {
         self.j_off = off + sector as u64;
         self.j_nrec = 0;
         self.j_synced = false;
-        self.j_new_hdr = false;
         Ok(())
     }
 
@@ -892,10 +886,6 @@ impl Pager {
                 let img = self.original_image(pgno)?;
                 if self.jfd.is_none() {
                     self.open_journal()?;
-                }
-                if self.j_new_hdr {
-                    let off = self.j_off.div_ceil(self.j_sector) * self.j_sector;
-                    self.write_journal_header(off)?;
                 }
                 let mut rec = Vec::with_capacity(img.len() + 8);
                 rec.extend_from_slice(&pgno.to_be_bytes());
@@ -1136,11 +1126,21 @@ impl Pager {
     fn sync_journal(&mut self) -> Result<()> {
         let sync = self.synchronous;
         let nrec = self.j_nrec;
+        let next_hdr = self.j_off.div_ceil(self.j_sector) * self.j_sector;
         let j = self
             .jfd
             .as_mut()
             .ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
         if sync > 0 {
+            // A stale header of an older transaction (PERSIST mode reuses the file) right
+            // after our records would be taken for a continuation: spoil its magic first.
+            let mut m = [0u8; 8];
+            match j.read_at(&mut m, next_hdr) {
+                Ok(()) if m == JOURNAL_MAGIC => j.write_at(&[0u8], next_hdr)?,
+                Ok(()) => {}
+                Err(e) if e.code == SQLITE_IOERR_SHORT_READ => {}
+                Err(e) => return Err(e),
+            }
             if sync >= 2 {
                 j.sync(false)?;
             }
@@ -1179,9 +1179,14 @@ impl Pager {
     fn spill_inner(&mut self) -> Result<()> {
         if self.jfd.is_some() && !self.j_synced {
             self.sync_journal()?;
-            // With synchronous=OFF the header's count is -1 (to the end of the file): keep
-            // appending to it instead of starting a new header.
-            self.j_new_hdr = self.synchronous > 0;
+            // Later records go under a new header, written now (zero magic until synced) so
+            // that playback stops there. With synchronous=OFF the count is -1 (to the end of
+            // the file): keep appending to the one header instead.
+            if self.synchronous > 0 {
+                let off = self.j_off.div_ceil(self.j_sector) * self.j_sector;
+                self.write_journal_header(off)?;
+                self.j_synced = true;
+            }
         }
         match self.fd_mut()?.lock(LockLevel::Exclusive) {
             Ok(()) => {}

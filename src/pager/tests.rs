@@ -655,3 +655,180 @@ fn read_only_fallback_refuses_writes() {
     check(&mut p, 2, 1);
     assert_eq!(p.begin_write(false).unwrap_err().code, SQLITE_READONLY);
 }
+
+/// Model-based random test: writes, truncations, savepoints, commits, rollbacks and reopens
+/// with a tiny cache (so spills happen) against a plain in-memory model of the pages.
+#[test]
+fn random_operations_match_model() {
+    // PAGER_SEEDS=n runs n seeds (a longer hunt); the default keeps the test fast.
+    let n = std::env::var("PAGER_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(24u64);
+    for seed in 1..=n {
+        random_run(seed, 600);
+    }
+}
+
+fn trace(seed: u64, s: String) {
+    if std::env::var("PAGER_TRACE")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        == Some(seed)
+    {
+        eprintln!("{s}");
+    }
+}
+
+fn random_run(seed: u64, steps: usize) {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut rnd = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n.max(1)
+    };
+    let mem = Arc::new(MemoryVfs::new());
+    let modes = [
+        JournalMode::Delete,
+        JournalMode::Truncate,
+        JournalMode::Persist,
+        JournalMode::Memory,
+    ];
+    let mode = modes[(seed % 4) as usize];
+    let open = |mem: &Arc<MemoryVfs>| {
+        let mut p = Pager::open(mem.clone(), "r.db", create()).unwrap();
+        p.set_page_size(512).unwrap();
+        p.set_journal_mode(mode).unwrap();
+        p.set_cache_size(10);
+        p
+    };
+    let mut p = open(&mem);
+    // Model: committed pages and the current transaction's pages; a page is identified by
+    // its byte 200 (page 1 keeps a valid header).
+    let mut committed: Vec<u8> = vec![];
+    let mut cur: Vec<u8> = vec![];
+    let mut sps: Vec<Vec<u8>> = vec![];
+    let mut in_txn = false;
+    for step in 0..steps {
+        let ctx = format!("seed {seed} step {step} mode {mode:?}");
+        match rnd(14) {
+            0..=3 | 10..=13 => {
+                if !in_txn {
+                    p.begin_write(false).unwrap();
+                    in_txn = true;
+                }
+                // Mostly rewrite existing pages; sometimes append a few.
+                let k = if rnd(3) == 0 { 1 + rnd(8) } else { 1 };
+                for _ in 0..k {
+                    let pg = if k > 1 {
+                        cur.len() + 1
+                    } else {
+                        1 + rnd(cur.len() as u64 + 1) as usize
+                    };
+                    let v = 1 + rnd(250) as u8;
+                    let buf = p.write(pg as Pgno).unwrap();
+                    buf[200] = v;
+                    if pg == 1 {
+                        init_header(buf, 512);
+                    }
+                    trace(seed, format!("{step}: write {pg}={v}"));
+                    if pg > cur.len() {
+                        cur.push(v);
+                    } else {
+                        cur[pg - 1] = v;
+                    }
+                }
+            }
+            4 if in_txn && cur.len() > 1 && rnd(3) == 0 => {
+                let n = cur.len() - rnd(cur.len().min(6) as u64) as usize;
+                p.truncate(n as Pgno).unwrap();
+                trace(seed, format!("{step}: truncate {n}"));
+                cur.truncate(n);
+            }
+            5 if in_txn => {
+                let n = sps.len() + 1;
+                p.savepoint_open(n).unwrap();
+                trace(seed, format!("{step}: sp open {n}"));
+                sps.push(cur.clone());
+            }
+            6 if !sps.is_empty() => {
+                let i = rnd(sps.len() as u64) as usize;
+                p.savepoint_rollback(i).unwrap();
+                trace(seed, format!("{step}: sp rollback {i}"));
+                sps.truncate(i + 1);
+                cur = sps[i].clone();
+            }
+            7 if !sps.is_empty() => {
+                let i = rnd(sps.len() as u64) as usize;
+                p.savepoint_release(i).unwrap();
+                trace(seed, format!("{step}: sp release {i}"));
+                sps.truncate(i);
+            }
+            8 if in_txn => {
+                if rnd(2) == 0 {
+                    trace(seed, format!("{step}: commit"));
+                    p.commit().unwrap();
+                    committed = cur.clone();
+                } else {
+                    trace(seed, format!("{step}: rollback"));
+                    p.rollback().unwrap();
+                    cur = committed.clone();
+                }
+                sps.clear();
+                in_txn = false;
+            }
+            9 if !in_txn => {
+                p.end_read();
+                drop(p);
+                p = open(&mem);
+                p.begin_read().unwrap();
+                trace(seed, format!("{step}: reopen"));
+            }
+            9 if mode != JournalMode::Memory && rnd(2) == 0 => {
+                // Power loss in the middle of a transaction (maybe after spills).
+                p.crash_for_test();
+                mem.crash(rnd(1 << 30));
+                trace(seed, format!("{step}: power loss"));
+                p = open(&mem);
+                p.begin_read().unwrap();
+                cur = committed.clone();
+                sps.clear();
+                in_txn = false;
+            }
+            _ => {}
+        }
+        assert_eq!(p.page_count() as usize, cur.len(), "{ctx}");
+        for _ in 0..3 {
+            if cur.is_empty() {
+                break;
+            }
+            let pg = 1 + rnd(cur.len() as u64) as usize;
+            assert_eq!(
+                p.read(pg as Pgno).unwrap()[200],
+                cur[pg - 1],
+                "{ctx} page {pg}"
+            );
+        }
+    }
+    if in_txn {
+        p.rollback().unwrap();
+    }
+    p.end_read();
+    drop(p);
+    let mut q = open(&mem);
+    q.begin_read().unwrap();
+    assert_eq!(
+        q.page_count() as usize,
+        committed.len(),
+        "seed {seed} final"
+    );
+    for (i, v) in committed.iter().enumerate() {
+        assert_eq!(
+            q.read(i as Pgno + 1).unwrap()[200],
+            *v,
+            "seed {seed} final page {}",
+            i + 1
+        );
+    }
+}
