@@ -1016,8 +1016,9 @@ impl Pager {
         if self.state != State::Writer {
             return Ok(());
         }
-        let any_dirty =
-            self.cache.values().any(|p| p.dirty) || self.page_count != self.db_orig_size;
+        let any_dirty = self.db_modified
+            || self.page_count != self.db_orig_size
+            || self.cache.values().any(|p| p.dirty);
         if any_dirty && self.page_count >= 1 {
             let n = self.page_count;
             let base = match self.file_vers {
@@ -1043,7 +1044,7 @@ impl Pager {
             self.state = State::Reader;
             return Ok(());
         }
-        if !any_dirty && self.page_count == self.db_orig_size {
+        if !any_dirty && self.page_count == self.db_orig_size && !self.db_modified {
             // Nothing to write: just end the transaction.
             return match self.finalize_journal() {
                 Ok(()) => self.finish_write(),
