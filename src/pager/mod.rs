@@ -10,9 +10,25 @@
 //! - `begin_read`/`end_read` bracket a read transaction (SHARED lock); `begin_write` takes
 //!   RESERVED (or EXCLUSIVE); `commit`/`rollback` end a write transaction and keep SHARED
 //!   until `end_read`. `read` on a file pager outside a read transaction starts one.
-//! - Constructors: [`Pager::open`] (a file through a VFS), [`Pager::open_memory`] (no file;
-//!   what `:memory:` uses), [`Pager::open_image_file`] (test helper: in-memory pager that
-//!   dumps the whole image to a path on commit, no journal, no locks).
+//! - Constructors: [`Pager::open`] (a file through a VFS, e.g.
+//!   `Pager::open(crate::vfs::unix::default_vfs(), path, flags)`; `":memory:"`/`""` give a
+//!   memory pager), [`Pager::open_memory`] (no file; what `:memory:` uses; journal mode
+//!   MEMORY or OFF), [`Pager::open_image_file`] (test helper: in-memory pager that dumps the
+//!   whole image to a path on commit, no journal, no locks).
+//! - Busy: `begin_read`, `begin_write` and `commit` may return `SQLITE_BUSY`; nothing changes
+//!   then and the call may be retried (the db layer runs the busy handler). A `commit` that
+//!   got BUSY still holds RESERVED (or PENDING) and its transaction stays open.
+//! - Errors: after an I/O error or `SQLITE_FULL` once the db file may have been written
+//!   (commit, or a cache spill), the pager is in the ERROR state: every call returns that
+//!   error until `rollback` (which plays the journal back) or `end_read` (which leaves the
+//!   journal hot for the next reader). Errors before that roll back in memory by themselves.
+//! - Header checks at `begin_read`: not `SQLite format 3\0`, bad page size or payload
+//!   fractions, or read version > 2 → `SQLITE_NOTADB`; write version > 2 → read-only; a WAL
+//!   database (versions 2) is read-only while no `-wal` file exists, refused otherwise (WAL is
+//!   not implemented yet).
+//! - Settings: `set_journal_mode` (returns the mode in effect; WAL refused), `synchronous` /
+//!   `set_synchronous` (0..=3), `cache_size` / `set_cache_size` (pages if > 0, KiB if < 0,
+//!   default -2000), `set_page_size` (only while the database is empty).
 //!
 //! # States (file pager)
 //! ```text
