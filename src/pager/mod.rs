@@ -392,7 +392,7 @@ impl Pager {
     }
     pub fn set_cache_size(&mut self, n: i64) {
         self.cache_size = n;
-        self.evict();
+        self.evict(true);
     }
     /// Number of pages currently cached (tests, `PRAGMA cache_spill` heuristics).
     pub fn cached_pages(&self) -> usize {
@@ -417,13 +417,20 @@ impl Pager {
         self.lru.clear();
     }
 
-    /// Evict clean pages until within budget (invariant 5: dirty pages stay).
-    fn evict(&mut self) {
+    /// Evict clean pages until within budget (invariant 5: dirty pages stay). `full`: scan
+    /// the whole cache (a cache_size change) instead of a bounded slice (a miss).
+    fn evict(&mut self, full: bool) {
         if self.fd.is_none() {
             return;
         }
         let max = self.max_cached();
-        let mut budget = self.lru.len();
+        // Bounded scan: with a cache full of dirty pages (journal_mode=OFF never spills) a
+        // miss must not cost a walk over the whole cache.
+        let mut budget = if full {
+            self.lru.len()
+        } else {
+            self.lru.len().min(256)
+        };
         while self.cache.len() >= max && budget > 0 {
             budget -= 1;
             let Some(p) = self.lru.pop_front() else { break };
@@ -444,7 +451,7 @@ impl Pager {
     /// Before inserting a page: evict clean pages, then spill dirty ones if still full.
     fn make_room(&mut self) -> Result<()> {
         if self.fd.is_some() && self.cache.len() >= self.max_cached() {
-            self.evict();
+            self.evict(false);
             if self.cache.len() >= self.max_cached() {
                 self.spill()?;
             }
@@ -1210,10 +1217,12 @@ impl Pager {
             Err(e) if e.is_busy() => return Ok(()),
             Err(e) => return Err(e),
         }
+        // Spill a quarter of the cache at once: each spill may cost a journal sync.
         let max = self.max_cached();
+        let target = max - max / 4;
         let ps = self.page_size as u64;
         let mut budget = self.lru.len();
-        while self.cache.len() >= max && budget > 0 {
+        while self.cache.len() >= target && budget > 0 {
             budget -= 1;
             let Some(pgno) = self.lru.pop_front() else {
                 break;
