@@ -379,7 +379,7 @@ impl BtCursor {
                 let mut found = false;
                 while lo < hi {
                     let mid = (lo + hi) / 2;
-                    let k = parse_cell(data, &h, mid, pg, usable)?.key;
+                    let k = table_cell_key(data, &h, mid, pg, usable)?;
                     if h.leaf && k == rowid {
                         lo = mid;
                         found = true;

@@ -101,6 +101,7 @@ pub fn parse_hdr(data: &[u8], pgno: Pgno, usable: usize) -> Result<PageHdr> {
 }
 
 /// Offset of cell `i`.
+#[inline]
 pub fn cell_ptr(data: &[u8], h: &PageHdr, i: usize, pgno: Pgno, usable: usize) -> Result<usize> {
     if i >= h.ncells {
         return Err(crate::corrupt!(pgno));
@@ -189,6 +190,28 @@ pub fn parse_cell_at(
         return Err(bad());
     }
     Ok(ci)
+}
+
+/// Rowid of cell `i` of a table page (leaf or interior), without parsing the rest.
+#[inline]
+pub fn table_cell_key(
+    data: &[u8],
+    h: &PageHdr,
+    i: usize,
+    pgno: Pgno,
+    usable: usize,
+) -> Result<i64> {
+    let start = cell_ptr(data, h, i, pgno, usable)?;
+    let area = data
+        .get(start..usable)
+        .ok_or_else(|| crate::corrupt!(pgno))?;
+    let p = if h.leaf {
+        get_varint(area).ok_or_else(|| crate::corrupt!(pgno))?.1
+    } else {
+        4
+    };
+    let (k, _) = get_varint(area.get(p..).unwrap_or(&[])).ok_or_else(|| crate::corrupt!(pgno))?;
+    Ok(k as i64)
 }
 
 /// Parse cell `i` of a page.
