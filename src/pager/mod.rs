@@ -56,9 +56,32 @@
 use crate::error::{codes::*, Error, Result};
 use crate::vfs::{FileKind, LockLevel, OpenFlags, Vfs, VfsFile, PENDING_BYTE};
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 pub type Pgno = u32;
+
+/// Page numbers hash with one multiplication (Fibonacci hashing): a cache hit costs a few
+/// instructions instead of SipHash.
+#[derive(Default)]
+struct PgnoHasher(u64);
+
+impl Hasher for PgnoHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type PgMap<V> = HashMap<Pgno, V, BuildHasherDefault<PgnoHasher>>;
+type PgSet = HashSet<Pgno, BuildHasherDefault<PgnoHasher>>;
 
 /// `PRAGMA journal_mode` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,7 +114,7 @@ struct Page {
 struct Savepoint {
     page_count: Pgno,
     /// Page images as they were when the savepoint opened, for pages changed since.
-    orig: HashMap<Pgno, Box<[u8]>>,
+    orig: PgMap<Box<[u8]>>,
 }
 
 pub struct Pager {
@@ -100,6 +123,10 @@ pub struct Pager {
     fd: Option<Box<dyn VfsFile>>,
     journal_path: String,
     read_only: bool,
+    /// Header byte 18 > 2: newer write format, read-only (SQLite's BTS_READ_ONLY).
+    header_read_only: bool,
+    /// Header bytes 18/19 == 2: a WAL database (read-only until WAL lands).
+    wal_header: bool,
     page_size: usize,
     reserved: usize,
     journal_mode: JournalMode,
@@ -109,7 +136,7 @@ pub struct Pager {
 
     state: State,
     err: Option<Error>,
-    cache: HashMap<Pgno, Page>,
+    cache: PgMap<Page>,
     lru: VecDeque<Pgno>,
     page_count: Pgno,
     /// Pages in the db file as of the start of the current read transaction.
@@ -123,9 +150,16 @@ pub struct Pager {
     j_nrec: u32,
     j_nonce: u32,
     j_off: u64,
+    /// Offset of the journal header that the current records belong to.
+    j_hdr_off: u64,
+    j_sector: u64,
+    /// The current header holds the magic and record count and was synced; no record since.
     j_synced: bool,
-    in_journal: HashSet<Pgno>,
-    mem_journal: HashMap<Pgno, Box<[u8]>>,
+    /// A spill synced the journal: the next record starts a new header (SQLite's
+    /// `syncJournal(newHdr=1)`), so the synced count stays true.
+    j_new_hdr: bool,
+    in_journal: PgSet,
+    mem_journal: PgMap<Box<[u8]>>,
     db_modified: bool,
     savepoints: Vec<Savepoint>,
 }
@@ -157,6 +191,39 @@ pub fn journal_checksum(nonce: u32, data: &[u8]) -> u32 {
     ck
 }
 
+/// SQLite's `readSuperJournal`: the optional trailer `name, len(4), cksum(4), magic(8)` at
+/// the end of a journal; the checksum is the byte sum of the name. `None` if absent/invalid.
+fn read_super_journal_name(j: &mut dyn VfsFile) -> Result<Option<String>> {
+    let size = j.size()?;
+    if size < 16 {
+        return Ok(None);
+    }
+    let mut t = [0u8; 16];
+    j.read_at(&mut t, size - 16)?;
+    if t.get(8..16) != Some(&JOURNAL_MAGIC[..]) {
+        return Ok(None);
+    }
+    let len = get4(&t, 0) as u64;
+    let cksum = get4(&t, 4);
+    if len == 0 || len > size - 16 || len >= 4096 {
+        return Ok(None);
+    }
+    let mut name = vec![0u8; len as usize];
+    j.read_at(&mut name, size - 16 - len)?;
+    let sum = name.iter().fold(0u32, |a, &b| a.wrapping_add(b as u32));
+    if sum != cksum {
+        return Ok(None);
+    }
+    // The name may be NUL-padded; SQLite stops at the first NUL.
+    let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    if end == 0 {
+        return Ok(None);
+    }
+    Ok(Some(
+        String::from_utf8_lossy(name.get(..end).unwrap_or(&[])).into_owned(),
+    ))
+}
+
 /// Read that tolerates a short read (the tail is zero-filled by the VFS).
 fn read_allow_short(f: &mut dyn VfsFile, buf: &mut [u8], off: u64) -> Result<()> {
     match f.read_at(buf, off) {
@@ -172,6 +239,8 @@ impl Pager {
             fd: None,
             journal_path: String::new(),
             read_only: false,
+            header_read_only: false,
+            wal_header: false,
             page_size,
             reserved: 0,
             journal_mode: JournalMode::Memory,
@@ -180,7 +249,7 @@ impl Pager {
             image_path: None,
             state: State::Open,
             err: None,
-            cache: HashMap::new(),
+            cache: PgMap::default(),
             lru: VecDeque::new(),
             page_count: 0,
             db_file_size: 0,
@@ -190,9 +259,12 @@ impl Pager {
             j_nrec: 0,
             j_nonce: 0,
             j_off: 0,
+            j_hdr_off: 0,
+            j_sector: 4096,
             j_synced: false,
-            in_journal: HashSet::new(),
-            mem_journal: HashMap::new(),
+            j_new_hdr: false,
+            in_journal: PgSet::default(),
+            mem_journal: PgMap::default(),
             db_modified: false,
             savepoints: Vec::new(),
         }
@@ -219,7 +291,7 @@ impl Pager {
         let full = vfs.full_pathname(path)?;
         let fd = vfs.open(&full, FileKind::MainDb, flags)?;
         let mut p = Pager::blank(4096);
-        p.read_only = flags.read_only;
+        p.read_only = flags.read_only || fd.is_read_only();
         p.journal_path = format!("{full}-journal");
         p.journal_mode = JournalMode::Delete;
         p.fd = Some(fd);
@@ -340,7 +412,7 @@ impl Pager {
         }
         let max = self.max_cached();
         let mut budget = self.lru.len();
-        while self.cache.len() > max && budget > 0 {
+        while self.cache.len() >= max && budget > 0 {
             budget -= 1;
             let Some(p) = self.lru.pop_front() else { break };
             match self.cache.get(&p) {
@@ -357,14 +429,23 @@ impl Pager {
         }
     }
 
+    /// Before inserting a page: evict clean pages, then spill dirty ones if still full.
+    fn make_room(&mut self) -> Result<()> {
+        if self.fd.is_some() && self.cache.len() >= self.max_cached() {
+            self.evict();
+            if self.cache.len() >= self.max_cached() {
+                self.spill()?;
+            }
+        }
+        Ok(())
+    }
+
     /// Bring `pgno` (<= page_count) into the cache.
     fn load(&mut self, pgno: Pgno) -> Result<()> {
         if self.cache.contains_key(&pgno) {
             return Ok(());
         }
-        if self.cache.len() >= self.max_cached() {
-            self.evict();
-        }
+        self.make_room()?;
         let mut data = vec![0u8; self.page_size].into_boxed_slice();
         if pgno <= self.db_file_size {
             if let Some(fd) = self.fd.as_mut() {
@@ -489,6 +570,24 @@ impl Pager {
         if h[21] != 64 || h[22] != 32 || h[23] != 32 || ps - (h[20] as usize) < 480 {
             return Err(Error::notadb());
         }
+        // File format versions (bytes 18/19): 1 = rollback journal, 2 = WAL. A read version
+        // above 2 cannot be read; a write version above 2 is read-only (SQLite's lockBtree).
+        if h[19] > 2 {
+            return Err(Error::notadb());
+        }
+        self.header_read_only = h[18] > 2;
+        self.wal_header = h[18] == 2 || h[19] == 2;
+        if self.wal_header {
+            // WAL is not implemented yet. Without a WAL file the db file alone is the whole
+            // database and may be read; with one, reading the db file would miss commits.
+            let wal = format!("{}-wal", self.journal_path.trim_end_matches("-journal"));
+            if self.vfs()?.exists(&wal)? {
+                return Err(Error::new(
+                    SQLITE_CANTOPEN,
+                    "unable to open database file: WAL mode is not supported yet",
+                ));
+            }
+        }
         let mut vers = [0u8; 16];
         vers.copy_from_slice(&h[24..40]);
         if ps != self.page_size || self.file_vers != Some(vers) {
@@ -548,6 +647,15 @@ impl Pager {
     /// record of every header, truncate the db to its original size.
     fn playback(&mut self, j: &mut dyn VfsFile) -> Result<()> {
         let size_j = j.size()?;
+        // A journal naming a super-journal that no longer exists belongs to a multi-database
+        // transaction that committed: nothing to play back (SQLite's pager_playback).
+        if let Some(name) = read_super_journal_name(j)? {
+            if !self.vfs()?.exists(&name)? {
+                self.drop_cache();
+                self.file_vers = None;
+                return Ok(());
+            }
+        }
         let mut hdr_sz = self.fd_mut()?.sector_size().clamp(32, MAX_SECTOR_SIZE) as u64;
         let mut off = 0u64;
         let mut first = true;
@@ -679,6 +787,15 @@ impl Pager {
             return Err(Error::readonly());
         }
         self.begin_read()?;
+        if self.wal_header {
+            return Err(Error::new(
+                SQLITE_READONLY,
+                "attempt to write a readonly database: WAL mode is not supported yet",
+            ));
+        }
+        if self.header_read_only {
+            return Err(Error::readonly());
+        }
         if let Some(fd) = self.fd.as_mut() {
             fd.lock(LockLevel::Reserved)?;
             if exclusive {
@@ -698,7 +815,9 @@ impl Pager {
         self.jfd = None;
         self.j_nrec = 0;
         self.j_off = 0;
+        self.j_hdr_off = 0;
         self.j_synced = false;
+        self.j_new_hdr = false;
         self.in_journal.clear();
         self.mem_journal.clear();
         self.db_modified = false;
@@ -721,13 +840,21 @@ impl Pager {
             create: true,
             ..Default::default()
         };
-        let mut j = vfs.open(&self.journal_path, FileKind::MainJournal, flags)?;
-        let sector = self
+        let j = vfs.open(&self.journal_path, FileKind::MainJournal, flags)?;
+        self.j_sector = self
             .fd
             .as_ref()
             .map(|f| f.sector_size())
             .unwrap_or(4096)
-            .clamp(32, MAX_SECTOR_SIZE);
+            .clamp(32, MAX_SECTOR_SIZE) as u64;
+        self.jfd = Some(j);
+        self.write_journal_header(0)
+    }
+
+    /// SQLite's `writeJournalHdr` at `off` (a multiple of the sector size); new nonce.
+    fn write_journal_header(&mut self, off: u64) -> Result<()> {
+        let vfs = self.vfs()?;
+        let sector = self.j_sector as u32;
         let mut nonce = [0u8; 4];
         vfs.randomness(&mut nonce);
         self.j_nonce = u32::from_be_bytes(nonce);
@@ -742,10 +869,16 @@ impl Pager {
         put4(&mut h, 16, self.db_orig_size);
         put4(&mut h, 20, sector);
         put4(&mut h, 24, self.page_size as u32);
-        j.write_at(&h, 0)?;
-        self.j_off = sector as u64;
+        let j = self
+            .jfd
+            .as_mut()
+            .ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        j.write_at(&h, off)?;
+        self.j_hdr_off = off;
+        self.j_off = off + sector as u64;
         self.j_nrec = 0;
-        self.jfd = Some(j);
+        self.j_synced = false;
+        self.j_new_hdr = false;
         Ok(())
     }
 
@@ -760,6 +893,10 @@ impl Pager {
                 if self.jfd.is_none() {
                     self.open_journal()?;
                 }
+                if self.j_new_hdr {
+                    let off = self.j_off.div_ceil(self.j_sector) * self.j_sector;
+                    self.write_journal_header(off)?;
+                }
                 let mut rec = Vec::with_capacity(img.len() + 8);
                 rec.extend_from_slice(&pgno.to_be_bytes());
                 rec.extend_from_slice(&img);
@@ -772,6 +909,7 @@ impl Pager {
                 j.write_at(&rec, off)?;
                 self.j_off += rec.len() as u64;
                 self.j_nrec += 1;
+                self.j_synced = false;
             } else if self.fd.is_none() || self.journal_mode == JournalMode::Memory {
                 let img = self.original_image(pgno)?;
                 self.mem_journal.insert(pgno, img);
@@ -815,6 +953,9 @@ impl Pager {
         self.journal_page(pgno)?;
         if pgno == self.page_count + 1 {
             // A new page is zero-filled whatever the file holds beyond page_count.
+            if !self.cache.contains_key(&pgno) {
+                self.make_room()?;
+            }
             self.page_count = pgno;
             let data = vec![0u8; self.page_size].into_boxed_slice();
             self.cache.insert(pgno, Page { data, dirty: true });
@@ -1006,10 +1147,65 @@ impl Pager {
             let mut h = [0u8; 12];
             h[..8].copy_from_slice(&JOURNAL_MAGIC);
             put4(&mut h, 8, nrec);
-            j.write_at(&h, 0)?;
+            j.write_at(&h, self.j_hdr_off)?;
             j.sync(false)?;
         }
         self.j_synced = true;
+        Ok(())
+    }
+
+    /// Write dirty pages to the db file mid-transaction to bound the cache (SQLite's
+    /// `pagerStress`): journal synced first (invariant 3), EXCLUSIVE taken (BUSY: no spill,
+    /// the cache grows instead), then dirty pages leave the cache oldest first. Afterwards a
+    /// rollback must play the journal back (`db_modified`).
+    fn spill(&mut self) -> Result<()> {
+        let can = self.state == State::Writer
+            && self.fd.is_some()
+            && (self.uses_journal_file() || self.journal_mode == JournalMode::Memory);
+        if !can {
+            return Ok(());
+        }
+        if let Err(e) = self.spill_inner() {
+            if e.is_busy() && !self.db_modified {
+                return Ok(());
+            }
+            self.err = Some(e.clone());
+            self.state = State::Error;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    fn spill_inner(&mut self) -> Result<()> {
+        if self.jfd.is_some() && !self.j_synced {
+            self.sync_journal()?;
+            // With synchronous=OFF the header's count is -1 (to the end of the file): keep
+            // appending to it instead of starting a new header.
+            self.j_new_hdr = self.synchronous > 0;
+        }
+        match self.fd_mut()?.lock(LockLevel::Exclusive) {
+            Ok(()) => {}
+            Err(e) if e.is_busy() => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        let max = self.max_cached();
+        let ps = self.page_size as u64;
+        let mut budget = self.lru.len();
+        while self.cache.len() >= max && budget > 0 {
+            budget -= 1;
+            let Some(pgno) = self.lru.pop_front() else {
+                break;
+            };
+            let Some(page) = self.cache.remove(&pgno) else {
+                continue;
+            };
+            if page.dirty {
+                self.db_modified = true;
+                let fd = self.fd_mut()?;
+                fd.write_at(&page.data, (pgno as u64 - 1) * ps)?;
+                self.db_file_size = self.db_file_size.max(pgno);
+            }
+        }
         Ok(())
     }
 
@@ -1157,7 +1353,7 @@ impl Pager {
         while self.savepoints.len() < n {
             self.savepoints.push(Savepoint {
                 page_count: self.page_count,
-                orig: HashMap::new(),
+                orig: PgMap::default(),
             });
         }
         Ok(())
@@ -1232,7 +1428,7 @@ impl Pager {
             }
             let jpath = self.journal_path.clone();
             let fd = self.fd_mut()?;
-            if vfs.exists(&jpath)? && fd.lock(LockLevel::Reserved).is_ok() {
+            if fd.lock(LockLevel::Reserved).is_ok() {
                 let _ = vfs.delete(&jpath, false);
                 fd.unlock(LockLevel::Shared)?;
             }
@@ -1244,11 +1440,20 @@ impl Pager {
     }
 }
 
+impl Pager {
+    /// Test hook: drop the pager as a crash would, without rolling back (files closed, locks
+    /// released, the journal left on disk as it is).
+    #[doc(hidden)]
+    pub fn crash_for_test(mut self) {
+        self.state = State::Open;
+    }
+}
+
 impl Drop for Pager {
     fn drop(&mut self) {
-        // An uncommitted transaction that never touched the db file is rolled back so that no
-        // stale journal is left; in ERROR state the journal stays hot for the next reader.
-        if self.state == State::Writer && !self.db_modified {
+        // An open write transaction is rolled back (as sqlite3PagerClose); if that fails
+        // (ERROR state) the journal stays hot for the next reader.
+        if self.state == State::Writer || self.state == State::Error {
             let _ = self.rollback();
         }
     }
