@@ -85,6 +85,8 @@ pub struct Builder<'a> {
     pub eqp: Vec<(i32, i32, String)>,
     pub eqp_parent: i32,
     pub depth: usize,
+    /// Nesting of SELECTs (subqueries), limited like expressions.
+    pub sel_depth: usize,
     /// Don't emit `Transaction` ops (BEGIN/COMMIT etc.).
     pub no_tx: bool,
 }
@@ -106,6 +108,7 @@ impl<'a> Builder<'a> {
             eqp: Vec::new(),
             eqp_parent: 0,
             depth: 0,
+            sel_depth: 0,
             no_tx: false,
         };
         b.emit(Opcode::Init, 0, 0, 0);

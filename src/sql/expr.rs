@@ -336,7 +336,13 @@ impl<'a> Builder<'a> {
     }
 
     /// Compile `e` into register `target`.
-    pub fn expr(&mut self, e: &Expr, target: i32) -> Result<()> {
+    pub fn expr(&mut self, mut e: &Expr, target: i32) -> Result<()> {
+        while let Expr::Parenthesized(v) = e {
+            match v.as_slice() {
+                [x] => e = x,
+                _ => break,
+            }
+        }
         self.depth += 1;
         let r = self.check_depth().and_then(|_| self.expr_inner(e, target));
         self.depth -= 1;
@@ -344,6 +350,18 @@ impl<'a> Builder<'a> {
     }
 
     fn expr_inner(&mut self, e: &Expr, target: i32) -> Result<()> {
+        if let Some(r) = self.lookup_override(e) {
+            self.emit(Opcode::SCopy, r, target, 0);
+            return Ok(());
+        }
+        match e {
+            Expr::Binary(l, op, r) => self.binary(l, *op, r, target),
+            _ => self.expr_big(e, target),
+        }
+    }
+
+    #[inline(never)]
+    fn expr_big(&mut self, e: &Expr, target: i32) -> Result<()> {
         if let Some(r) = self.lookup_override(e) {
             self.emit(Opcode::SCopy, r, target, 0);
             return Ok(());
@@ -674,6 +692,7 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    #[inline(never)]
     fn binary(&mut self, l: &Expr, op: Operator, r: &Expr, target: i32) -> Result<()> {
         let cmp = match op {
             Operator::Equals => Some(Opcode::Eq),

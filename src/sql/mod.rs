@@ -91,12 +91,17 @@ fn lex_error(sql: &[u8], e: LexError) -> CompileError {
     let pos = |p: Option<(u64, usize)>| p.map(|(l, c)| offset_of(sql, l, c));
     match e {
         LexError::ParserError(ParserError::SyntaxError { found, .. }, p) => {
-            let end = pos(p);
-            let tok = found.unwrap_or_default();
-            let off = end.map(|e| e.saturating_sub(tok.len()));
+            let end = pos(p).unwrap_or(sql.len());
+            let (off, tok) = match last_token(sql, end) {
+                Some((s, e)) => (s, String::from_utf8_lossy(&sql[s..e]).into_owned()),
+                None => {
+                    let t = found.unwrap_or_default();
+                    (end.saturating_sub(t.len()), t)
+                }
+            };
             CompileError {
                 error: Error::sql(format!("near \"{tok}\": syntax error")),
-                offset: off,
+                offset: Some(off),
             }
         }
         LexError::ParserError(ParserError::UnexpectedEof, p) => CompileError {
@@ -147,6 +152,19 @@ fn lex_error(sql: &[u8], e: LexError) -> CompileError {
             offset: None,
         },
     }
+}
+
+/// The last token ending at or before `end`: (start, end).
+fn last_token(sql: &[u8], end: usize) -> Option<(usize, usize)> {
+    use sqlite3_parser::lexer::sql::Tokenizer;
+    use sqlite3_parser::lexer::Scanner;
+    let slice = &sql[..end.min(sql.len())];
+    let mut sc = Scanner::new(Tokenizer::new());
+    let mut last = None;
+    while let Ok((start, Some(_), e)) = sc.scan(slice) {
+        last = Some((start, e));
+    }
+    last
 }
 
 /// Span (start, end) of the statement text: first token to last token before `;`.

@@ -135,7 +135,7 @@ impl<'a> Builder<'a> {
         if sel.with.is_some() {
             return Err(Error::sql("WITH clauses are not supported yet"));
         }
-        self.depth += 1;
+        self.sel_depth += 1;
         let r = self
             .check_select_depth()
             .and_then(|_| match &sel.body.compounds {
@@ -147,7 +147,7 @@ impl<'a> Builder<'a> {
                     dest,
                 ),
             });
-        self.depth -= 1;
+        self.sel_depth -= 1;
         r
     }
 
