@@ -195,8 +195,40 @@ pub fn compile(ctx: &CompileContext<'_>, sql: &[u8]) -> Result<Compiled> {
     compile_ext(ctx, sql).map_err(|e| e.error)
 }
 
+/// SQL longer than this is compiled on a helper thread with a large stack: the parser and
+/// the code generator recurse once per nesting level, and a long statement may nest up to
+/// the 1000-level expression limit (or deeper, before the limit is detected).
+const BIG_STACK_SQL_LEN: usize = 1000;
+const BIG_STACK_SIZE: usize = 256 << 20;
+
 /// As [`compile`], but a failure also carries the error offset.
 pub fn compile_ext(
+    ctx: &CompileContext<'_>,
+    sql: &[u8],
+) -> std::result::Result<Compiled, CompileError> {
+    if sql.len() > BIG_STACK_SQL_LEN {
+        let r = std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .name("epiloglite-compile".into())
+                .stack_size(BIG_STACK_SIZE)
+                .spawn_scoped(s, || compile_here(ctx, sql))
+                .map(|h| h.join())
+        });
+        match r {
+            Ok(Ok(res)) => return res,
+            Ok(Err(_)) => {
+                return Err(CompileError {
+                    error: Error::new(crate::error::codes::SQLITE_INTERNAL, "compiler panicked"),
+                    offset: None,
+                })
+            }
+            Err(_) => {} // could not spawn: compile on this thread
+        }
+    }
+    compile_here(ctx, sql)
+}
+
+fn compile_here(
     ctx: &CompileContext<'_>,
     sql: &[u8],
 ) -> std::result::Result<Compiled, CompileError> {
