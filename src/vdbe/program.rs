@@ -46,6 +46,8 @@ pub enum P4 {
     Func(FuncRef),
     /// Table name for `Insert`/`Delete` (for constraint messages and hooks).
     Table(String),
+    /// `IntegrityCk` root pages, `Permutation` column order (SQLite's P4_INTARRAY).
+    IntArray(Vec<i32>),
 }
 
 #[derive(Clone)]
