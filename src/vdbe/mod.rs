@@ -14,3 +14,5 @@ pub mod rec;
 
 pub use exec::{StepResult, Vm, VmHost};
 pub use program::{FuncRef, Op, Opcode, Program, P4};
+#[cfg(test)]
+mod tests;
