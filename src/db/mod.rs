@@ -149,6 +149,8 @@ pub struct Connection {
     collations: Vec<(String, Collation)>,
     limits: [i32; N_LIMIT],
     error_offset: i32,
+    /// Connection settings without engine backing yet (`PRAGMA foreign_keys` & co).
+    settings: Vec<(String, Value)>,
 }
 
 // The C API keeps a Connection behind a mutex and may move it between threads.
@@ -366,6 +368,7 @@ impl Connection {
             collations: builtin_collations(),
             limits: LIMIT_DEFAULTS,
             error_offset: -1,
+            settings: Vec::new(),
         })
     }
 
@@ -794,6 +797,141 @@ impl Connection {
     }
 }
 
+fn journal_mode_name(m: JournalMode) -> &'static str {
+    match m {
+        JournalMode::Delete => "delete",
+        JournalMode::Truncate => "truncate",
+        JournalMode::Persist => "persist",
+        JournalMode::Memory => "memory",
+        JournalMode::Off => "off",
+        JournalMode::Wal => "wal",
+    }
+}
+
+fn text_of(v: &Value) -> String {
+    mem::to_text(v)
+        .map(|t| String::from_utf8_lossy(&t).to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// A boolean pragma argument (`on`, `yes`, `true`, 1 ...), as SQLite's `getSafetyLevel`.
+fn pragma_bool(v: &Value) -> i64 {
+    match text_of(v).as_str() {
+        "on" | "yes" | "true" => 1,
+        "off" | "no" | "false" => 0,
+        _ => (mem::to_int(v) != 0) as i64,
+    }
+}
+
+/// Default values (Debian's 3.40.1 build) of settings kept in `Connection::settings`.
+fn setting_default(name: &str) -> Value {
+    Value::Integer(match name {
+        "secure_delete" | "automatic_index" | "cache_spill" => 1,
+        "wal_autocheckpoint" => 1000,
+        "max_page_count" => 1_073_741_823,
+        "locking_mode" => return Value::text("normal"),
+        "encoding" => return Value::text("UTF-8"),
+        _ => 0,
+    })
+}
+
+impl Connection {
+    /// `PRAGMA <name> [= new]` for connection settings (see `P4::Pragma`).
+    fn pragma(&mut self, db: usize, name: &str, new: Option<&Value>) -> Result<Value> {
+        let busy_ms = self.busy_timeout_ms;
+        let d = self
+            .dbs
+            .get_mut(db)
+            .ok_or_else(|| Error::sql("no such database"))?;
+        match name {
+            "page_size" => {
+                if let Some(v) = new {
+                    let n = mem::to_int(v);
+                    // SQLite ignores invalid sizes and sizes set on a non-empty database.
+                    if (512..=65536).contains(&n) && (n & (n - 1)) == 0 {
+                        let _ = d.bt.pager.set_page_size(n as usize);
+                    }
+                }
+                Ok(Value::Integer(d.bt.pager.page_size() as i64))
+            }
+            "cache_size" => {
+                if let Some(v) = new {
+                    d.bt.pager.set_cache_size(mem::to_int(v));
+                }
+                Ok(Value::Integer(d.bt.pager.cache_size()))
+            }
+            "synchronous" => {
+                if let Some(v) = new {
+                    let lvl = match text_of(v).as_str() {
+                        "off" | "no" | "false" => 0,
+                        "normal" => 1,
+                        "full" | "on" | "yes" | "true" => 2,
+                        "extra" => 3,
+                        _ => mem::to_int(v).clamp(0, 3),
+                    };
+                    d.bt.pager.set_synchronous(lvl as u8);
+                }
+                Ok(Value::Integer(d.bt.pager.synchronous() as i64))
+            }
+            "journal_mode" => {
+                let cur = d.bt.pager.journal_mode();
+                let m = match new.map(text_of).as_deref() {
+                    None => None,
+                    Some("delete") => Some(JournalMode::Delete),
+                    Some("truncate") => Some(JournalMode::Truncate),
+                    Some("persist") => Some(JournalMode::Persist),
+                    Some("memory") => Some(JournalMode::Memory),
+                    Some("off") => Some(JournalMode::Off),
+                    Some("wal") => Some(JournalMode::Wal),
+                    Some(_) => None,
+                };
+                let got = match m {
+                    Some(m) if m != cur => d.bt.pager.set_journal_mode(m)?,
+                    _ => cur,
+                };
+                Ok(Value::text(journal_mode_name(got)))
+            }
+            "busy_timeout" => {
+                if let Some(v) = new {
+                    self.set_busy_timeout(mem::to_int(v).clamp(0, i32::MAX as i64) as i32);
+                    return Ok(Value::Integer(self.busy_timeout_ms as i64));
+                }
+                Ok(Value::Integer(busy_ms as i64))
+            }
+            _ => {
+                let key = name.to_string();
+                if let Some(v) = new {
+                    let stored = match name {
+                        "locking_mode" => {
+                            let t = text_of(v);
+                            if t == "exclusive" || t == "normal" {
+                                Value::text(&t)
+                            } else {
+                                self.pragma_get(name)
+                            }
+                        }
+                        "encoding" => self.pragma_get(name),
+                        "max_page_count" | "wal_autocheckpoint" | "mmap_size" | "cache_spill"
+                        | "temp_store" | "auto_vacuum" => Value::Integer(mem::to_int(v)),
+                        _ => Value::Integer(pragma_bool(v)),
+                    };
+                    self.settings.retain(|(k, _)| *k != key);
+                    self.settings.push((key, stored));
+                }
+                Ok(self.pragma_get(name))
+            }
+        }
+    }
+
+    fn pragma_get(&self, name: &str) -> Value {
+        self.settings
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| setting_default(name))
+    }
+}
+
 fn builtin_collations() -> Vec<(String, Collation)> {
     vec![
         (
@@ -936,6 +1074,9 @@ impl VmHost for StepHost<'_> {
             None => Ok(d.bt.pager.journal_mode()),
             Some(m) => d.bt.pager.set_journal_mode(m),
         }
+    }
+    fn pragma(&mut self, db: usize, name: &str, new: Option<&Value>) -> Result<Value> {
+        self.conn.pragma(db, name, new)
     }
 }
 

@@ -276,3 +276,72 @@ fn bind_and_parameters() {
     s.finalize(&mut c);
     assert_eq!(c.active_vms, 0);
 }
+
+#[test]
+fn setting_pragmas_through_noop() {
+    let mut c = Connection::open(":memory:", rwc(), None).unwrap();
+    let run = |c: &mut Connection, name: &str, new: Option<Value>| -> Value {
+        let mut ops = Vec::new();
+        if let Some(v) = new.clone() {
+            ops.push(op(Opcode::Int64, 0, 2, 0, P4::Value(v)));
+        }
+        ops.push(op(
+            Opcode::Noop,
+            0,
+            1,
+            if new.is_some() { 2 } else { 0 },
+            P4::Pragma(name.into()),
+        ));
+        ops.push(op(Opcode::ResultRow, 1, 1, 0, P4::None));
+        let mut s = Statement::new(
+            Program {
+                ops,
+                n_mem: 2,
+                ..Program::default()
+            },
+            String::new(),
+        );
+        assert!(s.step(c).unwrap());
+        let v = s.column_value(0).clone();
+        s.finalize(c);
+        v
+    };
+    assert!(matches!(
+        run(&mut c, "cache_size", None),
+        Value::Integer(-2000)
+    ));
+    assert!(matches!(
+        run(&mut c, "cache_size", Some(Value::Integer(100))),
+        Value::Integer(100)
+    ));
+    assert!(matches!(
+        run(&mut c, "foreign_keys", None),
+        Value::Integer(0)
+    ));
+    assert!(matches!(
+        run(&mut c, "foreign_keys", Some(Value::text("ON"))),
+        Value::Integer(1)
+    ));
+    assert!(matches!(
+        run(&mut c, "foreign_keys", None),
+        Value::Integer(1)
+    ));
+    assert!(matches!(
+        run(&mut c, "secure_delete", None),
+        Value::Integer(1)
+    ));
+    assert!(matches!(
+        run(&mut c, "busy_timeout", Some(Value::Integer(250))),
+        Value::Integer(250)
+    ));
+    assert_eq!(c.busy_timeout_ms, 250);
+    assert!(matches!(
+        run(&mut c, "synchronous", Some(Value::text("normal"))),
+        Value::Integer(1)
+    ));
+    assert!(matches!(
+        run(&mut c, "page_size", None),
+        Value::Integer(4096)
+    ));
+    assert!(matches!(run(&mut c, "encoding", None), Value::Text(t) if t == b"UTF-8"));
+}

@@ -19,6 +19,8 @@
 //! - `Function`/`PureFunc`: the argument count is in **p5** (SQLite keeps it in P4's context).
 //!   `AggStep`/`AggInverse` take it from p5, `AggFinal`/`AggValue` from p2, as SQLite.
 //! - `IntegrityCk`: root pages in `P4::IntArray`, database in p5, as SQLite.
+//! - `Noop` with `P4::Pragma(name)`: connection setting (see `P4::Pragma`), via
+//!   [`VmHost::pragma`].
 //! - Opcodes with no effect here (`ColumnsUsed`, `CursorHint`, `ReleaseReg`, `Abortable`,
 //!   `TableLock`, `Trace`, `Expire`, `CursorLock`, `CursorUnlock`, `SeekHit`, `Noop`,
 //!   `CollSeq` (collation comes from P4 of the consumer), `ClrSubtype`, `FkCheck`) are no-ops.
@@ -56,6 +58,9 @@ pub trait VmHost {
     fn changes(&self) -> (i64, i64);
     /// `JournalMode`: `None` queries.
     fn journal_mode(&mut self, db: usize, mode: Option<JournalMode>) -> Result<JournalMode>;
+    /// `Noop` with `P4::Pragma`: set (when `new` is given) and/or read a connection setting;
+    /// returns the value to store in P2.
+    fn pragma(&mut self, db: usize, name: &str, new: Option<&Value>) -> Result<Value>;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1413,6 +1418,20 @@ impl Vm {
                     res?;
                 }
                 Opcode::Offset => self.set(p3, Value::Null)?,
+                Opcode::Noop => {
+                    if let P4::Pragma(name) = &self.prog.ops[pc].p4 {
+                        let new = if p3 > 0 {
+                            Some(self.reg(p3)?.clone())
+                        } else {
+                            None
+                        };
+                        let db = usize::try_from(p1).map_err(|_| internal("db"))?;
+                        let v = host.pragma(db, name, new.as_ref())?;
+                        if p2 > 0 {
+                            self.set(p2, v)?;
+                        }
+                    }
+                }
                 Opcode::ColumnsUsed
                 | Opcode::CursorHint
                 | Opcode::ReleaseReg
@@ -1423,7 +1442,6 @@ impl Vm {
                 | Opcode::CursorLock
                 | Opcode::CursorUnlock
                 | Opcode::SeekHit
-                | Opcode::Noop
                 | Opcode::CollSeq
                 | Opcode::ClrSubtype
                 | Opcode::FkCheck => {}

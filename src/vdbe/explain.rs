@@ -35,7 +35,7 @@ fn display_p4(op: &Op) -> Option<String> {
         P4::Int32(i) => i.to_string(),
         P4::Int64(i) => i.to_string(),
         P4::Real(r) => super::mem::real_to_text(*r),
-        P4::Text(t) | P4::Affinity(t) | P4::Table(t) => t.clone(),
+        P4::Text(t) | P4::Affinity(t) | P4::Table(t) | P4::Pragma(t) => t.clone(),
         P4::Blob(b) => {
             let mut s = String::with_capacity(b.len() * 2);
             for c in b {

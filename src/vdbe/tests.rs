@@ -62,6 +62,12 @@ impl VmHost for NoDb {
     fn journal_mode(&mut self, _db: usize, _m: Option<JournalMode>) -> Result<JournalMode> {
         Ok(JournalMode::Memory)
     }
+    fn pragma(&mut self, _db: usize, name: &str, new: Option<&Value>) -> Result<Value> {
+        Ok(match new {
+            Some(v) => v.clone(),
+            None => Value::text(name),
+        })
+    }
 }
 
 fn op(opcode: Opcode, p1: i32, p2: i32, p3: i32) -> Op {
