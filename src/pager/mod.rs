@@ -51,6 +51,8 @@
 //! commit can leave a corrupt file (as with SQLite). `ROLLBACK` before commit still works,
 //! because nothing is written before commit.
 
+#![deny(clippy::unwrap_used, clippy::indexing_slicing)]
+
 use crate::error::{codes::*, Error, Result};
 use crate::vfs::{FileKind, LockLevel, OpenFlags, Vfs, VfsFile, PENDING_BYTE};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -129,8 +131,11 @@ pub struct Pager {
 }
 
 fn get4(b: &[u8], off: usize) -> u32 {
-    match b.get(off..off + 4) {
-        Some(s) => u32::from_be_bytes([s[0], s[1], s[2], s[3]]),
+    match b
+        .get(off..off + 4)
+        .and_then(|s| <[u8; 4]>::try_from(s).ok())
+    {
+        Some(a) => u32::from_be_bytes(a),
         None => 0,
     }
 }
@@ -222,16 +227,30 @@ impl Pager {
         Ok(p)
     }
 
+    /// Cheap state checks, run at the top of every public entry point (debug builds).
     #[cfg(debug_assertions)]
     fn check_invariants(&self) {
-        // Invariant 5: nothing beyond page_count is cached.
-        debug_assert!(self.cache.keys().all(|&k| k >= 1 && k <= self.page_count));
-        debug_assert!(self.in_write_txn() || self.cache.values().all(|p| !p.dirty));
         debug_assert!(self.in_write_txn() || self.savepoints.is_empty());
+        debug_assert!(self.in_write_txn() || self.jfd.is_none());
         debug_assert!(self.state != State::Error || self.err.is_some());
+        debug_assert!(
+            self.state == State::Open || self.fd.is_none() || {
+                self.fd.as_ref().map(|f| f.lock_level()) >= Some(LockLevel::Shared)
+            }
+        );
     }
     #[cfg(not(debug_assertions))]
     fn check_invariants(&self) {}
+
+    /// O(cache) checks, run at transaction boundaries only (debug builds).
+    #[cfg(debug_assertions)]
+    fn check_cache_invariants(&self) {
+        // Invariant 5: nothing beyond page_count is cached.
+        debug_assert!(self.cache.keys().all(|&k| k >= 1 && k <= self.page_count));
+        debug_assert!(self.in_write_txn() || self.cache.values().all(|p| !p.dirty));
+    }
+    #[cfg(not(debug_assertions))]
+    fn check_cache_invariants(&self) {}
 
     fn usable(&self) -> Result<()> {
         match (&self.state, &self.err) {
@@ -379,6 +398,7 @@ impl Pager {
 
     pub fn begin_read(&mut self) -> Result<()> {
         self.check_invariants();
+        self.check_cache_invariants();
         self.usable()?;
         if self.state != State::Open {
             return Ok(());
@@ -622,6 +642,7 @@ impl Pager {
 
     pub fn end_read(&mut self) {
         self.check_invariants();
+        self.check_cache_invariants();
         match self.state {
             State::Writer | State::Open => {}
             State::Reader => {
@@ -649,6 +670,7 @@ impl Pager {
 
     pub fn begin_write(&mut self, exclusive: bool) -> Result<()> {
         self.check_invariants();
+        self.check_cache_invariants();
         self.usable()?;
         if self.state == State::Writer {
             return Ok(());
@@ -711,7 +733,9 @@ impl Pager {
         self.j_nonce = u32::from_be_bytes(nonce);
         let mut h = vec![0u8; sector as usize];
         if self.synchronous == 0 {
-            h[..8].copy_from_slice(&JOURNAL_MAGIC);
+            if let Some(m) = h.get_mut(..8) {
+                m.copy_from_slice(&JOURNAL_MAGIC);
+            }
             put4(&mut h, 8, 0xffff_ffff);
         }
         put4(&mut h, 12, self.j_nonce);
@@ -856,6 +880,7 @@ impl Pager {
 
     pub fn commit(&mut self) -> Result<()> {
         self.check_invariants();
+        self.check_cache_invariants();
         self.usable()?;
         if self.state != State::Writer {
             return Ok(());
@@ -1032,6 +1057,7 @@ impl Pager {
 
     pub fn rollback(&mut self) -> Result<()> {
         self.check_invariants();
+        self.check_cache_invariants();
         match self.state {
             State::Open | State::Reader => Ok(()),
             State::Writer if !self.db_modified => {

@@ -287,7 +287,7 @@ impl UnixFile {
             } else {
                 libc::F_WRLCK
             };
-            if !fcntl_lock(self.fd, t as i32, PENDING_BYTE, 1)? {
+            if !fcntl_lock(self.fd, t, PENDING_BYTE, 1)? {
                 return Err(Error::busy());
             }
             if want == Exclusive {
@@ -296,8 +296,8 @@ impl UnixFile {
             }
         }
         if want == Shared {
-            let got = fcntl_lock(self.fd, libc::F_RDLCK as i32, SHARED_FIRST, SHARED_SIZE);
-            let rel = fcntl_lock(self.fd, libc::F_UNLCK as i32, PENDING_BYTE, 1);
+            let got = fcntl_lock(self.fd, libc::F_RDLCK, SHARED_FIRST, SHARED_SIZE);
+            let rel = fcntl_lock(self.fd, libc::F_UNLCK, PENDING_BYTE, 1);
             let got = got?;
             if !rel? {
                 return Err(Error::code(SQLITE_IOERR_UNLOCK));
@@ -320,7 +320,7 @@ impl UnixFile {
         } else {
             (SHARED_FIRST, SHARED_SIZE)
         };
-        if !fcntl_lock(self.fd, libc::F_WRLCK as i32, start, len)? {
+        if !fcntl_lock(self.fd, libc::F_WRLCK, start, len)? {
             return Err(Error::busy());
         }
         self.level = want;
@@ -335,12 +335,10 @@ impl UnixFile {
         }
         let mut rc = Ok(());
         if self.level > Shared {
-            if to == Shared
-                && !fcntl_lock(self.fd, libc::F_RDLCK as i32, SHARED_FIRST, SHARED_SIZE)?
-            {
+            if to == Shared && !fcntl_lock(self.fd, libc::F_RDLCK, SHARED_FIRST, SHARED_SIZE)? {
                 rc = Err(Error::code(SQLITE_IOERR_RDLOCK));
             }
-            if !fcntl_lock(self.fd, libc::F_UNLCK as i32, PENDING_BYTE, 2)? {
+            if !fcntl_lock(self.fd, libc::F_UNLCK, PENDING_BYTE, 2)? {
                 rc = Err(Error::code(SQLITE_IOERR_UNLOCK));
             }
             inode.level = Some(Shared);
@@ -348,7 +346,7 @@ impl UnixFile {
         if to == None {
             inode.n_shared = inode.n_shared.saturating_sub(1);
             if inode.n_shared == 0 {
-                if !fcntl_lock(self.fd, libc::F_UNLCK as i32, 0, 0)? {
+                if !fcntl_lock(self.fd, libc::F_UNLCK, 0, 0)? {
                     rc = Err(Error::code(SQLITE_IOERR_UNLOCK));
                 }
                 inode.level = Some(None);
