@@ -399,6 +399,13 @@ impl Connection {
         }
     }
 
+    /// A statement for an already-built program (tests, internal SQL, hand-written
+    /// programs). The program's `sql` is its text for `sqlite3_sql`.
+    pub fn prepare_program(&mut self, p: Program) -> Statement {
+        let sql = p.sql.clone();
+        Statement::new(p, sql)
+    }
+
     fn compile(&mut self, sql: &[u8]) -> Result<crate::sql::Compiled> {
         let schemas: Vec<(String, &Schema)> = self
             .dbs
@@ -607,7 +614,7 @@ impl Connection {
         let d = &mut self.dbs[db];
         d.txn = 2;
         if n_sp > 0 {
-            d.bt.pager.savepoint_open(n_sp)?;
+            d.bt.savepoint_open(n_sp)?;
         }
         Ok(())
     }
@@ -685,8 +692,8 @@ impl Connection {
                 for (db, i) in stmt_sp.drain(..) {
                     if let Some(d) = self.dbs.get_mut(db) {
                         if d.txn == 2 {
-                            let _ = d.bt.pager.savepoint_rollback(i);
-                            let _ = d.bt.pager.savepoint_release(i);
+                            let _ = d.bt.savepoint_rollback(i);
+                            let _ = d.bt.savepoint_release(i);
                             d.schema_loaded = false;
                         }
                     }
@@ -700,7 +707,7 @@ impl Connection {
                 for (db, i) in stmt_sp.drain(..) {
                     if let Some(d) = self.dbs.get_mut(db) {
                         if d.txn == 2 {
-                            let _ = d.bt.pager.savepoint_release(i);
+                            let _ = d.bt.savepoint_release(i);
                         }
                     }
                 }
@@ -965,7 +972,7 @@ impl VmHost for StepHost<'_> {
             if inside && !self.stmt_sp.iter().any(|(d, _)| *d == db) {
                 let i = self.conn.savepoints.len();
                 let d = &mut self.conn.dbs[db];
-                d.bt.pager.savepoint_open(i + 1)?;
+                d.bt.savepoint_open(i + 1)?;
                 self.stmt_sp.push((db, i));
             }
         } else {
@@ -1012,7 +1019,7 @@ impl VmHost for StepHost<'_> {
                 c.savepoints.push(name.to_string());
                 let n = c.savepoints.len();
                 for d in c.dbs.iter_mut().filter(|d| d.txn == 2) {
-                    d.bt.pager.savepoint_open(n)?;
+                    d.bt.savepoint_open(n)?;
                 }
                 Ok(())
             }
@@ -1030,12 +1037,12 @@ impl VmHost for StepHost<'_> {
                     }
                     c.savepoints.truncate(i);
                     for d in c.dbs.iter_mut().filter(|d| d.txn == 2) {
-                        d.bt.pager.savepoint_release(i)?;
+                        d.bt.savepoint_release(i)?;
                     }
                 } else {
                     c.savepoints.truncate(i + 1);
                     for d in c.dbs.iter_mut().filter(|d| d.txn == 2) {
-                        d.bt.pager.savepoint_rollback(i)?;
+                        d.bt.savepoint_rollback(i)?;
                         d.schema_loaded = false;
                     }
                 }

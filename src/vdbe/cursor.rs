@@ -264,8 +264,7 @@ impl VdbeCursor {
         match &mut self.backend {
             Backend::Bt { db, cur } => {
                 if self.valid {
-                    let p = cur.payload(host.btree(*db)?)?;
-                    self.rec = p;
+                    cur.payload_into(host.btree(*db)?, &mut self.rec)?;
                 }
             }
             Backend::Mem(m) => {
@@ -354,17 +353,10 @@ impl VdbeCursor {
     pub fn seek_first(
         &mut self,
         host: &mut dyn VmHost,
-        regs: &[Value],
+        _regs: &[Value],
         key: &[Value],
         strict: bool,
     ) -> Result<bool> {
-        let pred = |o: Ordering| {
-            if strict {
-                o == Ordering::Greater
-            } else {
-                o != Ordering::Less
-            }
-        };
         if let Backend::Mem(m) = &mut self.backend {
             let i = m.lower_bound(key, strict);
             m.pos = i;
@@ -373,38 +365,25 @@ impl VdbeCursor {
             let v = m.valid;
             return Ok(self.moved(v));
         }
-        let ki = self.key_info().cloned();
+        // SQLite's default_rc: for ">= key" an entry equal on the key's columns counts as
+        // greater than the key (land on the first of them); for "> key" as smaller.
+        let tie = if strict {
+            Ordering::Less
+        } else {
+            Ordering::Greater
+        };
         let r = match &mut self.backend {
-            Backend::Bt { db, cur } => cur.seek_index(host.btree(*db)?, key)?,
+            Backend::Bt { db, cur } => cur.seek_index_with(host.btree(*db)?, key, tie)?,
             _ => return Ok(self.moved(false)),
         };
-        if r == SeekResult::Empty {
-            return Ok(self.moved(false));
-        }
-        self.moved(true);
-        let mut cur_key = Vec::new();
-        self.current_key(host, regs, &mut cur_key)?;
-        if pred(cmp_key(&cur_key, key, ki.as_ref())) {
-            // Walk back while the previous entry also satisfies the predicate.
-            loop {
-                if !self.prev(host)? {
-                    return self.first(host);
-                }
-                self.current_key(host, regs, &mut cur_key)?;
-                if !pred(cmp_key(&cur_key, key, ki.as_ref())) {
-                    return self.next(host);
-                }
+        match r {
+            SeekResult::Empty => Ok(self.moved(false)),
+            // On the last entry on the wrong side of the key: the answer is the next one.
+            SeekResult::Less => {
+                self.moved(true);
+                self.next(host)
             }
-        } else {
-            loop {
-                if !self.next(host)? {
-                    return Ok(false);
-                }
-                self.current_key(host, regs, &mut cur_key)?;
-                if pred(cmp_key(&cur_key, key, ki.as_ref())) {
-                    return Ok(true);
-                }
-            }
+            _ => Ok(self.moved(true)),
         }
     }
 

@@ -1340,6 +1340,10 @@ impl Vm {
                     }
                 }
                 Opcode::Delete => {
+                    if p2 & 0x40 != 0 {
+                        // OPFLAG_ISNOOP: only for the pre-update hook.
+                        continue;
+                    }
                     let c = self.cur(p1)?;
                     c.delete(host)?;
                     if p2 & OPFLAG_NCHANGE as i32 != 0 {
