@@ -1071,6 +1071,10 @@ impl VmHost for StepHost<'_> {
     fn changes(&self) -> (i64, i64) {
         (self.conn.changes, self.conn.total_changes)
     }
+    fn set_changes(&mut self, n: i64) {
+        self.conn.changes = n;
+        self.conn.total_changes += n;
+    }
     fn journal_mode(&mut self, db: usize, mode: Option<JournalMode>) -> Result<JournalMode> {
         let d = self
             .conn

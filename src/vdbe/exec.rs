@@ -23,7 +23,9 @@
 //!   [`VmHost::pragma`].
 //! - Opcodes with no effect here (`ColumnsUsed`, `CursorHint`, `ReleaseReg`, `Abortable`,
 //!   `TableLock`, `Trace`, `Expire`, `CursorLock`, `CursorUnlock`, `SeekHit`, `Noop`,
-//!   `CollSeq` (collation comes from P4 of the consumer), `ClrSubtype`, `FkCheck`) are no-ops.
+//!   `CollSeq` (collation comes from P4 of the consumer), `ClrSubtype`, `FkCheck`) are no-ops,
+//!   and so are the pure optimisations `Filter`/`FilterAdd` (a Bloom filter that never
+//!   rejects), `IfSmaller` (never jumps) and `LoadAnalysis`.
 
 use super::cursor::{cmp_key, Backend, MemTable, Sorter, VdbeCursor};
 use super::mem::{self, ArithOp, BitOp};
@@ -56,6 +58,8 @@ pub trait VmHost {
     fn last_insert_rowid(&self) -> i64;
     fn set_last_insert_rowid(&mut self, rowid: i64);
     fn changes(&self) -> (i64, i64);
+    /// `ResetCount`: record `n` as the connection's change count and add it to the total.
+    fn set_changes(&mut self, n: i64);
     /// `JournalMode`: `None` queries.
     fn journal_mode(&mut self, db: usize, mode: Option<JournalMode>) -> Result<JournalMode>;
     /// `Noop` with `P4::Pragma`: set (when `new` is given) and/or read a connection setting;
@@ -99,6 +103,8 @@ pub struct Vm {
     pub vars: Vec<Value>,
     once: Vec<bool>,
     aggs: Vec<Option<Box<dyn AggState>>>,
+    /// RowSet objects (`RowSetAdd`/`RowSetRead`/`RowSetTest`), by register.
+    rowsets: Vec<Option<std::collections::BTreeSet<i64>>>,
     cmp_result: Ordering,
     permutation: Option<Vec<i32>>,
     /// (first register, count) of the current result row.
@@ -133,6 +139,7 @@ impl Vm {
             vars: vec![Value::Null; n_vars],
             once: vec![false; n_ops],
             aggs: Vec::new(),
+            rowsets: Vec::new(),
             cmp_result: Ordering::Equal,
             permutation: None,
             result: None,
@@ -145,6 +152,7 @@ impl Vm {
         };
         vm.cursors.resize_with(n_cur, || None);
         vm.aggs.resize_with(n_mem, || None);
+        vm.rowsets.resize_with(n_mem, || None);
         vm
     }
 
@@ -163,6 +171,9 @@ impl Vm {
         }
         for a in self.aggs.iter_mut() {
             *a = None;
+        }
+        for r in self.rowsets.iter_mut() {
+            *r = None;
         }
         self.permutation = None;
         self.result = None;
@@ -464,6 +475,9 @@ impl Vm {
                         self.regs[i] = Value::Null;
                         if let Some(a) = self.aggs.get_mut(i) {
                             *a = None;
+                        }
+                        if let Some(r) = self.rowsets.get_mut(i) {
+                            *r = None;
                         }
                     }
                 }
@@ -1315,23 +1329,32 @@ impl Vm {
                     self.set(p3, Value::Blob(out))?;
                 }
                 Opcode::Insert => {
-                    let record = match self.reg(p2)? {
-                        Value::Blob(b) | Value::Text(b) => b.clone(),
-                        Value::Null => rec::encode(&[]),
+                    let rowid = mem::to_int(self.reg(p3)?);
+                    // Borrow the record in place (no copy per row): registers and cursors are
+                    // disjoint fields.
+                    // A record with no columns: header size 1, no serial types.
+                    const EMPTY_RECORD: &[u8] = &[1];
+                    let record: &[u8] = match self.regs.get(p2 as usize) {
+                        Some(Value::Blob(b)) | Some(Value::Text(b)) => b,
+                        Some(Value::Null) => EMPTY_RECORD,
                         _ => return Err(internal("Insert record")),
                     };
-                    let rowid = mem::to_int(self.reg(p3)?);
-                    let c = self.cur(p1)?;
+                    let c = usize::try_from(p1)
+                        .ok()
+                        .and_then(|i| self.cursors.get_mut(i))
+                        .and_then(|c| c.as_mut())
+                        .ok_or_else(|| internal("cursor"))?;
                     match &mut c.backend {
                         Backend::Bt { db, cur } => {
                             let db = *db;
-                            cur.insert(host.btree(db)?, rowid, &record)?;
+                            cur.insert(host.btree(db)?, rowid, record)?;
                         }
-                        Backend::Mem(m) => m.insert_row(rowid, record),
+                        Backend::Mem(m) => m.insert_row(rowid, record.to_vec()),
                         _ => return Err(internal("Insert cursor")),
                     }
                     c.cache_ok = false;
                     c.valid = true;
+                    c.null_row = false;
                     if p5 & OPFLAG_NCHANGE != 0 {
                         self.n_change += 1;
                     }
@@ -1379,25 +1402,30 @@ impl Vm {
                     self.set(p2, Value::Integer(new))?;
                 }
                 Opcode::IdxInsert => {
-                    let record = match self.reg(p2)? {
-                        Value::Blob(b) | Value::Text(b) => b.clone(),
+                    let record: &[u8] = match self.regs.get(p2 as usize) {
+                        Some(Value::Blob(b)) | Some(Value::Text(b)) => b,
                         _ => return Err(internal("IdxInsert record")),
                     };
-                    let c = self.cur(p1)?;
+                    let c = usize::try_from(p1)
+                        .ok()
+                        .and_then(|i| self.cursors.get_mut(i))
+                        .and_then(|c| c.as_mut())
+                        .ok_or_else(|| internal("cursor"))?;
                     match &mut c.backend {
                         Backend::Bt { db, cur } => {
                             let db = *db;
-                            cur.insert_index(host.btree(db)?, &record)?;
+                            cur.insert_index(host.btree(db)?, record)?;
                         }
-                        Backend::Mem(m) => m.insert_key(record)?,
+                        Backend::Mem(m) => m.insert_key(record.to_vec())?,
                         Backend::Sorter(s) => {
-                            let key = rec::decode(&record)?;
-                            s.rows.push((key, record));
+                            let key = rec::decode(record)?;
+                            s.rows.push((key, record.to_vec()));
                         }
                         _ => return Err(internal("IdxInsert cursor")),
                     }
                     c.cache_ok = false;
                     c.valid = true;
+                    c.null_row = false;
                 }
                 Opcode::IdxDelete => {
                     self.load_key(p2, p3)?;
@@ -1422,6 +1450,77 @@ impl Vm {
                     res?;
                 }
                 Opcode::Offset => self.set(p3, Value::Null)?,
+                Opcode::RowSetAdd | Opcode::RowSetTest => {
+                    let v =
+                        mem::to_int(self.reg(if opcode == Opcode::RowSetAdd { p2 } else { p3 })?);
+                    let slot = usize::try_from(p1)
+                        .ok()
+                        .and_then(|i| self.rowsets.get_mut(i))
+                        .ok_or_else(|| internal("rowset"))?;
+                    let set = slot.get_or_insert_with(Default::default);
+                    if opcode == Opcode::RowSetTest {
+                        if set.contains(&v) {
+                            self.jump(p2)?;
+                            continue;
+                        }
+                        let insert = matches!(&self.prog.ops[pc].p4, P4::Int32(i) if *i >= 0);
+                        if !insert {
+                            continue;
+                        }
+                        if let Some(Some(set)) = self.rowsets.get_mut(p1 as usize) {
+                            set.insert(v);
+                        }
+                    } else {
+                        set.insert(v);
+                    }
+                }
+                Opcode::RowSetRead => {
+                    let slot = usize::try_from(p1)
+                        .ok()
+                        .and_then(|i| self.rowsets.get_mut(i))
+                        .ok_or_else(|| internal("rowset"))?;
+                    match slot.as_mut().and_then(|s| s.pop_first()) {
+                        Some(v) => self.set(p3, Value::Integer(v))?,
+                        None => {
+                            *slot = None;
+                            self.set(p1, Value::Null)?;
+                            self.jump(p2)?;
+                        }
+                    }
+                }
+                Opcode::SorterCompare => {
+                    let n = match &self.prog.ops[pc].p4 {
+                        P4::Int32(n) => *n as usize,
+                        _ => 0,
+                    };
+                    let other = match self.reg(p3)? {
+                        Value::Blob(b) | Value::Text(b) => rec::decode(b)?,
+                        _ => Vec::new(),
+                    };
+                    let c = self.cur(p1)?;
+                    let differs = match &c.backend {
+                        Backend::Sorter(s) => match s.rows.get(s.pos) {
+                            Some(row) => {
+                                let k = n.min(row.0.len()).min(other.len());
+                                cmp_key(&row.0[..k], &other[..k], s.key_info.as_ref())
+                                    != Ordering::Equal
+                                    || k < n
+                            }
+                            None => true,
+                        },
+                        _ => return Err(internal("SorterCompare cursor")),
+                    };
+                    if differs {
+                        self.jump(p2)?;
+                    }
+                }
+                Opcode::MaxPgcnt => {
+                    self.set(p2, Value::Integer(1_073_741_823))?;
+                }
+                Opcode::ResetCount => {
+                    host.set_changes(self.n_change);
+                    self.n_change = 0;
+                }
                 Opcode::Noop => {
                     if let P4::Pragma(name) = &self.prog.ops[pc].p4 {
                         let new = if p3 > 0 {
@@ -1448,7 +1547,11 @@ impl Vm {
                 | Opcode::SeekHit
                 | Opcode::CollSeq
                 | Opcode::ClrSubtype
-                | Opcode::FkCheck => {}
+                | Opcode::FkCheck
+                | Opcode::Filter
+                | Opcode::FilterAdd
+                | Opcode::IfSmaller
+                | Opcode::LoadAnalysis => {}
                 other => return Err(Error::sql(format!("unsupported opcode: {}", other.name()))),
             }
         }

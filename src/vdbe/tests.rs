@@ -59,6 +59,7 @@ impl VmHost for NoDb {
     fn changes(&self) -> (i64, i64) {
         (0, 0)
     }
+    fn set_changes(&mut self, _n: i64) {}
     fn journal_mode(&mut self, _db: usize, _m: Option<JournalMode>) -> Result<JournalMode> {
         Ok(JournalMode::Memory)
     }
@@ -502,4 +503,33 @@ fn compare_and_jump() {
     let mut vm = Vm::new(prog(ops, 5, 0));
     // (1,5) vs (1,7) with the second column DESC: 5 > 7 in DESC order → Greater.
     assert_eq!(run_all(&mut vm, &mut NoDb::new()).unwrap(), vec!["1"]);
+}
+
+/// RowSet opcodes (used by multi-index OR deletes/updates): sorted, de-duplicated reads.
+#[test]
+fn rowset_add_test_read() {
+    use Opcode::*;
+    let ops = vec![
+        op(Null, 0, 1, 0),                                               // 0 rowset in r1
+        op(Integer, 30, 2, 0),                                           // 1
+        op(RowSetAdd, 1, 2, 0),                                          // 2
+        op(Integer, 10, 2, 0),                                           // 3
+        op(RowSetAdd, 1, 2, 0),                                          // 4
+        op(Integer, 30, 2, 0),                                           // 5
+        op(RowSetAdd, 1, 2, 0),                                          // 6
+        op(Integer, 10, 2, 0),                                           // 7
+        op4(RowSetTest, 1, 10, 2, P4::Int32(0), 0),                      // 8 present → jump 10
+        op4(Halt, SQLITE_ERROR, 0, 0, P4::Text("10 missing".into()), 0), // 9
+        op(Integer, 20, 2, 0),                                           // 10
+        op4(RowSetTest, 1, 9, 2, P4::Int32(0), 0), // 11 absent: falls through and inserts
+        op(RowSetRead, 1, 15, 3),                  // 12
+        op(ResultRow, 3, 1, 0),                    // 13
+        op(Goto, 0, 12, 0),                        // 14
+        op(Halt, 0, 0, 0),                         // 15
+    ];
+    let mut vm = Vm::new(prog(ops, 3, 0));
+    assert_eq!(
+        run_all(&mut vm, &mut NoDb::new()).unwrap(),
+        vec!["10", "20", "30"]
+    );
 }
