@@ -1086,10 +1086,15 @@ impl<'a> Builder<'a> {
         &self,
         columns: &[ast::ResultColumn],
         sources: &[Source],
+        spans: Option<&[String]>,
     ) -> Result<Vec<(Expr, String, Option<String>)>> {
         let mut out = Vec::new();
         let q = |t: &str| ast::Name(format!("\"{}\"", t.replace('"', "\"\"")));
-        for rc in columns {
+        for (rci, rc) in columns.iter().enumerate() {
+            let span = spans
+                .filter(|s| s.len() == columns.len())
+                .and_then(|s| s.get(rci))
+                .filter(|s| !s.is_empty());
             match rc {
                 ast::ResultColumn::Star => {
                     if sources.is_empty() {
@@ -1134,9 +1139,9 @@ impl<'a> Builder<'a> {
                             | Expr::DoublyQualified(..)
                             | Expr::Name(_) => match self.column_of(e) {
                                 Ok(Some(c)) => c.name,
-                                _ => e.to_string(),
+                                _ => span.cloned().unwrap_or_else(|| e.to_string()),
                             },
-                            _ => e.to_string(),
+                            _ => span.cloned().unwrap_or_else(|| e.to_string()),
                         },
                     };
                     out.push((e.clone(), name, alias.as_ref().map(|_| String::new())));
@@ -1251,7 +1256,12 @@ impl<'a> Builder<'a> {
         if let Some(s) = self.scopes.last_mut() {
             s.sources = sources.clone();
         }
-        let results = self.expand_results(columns, &sources)?;
+        let spans = if self.sel_depth == 1 {
+            self.col_spans.take()
+        } else {
+            None
+        };
+        let results = self.expand_results(columns, &sources, spans.as_deref())?;
         // Result infos.
         let mut infos = Vec::new();
         for (e, name, alias) in &results {

@@ -426,3 +426,17 @@ fn aggregates_and_compounds_compile() {
         }
     }
 }
+
+#[test]
+fn column_names_as_written() {
+    assert_eq!(
+        result_column_texts("SELECT count(*), a+1 AS x, -(-3) FROM t"),
+        vec!["count(*)", "a+1 AS x", "-(-3)"]
+    );
+    let s = test_schema();
+    let p = compile_with(&s, "SELECT count(*), b||'x', a, t.c, 1+2 AS three FROM t").unwrap();
+    assert_eq!(
+        p.column_names,
+        vec!["count(*)", "b||'x'", "a", "c", "three"]
+    );
+}
