@@ -219,7 +219,12 @@ impl Vm {
         if self.prog.explain == 1 {
             return self.explain_step();
         }
-        match self.run(host) {
+        let r = if host.interrupted() {
+            Err(Error::interrupt())
+        } else {
+            self.run(host)
+        };
+        match r {
             Ok(StepResult::Row) => Ok(StepResult::Row),
             Ok(StepResult::Done) => {
                 self.state = State::Done;
@@ -1369,7 +1374,9 @@ impl Vm {
                     }
                     let c = self.cur(p1)?;
                     c.delete(host)?;
-                    if p2 & OPFLAG_NCHANGE as i32 != 0 {
+                    // SQLite keeps OPFLAG_NCHANGE in P2; bit 0 of P5 is unused by Delete
+                    // there, and our code generator may put the flag there: accept both.
+                    if (p2 & OPFLAG_NCHANGE as i32) != 0 || (p5 & OPFLAG_NCHANGE) != 0 {
                         self.n_change += 1;
                     }
                 }
