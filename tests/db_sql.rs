@@ -215,6 +215,59 @@ fn differential_constraints_and_transactions() {
     );
 }
 
+#[test]
+fn differential_affinity_collation_indexes_overflow() {
+    differential(
+        "
+        create table t(a int, b text collate nocase, c real, d blob, e numeric)
+        create index ta on t(a desc, b)
+        insert into t values(3,'Bob',1.5,x'0102','12'),(1,'alice',null,null,'1e3'),(2,'CAROL',-2,x'',' 7 '),(3,'bob',0,'x','abc'),(null,'dave',1e300,1,3.0)
+        select a, b, c, hex(d), e, typeof(e) from t order by a desc, b
+        select b from t order by b
+        select b from t order by b collate binary
+        select b from t where b = 'BOB'
+        select a from t where a > '2'
+        select a, count(*), min(c), max(hex(d)) from t group by a order by a
+        select max(a), min(a), max(b), min(c) from t
+        select * from t where a between 2 and 3 order by b desc limit 2 offset 1
+        select a from t where a is not null and a not in (2) order by 1
+        select e + 1, e * 2, -e, e || 'x' from t
+        select sum(a), total(a), avg(a), count(a), count(*) from t
+        select a, b from t where rowid in (select rowid from t where c > 0)
+        update t set a = a + 10 where b like 'b%'
+        select a, b from t order by a, b collate binary
+        select distinct a from t order by a desc
+        select substr(b, 2, 2), length(d), instr(b,'o'), replace(b,'o','0'), trim('  x  '), lower(b) from t order by rowid
+        select a from t where a in (select a from t where a > 10) order by a
+        select t1.a, t2.a from t t1, t t2 where t1.a = t2.a + 11 order by 1
+        delete from t where a is null
+        select count(*) from t
+        create table big(x integer primary key, y text)
+        insert into big values(1, 'x')
+        insert into big select x + (select max(x) from big), y || y from big
+        insert into big select x + (select max(x) from big), y || y from big
+        insert into big select x + (select max(x) from big), y || y from big
+        insert into big select x + (select max(x) from big), y || y from big
+        insert into big select x + (select max(x) from big), y || y from big
+        insert into big select x + (select max(x) from big), y || y from big
+        insert into big select x + (select max(x) from big), y || y from big
+        insert into big select x + (select max(x) from big), y || y from big
+        insert into big select x + (select max(x) from big), y || y from big
+        insert into big select x + (select max(x) from big), y || y from big
+        insert into big select x + (select max(x) from big), y || y from big
+        insert into big select x + (select max(x) from big), y || y from big
+        select count(*), sum(length(y)), max(x) from big
+        select x, length(y) from big where x in (1, 100, 4096)
+        select length(y), count(*) from big group by 1 order by 1 desc limit 3
+        update big set y = 'short' where x % 2 = 0
+        select count(*) from big where y = 'short'
+        delete from big where x > 100
+        select count(*), max(x) from big
+        pragma integrity_check
+    ",
+    );
+}
+
 fn query(c: &mut Connection, sql: &str) -> Result<Vec<String>, epiloglite::Error> {
     let (s, _) = c.prepare(sql.as_bytes())?;
     let mut s = s.unwrap();
