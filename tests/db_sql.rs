@@ -243,10 +243,7 @@ fn differential_affinity_collation_indexes_overflow() {
         delete from t where a is null
         select count(*) from t
         create table big(x integer primary key, y text)
-        insert into big values(1, 'x')
-        insert into big select x + (select max(x) from big), y || y from big
-        insert into big select x + (select max(x) from big), y || y from big
-        insert into big select x + (select max(x) from big), y || y from big
+        insert into big values(1, 'xxxxxxxxxx')
         insert into big select x + (select max(x) from big), y || y from big
         insert into big select x + (select max(x) from big), y || y from big
         insert into big select x + (select max(x) from big), y || y from big
@@ -257,7 +254,7 @@ fn differential_affinity_collation_indexes_overflow() {
         insert into big select x + (select max(x) from big), y || y from big
         insert into big select x + (select max(x) from big), y || y from big
         select count(*), sum(length(y)), max(x) from big
-        select x, length(y) from big where x in (1, 100, 4096)
+        select x, length(y) from big where x in (1, 100, 512)
         select length(y), count(*) from big group by 1 order by 1 desc limit 3
         update big set y = 'short' where x % 2 = 0
         select count(*) from big where y = 'short'
