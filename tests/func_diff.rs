@@ -86,6 +86,9 @@ fn sql_of(case: &Case) -> String {
     match case {
         Case::Scalar(name, args) => {
             let a: Vec<String> = args.iter().map(lit).collect();
+            if name.starts_with("->") && a.len() == 2 {
+                return format!("SELECT quote(({}) {} ({}));", a[0], name, a[1]);
+            }
             format!("SELECT quote({}({}));", name, a.join(", "))
         }
         Case::Agg(name, rows) => {
@@ -112,15 +115,80 @@ fn sql_of(case: &Case) -> String {
     }
 }
 
+/// Run many `SELECT quote(...)` statements in one sqlite3 process. Each statement's output is
+/// prefixed by a marker; statements that fail print nothing on stdout (their error message is
+/// then obtained by running them alone).
+fn sqlite_batch(sqls: &[String]) -> Vec<Result<String, String>> {
+    use std::io::Write;
+    let mut script = String::new();
+    for (k, s) in sqls.iter().enumerate() {
+        // "SELECT quote(x);" -> "SELECT '@@k@@' || quote(x);"
+        let body = s.strip_prefix("SELECT ").unwrap_or(s);
+        script.push_str(&format!("SELECT '@@{k}@@' || {body}\n"));
+    }
+    let mut child = match Command::new("sqlite3")
+        .arg(":memory:")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => return sqls.iter().map(|_| Err(format!("spawn: {e}"))).collect(),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(script.as_bytes());
+    }
+    let out = match child.wait_with_output() {
+        Ok(o) => o,
+        Err(e) => return sqls.iter().map(|_| Err(format!("wait: {e}"))).collect(),
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut results: Vec<Option<String>> = vec![None; sqls.len()];
+    let mut cur: Option<usize> = None;
+    for line in stdout.split('\n') {
+        if let Some(rest) = line.strip_prefix("@@") {
+            if let Some(end) = rest.find("@@") {
+                if let Ok(k) = rest[..end].parse::<usize>() {
+                    if k < results.len() {
+                        results[k] = Some(rest[end + 2..].to_string());
+                        cur = Some(k);
+                        continue;
+                    }
+                }
+            }
+        }
+        if let Some(k) = cur {
+            if let Some(r) = results[k].as_mut() {
+                r.push('\n');
+                r.push_str(line);
+            }
+        }
+    }
+    results
+        .into_iter()
+        .enumerate()
+        .map(|(k, r)| match r {
+            Some(mut v) => {
+                while v.ends_with('\n') {
+                    v.pop();
+                }
+                Ok(v)
+            }
+            None => sqlite(&sqls[k]),
+        })
+        .collect()
+}
+
 fn check(cases: Vec<Case>) {
     if !have_cli() {
         eprintln!("sqlite3 CLI not found: differential test skipped");
         return;
     }
+    let sqls: Vec<String> = cases.iter().map(sql_of).collect();
+    let theirs_all = sqlite_batch(&sqls);
     let mut failures = Vec::new();
-    for c in &cases {
-        let sql = sql_of(c);
-        let theirs = sqlite(&sql);
+    for ((c, sql), theirs) in cases.iter().zip(&sqls).zip(theirs_all) {
         let mine = ours(c);
         let ok = match (&theirs, &mine) {
             (Ok(a), Ok(b)) => a == b,
@@ -828,4 +896,215 @@ fn diff_math() {
     }
     c.push(sc("pi", vec![]));
     check(c);
+}
+
+#[test]
+fn diff_json() {
+    let j = |s: &str| t(s);
+    let docs = [
+        r#"{"a":1,"b":[1,2,{"c":"x"}],"d":{"e":null,"f":true,"g":false},"h":1.50,"i":"\u00e9\n","a":2}"#,
+        r#"[1,-2,3.5e2,"s",null,true,[],{},9223372036854775807,9223372036854775808,-9223372036854775808,-9223372036854775809,1e400]"#,
+        r#"  "top"  "#,
+        "123",
+        "-0.0",
+        r#"{"k\"q":1,"a.b":2,"":3}"#,
+        r#"["\ud83d\ude00","\u0000x","\ud800","\/"]"#,
+    ];
+    let paths = [
+        "$",
+        "$.a",
+        "$.b",
+        "$.b[2].c",
+        "$.b[#-1]",
+        "$.b[#]",
+        "$.b[#-3]",
+        "$.b[#-4]",
+        "$.d",
+        "$.d.e",
+        "$.d.f",
+        "$.h",
+        "$.i",
+        "$[0]",
+        "$[1]",
+        "$[2]",
+        "$[3]",
+        "$[8]",
+        "$[9]",
+        "$[10]",
+        "$[11]",
+        "$[12]",
+        "$[99]",
+        "$.\"k\\\"q\"",
+        "$.\"a.b\"",
+        "$.\"\"",
+        "$[0]",
+        "$[1]",
+        "$[2]",
+        "x",
+        "$.",
+        "$[",
+        "$[a]",
+        "$.a[",
+        "$.\"unterminated",
+        "$[#-]",
+        "$x",
+        "$.zz",
+    ];
+    let mut c = Vec::new();
+    for d in docs {
+        c.push(sc("json", vec![j(d)]));
+        c.push(sc("json_valid", vec![j(d)]));
+        c.push(sc("json_type", vec![j(d)]));
+        c.push(sc("json_array_length", vec![j(d)]));
+        for p in paths {
+            c.push(sc("json_extract", vec![j(d), t(p)]));
+            c.push(sc("json_type", vec![j(d), t(p)]));
+            c.push(sc("json_array_length", vec![j(d), t(p)]));
+            c.push(sc("->", vec![j(d), t(p)]));
+            c.push(sc("->>", vec![j(d), t(p)]));
+        }
+        c.push(sc(
+            "json_extract",
+            vec![j(d), t("$.a"), t("$[0]"), N, t("$.b")],
+        ));
+        c.push(sc("->", vec![j(d), i(1)]));
+        c.push(sc("->>", vec![j(d), t("a")]));
+        c.push(sc("->>", vec![j(d), t("[0]")]));
+        c.push(sc("->", vec![j(d), t("b[1]")]));
+    }
+    for bad in [
+        "",
+        "01",
+        "1.",
+        "-",
+        "[1,]",
+        "{\"a\"}",
+        "nul",
+        "[1] x",
+        "{1:2}",
+        ".5",
+        "1e",
+        "[\"\\x\"]",
+        "\"\\u12g4\"",
+        "tru",
+        "nullx",
+        " [1,2 ",
+    ] {
+        c.push(sc("json_valid", vec![t(bad)]));
+        c.push(sc("json", vec![t(bad)]));
+    }
+    c.push(sc("json_valid", vec![N]));
+    c.push(sc("json_valid", vec![i(5)]));
+    c.push(sc("json", vec![N]));
+    c.push(sc("json_extract", vec![N, t("$")]));
+    c.push(sc("json_extract", vec![t("[1]"), N]));
+    let vals = vec![
+        i(1),
+        r(1.5),
+        r(1e300),
+        r(f64::INFINITY),
+        t("s\"\\\u{1}\u{7f}\n"),
+        N,
+        tb(b"a\x00b"),
+    ];
+    c.push(sc("json_array", vals.clone()));
+    c.push(sc("json_array", vec![]));
+    c.push(sc("json_array", vec![b(b"x")]));
+    c.push(sc(
+        "json_object",
+        vec![t("a"), i(1), t("b"), r(0.5), t("a"), N],
+    ));
+    c.push(sc("json_object", vec![t("a")]));
+    c.push(sc("json_object", vec![i(1), i(2)]));
+    c.push(sc("json_object", vec![]));
+    for v in &vals {
+        c.push(sc("json_quote", vec![v.clone()]));
+    }
+    let base = r#"{"a":1,"b":[1,2],"c":{"d":4}}"#;
+    let edits: Vec<(&'static str, Vec<Value>)> = vec![
+        ("json_set", vec![t("$.a"), i(9)]),
+        ("json_set", vec![t("$.z"), i(9)]),
+        ("json_set", vec![t("$.c.e"), t("x")]),
+        ("json_set", vec![t("$.b[#]"), i(3)]),
+        ("json_set", vec![t("$.b[5]"), i(3)]),
+        ("json_set", vec![t("$.b[0]"), N]),
+        ("json_set", vec![t("$.n.m[0].k"), i(1)]),
+        ("json_set", vec![t("$.n.m[1]"), i(1)]),
+        ("json_set", vec![t("$"), i(1)]),
+        ("json_set", vec![t("$.a"), i(1), t("$.a.x"), i(2)]),
+        ("json_set", vec![t("$.a"), r(1.5), t("$.q"), t("[1]")]),
+        ("json_set", vec![N, i(1)]),
+        ("json_set", vec![t("bad"), i(1)]),
+        ("json_set", vec![t("$.a")]),
+        ("json_set", vec![t("$.a"), b(b"x")]),
+        ("json_insert", vec![t("$.a"), i(9)]),
+        ("json_insert", vec![t("$.z"), i(9)]),
+        ("json_insert", vec![t("$.b[#]"), i(9), t("$.b[#]"), i(10)]),
+        ("json_insert", vec![t("$.b[2]"), i(9)]),
+        ("json_replace", vec![t("$.a"), i(9)]),
+        ("json_replace", vec![t("$.z"), i(9)]),
+        ("json_replace", vec![t("$.c.d"), t("{\"x\":1}")]),
+        ("json_replace", vec![t("$"), t("x")]),
+        ("json_remove", vec![t("$.a")]),
+        ("json_remove", vec![t("$.b[0]"), t("$.b[0]")]),
+        ("json_remove", vec![t("$.b[#-1]")]),
+        ("json_remove", vec![t("$.zz")]),
+        ("json_remove", vec![t("$")]),
+        ("json_remove", vec![N]),
+        ("json_remove", vec![]),
+        ("json_remove", vec![t("$.c.d"), t("$.c")]),
+    ];
+    for (f, mut args) in edits {
+        args.insert(0, t(base));
+        c.push(sc(f, args));
+    }
+    let patches = [
+        (r#"{"a":1,"b":2}"#, r#"{"a":null,"c":3}"#),
+        (
+            r#"{"a":{"x":1,"y":2}}"#,
+            r#"{"a":{"x":null,"z":{"q":null,"r":1}}}"#,
+        ),
+        (r#"{"a":1}"#, r#"[1,2]"#),
+        (r#"[1]"#, r#"{"a":null,"b":{"c":null}}"#),
+        (r#"{"a":1,"a":2}"#, r#"{"a":3}"#),
+        (r#"{"a":1}"#, r#"{"a":{"b":null}}"#),
+        (r#"{"a":1}"#, r#"{"b":2,"b":3}"#),
+        (r#"{}"#, r#"{}"#),
+        (r#"null"#, r#"{"a":[null]}"#),
+    ];
+    for (a, p) in patches {
+        c.push(sc("json_patch", vec![t(a), t(p)]));
+    }
+    c.push(sc("json_patch", vec![t("{"), t("{}")]));
+    c.push(sc("json_patch", vec![N, t("{}")]));
+    c.push(ag(
+        "json_group_array",
+        vec![vec![i(1)], vec![N], vec![t("x")], vec![r(2.5)]],
+    ));
+    c.push(ag("json_group_array", vec![]));
+    c.push(ag(
+        "json_group_object",
+        vec![vec![t("a"), i(1)], vec![t("b"), N]],
+    ));
+    check(c);
+}
+
+/// The batch runner must attribute each output to its statement, keep multi-line values, and
+/// fall back to a single run for statements that fail.
+#[test]
+fn batch_harness_sanity() {
+    if !have_cli() {
+        return;
+    }
+    let sqls = vec![
+        "SELECT quote(1+1);".to_string(),
+        "SELECT quote(abs(-9223372036854775807-1));".to_string(),
+        "SELECT quote('a'||char(10)||'b');".to_string(),
+        "SELECT quote(NULL);".to_string(),
+    ];
+    let r = sqlite_batch(&sqls);
+    assert_eq!(r[0], Ok("2".to_string()));
+    assert!(matches!(&r[1], Err(e) if e.contains("integer overflow")));
+    assert_eq!(r[2], Ok("'a\nb'".to_string()));
+    assert_eq!(r[3], Ok("NULL".to_string()));
 }
