@@ -186,6 +186,7 @@ fn check(cases: Vec<Case>) {
         return;
     }
     let sqls: Vec<String> = cases.iter().map(sql_of).collect();
+    eprintln!("{} differential cases", sqls.len());
     let theirs_all = sqlite_batch(&sqls);
     let mut failures = Vec::new();
     for ((c, sql), theirs) in cases.iter().zip(&sqls).zip(theirs_all) {
@@ -1107,4 +1108,176 @@ fn batch_harness_sanity() {
     assert!(matches!(&r[1], Err(e) if e.contains("integer overflow")));
     assert_eq!(r[2], Ok("'a\nb'".to_string()));
     assert_eq!(r[3], Ok("NULL".to_string()));
+}
+
+/// Pseudo-random doubles (fixed seed) through quote() (`%!.15g` with `%!.20e` fallback) and
+/// several printf conversions: checks the emulated long-double digit generation bit for bit.
+#[test]
+fn diff_random_doubles() {
+    let mut s: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let mut c = Vec::new();
+    for k in 0..400 {
+        let bits = next();
+        let x = match k % 4 {
+            // any finite double
+            0 => f64::from_bits(bits),
+            // moderate magnitudes
+            1 => (bits >> 11) as f64 / (1u64 << 53) as f64 * 10f64.powi((bits % 40) as i32 - 20),
+            // short decimals like 12.345
+            2 => ((bits % 1_000_000) as f64) / 1000.0,
+            // integers near 2^53 and beyond
+            _ => ((bits >> 8) as f64) * if bits & 1 == 0 { 1.0 } else { -1.0 },
+        };
+        if !x.is_finite() {
+            continue;
+        }
+        c.push(sc("quote", vec![r(x)]));
+        c.push(sc(
+            "printf",
+            vec![
+                t("%.3f|%e|%.10g|%!.17g|%.25e|%15.4f"),
+                r(x),
+                r(x),
+                r(x),
+                r(x),
+                r(x),
+                r(x),
+            ],
+        ));
+        c.push(sc("round", vec![r(x), i((bits % 12) as i64)]));
+    }
+    for s in ["0.1", "0.30000000000000004", "1e22", "1e23", "8.589973e9", "2.2250738585072011e-308", "4.9406564584124654e-324", "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497791", "123456789012345678901234567890", "0.000001234567890123456789"] {
+        c.push(sc("quote", vec![r(s.parse().unwrap_or(0.0))]));
+        c.push(sc("abs", vec![t(s)]));
+        c.push(sc("quote", vec![Value::Real(epiloglite::func::text::atof(s.as_bytes()).0)]));
+    }
+    check(c);
+}
+
+/// Invalid UTF-8, embedded NULs, empty strings, i64 bounds, huge sizes.
+#[test]
+fn diff_edge_cases() {
+    let bad = [
+        tb(b"\xff"),
+        tb(b"a\xc3"),
+        tb(b"\xc3\xa9\xe2\x82"),
+        tb(b"\xed\xa0\x80x"),
+        tb(b"\xf4\x90\x80\x80"),
+        tb(b"\xc0\x80z"),
+        tb(b"ab\x00cd"),
+        t(""),
+    ];
+    let mut c = Vec::new();
+    for v in &bad {
+        for f in [
+            "length",
+            "upper",
+            "lower",
+            "hex",
+            "quote",
+            "unicode",
+            "typeof",
+            "trim",
+            "json_quote",
+        ] {
+            c.push(sc(f, vec![v.clone()]));
+        }
+        c.push(sc("substr", vec![v.clone(), i(2)]));
+        c.push(sc("substr", vec![v.clone(), i(-1), i(1)]));
+        c.push(sc("instr", vec![v.clone(), t("z")]));
+        c.push(sc("instr", vec![v.clone(), tb(b"\x80")]));
+        c.push(sc("like", vec![t("%"), v.clone()]));
+        c.push(sc("like", vec![t("_%"), v.clone()]));
+        c.push(sc("glob", vec![t("?*"), v.clone()]));
+        c.push(sc("glob", vec![v.clone(), v.clone()]));
+        c.push(sc("replace", vec![v.clone(), t("b"), t("X")]));
+        c.push(sc(
+            "printf",
+            vec![
+                t("%s|%q|%.1s|%!.1s|%5s|%c"),
+                v.clone(),
+                v.clone(),
+                v.clone(),
+                v.clone(),
+                v.clone(),
+                v.clone(),
+            ],
+        ));
+        c.push(sc("ltrim", vec![v.clone(), tb(b"\xc3")]));
+        c.push(sc("char", vec![i(0), i(0xdfff), i(i64::MAX)]));
+    }
+    for x in [
+        i(i64::MIN),
+        i(i64::MAX),
+        i(i64::MIN + 1),
+        r(9.2233720368547758e18),
+        r(-9.2233720368547758e18),
+    ] {
+        for f in [
+            "abs", "sign", "round", "quote", "hex", "length", "ceil", "trunc", "typeof",
+        ] {
+            c.push(sc(f, vec![x.clone()]));
+        }
+        c.push(sc("substr", vec![t("hello"), x.clone()]));
+        c.push(sc("substr", vec![t("hello"), i(2), x.clone()]));
+        c.push(sc("round", vec![r(1.5), x.clone()]));
+        c.push(sc(
+            "printf",
+            vec![
+                t("%d|%x|%o|%u|%,d|%c"),
+                x.clone(),
+                x.clone(),
+                x.clone(),
+                x.clone(),
+                x.clone(),
+                x.clone(),
+            ],
+        ));
+        c.push(sc("zeroblob", vec![x.clone()]));
+        c.push(sc("typeof", vec![x.clone()]));
+    }
+    c.push(sc("length", vec![Value::Blob(vec![0; 1000])]));
+    c.push(sc("printf", vec![t("%2000000000d"), i(1)]));
+    c.push(sc("printf", vec![t("%.*f"), i(-5), r(1.5)]));
+    c.push(sc("printf", vec![t("%*d|"), i(i64::MIN), i(1)]));
+    c.push(sc("like", vec![Value::Text(vec![b'%'; 50001]), t("x")]));
+    c.push(sc("like", vec![Value::Text(vec![b'%'; 50000]), t("x")]));
+    c.push(sc("likelihood", vec![i(1), r(1.5)]));
+    check(c);
+}
+
+/// Non-deterministic functions: check shapes, not values.
+#[test]
+fn random_functions_shape() {
+    let mut ctx = FuncContext::default();
+    let f = |n: &str, k: i32| match func::lookup(n, k).map(|d| &d.kind) {
+        Some(FuncKind::Scalar(s)) => *s,
+        _ => panic!("{n} missing"),
+    };
+    for n in [i64::MIN, -1, 0, 1] {
+        assert!(
+            matches!(f("randomblob", 1)(&mut ctx, &[i(n)]), Ok(Value::Blob(ref b)) if b.len() == 1)
+        );
+    }
+    assert!(
+        matches!(f("randomblob", 1)(&mut ctx, &[i(33)]), Ok(Value::Blob(ref b)) if b.len() == 33)
+    );
+    assert!(f("randomblob", 1)(&mut ctx, &[i(i64::MAX)]).is_err());
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..100 {
+        match f("random", 0)(&mut ctx, &[]) {
+            Ok(Value::Integer(x)) => {
+                assert_ne!(x, i64::MIN);
+                seen.insert(x);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(seen.len() > 95);
 }
