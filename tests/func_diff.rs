@@ -1281,3 +1281,103 @@ fn random_functions_shape() {
     }
     assert!(seen.len() > 95);
 }
+
+/// Operators (arith.rs) against SQLite expressions: `a + b`, `a || b`, `a << b`, `a < b`, ….
+#[test]
+fn diff_operators() {
+    use epiloglite::func::arith::{
+        arith, bit_not, bitwise, compare, concat, logical_not, negate, ArithOp, BitOp,
+    };
+    use epiloglite::func::text::Affinity;
+    if !have_cli() {
+        return;
+    }
+    let vals = vec![
+        i(0),
+        i(1),
+        i(-1),
+        i(7),
+        i(-7),
+        i(i64::MAX),
+        i(i64::MIN),
+        r(0.0),
+        r(2.5),
+        r(-2.5),
+        r(1e308),
+        t("3"),
+        t("3.0"),
+        t(" 4 "),
+        t("abc"),
+        t("1e2"),
+        t("0x5"),
+        b(b"12"),
+        N,
+        t("9223372036854775808"),
+    ];
+    let mut sqls = Vec::new();
+    let mut mine = Vec::new();
+    let q = |v: Value| String::from_utf8_lossy(&quote_value(&v)).into_owned();
+    for a in &vals {
+        for bb in &vals {
+            let (la, lb) = (lit(a), lit(bb));
+            for (sym, op) in [
+                ("+", ArithOp::Add),
+                ("-", ArithOp::Subtract),
+                ("*", ArithOp::Multiply),
+                ("/", ArithOp::Divide),
+                ("%", ArithOp::Remainder),
+            ] {
+                sqls.push(format!("SELECT quote(({la}) {sym} ({lb}));"));
+                mine.push(q(arith(op, a, bb)));
+            }
+            for (sym, op) in [
+                ("&", BitOp::And),
+                ("|", BitOp::Or),
+                ("<<", BitOp::ShiftLeft),
+                (">>", BitOp::ShiftRight),
+            ] {
+                sqls.push(format!("SELECT quote(({la}) {sym} ({lb}));"));
+                mine.push(q(bitwise(op, a, bb)));
+            }
+            sqls.push(format!("SELECT quote(({la}) || ({lb}));"));
+            mine.push(q(concat(a, bb)));
+            // Comparison with no affinity (expressions), numeric affinity (column), text affinity.
+            let ord = |o: Option<std::cmp::Ordering>| match o {
+                None => "NULL".to_string(),
+                Some(o) => ((o == std::cmp::Ordering::Less) as i64).to_string(),
+            };
+            sqls.push(format!("SELECT quote(({la}) < ({lb}));"));
+            mine.push(ord(compare(a, bb, None, None)));
+            sqls.push(format!("SELECT quote((SELECT x < ({lb}) FROM (SELECT CAST(({la}) AS NUMERIC) AS x) WHERE typeof(({la})) IN ('integer','real')));"));
+            let aa = match a {
+                Value::Integer(_) | Value::Real(_) => Some(a),
+                _ => None,
+            };
+            mine.push(match aa {
+                None => "NULL".into(),
+                Some(a) => ord(compare(a, bb, Some(Affinity::Numeric), None)),
+            });
+        }
+        let la = lit(a);
+        sqls.push(format!("SELECT quote(-({la}));"));
+        mine.push(q(negate(a)));
+        sqls.push(format!("SELECT quote(~({la}));"));
+        mine.push(q(bit_not(a)));
+        sqls.push(format!("SELECT quote(NOT ({la}));"));
+        mine.push(q(logical_not(a)));
+    }
+    let theirs = sqlite_batch(&sqls);
+    let mut failures = Vec::new();
+    for ((s, m), t) in sqls.iter().zip(&mine).zip(&theirs) {
+        if t.as_deref() != Ok(m.as_str()) {
+            failures.push(format!("{s}: sqlite {t:?} ours {m}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        sqls.len(),
+        failures.join("\n")
+    );
+}

@@ -16,12 +16,18 @@
 //! - [`printf`]: the printf engine (also for `sqlite3_mprintf`).
 //! - [`collation::builtin_collation`], [`like::like_match`], [`like::glob_match`].
 //! - [`scalar::quote_value`]: SQL literal of a value.
+//! - [`arith`]: operators with SQLite's semantics (`+ - * / %`, `||`, bitwise, shifts, NOT,
+//!   unary minus, comparison with affinity) for the VM.
+//! - [`window::frame_override`] / [`window::window_only`]: how the VM must frame built-in
+//!   window functions (protocol in `window.rs`).
+//! - [`json::JSON_SUBTYPE`]: the subtype JSON functions put on their results.
 //!
 //! Invariants: built-ins never panic on any argument values (missing arguments read as NULL);
 //! every function is a pure function of its arguments and the context, except `random()`,
 //! `randomblob()` and the date/time functions reading 'now'.
 
 pub mod aggregate;
+pub mod arith;
 pub mod collation;
 pub mod datetime;
 pub(crate) mod f80;
