@@ -228,9 +228,9 @@ pub unsafe fn open_impl(
     }
     // SAFETY: pp is writable (caller contract).
     unsafe { *pp = std::ptr::null_mut() };
-    if ((1 << (flags & 7)) & 0x46) == 0 {
+    let bad_flags = ((1 << (flags & 7)) & 0x46) == 0;
+    if bad_flags {
         super::boundary::log_misuse(line!());
-        return SQLITE_MISUSE;
     }
     let name = String::from_utf8_lossy(filename).into_owned();
     let uri_on = (flags & open_flags::URI) != 0 || super::config::uri_default();
@@ -245,7 +245,11 @@ pub unsafe fn open_impl(
     if let Some((_, v)) = params.iter().find(|(k, _)| k == "vfs") {
         vfs_name = Some(v.clone());
     }
-    let result = Connection::open(&name, eflags, vfs_name.as_deref());
+    let result = if bad_flags {
+        Err(Error::misuse())
+    } else {
+        Connection::open(&name, eflags, vfs_name.as_deref())
+    };
     let interrupt;
     let (conn, err) = match result {
         Ok(c) => {

@@ -29,6 +29,8 @@ pub fn raw_malloc(n: u64) -> *mut c_void {
     if n == 0 || n > MAX_ALLOC {
         return std::ptr::null_mut();
     }
+    // SQLite's system allocator rounds up to a multiple of 8 (what sqlite3_msize reports).
+    let n = (n + 7) & !7;
     // SAFETY: plain libc allocation of n + HDR bytes.
     let base = unsafe { libc::malloc(n as usize + HDR) } as *mut u8;
     if base.is_null() {
@@ -76,6 +78,7 @@ pub unsafe fn raw_realloc(p: *mut c_void, n: u64) -> *mut c_void {
     if n > MAX_ALLOC {
         return std::ptr::null_mut();
     }
+    let n = (n + 7) & !7;
     // SAFETY: caller contract; realloc of the base pointer, header rewritten.
     unsafe {
         let old = size_of_block(p);
