@@ -10,6 +10,8 @@
 
 use super::boundary::{capi_boundary, handle};
 use super::db::sqlite3;
+#[allow(unused_imports)]
+use super::{sqlite3_int64, sqlite3_uint64};
 use crate::error::codes::*;
 use std::os::raw::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,7 +44,12 @@ pub const DBCONFIG_DEFAULTS: &[(c_int, c_int)] = &[
 ];
 
 /// The Rust half of `sqlite3_config` (arguments fetched by the C shim).
-pub extern "C" fn config_impl(op: c_int, a: i64, b: i64, _c: i64) -> c_int {
+pub extern "C" fn config_impl(
+    op: c_int,
+    a: sqlite3_int64,
+    b: sqlite3_int64,
+    _c: sqlite3_int64,
+) -> c_int {
     capi_boundary! {
         match op {
             1..=4 | 6..=10 | 13 | 14 | 18 | 20..=23 | 25..=29 => SQLITE_OK,
@@ -74,7 +81,13 @@ pub extern "C" fn config_impl(op: c_int, a: i64, b: i64, _c: i64) -> c_int {
 }
 
 /// The Rust half of `sqlite3_db_config`.
-pub extern "C" fn db_config_impl(db: *mut sqlite3, op: c_int, a: i64, b: i64, _c: i64) -> c_int {
+pub extern "C" fn db_config_impl(
+    db: *mut sqlite3,
+    op: c_int,
+    a: sqlite3_int64,
+    b: sqlite3_int64,
+    _c: sqlite3_int64,
+) -> c_int {
     capi_boundary! {
         let d = handle!(db, Db, sqlite3);
         let g = d.m.lock();
@@ -152,8 +165,8 @@ unsafe fn status_common(op: c_int, cur: *mut i64, hi: *mut i64, reset: c_int) ->
 #[no_mangle]
 pub unsafe extern "C" fn sqlite3_status64(
     op: c_int,
-    cur: *mut i64,
-    hi: *mut i64,
+    cur: *mut sqlite3_int64,
+    hi: *mut sqlite3_int64,
     reset: c_int,
 ) -> c_int {
     // SAFETY: forwarded.

@@ -21,6 +21,8 @@
 
 use super::boundary::{capi_boundary, handle, register, unregister, Kind};
 use super::util::*;
+#[allow(unused_imports)]
+use super::{sqlite3_int64, sqlite3_uint64};
 use crate::db::{open_flags, Connection};
 use crate::error::{codes::*, errstr, Error};
 use parking_lot::ReentrantMutex;
@@ -507,30 +509,59 @@ pub extern "C" fn sqlite3_extended_result_codes(db: *mut sqlite3, onoff: c_int) 
 // ---------------------------------------------------------------------------------------------
 // Connection information
 
-macro_rules! conn_query {
-    ($name:ident, $ret:ty, $default:expr, |$c:ident| $e:expr) => {
-        #[no_mangle]
-        pub extern "C" fn $name(db: *mut sqlite3) -> $ret {
-            capi_boundary! {
-                let d = handle!(db, Db, sqlite3, else $default);
-                let g = d.m.lock();
-                g.with_conn_ref(|$c| $e).unwrap_or($default)
-            }
-        }
-    };
+#[no_mangle]
+pub extern "C" fn sqlite3_changes(db: *mut sqlite3) -> c_int {
+    capi_boundary! {
+        let d = handle!(db, Db, sqlite3, else 0);
+        let g = d.m.lock();
+        g.with_conn_ref(|c| c.changes() as c_int).unwrap_or(0)
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_changes64(db: *mut sqlite3) -> sqlite3_int64 {
+    capi_boundary! {
+        let d = handle!(db, Db, sqlite3, else 0);
+        let g = d.m.lock();
+        g.with_conn_ref(|c| c.changes()).unwrap_or(0)
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_total_changes(db: *mut sqlite3) -> c_int {
+    capi_boundary! {
+        let d = handle!(db, Db, sqlite3, else 0);
+        let g = d.m.lock();
+        g.with_conn_ref(|c| c.total_changes()
+    as c_int).unwrap_or(0)
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_total_changes64(db: *mut sqlite3) -> sqlite3_int64 {
+    capi_boundary! {
+        let d = handle!(db, Db, sqlite3, else 0);
+        let g = d.m.lock();
+        g.with_conn_ref(|c| c.total_changes()).unwrap_or(0)
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_last_insert_rowid(db: *mut sqlite3) -> sqlite3_int64 {
+    capi_boundary! {
+        let d = handle!(db, Db, sqlite3, else 0);
+        let g = d.m.lock();
+        g.with_conn_ref(|c| c.last_insert_rowid()).unwrap_or(0)
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_get_autocommit(db: *mut sqlite3) -> c_int {
+    capi_boundary! {
+        let d = handle!(db, Db, sqlite3, else 0);
+        let g = d.m.lock();
+        g.with_conn_ref(|c| c.is_autocommit()
+    as c_int).unwrap_or(0)
+    }
 }
 
-conn_query!(sqlite3_changes, c_int, 0, |c| c.changes() as c_int);
-conn_query!(sqlite3_changes64, i64, 0, |c| c.changes());
-conn_query!(sqlite3_total_changes, c_int, 0, |c| c.total_changes()
-    as c_int);
-conn_query!(sqlite3_total_changes64, i64, 0, |c| c.total_changes());
-conn_query!(sqlite3_last_insert_rowid, i64, 0, |c| c.last_insert_rowid());
-conn_query!(sqlite3_get_autocommit, c_int, 0, |c| c.is_autocommit()
-    as c_int);
-
 #[no_mangle]
-pub extern "C" fn sqlite3_set_last_insert_rowid(db: *mut sqlite3, rowid: i64) {
+pub extern "C" fn sqlite3_set_last_insert_rowid(db: *mut sqlite3, rowid: sqlite3_int64) {
     capi_boundary! {
         let d = handle!(db, Db, sqlite3, else ());
         let g = d.m.lock();
@@ -687,26 +718,31 @@ pub extern "C" fn sqlite3_db_release_memory(db: *mut sqlite3) -> c_int {
 }
 
 #[no_mangle]
-pub extern "C" fn sqlite3_db_mutex(db: *mut sqlite3) -> *mut c_void {
+pub extern "C" fn sqlite3_db_mutex(db: *mut sqlite3) -> *mut super::mutex::sqlite3_mutex {
     capi_boundary! {
         let _d = handle!(db, Db, sqlite3);
         // The connection mutex is internal; hand out a per-connection recursive mutex so
         // callers that lock/unlock it keep working.
-        super::mutex::static_mutex(13)
+        super::mutex::static_mutex(13) as *mut super::mutex::sqlite3_mutex
     }
 }
 
 #[no_mangle]
-pub extern "C" fn sqlite3_next_stmt(db: *mut sqlite3, stmt: *mut c_void) -> *mut c_void {
+pub extern "C" fn sqlite3_next_stmt(
+    db: *mut sqlite3,
+    stmt: *mut super::stmt::sqlite3_stmt,
+) -> *mut super::stmt::sqlite3_stmt {
     capi_boundary! {
         let d = handle!(db, Db, sqlite3);
         let g = d.m.lock();
         let s = g.stmts.borrow();
         if stmt.is_null() {
-            return s.first().map(|&p| p as *mut c_void).unwrap_or(std::ptr::null_mut());
+            return s.first().map(|&p| p as *mut super::stmt::sqlite3_stmt).unwrap_or(std::ptr::null_mut());
         }
         match s.iter().position(|&p| p == stmt as usize) {
-            Some(i) => s.get(i + 1).map(|&p| p as *mut c_void).unwrap_or(std::ptr::null_mut()),
+            Some(i) => s
+                .get(i + 1)
+                .map(|&p| p as *mut super::stmt::sqlite3_stmt).unwrap_or(std::ptr::null_mut()),
             None => std::ptr::null_mut(),
         }
     }
@@ -715,68 +751,130 @@ pub extern "C" fn sqlite3_next_stmt(db: *mut sqlite3, stmt: *mut c_void) -> *mut
 // ---------------------------------------------------------------------------------------------
 // Hooks: stored; the engine exposes no hook points yet (see COMPAT).
 
-macro_rules! hook {
-    ($name:ident, $field:ident, $fty:ty) => {
-        #[no_mangle]
-        pub extern "C" fn $name(db: *mut sqlite3, f: $fty, arg: *mut c_void) -> *mut c_void {
-            capi_boundary! {
-                let d = handle!(db, Db, sqlite3);
-                let g = d.m.lock();
-                let mut h = g.hooks.get();
-                let old = h.$field.1;
-                h.$field = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
-                g.hooks.set(h);
-                old as *mut c_void
-            }
-        }
-    };
+#[no_mangle]
+pub extern "C" fn sqlite3_commit_hook(
+    db: *mut sqlite3,
+    f: Option<unsafe extern "C" fn(*mut c_void) -> c_int>,
+    arg: *mut c_void,
+) -> *mut c_void {
+    capi_boundary! {
+        let d = handle!(db, Db, sqlite3);
+        let g = d.m.lock();
+        let mut h = g.hooks.get();
+        let old = h.commit.1;
+        h.commit = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
+        g.hooks.set(h);
+        old as *mut c_void
+    }
 }
-
-hook!(
-    sqlite3_commit_hook,
-    commit,
-    Option<unsafe extern "C" fn(*mut c_void) -> c_int>
-);
-hook!(
-    sqlite3_rollback_hook,
-    rollback,
-    Option<unsafe extern "C" fn(*mut c_void)>
-);
-hook!(
-    sqlite3_update_hook,
-    update,
-    Option<unsafe extern "C" fn(*mut c_void, c_int, *const c_char, *const c_char, i64)>
-);
-hook!(
-    sqlite3_wal_hook,
-    wal,
-    Option<unsafe extern "C" fn(*mut c_void, *mut sqlite3, *const c_char, c_int) -> c_int>
-);
-hook!(
-    sqlite3_trace,
-    trace,
-    Option<unsafe extern "C" fn(*mut c_void, *const c_char)>
-);
-hook!(
-    sqlite3_profile,
-    profile,
-    Option<unsafe extern "C" fn(*mut c_void, *const c_char, u64)>
-);
-hook!(
-    sqlite3_preupdate_hook,
-    preupdate,
-    Option<
+#[no_mangle]
+pub extern "C" fn sqlite3_rollback_hook(
+    db: *mut sqlite3,
+    f: Option<unsafe extern "C" fn(*mut c_void)>,
+    arg: *mut c_void,
+) -> *mut c_void {
+    capi_boundary! {
+        let d = handle!(db, Db, sqlite3);
+        let g = d.m.lock();
+        let mut h = g.hooks.get();
+        let old = h.rollback.1;
+        h.rollback = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
+        g.hooks.set(h);
+        old as *mut c_void
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_update_hook(
+    db: *mut sqlite3,
+    f: Option<
+        unsafe extern "C" fn(*mut c_void, c_int, *const c_char, *const c_char, sqlite3_int64),
+    >,
+    arg: *mut c_void,
+) -> *mut c_void {
+    capi_boundary! {
+        let d = handle!(db, Db, sqlite3);
+        let g = d.m.lock();
+        let mut h = g.hooks.get();
+        let old = h.update.1;
+        h.update = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
+        g.hooks.set(h);
+        old as *mut c_void
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_wal_hook(
+    db: *mut sqlite3,
+    f: Option<unsafe extern "C" fn(*mut c_void, *mut sqlite3, *const c_char, c_int) -> c_int>,
+    arg: *mut c_void,
+) -> *mut c_void {
+    capi_boundary! {
+        let d = handle!(db, Db, sqlite3);
+        let g = d.m.lock();
+        let mut h = g.hooks.get();
+        let old = h.wal.1;
+        h.wal = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
+        g.hooks.set(h);
+        old as *mut c_void
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_trace(
+    db: *mut sqlite3,
+    f: Option<unsafe extern "C" fn(*mut c_void, *const c_char)>,
+    arg: *mut c_void,
+) -> *mut c_void {
+    capi_boundary! {
+        let d = handle!(db, Db, sqlite3);
+        let g = d.m.lock();
+        let mut h = g.hooks.get();
+        let old = h.trace.1;
+        h.trace = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
+        g.hooks.set(h);
+        old as *mut c_void
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_profile(
+    db: *mut sqlite3,
+    f: Option<unsafe extern "C" fn(*mut c_void, *const c_char, sqlite3_uint64)>,
+    arg: *mut c_void,
+) -> *mut c_void {
+    capi_boundary! {
+        let d = handle!(db, Db, sqlite3);
+        let g = d.m.lock();
+        let mut h = g.hooks.get();
+        let old = h.profile.1;
+        h.profile = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
+        g.hooks.set(h);
+        old as *mut c_void
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_preupdate_hook(
+    db: *mut sqlite3,
+    f: Option<
         unsafe extern "C" fn(
             *mut c_void,
             *mut sqlite3,
             c_int,
             *const c_char,
             *const c_char,
-            i64,
-            i64,
+            sqlite3_int64,
+            sqlite3_int64,
         ),
-    >
-);
+    >,
+    arg: *mut c_void,
+) -> *mut c_void {
+    capi_boundary! {
+        let d = handle!(db, Db, sqlite3);
+        let g = d.m.lock();
+        let mut h = g.hooks.get();
+        let old = h.preupdate.1;
+        h.preupdate = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
+        g.hooks.set(h);
+        old as *mut c_void
+    }
+}
 
 #[no_mangle]
 pub extern "C" fn sqlite3_set_authorizer(

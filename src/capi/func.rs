@@ -14,6 +14,8 @@ use super::db::sqlite3;
 use super::stmt::{call_destructor, Destructor};
 use super::util::*;
 use super::value::sqlite3_value;
+#[allow(unused_imports)]
+use super::{sqlite3_int64, sqlite3_uint64};
 use crate::db::{UserFuncImpl, UserFunction};
 use crate::error::{codes::*, errstr, Error, Result};
 use crate::func::{AggState, FuncContext};
@@ -263,9 +265,9 @@ pub unsafe extern "C" fn sqlite3_create_function(
     nargs: c_int,
     flags: c_int,
     papp: *mut c_void,
-    xfunc: Option<XFunc>,
-    xstep: Option<XFunc>,
-    xfinal: Option<XFinal>,
+    xfunc: Option<unsafe extern "C" fn(*mut sqlite3_context, c_int, *mut *mut sqlite3_value)>,
+    xstep: Option<unsafe extern "C" fn(*mut sqlite3_context, c_int, *mut *mut sqlite3_value)>,
+    xfinal: Option<unsafe extern "C" fn(*mut sqlite3_context)>,
 ) -> c_int {
     capi_boundary! { create_function_impl(db, name8(name), nargs, flags, papp, xfunc, xstep, xfinal, None, None, None) }
 }
@@ -279,9 +281,9 @@ pub unsafe extern "C" fn sqlite3_create_function16(
     nargs: c_int,
     flags: c_int,
     papp: *mut c_void,
-    xfunc: Option<XFunc>,
-    xstep: Option<XFunc>,
-    xfinal: Option<XFinal>,
+    xfunc: Option<unsafe extern "C" fn(*mut sqlite3_context, c_int, *mut *mut sqlite3_value)>,
+    xstep: Option<unsafe extern "C" fn(*mut sqlite3_context, c_int, *mut *mut sqlite3_value)>,
+    xfinal: Option<unsafe extern "C" fn(*mut sqlite3_context)>,
 ) -> c_int {
     capi_boundary! { create_function_impl(db, name16(name), nargs, flags, papp, xfunc, xstep, xfinal, None, None, None) }
 }
@@ -295,10 +297,10 @@ pub unsafe extern "C" fn sqlite3_create_function_v2(
     nargs: c_int,
     flags: c_int,
     papp: *mut c_void,
-    xfunc: Option<XFunc>,
-    xstep: Option<XFunc>,
-    xfinal: Option<XFinal>,
-    xdestroy: Option<XDestroy>,
+    xfunc: Option<unsafe extern "C" fn(*mut sqlite3_context, c_int, *mut *mut sqlite3_value)>,
+    xstep: Option<unsafe extern "C" fn(*mut sqlite3_context, c_int, *mut *mut sqlite3_value)>,
+    xfinal: Option<unsafe extern "C" fn(*mut sqlite3_context)>,
+    xdestroy: Option<unsafe extern "C" fn(*mut c_void)>,
 ) -> c_int {
     capi_boundary! { create_function_impl(db, name8(name), nargs, flags, papp, xfunc, xstep, xfinal, None, None, xdestroy) }
 }
@@ -312,11 +314,11 @@ pub unsafe extern "C" fn sqlite3_create_window_function(
     nargs: c_int,
     flags: c_int,
     papp: *mut c_void,
-    xstep: Option<XFunc>,
-    xfinal: Option<XFinal>,
-    xvalue: Option<XFinal>,
-    xinverse: Option<XFunc>,
-    xdestroy: Option<XDestroy>,
+    xstep: Option<unsafe extern "C" fn(*mut sqlite3_context, c_int, *mut *mut sqlite3_value)>,
+    xfinal: Option<unsafe extern "C" fn(*mut sqlite3_context)>,
+    xvalue: Option<unsafe extern "C" fn(*mut sqlite3_context)>,
+    xinverse: Option<unsafe extern "C" fn(*mut sqlite3_context, c_int, *mut *mut sqlite3_value)>,
+    xdestroy: Option<unsafe extern "C" fn(*mut c_void)>,
 ) -> c_int {
     capi_boundary! { create_function_impl(db, name8(name), nargs, flags, papp, None, xstep, xfinal, xvalue, xinverse, xdestroy) }
 }
@@ -382,7 +384,7 @@ pub extern "C" fn sqlite3_set_auxdata(
     p: *mut sqlite3_context,
     n: c_int,
     data: *mut c_void,
-    d: Destructor,
+    d: Option<unsafe extern "C" fn(*mut c_void)>,
 ) {
     capi_boundary! {
         let dd = d.map(|f| f as usize).unwrap_or(0);
@@ -416,7 +418,7 @@ pub extern "C" fn sqlite3_result_int(p: *mut sqlite3_context, v: c_int) {
     capi_boundary! { set_result(p, Value::Integer(v as i64)) }
 }
 #[no_mangle]
-pub extern "C" fn sqlite3_result_int64(p: *mut sqlite3_context, v: i64) {
+pub extern "C" fn sqlite3_result_int64(p: *mut sqlite3_context, v: sqlite3_int64) {
     capi_boundary! { set_result(p, Value::Integer(v)) }
 }
 #[no_mangle]
@@ -466,7 +468,7 @@ pub unsafe extern "C" fn sqlite3_result_text(
     p: *mut sqlite3_context,
     z: *const c_char,
     n: c_int,
-    d: Destructor,
+    d: Option<unsafe extern "C" fn(*mut c_void)>,
 ) {
     // SAFETY: forwarded.
     capi_boundary! { unsafe { result_bytes(p, z as *const c_void, n as i64, daddr(d), 1) } }
@@ -477,8 +479,8 @@ pub unsafe extern "C" fn sqlite3_result_text(
 pub unsafe extern "C" fn sqlite3_result_text64(
     p: *mut sqlite3_context,
     z: *const c_char,
-    n: u64,
-    d: Destructor,
+    n: sqlite3_uint64,
+    d: Option<unsafe extern "C" fn(*mut c_void)>,
     enc: u8,
 ) {
     let enc = match enc {
@@ -499,7 +501,7 @@ pub unsafe extern "C" fn sqlite3_result_text16(
     p: *mut sqlite3_context,
     z: *const c_void,
     n: c_int,
-    d: Destructor,
+    d: Option<unsafe extern "C" fn(*mut c_void)>,
 ) {
     // SAFETY: forwarded.
     capi_boundary! { unsafe { result_bytes(p, z, n as i64, daddr(d), NATIVE16) } }
@@ -511,7 +513,7 @@ pub unsafe extern "C" fn sqlite3_result_text16le(
     p: *mut sqlite3_context,
     z: *const c_void,
     n: c_int,
-    d: Destructor,
+    d: Option<unsafe extern "C" fn(*mut c_void)>,
 ) {
     // SAFETY: forwarded.
     capi_boundary! { unsafe { result_bytes(p, z, n as i64, daddr(d), 2) } }
@@ -523,7 +525,7 @@ pub unsafe extern "C" fn sqlite3_result_text16be(
     p: *mut sqlite3_context,
     z: *const c_void,
     n: c_int,
-    d: Destructor,
+    d: Option<unsafe extern "C" fn(*mut c_void)>,
 ) {
     // SAFETY: forwarded.
     capi_boundary! { unsafe { result_bytes(p, z, n as i64, daddr(d), 3) } }
@@ -535,7 +537,7 @@ pub unsafe extern "C" fn sqlite3_result_blob(
     p: *mut sqlite3_context,
     z: *const c_void,
     n: c_int,
-    d: Destructor,
+    d: Option<unsafe extern "C" fn(*mut c_void)>,
 ) {
     // SAFETY: forwarded.
     capi_boundary! { unsafe { result_bytes(p, z, n as i64, daddr(d), 0) } }
@@ -546,8 +548,8 @@ pub unsafe extern "C" fn sqlite3_result_blob(
 pub unsafe extern "C" fn sqlite3_result_blob64(
     p: *mut sqlite3_context,
     z: *const c_void,
-    n: u64,
-    d: Destructor,
+    n: sqlite3_uint64,
+    d: Option<unsafe extern "C" fn(*mut c_void)>,
 ) {
     let n = n.min(i64::MAX as u64) as i64;
     // SAFETY: forwarded.
@@ -558,7 +560,7 @@ pub extern "C" fn sqlite3_result_zeroblob(p: *mut sqlite3_context, n: c_int) {
     capi_boundary! { set_result(p, Value::Blob(vec![0; n.max(0) as usize])) }
 }
 #[no_mangle]
-pub extern "C" fn sqlite3_result_zeroblob64(p: *mut sqlite3_context, n: u64) -> c_int {
+pub extern "C" fn sqlite3_result_zeroblob64(p: *mut sqlite3_context, n: sqlite3_uint64) -> c_int {
     capi_boundary! {
         if n > 1_000_000_000 { result_err(p, SQLITE_TOOBIG, None); return SQLITE_TOOBIG; }
         set_result(p, Value::Blob(vec![0; n as usize]));
@@ -579,7 +581,7 @@ pub extern "C" fn sqlite3_result_pointer(
     p: *mut sqlite3_context,
     ptr: *mut c_void,
     _ty: *const c_char,
-    d: Destructor,
+    d: Option<unsafe extern "C" fn(*mut c_void)>,
 ) {
     capi_boundary! { set_result(p, Value::Null); call_destructor(daddr(d), ptr); }
 }
@@ -743,7 +745,9 @@ pub unsafe extern "C" fn sqlite3_create_collation(
     name: *const c_char,
     enc: c_int,
     arg: *mut c_void,
-    cmp: Option<XCompare>,
+    cmp: Option<
+        unsafe extern "C" fn(*mut c_void, c_int, *const c_void, c_int, *const c_void) -> c_int,
+    >,
 ) -> c_int {
     capi_boundary! { create_collation_impl(db, name8(name), enc, arg, cmp, None) }
 }
@@ -755,8 +759,10 @@ pub unsafe extern "C" fn sqlite3_create_collation_v2(
     name: *const c_char,
     enc: c_int,
     arg: *mut c_void,
-    cmp: Option<XCompare>,
-    destroy: Option<XDestroy>,
+    cmp: Option<
+        unsafe extern "C" fn(*mut c_void, c_int, *const c_void, c_int, *const c_void) -> c_int,
+    >,
+    destroy: Option<unsafe extern "C" fn(*mut c_void)>,
 ) -> c_int {
     capi_boundary! { create_collation_impl(db, name8(name), enc, arg, cmp, destroy) }
 }
@@ -768,7 +774,9 @@ pub unsafe extern "C" fn sqlite3_create_collation16(
     name: *const c_void,
     enc: c_int,
     arg: *mut c_void,
-    cmp: Option<XCompare>,
+    cmp: Option<
+        unsafe extern "C" fn(*mut c_void, c_int, *const c_void, c_int, *const c_void) -> c_int,
+    >,
 ) -> c_int {
     capi_boundary! { create_collation_impl(db, name16(name), enc, arg, cmp, None) }
 }

@@ -8,6 +8,8 @@
 //!    always has a NUL after the content once `str_value` has been called.
 
 use super::boundary::{capi_boundary, handle, is_live, register, unregister, Kind};
+#[allow(unused_imports)]
+use super::{sqlite3_int64, sqlite3_uint64};
 use crate::error::codes::*;
 use std::os::raw::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -112,7 +114,7 @@ pub extern "C" fn sqlite3_malloc(n: c_int) -> *mut c_void {
 }
 
 #[no_mangle]
-pub extern "C" fn sqlite3_malloc64(n: u64) -> *mut c_void {
+pub extern "C" fn sqlite3_malloc64(n: sqlite3_uint64) -> *mut c_void {
     capi_boundary! { raw_malloc(n) }
 }
 
@@ -127,7 +129,7 @@ pub unsafe extern "C" fn sqlite3_realloc(p: *mut c_void, n: c_int) -> *mut c_voi
 /// # Safety
 /// `p` is NULL or from `sqlite3_malloc*`.
 #[no_mangle]
-pub unsafe extern "C" fn sqlite3_realloc64(p: *mut c_void, n: u64) -> *mut c_void {
+pub unsafe extern "C" fn sqlite3_realloc64(p: *mut c_void, n: sqlite3_uint64) -> *mut c_void {
     // SAFETY: caller contract.
     capi_boundary! { unsafe { raw_realloc(p, n) } }
 }
@@ -143,18 +145,18 @@ pub unsafe extern "C" fn sqlite3_free(p: *mut c_void) {
 /// # Safety
 /// `p` is NULL or from `sqlite3_malloc*`.
 #[no_mangle]
-pub unsafe extern "C" fn sqlite3_msize(p: *mut c_void) -> u64 {
+pub unsafe extern "C" fn sqlite3_msize(p: *mut c_void) -> sqlite3_uint64 {
     // SAFETY: caller contract.
     capi_boundary! { if p.is_null() { 0 } else { unsafe { size_of_block(p) } } }
 }
 
 #[no_mangle]
-pub extern "C" fn sqlite3_memory_used() -> i64 {
+pub extern "C" fn sqlite3_memory_used() -> sqlite3_int64 {
     capi_boundary! { MEM_USED.load(Ordering::Relaxed) }
 }
 
 #[no_mangle]
-pub extern "C" fn sqlite3_memory_highwater(reset: c_int) -> i64 {
+pub extern "C" fn sqlite3_memory_highwater(reset: c_int) -> sqlite3_int64 {
     capi_boundary! {
         let h = MEM_HIGH.load(Ordering::Relaxed);
         if reset != 0 { MEM_HIGH.store(MEM_USED.load(Ordering::Relaxed), Ordering::Relaxed); }
@@ -172,7 +174,7 @@ static HARD_LIMIT: AtomicI64 = AtomicI64::new(0);
 
 /// Stored and reported; not enforced (documented in COMPAT).
 #[no_mangle]
-pub extern "C" fn sqlite3_soft_heap_limit64(n: i64) -> i64 {
+pub extern "C" fn sqlite3_soft_heap_limit64(n: sqlite3_int64) -> sqlite3_int64 {
     capi_boundary! {
         let old = SOFT_LIMIT.load(Ordering::Relaxed);
         if n >= 0 { SOFT_LIMIT.store(n, Ordering::Relaxed); }
@@ -181,7 +183,7 @@ pub extern "C" fn sqlite3_soft_heap_limit64(n: i64) -> i64 {
 }
 
 #[no_mangle]
-pub extern "C" fn sqlite3_hard_heap_limit64(n: i64) -> i64 {
+pub extern "C" fn sqlite3_hard_heap_limit64(n: sqlite3_int64) -> sqlite3_int64 {
     capi_boundary! {
         let old = HARD_LIMIT.load(Ordering::Relaxed);
         if n >= 0 { HARD_LIMIT.store(n, Ordering::Relaxed); }
@@ -225,7 +227,7 @@ pub fn str_append_bytes(s: *mut sqlite3_str, bytes: &[u8]) {
 }
 
 #[no_mangle]
-pub extern "C" fn sqlite3_str_new(_db: *mut c_void) -> *mut sqlite3_str {
+pub extern "C" fn sqlite3_str_new(_db: *mut super::db::sqlite3) -> *mut sqlite3_str {
     capi_boundary! {
         let p = Box::into_raw(Box::new(sqlite3_str { buf: Vec::new(), err: 0 }));
         register(p, Kind::Str);

@@ -3,6 +3,8 @@
 
 use super::boundary::capi_boundary;
 use super::util::*;
+#[allow(unused_imports)]
+use super::{sqlite3_int64, sqlite3_uint64};
 use crate::error::codes::*;
 use std::os::raw::{c_char, c_int, c_void};
 
@@ -642,7 +644,11 @@ pub unsafe extern "C" fn sqlite3_uri_boolean(
 /// # Safety
 /// As [`sqlite3_uri_parameter`].
 #[no_mangle]
-pub unsafe extern "C" fn sqlite3_uri_int64(z: *const c_char, p: *const c_char, dflt: i64) -> i64 {
+pub unsafe extern "C" fn sqlite3_uri_int64(
+    z: *const c_char,
+    p: *const c_char,
+    dflt: sqlite3_int64,
+) -> sqlite3_int64 {
     capi_boundary! {
         // SAFETY: forwarded.
         let v = unsafe { sqlite3_uri_parameter(z, p) };

@@ -39,3 +39,9 @@ pub mod stubs;
 pub mod util;
 pub mod value;
 pub mod varargs;
+
+/// SQLite's 64-bit integer types (`long long` in C; named so the generated header matches).
+#[allow(non_camel_case_types)]
+pub type sqlite3_int64 = i64;
+#[allow(non_camel_case_types)]
+pub type sqlite3_uint64 = u64;

@@ -23,6 +23,8 @@ use super::boundary::{capi_boundary, handle, is_live, register, unregister, Kind
 use super::db::{sqlite3, DbState};
 use super::util::*;
 use super::value::sqlite3_value;
+#[allow(unused_imports)]
+use super::{sqlite3_int64, sqlite3_uint64};
 use crate::db::Statement;
 use crate::error::{codes::*, Error};
 use crate::value::Value;
@@ -169,28 +171,46 @@ unsafe fn prepare_impl(
     }
 }
 
-macro_rules! prepare_fn {
-    ($name:ident $(, $flags:ident)?) => {
-        /// # Safety
-        /// SQLite's prepare contract.
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(
-            db: *mut sqlite3,
-            sql: *const c_char,
-            n: c_int,
-            $($flags: std::os::raw::c_uint,)?
-            pp: *mut *mut sqlite3_stmt,
-            tail: *mut *const c_char,
-        ) -> c_int {
-            $(let _ = $flags;)?
-            // SAFETY: forwarded caller contract.
-            capi_boundary! { unsafe { prepare_impl(db, sql, n, pp, tail) } }
-        }
-    };
+/// # Safety
+/// SQLite's prepare contract.
+#[no_mangle]
+pub unsafe extern "C" fn sqlite3_prepare(
+    db: *mut sqlite3,
+    sql: *const c_char,
+    n: c_int,
+    pp: *mut *mut sqlite3_stmt,
+    tail: *mut *const c_char,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    capi_boundary! { unsafe { prepare_impl(db, sql, n, pp, tail) } }
 }
-prepare_fn!(sqlite3_prepare);
-prepare_fn!(sqlite3_prepare_v2);
-prepare_fn!(sqlite3_prepare_v3, flags);
+/// # Safety
+/// SQLite's prepare contract.
+#[no_mangle]
+pub unsafe extern "C" fn sqlite3_prepare_v2(
+    db: *mut sqlite3,
+    sql: *const c_char,
+    n: c_int,
+    pp: *mut *mut sqlite3_stmt,
+    tail: *mut *const c_char,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    capi_boundary! { unsafe { prepare_impl(db, sql, n, pp, tail) } }
+}
+/// # Safety
+/// SQLite's prepare contract.
+#[no_mangle]
+pub unsafe extern "C" fn sqlite3_prepare_v3(
+    db: *mut sqlite3,
+    sql: *const c_char,
+    n: c_int,
+    _flags: std::os::raw::c_uint,
+    pp: *mut *mut sqlite3_stmt,
+    tail: *mut *const c_char,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    capi_boundary! { unsafe { prepare_impl(db, sql, n, pp, tail) } }
+}
 
 /// # Safety
 /// UTF-16 variant of the prepare contract (`n` in bytes).
@@ -229,28 +249,46 @@ unsafe fn prepare16_impl(
     rc
 }
 
-macro_rules! prepare16_fn {
-    ($name:ident $(, $flags:ident)?) => {
-        /// # Safety
-        /// SQLite's prepare16 contract.
-        #[no_mangle]
-        pub unsafe extern "C" fn $name(
-            db: *mut sqlite3,
-            sql: *const c_void,
-            n: c_int,
-            $($flags: std::os::raw::c_uint,)?
-            pp: *mut *mut sqlite3_stmt,
-            tail: *mut *const c_void,
-        ) -> c_int {
-            $(let _ = $flags;)?
-            // SAFETY: forwarded caller contract.
-            capi_boundary! { unsafe { prepare16_impl(db, sql, n, pp, tail) } }
-        }
-    };
+/// # Safety
+/// SQLite's prepare contract.
+#[no_mangle]
+pub unsafe extern "C" fn sqlite3_prepare16(
+    db: *mut sqlite3,
+    sql: *const c_void,
+    n: c_int,
+    pp: *mut *mut sqlite3_stmt,
+    tail: *mut *const c_void,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    capi_boundary! { unsafe { prepare16_impl(db, sql, n, pp, tail) } }
 }
-prepare16_fn!(sqlite3_prepare16);
-prepare16_fn!(sqlite3_prepare16_v2);
-prepare16_fn!(sqlite3_prepare16_v3, flags);
+/// # Safety
+/// SQLite's prepare contract.
+#[no_mangle]
+pub unsafe extern "C" fn sqlite3_prepare16_v2(
+    db: *mut sqlite3,
+    sql: *const c_void,
+    n: c_int,
+    pp: *mut *mut sqlite3_stmt,
+    tail: *mut *const c_void,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    capi_boundary! { unsafe { prepare16_impl(db, sql, n, pp, tail) } }
+}
+/// # Safety
+/// SQLite's prepare contract.
+#[no_mangle]
+pub unsafe extern "C" fn sqlite3_prepare16_v3(
+    db: *mut sqlite3,
+    sql: *const c_void,
+    n: c_int,
+    _flags: std::os::raw::c_uint,
+    pp: *mut *mut sqlite3_stmt,
+    tail: *mut *const c_void,
+) -> c_int {
+    // SAFETY: forwarded caller contract.
+    capi_boundary! { unsafe { prepare16_impl(db, sql, n, pp, tail) } }
+}
 
 // ---------------------------------------------------------------------------------------------
 // step / reset / finalize
@@ -391,7 +429,7 @@ pub extern "C" fn sqlite3_bind_int(p: *mut sqlite3_stmt, i: c_int, v: c_int) -> 
 }
 
 #[no_mangle]
-pub extern "C" fn sqlite3_bind_int64(p: *mut sqlite3_stmt, i: c_int, v: i64) -> c_int {
+pub extern "C" fn sqlite3_bind_int64(p: *mut sqlite3_stmt, i: c_int, v: sqlite3_int64) -> c_int {
     capi_boundary! { bind_value(p, i, Value::Integer(v)) }
 }
 
@@ -461,7 +499,7 @@ pub unsafe extern "C" fn sqlite3_bind_text(
     i: c_int,
     z: *const c_char,
     n: c_int,
-    d: Destructor,
+    d: Option<unsafe extern "C" fn(*mut c_void)>,
 ) -> c_int {
     // SAFETY: forwarded.
     capi_boundary! { unsafe { bind_bytes(p, i, z as *const c_void, n as i64, dtor_addr(d), 1) } }
@@ -474,8 +512,8 @@ pub unsafe extern "C" fn sqlite3_bind_text64(
     p: *mut sqlite3_stmt,
     i: c_int,
     z: *const c_char,
-    n: u64,
-    d: Destructor,
+    n: sqlite3_uint64,
+    d: Option<unsafe extern "C" fn(*mut c_void)>,
     enc: u8,
 ) -> c_int {
     capi_boundary! {
@@ -497,7 +535,7 @@ pub unsafe extern "C" fn sqlite3_bind_text16(
     i: c_int,
     z: *const c_void,
     n: c_int,
-    d: Destructor,
+    d: Option<unsafe extern "C" fn(*mut c_void)>,
 ) -> c_int {
     let enc = if cfg!(target_endian = "big") { 3 } else { 2 };
     // SAFETY: forwarded.
@@ -512,7 +550,7 @@ pub unsafe extern "C" fn sqlite3_bind_blob(
     i: c_int,
     z: *const c_void,
     n: c_int,
-    d: Destructor,
+    d: Option<unsafe extern "C" fn(*mut c_void)>,
 ) -> c_int {
     // SAFETY: forwarded.
     capi_boundary! { unsafe { bind_bytes(p, i, z, n as i64, dtor_addr(d), 0) } }
@@ -525,8 +563,8 @@ pub unsafe extern "C" fn sqlite3_bind_blob64(
     p: *mut sqlite3_stmt,
     i: c_int,
     z: *const c_void,
-    n: u64,
-    d: Destructor,
+    n: sqlite3_uint64,
+    d: Option<unsafe extern "C" fn(*mut c_void)>,
 ) -> c_int {
     let n = if n > i64::MAX as u64 {
         i64::MAX
@@ -543,7 +581,11 @@ pub extern "C" fn sqlite3_bind_zeroblob(p: *mut sqlite3_stmt, i: c_int, n: c_int
 }
 
 #[no_mangle]
-pub extern "C" fn sqlite3_bind_zeroblob64(p: *mut sqlite3_stmt, i: c_int, n: u64) -> c_int {
+pub extern "C" fn sqlite3_bind_zeroblob64(
+    p: *mut sqlite3_stmt,
+    i: c_int,
+    n: sqlite3_uint64,
+) -> c_int {
     capi_boundary! {
         if n > TOO_BIG { return SQLITE_TOOBIG; }
         bind_value(p, i, Value::Blob(vec![0; n as usize]))
@@ -558,7 +600,7 @@ pub extern "C" fn sqlite3_bind_pointer(
     i: c_int,
     ptr: *mut c_void,
     _ty: *const c_char,
-    d: Destructor,
+    d: Option<unsafe extern "C" fn(*mut c_void)>,
 ) -> c_int {
     capi_boundary! {
         let rc = bind_value(p, i, Value::Null);
@@ -635,72 +677,96 @@ fn column(st: &mut StmtState, g: &DbState, i: c_int) -> Option<*mut sqlite3_valu
     Some(st.cols[i])
 }
 
-macro_rules! column_fn {
-    ($name:ident, $ret:ty, $default:expr, $vfn:path) => {
-        #[no_mangle]
-        pub extern "C" fn $name(p: *mut sqlite3_stmt, i: c_int) -> $ret {
-            capi_boundary! {
-                let v = with_stmt!(p, $default, |st, g| column(st, g, i));
-                match v { Some(v) => $vfn(v), None => $default }
-            }
+#[no_mangle]
+pub extern "C" fn sqlite3_column_blob(p: *mut sqlite3_stmt, i: c_int) -> *const c_void {
+    capi_boundary! {
+        let v = with_stmt!(p, std::ptr::null(), |st, g| column(st, g, i));
+        match v {
+            Some(v) => super::value::sqlite3_value_blob(v),
+            None => std::ptr::null(),
         }
-    };
+    }
 }
-
-column_fn!(
-    sqlite3_column_blob,
-    *const c_void,
-    std::ptr::null(),
-    super::value::sqlite3_value_blob
-);
-column_fn!(
-    sqlite3_column_bytes,
-    c_int,
-    0,
-    super::value::sqlite3_value_bytes
-);
-column_fn!(
-    sqlite3_column_bytes16,
-    c_int,
-    0,
-    super::value::sqlite3_value_bytes16
-);
-column_fn!(
-    sqlite3_column_double,
-    f64,
-    0.0,
-    super::value::sqlite3_value_double
-);
-column_fn!(
-    sqlite3_column_int,
-    c_int,
-    0,
-    super::value::sqlite3_value_int
-);
-column_fn!(
-    sqlite3_column_int64,
-    i64,
-    0,
-    super::value::sqlite3_value_int64
-);
-column_fn!(
-    sqlite3_column_text,
-    *const u8,
-    std::ptr::null(),
-    super::value::sqlite3_value_text
-);
-column_fn!(
-    sqlite3_column_text16,
-    *const c_void,
-    std::ptr::null(),
-    super::value::sqlite3_value_text16
-);
-column_fn!(
-    sqlite3_column_type,
-    c_int,
-    crate::value::SQLITE_NULL,
-    super::value::sqlite3_value_type
-);
+#[no_mangle]
+pub extern "C" fn sqlite3_column_bytes(p: *mut sqlite3_stmt, i: c_int) -> c_int {
+    capi_boundary! {
+        let v = with_stmt!(p, 0, |st, g| column(st, g, i));
+        match v {
+            Some(v) => super::value::sqlite3_value_bytes(v),
+            None => 0,
+        }
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_column_bytes16(p: *mut sqlite3_stmt, i: c_int) -> c_int {
+    capi_boundary! {
+        let v = with_stmt!(p, 0, |st, g| column(st, g, i));
+        match v {
+            Some(v) => super::value::sqlite3_value_bytes16(v),
+            None => 0,
+        }
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_column_double(p: *mut sqlite3_stmt, i: c_int) -> f64 {
+    capi_boundary! {
+        let v = with_stmt!(p, 0.0, |st, g| column(st, g, i));
+        match v {
+            Some(v) => super::value::sqlite3_value_double(v),
+            None => 0.0,
+        }
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_column_int(p: *mut sqlite3_stmt, i: c_int) -> c_int {
+    capi_boundary! {
+        let v = with_stmt!(p, 0, |st, g| column(st, g, i));
+        match v {
+            Some(v) => super::value::sqlite3_value_int(v),
+            None => 0,
+        }
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_column_int64(p: *mut sqlite3_stmt, i: c_int) -> sqlite3_int64 {
+    capi_boundary! {
+        let v = with_stmt!(p, 0, |st, g| column(st, g, i));
+        match v {
+            Some(v) => super::value::sqlite3_value_int64(v),
+            None => 0,
+        }
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_column_text(p: *mut sqlite3_stmt, i: c_int) -> *const u8 {
+    capi_boundary! {
+        let v = with_stmt!(p, std::ptr::null(), |st, g| column(st, g, i));
+        match v {
+            Some(v) => super::value::sqlite3_value_text(v),
+            None => std::ptr::null(),
+        }
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_column_text16(p: *mut sqlite3_stmt, i: c_int) -> *const c_void {
+    capi_boundary! {
+        let v = with_stmt!(p, std::ptr::null(), |st, g| column(st, g, i));
+        match v {
+            Some(v) => super::value::sqlite3_value_text16(v),
+            None => std::ptr::null(),
+        }
+    }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_column_type(p: *mut sqlite3_stmt, i: c_int) -> c_int {
+    capi_boundary! {
+        let v = with_stmt!(p, crate::value::SQLITE_NULL, |st, g| column(st, g, i));
+        match v {
+            Some(v) => super::value::sqlite3_value_type(v),
+            None => crate::value::SQLITE_NULL,
+        }
+    }
+}
 
 #[no_mangle]
 pub extern "C" fn sqlite3_column_value(p: *mut sqlite3_stmt, i: c_int) -> *mut sqlite3_value {
@@ -769,27 +835,46 @@ fn meta16(p: *mut sqlite3_stmt, i: c_int, kind: u8) -> *const c_void {
     })
 }
 
-macro_rules! meta_fns {
-    ($n8:ident, $n16:ident, $k:expr) => {
-        #[no_mangle]
-        pub extern "C" fn $n8(p: *mut sqlite3_stmt, i: c_int) -> *const c_char {
-            capi_boundary! { meta8(p, i, $k) }
-        }
-        #[no_mangle]
-        pub extern "C" fn $n16(p: *mut sqlite3_stmt, i: c_int) -> *const c_void {
-            capi_boundary! { meta16(p, i, $k) }
-        }
-    };
+#[no_mangle]
+pub extern "C" fn sqlite3_column_name(p: *mut sqlite3_stmt, i: c_int) -> *const c_char {
+    capi_boundary! { meta8(p, i, 0) }
 }
-meta_fns!(sqlite3_column_name, sqlite3_column_name16, 0);
-meta_fns!(sqlite3_column_decltype, sqlite3_column_decltype16, 1);
-meta_fns!(
-    sqlite3_column_database_name,
-    sqlite3_column_database_name16,
-    2
-);
-meta_fns!(sqlite3_column_table_name, sqlite3_column_table_name16, 3);
-meta_fns!(sqlite3_column_origin_name, sqlite3_column_origin_name16, 4);
+#[no_mangle]
+pub extern "C" fn sqlite3_column_name16(p: *mut sqlite3_stmt, i: c_int) -> *const c_void {
+    capi_boundary! { meta16(p, i, 0) }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_column_decltype(p: *mut sqlite3_stmt, i: c_int) -> *const c_char {
+    capi_boundary! { meta8(p, i, 1) }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_column_decltype16(p: *mut sqlite3_stmt, i: c_int) -> *const c_void {
+    capi_boundary! { meta16(p, i, 1) }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_column_database_name(p: *mut sqlite3_stmt, i: c_int) -> *const c_char {
+    capi_boundary! { meta8(p, i, 2) }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_column_database_name16(p: *mut sqlite3_stmt, i: c_int) -> *const c_void {
+    capi_boundary! { meta16(p, i, 2) }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_column_table_name(p: *mut sqlite3_stmt, i: c_int) -> *const c_char {
+    capi_boundary! { meta8(p, i, 3) }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_column_table_name16(p: *mut sqlite3_stmt, i: c_int) -> *const c_void {
+    capi_boundary! { meta16(p, i, 3) }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_column_origin_name(p: *mut sqlite3_stmt, i: c_int) -> *const c_char {
+    capi_boundary! { meta8(p, i, 4) }
+}
+#[no_mangle]
+pub extern "C" fn sqlite3_column_origin_name16(p: *mut sqlite3_stmt, i: c_int) -> *const c_void {
+    capi_boundary! { meta16(p, i, 4) }
+}
 
 // ---------------------------------------------------------------------------------------------
 // statement information
@@ -859,7 +944,9 @@ pub type ExecCallback =
 pub unsafe extern "C" fn sqlite3_exec(
     db: *mut sqlite3,
     sql: *const c_char,
-    cb: ExecCallback,
+    cb: Option<
+        unsafe extern "C" fn(*mut c_void, c_int, *mut *mut c_char, *mut *mut c_char) -> c_int,
+    >,
     arg: *mut c_void,
     errmsg: *mut *mut c_char,
 ) -> c_int {

@@ -10,6 +10,8 @@
 
 use super::boundary::{capi_boundary, handle, register, unregister, Kind};
 use super::util::*;
+#[allow(unused_imports)]
+use super::{sqlite3_int64, sqlite3_uint64};
 use crate::value::Value;
 use std::cell::OnceCell;
 use std::os::raw::{c_char, c_int, c_uint, c_void};
@@ -228,7 +230,7 @@ pub extern "C" fn sqlite3_value_int(v: *mut sqlite3_value) -> c_int {
 }
 
 #[no_mangle]
-pub extern "C" fn sqlite3_value_int64(v: *mut sqlite3_value) -> i64 {
+pub extern "C" fn sqlite3_value_int64(v: *mut sqlite3_value) -> sqlite3_int64 {
     capi_boundary! { let v = handle!(v, Value, sqlite3_value); value_i64(&v.v) }
 }
 

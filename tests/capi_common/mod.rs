@@ -140,9 +140,8 @@ pub fn engine_available() -> bool {
 
 /// Header directories every C test is compiled against: ours and the upstream one.
 pub fn header_dirs() -> Vec<(PathBuf, &'static str)> {
-    let mut v = vec![(PathBuf::from("/usr/include"), "upstream")];
-    if std::env::var_os("EPL_SKIP_OUR_HEADER").is_none() {
-        v.insert(0, (manifest_dir().join("include"), "ours"));
-    }
-    v
+    vec![
+        (manifest_dir().join("include"), "ours"),
+        (PathBuf::from("/usr/include"), "upstream"),
+    ]
 }
