@@ -150,6 +150,24 @@ int main(void) {
   }
   CHECK_STR(sqlite3_sql(st), "select 'hé', ?", "sql");
   sqlite3_finalize(st);
+  /* Error state after each call, as SQLite sets it. */
+  sqlite3_prepare_v2(db, "select ?", -1, &st, 0);
+  sqlite3_bind_int(st, 5, 1);
+  printf("after RANGE bind: %d %s\n", sqlite3_errcode(db), sqlite3_errmsg(db));
+  sqlite3_bind_int(st, 1, 1);
+  printf("after good bind: %d %s\n", sqlite3_errcode(db), sqlite3_errmsg(db));
+  rc = sqlite3_step(st);
+  printf("step %d: %d %s\n", rc, sqlite3_errcode(db), sqlite3_errmsg(db));
+  sqlite3_column_int(st, 7);
+  printf("column out of range: %d %s\n", sqlite3_errcode(db), sqlite3_errmsg(db));
+  rc = sqlite3_step(st);
+  printf("step %d: %d %s\n", rc, sqlite3_errcode(db), sqlite3_errmsg(db));
+  rc = sqlite3_reset(st);
+  printf("reset %d: %d %s\n", rc, sqlite3_errcode(db), sqlite3_errmsg(db));
+  sqlite3_finalize(st);
+  printf("finalize: %d %s\n", sqlite3_errcode(db), sqlite3_errmsg(db));
+  CHECK_INT(sqlite3_exec(db, "select 1", 0, 0, 0), SQLITE_OK, "exec ok");
+  printf("after exec: %d %s\n", sqlite3_errcode(db), sqlite3_errmsg(db));
   CHECK_INT(sqlite3_get_autocommit(db), 1, "autocommit");
   CHECK_INT(sqlite3_exec(db, "begin", 0, 0, 0), SQLITE_OK, "begin");
   CHECK_INT(sqlite3_get_autocommit(db), 0, "in transaction");

@@ -1484,7 +1484,7 @@ SQLITE_API int sqlite3_os_end(void);
 
 SQLITE_API int sqlite3_os_init(void);
 
-SQLITE_API int sqlite3_overload_function(sqlite3 *arg0, const char *zFuncName, int nArg);
+SQLITE_API int sqlite3_overload_function(sqlite3 *db, const char *name, int nargs);
 
 SQLITE_API
 int sqlite3_prepare(sqlite3 *db,
@@ -1739,10 +1739,7 @@ SQLITE_API int sqlite3_transfer_bindings(sqlite3_stmt *arg0, sqlite3_stmt *arg1)
 
 SQLITE_API int sqlite3_txn_state(sqlite3 *db, const char *_schema);
 
-SQLITE_API
-int sqlite3_unlock_notify(sqlite3 *pBlocked,
-                          void (*xNotify)(void**, int),
-                          void *pNotifyArg);
+SQLITE_API int sqlite3_unlock_notify(sqlite3 *db, void (*f)(void**, int), void *arg);
 
 SQLITE_API void *sqlite3_update_hook(sqlite3 *db, void (*f)(void*,
                                                             int,

@@ -813,3 +813,37 @@ pub extern "C" fn sqlite3_collation_needed16(
         SQLITE_OK
     }
 }
+
+/// `sqlite3_overload_function`: if no function `name` with `nargs` arguments exists, register
+/// one that fails with SQLite's message (virtual tables may overload it). EpilogLite has no
+/// way to ask whether the function exists, so it registers the placeholder only when the
+/// engine reports no such name for the placeholder call.
+///
+/// # Safety
+/// `name` NULL or a C string.
+#[no_mangle]
+pub unsafe extern "C" fn sqlite3_overload_function(
+    db: *mut sqlite3,
+    name: *const c_char,
+    nargs: c_int,
+) -> c_int {
+    capi_boundary! {
+        let d = handle!(db, Db, sqlite3);
+        let g = d.m.lock();
+        let Some(n) = name8(name) else { return g.fail(&Error::misuse()) };
+        if nargs < -1 || nargs > 127 { return g.fail(&Error::misuse()); }
+        if crate::func::lookup(&n, nargs).is_some() { return SQLITE_OK; }
+        let msg = format!("unable to use function {n} in the requested context");
+        let f = UserFunction {
+            name: n,
+            nargs,
+            flags: 1,
+            imp: UserFuncImpl::Scalar(Arc::new(move |_c: &mut FuncContext, _a: &[Value]| Err(Error::sql(msg.clone())))),
+        };
+        match g.with_conn(|c| c.create_function(f)) {
+            Some(Ok(())) => SQLITE_OK,
+            Some(Err(e)) => g.fail(&e),
+            None => g.fail(&Error::misuse()),
+        }
+    }
+}

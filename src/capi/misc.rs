@@ -1,7 +1,7 @@
 //! String utilities (`complete`, `stricmp`, `strglob`, `strlike`), keywords, URI parameters,
 //! randomness, sleep and the static "unix" VFS description.
 
-use super::boundary::capi_boundary;
+use super::boundary::{capi_boundary, handle};
 use super::util::*;
 #[allow(unused_imports)]
 use super::{sqlite3_int64, sqlite3_uint64};
@@ -1012,5 +1012,28 @@ mod tests {
         assert_eq!(m("a\\%", "a%", &l, Some('\\')), 0);
         assert_ne!(m("a\\%", "ab", &l, Some('\\')), 0);
         assert_eq!(m("a_c", "abc", &l, None), 0);
+    }
+}
+
+/// `sqlite3_unlock_notify`: EpilogLite has no shared-cache mode, so no connection is ever
+/// blocked on another one's shared-cache lock; as SQLite does in that case, the callback is
+/// invoked at once (with this single argument) and SQLITE_OK returned. A NULL callback cancels.
+///
+/// # Safety
+/// `f` NULL or a valid callback.
+#[no_mangle]
+pub unsafe extern "C" fn sqlite3_unlock_notify(
+    db: *mut super::db::sqlite3,
+    f: Option<unsafe extern "C" fn(*mut *mut c_void, c_int)>,
+    arg: *mut c_void,
+) -> c_int {
+    capi_boundary! {
+        let _d = handle!(db, Db, super::db::sqlite3);
+        if let Some(f) = f {
+            let mut a = arg;
+            // SAFETY: the application's callback with a one-element argument array.
+            unsafe { f(&mut a, 1) };
+        }
+        SQLITE_OK
     }
 }

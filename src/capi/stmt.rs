@@ -39,6 +39,9 @@ pub struct StmtState {
     pub halted: bool,
     /// Result code of the last step if it failed (returned again by reset/finalize).
     pub last_err: c_int,
+    /// Message of that failure (restored into the connection by reset/finalize, as SQLite's
+    /// `sqlite3VdbeTransferError`).
+    pub last_msg: Option<String>,
     pub cols: Vec<*mut sqlite3_value>,
     pub strs: HashMap<(u8, usize), CString>,
     pub strs16: HashMap<(u8, usize), Vec<u16>>,
@@ -153,6 +156,7 @@ unsafe fn prepare_impl(
                         running: false,
                         halted: false,
                         last_err: SQLITE_OK,
+                        last_msg: None,
                         cols: Vec::new(),
                         strs: HashMap::new(),
                         strs16: HashMap::new(),
@@ -317,9 +321,23 @@ pub extern "C" fn sqlite3_step(p: *mut sqlite3_stmt) -> c_int {
             let r = st.stmt.step(conn);
             drop(c);
             match r {
-                Ok(true) => { st.last_err = SQLITE_OK; SQLITE_ROW }
-                Ok(false) => { st.halted = true; st.last_err = SQLITE_OK; g.ok(); SQLITE_DONE }
-                Err(e) => { st.halted = true; st.last_err = e.code; g.fail(&e) }
+                Ok(true) => {
+                    st.last_err = SQLITE_OK;
+                    g.set_err_code(SQLITE_ROW, None);
+                    SQLITE_ROW
+                }
+                Ok(false) => {
+                    st.halted = true;
+                    st.last_err = SQLITE_OK;
+                    g.set_err_code(SQLITE_DONE, None);
+                    SQLITE_DONE
+                }
+                Err(e) => {
+                    st.halted = true;
+                    st.last_err = e.code;
+                    st.last_msg = Some(e.msg.clone());
+                    g.fail(&e)
+                }
             }
         })
     }
@@ -347,8 +365,9 @@ pub extern "C" fn sqlite3_reset(p: *mut sqlite3_stmt) -> c_int {
             st.running = false;
             st.halted = false;
             let rc = st.last_err;
+            let msg = st.last_msg.take();
             st.last_err = SQLITE_OK;
-            if rc == SQLITE_OK { g.ok(); }
+            if rc == SQLITE_OK { g.ok(); } else { g.set_err_code(rc, msg.as_deref()); }
             g.rc(rc)
         })
     }
@@ -377,6 +396,7 @@ pub extern "C" fn sqlite3_finalize(p: *mut sqlite3_stmt) -> c_int {
             if st.running && !st.halted {
                 g.with_conn(|c| st.stmt.reset(c));
             }
+            if st.last_err == SQLITE_OK { g.ok(); } else { g.set_err_code(st.last_err, st.last_msg.as_deref()); }
             g.rc(st.last_err)
         };
         super::db::maybe_close_zombie(db);
@@ -412,7 +432,10 @@ fn bind_value(p: *mut sqlite3_stmt, i: c_int, v: Value) -> c_int {
         }
         st.drop_pointer(i as usize);
         match st.stmt.bind(i as usize, v) {
-            Ok(()) => SQLITE_OK,
+            Ok(()) => {
+                g.ok();
+                SQLITE_OK
+            }
             Err(e) => g.fail(&e),
         }
     })

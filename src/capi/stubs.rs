@@ -446,21 +446,6 @@ pub unsafe extern "C" fn sqlite3_memory_alarm(
 
 /// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
 #[no_mangle]
-pub unsafe extern "C" fn sqlite3_overload_function(
-    arg0: *mut super::db::sqlite3,
-    zFuncName: *const c_char,
-    nArg: c_int,
-) -> c_int {
-    let _ = arg0;
-    let _ = zFuncName;
-    let _ = nArg;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
 pub unsafe extern "C" fn sqlite3_preupdate_blobwrite(arg0: *mut super::db::sqlite3) -> c_int {
     let _ = arg0;
     capi_boundary! {
@@ -627,21 +612,6 @@ pub unsafe extern "C" fn sqlite3_transfer_bindings(
 ) -> c_int {
     let _ = arg0;
     let _ = arg1;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_unlock_notify(
-    pBlocked: *mut super::db::sqlite3,
-    xNotify: Option<unsafe extern "C" fn(*mut *mut c_void, c_int)>,
-    pNotifyArg: *mut c_void,
-) -> c_int {
-    let _ = pBlocked;
-    let _ = xNotify;
-    let _ = pNotifyArg;
     capi_boundary! {
         SQLITE_ERROR
     }
