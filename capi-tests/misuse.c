@@ -27,6 +27,16 @@ int main(int argc, char **argv) {
   if (rc != SQLITE_OK) {
     printf("# engine cannot open yet: rc=%d %s\n", rc, sqlite3_errmsg(db));
     CHECK_INT(sqlite3_errcode(db), rc, "errcode after failed open");
+    {
+      int v = -7;
+      CHECK_INT(sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &v), SQLITE_OK, "db_config DEFENSIVE on");
+      CHECK_INT(v, 1, "db_config reports DEFENSIVE on");
+      CHECK_INT(sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, -1, &v), SQLITE_OK, "db_config query");
+      CHECK_INT(v, 1, "db_config query keeps it");
+      CHECK_INT(sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &v), SQLITE_OK, "db_config TRIGGER query");
+      CHECK_INT(v, 1, "ENABLE_TRIGGER defaults on");
+      CHECK_INT(sqlite3_db_config(db, 9999, 0, 0), SQLITE_ERROR, "db_config unknown op");
+    }
     CHECK_INT(sqlite3_close(db), SQLITE_OK, "close after failed open");
     if (!system_lib) {
       nlog = 0;

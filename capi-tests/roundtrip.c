@@ -59,6 +59,18 @@ int main(void) {
     sqlite3_close(db);
     return 0;
   }
+  {
+    int v = -7;
+    CHECK_INT(sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, -1, &v), SQLITE_OK, "db_config FKEY query");
+    CHECK_INT(v, 0, "foreign keys default off");
+    CHECK_INT(sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &v), SQLITE_OK, "db_config DEFENSIVE");
+    CHECK_INT(v, 1, "DEFENSIVE on");
+    CHECK_INT(sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 0, &v), SQLITE_OK, "db_config DEFENSIVE off");
+    CHECK_INT(v, 0, "DEFENSIVE off");
+    CHECK_STR(sqlite3_db_filename(db, "main"), "", "db_filename of :memory: is empty");
+    CHECK_INT(sqlite3_db_readonly(db, "main"), 0, "db_readonly main");
+    CHECK_INT(sqlite3_db_readonly(db, "nosuch"), -1, "db_readonly unknown");
+  }
   CHECK_INT(sqlite3_exec(db, "create table t(a, b, c); create table u(x text)", 0, 0, &err), SQLITE_OK, "exec create");
   CHECK_INT(sqlite3_prepare_v2(db, "insert into t values(?, ?, :c)", -1, &st, 0), SQLITE_OK, "prepare insert");
   CHECK_INT(sqlite3_bind_parameter_count(st), 3, "parameter_count");

@@ -195,3 +195,53 @@ macro_rules! handle {
     }};
 }
 pub(crate) use handle;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panics_become_fallback_values() {
+        let r: c_int = run(|| panic!("boom"));
+        assert_eq!(r, SQLITE_INTERNAL);
+        let p: *mut u8 = run(|| panic!("boom"));
+        assert!(p.is_null());
+        let v: i64 = run(|| panic!("boom"));
+        assert_eq!(v, 0);
+        let ok: c_int = run(|| 7);
+        assert_eq!(ok, 7);
+    }
+
+    #[test]
+    fn registry_tracks_kind_and_life() {
+        let b = Box::into_raw(Box::new(5u64));
+        assert!(!is_live(b, Kind::Stmt));
+        register(b, Kind::Stmt);
+        assert!(is_live(b, Kind::Stmt));
+        assert!(!is_live(b, Kind::Db), "wrong kind is not live");
+        assert!(!unregister(b, Kind::Db));
+        assert!(unregister(b, Kind::Stmt));
+        assert!(!unregister(b, Kind::Stmt), "second unregister fails");
+        assert!(!is_live(b, Kind::Stmt));
+        assert!(!is_live(std::ptr::null::<u64>(), Kind::Stmt));
+        // SAFETY: allocated above, no longer registered.
+        drop(unsafe { Box::from_raw(b) });
+    }
+
+    fn misuse_export(p: *mut u64) -> c_int {
+        capi_boundary! { let _v = handle!(p, Db, u64); SQLITE_OK }
+    }
+
+    #[test]
+    fn handle_macro_rejects_dead_handles() {
+        let b = Box::into_raw(Box::new(1u64));
+        assert_eq!(misuse_export(b), SQLITE_MISUSE);
+        register(b, Kind::Db);
+        assert_eq!(misuse_export(b), SQLITE_OK);
+        unregister(b, Kind::Db);
+        assert_eq!(misuse_export(b), SQLITE_MISUSE);
+        assert_eq!(misuse_export(std::ptr::null_mut()), SQLITE_MISUSE);
+        // SAFETY: allocated above, no longer registered.
+        drop(unsafe { Box::from_raw(b) });
+    }
+}

@@ -13,8 +13,9 @@
 //! Invariants:
 //! 1. A statement's state ([`StmtState`]) is only touched while its connection's mutex is held
 //!    (lock order: connection mutex, then the statement's `RefCell`).
-//! 2. `cols` holds one value handle per column read from the current row; they are freed on
-//!    step/reset/finalize, which is exactly when SQLite invalidates column pointers.
+//! 2. `cols` holds one value handle per column, registered once and freed at finalize; step and
+//!    reset mark them stale and the next access refills them, which is exactly when SQLite
+//!    invalidates column pointers. Numeric accessors read the engine's value in place.
 //! 3. Binding is allowed only in READY (`!running`), otherwise `SQLITE_MISUSE`, as in SQLite.
 //! 4. Column-name style strings (names, decltypes, origins, their UTF-16 forms) are computed
 //!    once and kept until finalize.
@@ -42,7 +43,10 @@ pub struct StmtState {
     /// Message of that failure (restored into the connection by reset/finalize, as SQLite's
     /// `sqlite3VdbeTransferError`).
     pub last_msg: Option<String>,
+    /// Per-column value handles, allocated and registered once, refilled per row.
     pub cols: Vec<*mut sqlite3_value>,
+    /// `cols_fresh[i]`: slot `i` holds the current row's value.
+    pub cols_fresh: Vec<bool>,
     pub strs: HashMap<(u8, usize), CString>,
     pub strs16: HashMap<(u8, usize), Vec<u16>>,
     pub sql: Option<CString>,
@@ -57,12 +61,19 @@ pub struct sqlite3_stmt {
 }
 
 impl StmtState {
+    /// The row changed: column pointers handed out so far become invalid (invariant 2).
     fn clear_cols(&mut self) {
+        for f in self.cols_fresh.iter_mut() {
+            *f = false;
+        }
+    }
+    fn free_cols(&mut self) {
         for p in self.cols.drain(..) {
             if !p.is_null() {
                 sqlite3_value::free(p);
             }
         }
+        self.cols_fresh.clear();
     }
     fn drop_pointer(&mut self, i: usize) {
         if let Some((p, d)) = self.pointers.remove(&i) {
@@ -158,6 +169,7 @@ unsafe fn prepare_impl(
                         last_err: SQLITE_OK,
                         last_msg: None,
                         cols: Vec::new(),
+                        cols_fresh: Vec::new(),
                         strs: HashMap::new(),
                         strs16: HashMap::new(),
                         sql: None,
@@ -390,7 +402,7 @@ pub extern "C" fn sqlite3_finalize(p: *mut sqlite3_stmt) -> c_int {
             // SAFETY: unregistered: we own the box.
             let b = unsafe { Box::from_raw(p) };
             let mut st = b.st.into_inner();
-            st.clear_cols();
+            st.free_cols();
             let keys: Vec<usize> = st.pointers.keys().copied().collect();
             for k in keys { st.drop_pointer(k); }
             if st.running && !st.halted {
@@ -693,11 +705,31 @@ fn column(st: &mut StmtState, g: &DbState, i: c_int) -> Option<*mut sqlite3_valu
     let i = i as usize;
     if st.cols.len() < n {
         st.cols.resize(n, std::ptr::null_mut());
+        st.cols_fresh.resize(n, false);
     }
     if st.cols[i].is_null() {
         st.cols[i] = sqlite3_value::boxed(st.stmt.column_value(i).clone());
+    } else if !st.cols_fresh[i] {
+        // SAFETY: the slot is a live handle owned by this statement (freed only at finalize);
+        // the statement is borrowed mutably under the connection mutex.
+        unsafe { (*st.cols[i]).refill(st.stmt.column_value(i).clone()) };
     }
+    st.cols_fresh[i] = true;
     Some(st.cols[i])
+}
+
+/// Column `i`'s value read in place, for the numeric accessors (no copy, no handle).
+fn column_direct<R>(
+    st: &StmtState,
+    g: &DbState,
+    i: c_int,
+    f: impl FnOnce(&Value) -> R,
+) -> Option<R> {
+    if i < 0 || i as usize >= st.stmt.data_count() {
+        g.set_err_code(SQLITE_RANGE, Some("column index out of range"));
+        return None;
+    }
+    Some(f(st.stmt.column_value(i as usize)))
 }
 
 #[no_mangle]
@@ -733,31 +765,19 @@ pub extern "C" fn sqlite3_column_bytes16(p: *mut sqlite3_stmt, i: c_int) -> c_in
 #[no_mangle]
 pub extern "C" fn sqlite3_column_double(p: *mut sqlite3_stmt, i: c_int) -> f64 {
     capi_boundary! {
-        let v = with_stmt!(p, 0.0, |st, g| column(st, g, i));
-        match v {
-            Some(v) => super::value::sqlite3_value_double(v),
-            None => 0.0,
-        }
+        with_stmt!(p, 0.0, |st, g| column_direct(st, g, i, |v| super::value::value_f64(v)).unwrap_or(0.0))
     }
 }
 #[no_mangle]
 pub extern "C" fn sqlite3_column_int(p: *mut sqlite3_stmt, i: c_int) -> c_int {
     capi_boundary! {
-        let v = with_stmt!(p, 0, |st, g| column(st, g, i));
-        match v {
-            Some(v) => super::value::sqlite3_value_int(v),
-            None => 0,
-        }
+        with_stmt!(p, 0, |st, g| column_direct(st, g, i, |v| super::value::value_i64(v) as c_int).unwrap_or(0))
     }
 }
 #[no_mangle]
 pub extern "C" fn sqlite3_column_int64(p: *mut sqlite3_stmt, i: c_int) -> sqlite3_int64 {
     capi_boundary! {
-        let v = with_stmt!(p, 0, |st, g| column(st, g, i));
-        match v {
-            Some(v) => super::value::sqlite3_value_int64(v),
-            None => 0,
-        }
+        with_stmt!(p, 0, |st, g| column_direct(st, g, i, |v| super::value::value_i64(v)).unwrap_or(0))
     }
 }
 #[no_mangle]
@@ -783,11 +803,7 @@ pub extern "C" fn sqlite3_column_text16(p: *mut sqlite3_stmt, i: c_int) -> *cons
 #[no_mangle]
 pub extern "C" fn sqlite3_column_type(p: *mut sqlite3_stmt, i: c_int) -> c_int {
     capi_boundary! {
-        let v = with_stmt!(p, crate::value::SQLITE_NULL, |st, g| column(st, g, i));
-        match v {
-            Some(v) => super::value::sqlite3_value_type(v),
-            None => crate::value::SQLITE_NULL,
-        }
+        with_stmt!(p, crate::value::SQLITE_NULL, |st, g| column_direct(st, g, i, |v| v.type_code()).unwrap_or(crate::value::SQLITE_NULL))
     }
 }
 

@@ -39,6 +39,14 @@ impl sqlite3_value {
             nochange: false,
         }
     }
+    /// Replace the value (a column slot moving to the next row); conversions are recomputed.
+    pub fn refill(&mut self, v: Value) {
+        self.v = v;
+        self.text = OnceCell::new();
+        self.text16 = OnceCell::new();
+        self.text16be = OnceCell::new();
+        self.subtype = 0;
+    }
     /// Box and register a handle.
     pub fn boxed(v: Value) -> *mut sqlite3_value {
         let p = Box::into_raw(Box::new(sqlite3_value::new(v)));
