@@ -1,9 +1,6 @@
-//! Pager: page cache, transactions, rollback journal (and later WAL and the codec hook).
+//! Pager: page cache, read/write transactions, SQLite's rollback journal.
 //!
 //! CONTRACT (owned by the pager agent; the b-tree uses only what is declared here).
-//! The skeleton below is an in-memory stand-in with the final API so that the b-tree can be
-//! written and tested before the real pager lands; it has no journal and no locking.
-//!
 //! - Pages are numbered from 1. `read(pgno)` returns `page_size` bytes. `write(pgno)` makes the
 //!   page writable inside a write transaction (journaling its original content first) and may
 //!   be called for `pgno == page_count() + 1` to extend the file.
@@ -12,10 +9,54 @@
 //!   (96..100). The b-tree owns every other header byte.
 //! - `begin_read`/`end_read` bracket a read transaction (SHARED lock); `begin_write` takes
 //!   RESERVED (or EXCLUSIVE); `commit`/`rollback` end a write transaction and keep SHARED
-//!   until `end_read`.
+//!   until `end_read`. `read` on a file pager outside a read transaction starts one.
+//! - Constructors: [`Pager::open`] (a file through a VFS), [`Pager::open_memory`] (no file;
+//!   what `:memory:` uses), [`Pager::open_image_file`] (test helper: in-memory pager that
+//!   dumps the whole image to a path on commit, no journal, no locks).
+//!
+//! # States (file pager)
+//! ```text
+//!            begin_read                 begin_write
+//!   OPEN ───────────────▶ READER ─────────────────────▶ WRITER
+//!    ▲  ◀─────────────── │  ▲ ◀──── commit / rollback ──┘ │
+//!    │      end_read         └──── rollback (recovers) ─┐ │ I/O error after the db
+//!    └──────────────── end_read (journal left hot) ──── ERROR ◀┘ file was touched
+//! ```
+//! - OPEN → READER [begin_read]: SHARED lock; a hot journal is rolled back first (EXCLUSIVE);
+//!   the cache is dropped if bytes 24..40 of the file header changed since we last looked.
+//! - READER → WRITER [begin_write]: RESERVED (EXCLUSIVE if asked). `db_orig_size` = size.
+//! - WRITER → READER [commit]: journal synced, EXCLUSIVE, db written and synced, journal
+//!   finalized per mode, lock back to SHARED. [rollback]: dirty pages dropped, journal
+//!   finalized; nothing on disk was changed.
+//! - WRITER → ERROR [commit]: an I/O error once the db file may have been written. Every
+//!   call except `rollback`/`end_read` returns the saved error.
+//! - ERROR → READER [rollback]: the journal is played back into the db, cache dropped.
+//!   ERROR → OPEN [end_read]: all locks released, the journal stays hot on disk for the
+//!   next reader (any process) to roll back.
+//!
+//! # Invariants (numbered as cited in the code)
+//! 1. The db file is written only inside `commit` (no cache spill) and by journal playback,
+//!    always while holding EXCLUSIVE; so a clean cached page equals the file's page.
+//! 2. Before the first change to page `p <= db_orig_size` in a write transaction, its original
+//!    image is in the journal (file, or `mem_journal` in MEMORY mode and for memory pagers);
+//!    `in_journal` records which pages are.
+//! 3. The db file is written only after the journal's header holds the magic and record
+//!    count and (unless synchronous=OFF) the journal was synced.
+//! 4. The journal is finalized (deleted / truncated / header zeroed) only after the db file
+//!    was synced; a journal whose header starts with a non-zero byte is hot if nobody holds
+//!    RESERVED.
+//! 5. Dirty pages are never evicted; pages beyond `page_count` are never cached.
+//!
+//! journal_mode OFF: no journal, so a failure in the middle of writing the db file during
+//! commit can leave a corrupt file (as with SQLite). `ROLLBACK` before commit still works,
+//! because nothing is written before commit.
+
+#![deny(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use crate::error::{codes::*, Error, Result};
-use std::collections::HashMap;
+use crate::vfs::{FileKind, LockLevel, OpenFlags, Vfs, VfsFile, PENDING_BYTE};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 pub type Pgno = u32;
 
@@ -30,57 +71,216 @@ pub enum JournalMode {
     Wal,
 }
 
+/// Journal magic (`fileformat2.html` §4.1).
+pub const JOURNAL_MAGIC: [u8; 8] = [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
+const MAX_SECTOR_SIZE: u32 = 0x10000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Open,
+    Reader,
+    Writer,
+    Error,
+}
+
+struct Page {
+    data: Box<[u8]>,
+    dirty: bool,
+}
+
+struct Savepoint {
+    page_count: Pgno,
+    /// Page images as they were when the savepoint opened, for pages changed since.
+    orig: HashMap<Pgno, Box<[u8]>>,
+}
+
 pub struct Pager {
+    vfs: Option<Arc<dyn Vfs>>,
+    /// `None`: a memory pager (no file; every page lives in the cache).
+    fd: Option<Box<dyn VfsFile>>,
+    journal_path: String,
+    read_only: bool,
     page_size: usize,
     reserved: usize,
-    pages: HashMap<Pgno, Vec<u8>>,
+    journal_mode: JournalMode,
+    synchronous: u8,
+    cache_size: i64,
+    image_path: Option<String>,
+
+    state: State,
+    err: Option<Error>,
+    cache: HashMap<Pgno, Page>,
+    lru: VecDeque<Pgno>,
     page_count: Pgno,
-    in_write: bool,
-    in_read: bool,
-    /// Snapshot for rollback (stand-in only).
-    orig: Option<(HashMap<Pgno, Vec<u8>>, Pgno)>,
-    savepoints: Vec<(HashMap<Pgno, Vec<u8>>, Pgno)>,
-    /// If set, commit writes every page here (stand-in only; lets b-tree tests produce files).
-    path: Option<String>,
+    /// Pages in the db file as of the start of the current read transaction.
+    db_file_size: Pgno,
+    /// Bytes 24..40 of the file header as last read (None: never read).
+    file_vers: Option<[u8; 16]>,
+
+    // Write transaction.
+    db_orig_size: Pgno,
+    jfd: Option<Box<dyn VfsFile>>,
+    j_nrec: u32,
+    j_nonce: u32,
+    j_off: u64,
+    j_synced: bool,
+    in_journal: HashSet<Pgno>,
+    mem_journal: HashMap<Pgno, Box<[u8]>>,
+    db_modified: bool,
+    savepoints: Vec<Savepoint>,
+}
+
+fn get4(b: &[u8], off: usize) -> u32 {
+    match b
+        .get(off..off + 4)
+        .and_then(|s| <[u8; 4]>::try_from(s).ok())
+    {
+        Some(a) => u32::from_be_bytes(a),
+        None => 0,
+    }
+}
+
+fn put4(b: &mut [u8], off: usize, v: u32) {
+    if let Some(s) = b.get_mut(off..off + 4) {
+        s.copy_from_slice(&v.to_be_bytes());
+    }
+}
+
+/// SQLite's `pager_cksum`: a weak checksum sampling every 200th byte from the end.
+pub fn journal_checksum(nonce: u32, data: &[u8]) -> u32 {
+    let mut ck = nonce;
+    let mut i = data.len() as i64 - 200;
+    while i > 0 {
+        ck = ck.wrapping_add(data.get(i as usize).copied().unwrap_or(0) as u32);
+        i -= 200;
+    }
+    ck
+}
+
+/// Read that tolerates a short read (the tail is zero-filled by the VFS).
+fn read_allow_short(f: &mut dyn VfsFile, buf: &mut [u8], off: u64) -> Result<()> {
+    match f.read_at(buf, off) {
+        Err(e) if e.code == SQLITE_IOERR_SHORT_READ => Ok(()),
+        r => r,
+    }
 }
 
 impl Pager {
-    /// An empty in-memory database with the given page size.
-    pub fn open_memory(page_size: usize) -> Pager {
+    fn blank(page_size: usize) -> Pager {
         Pager {
+            vfs: None,
+            fd: None,
+            journal_path: String::new(),
+            read_only: false,
             page_size,
             reserved: 0,
-            pages: HashMap::new(),
+            journal_mode: JournalMode::Memory,
+            synchronous: 2,
+            cache_size: -2000,
+            image_path: None,
+            state: State::Open,
+            err: None,
+            cache: HashMap::new(),
+            lru: VecDeque::new(),
             page_count: 0,
-            in_write: false,
-            in_read: false,
-            orig: None,
+            db_file_size: 0,
+            file_vers: None,
+            db_orig_size: 0,
+            jfd: None,
+            j_nrec: 0,
+            j_nonce: 0,
+            j_off: 0,
+            j_synced: false,
+            in_journal: HashSet::new(),
+            mem_journal: HashMap::new(),
+            db_modified: false,
             savepoints: Vec::new(),
-            path: None,
         }
     }
 
-    /// Stand-in: an in-memory pager that writes the whole image to `path` on commit.
+    /// An empty in-memory database with the given page size.
+    pub fn open_memory(page_size: usize) -> Pager {
+        Pager::blank(page_size)
+    }
+
+    /// Test helper: an in-memory pager that writes the whole image to `path` on commit.
     pub fn open_image_file(path: &str, page_size: usize) -> Pager {
         let mut p = Pager::open_memory(page_size);
-        p.path = Some(path.to_string());
+        p.image_path = Some(path.to_string());
         p
+    }
+
+    /// Open (creating if `flags.create`) the database file `path` through `vfs`. No lock is
+    /// taken until `begin_read`. `":memory:"` and `""` give a memory pager.
+    pub fn open(vfs: Arc<dyn Vfs>, path: &str, flags: OpenFlags) -> Result<Pager> {
+        if path.is_empty() || path == ":memory:" {
+            return Ok(Pager::open_memory(4096));
+        }
+        let full = vfs.full_pathname(path)?;
+        let fd = vfs.open(&full, FileKind::MainDb, flags)?;
+        let mut p = Pager::blank(4096);
+        p.read_only = flags.read_only;
+        p.journal_path = format!("{full}-journal");
+        p.journal_mode = JournalMode::Delete;
+        p.fd = Some(fd);
+        p.vfs = Some(vfs);
+        Ok(p)
+    }
+
+    /// Cheap state checks, run at the top of every public entry point (debug builds).
+    #[cfg(debug_assertions)]
+    fn check_invariants(&self) {
+        debug_assert!(self.in_write_txn() || self.savepoints.is_empty());
+        debug_assert!(self.in_write_txn() || self.jfd.is_none());
+        debug_assert!(self.state != State::Error || self.err.is_some());
+        debug_assert!(
+            self.state == State::Open || self.fd.is_none() || {
+                self.fd.as_ref().map(|f| f.lock_level()) >= Some(LockLevel::Shared)
+            }
+        );
+    }
+    #[cfg(not(debug_assertions))]
+    fn check_invariants(&self) {}
+
+    /// O(cache) checks, run at transaction boundaries only (debug builds).
+    #[cfg(debug_assertions)]
+    fn check_cache_invariants(&self) {
+        // Invariant 5: nothing beyond page_count is cached.
+        debug_assert!(self.cache.keys().all(|&k| k >= 1 && k <= self.page_count));
+        debug_assert!(self.in_write_txn() || self.cache.values().all(|p| !p.dirty));
+    }
+    #[cfg(not(debug_assertions))]
+    fn check_cache_invariants(&self) {}
+
+    fn usable(&self) -> Result<()> {
+        match (&self.state, &self.err) {
+            (State::Error, Some(e)) => Err(e.clone()),
+            (State::Error, None) => Err(Error::code(SQLITE_IOERR)),
+            _ => Ok(()),
+        }
     }
 
     pub fn page_size(&self) -> usize {
         self.page_size
     }
-    /// Only allowed while the database is empty (page_count 0).
+    /// Only allowed while the database is empty (page_count 0) and no write has started.
     pub fn set_page_size(&mut self, n: usize) -> Result<()> {
+        self.check_invariants();
         if self.page_count != 0 || !(512..=65536).contains(&n) || !n.is_power_of_two() {
             return Err(Error::code(SQLITE_ERROR));
         }
-        self.page_size = n;
+        if self.state == State::Writer && !self.in_journal.is_empty() {
+            return Err(Error::code(SQLITE_ERROR));
+        }
+        if n != self.page_size {
+            self.drop_cache();
+            self.page_size = n;
+        }
         Ok(())
     }
     /// Page size minus the reserved bytes at the end of each page (header byte 20).
     pub fn usable_size(&self) -> usize {
-        self.page_size - self.reserved
+        self.page_size - self.reserved.min(self.page_size)
     }
     pub fn set_reserved(&mut self, n: usize) {
         self.reserved = n;
@@ -88,49 +288,555 @@ impl Pager {
     pub fn page_count(&self) -> Pgno {
         self.page_count
     }
-    pub fn begin_read(&mut self) -> Result<()> {
-        self.in_read = true;
-        Ok(())
-    }
-    pub fn end_read(&mut self) {
-        if !self.in_write {
-            self.in_read = false;
-        }
-    }
-    pub fn begin_write(&mut self, _exclusive: bool) -> Result<()> {
-        if !self.in_write {
-            self.in_read = true;
-            self.in_write = true;
-            self.orig = Some((self.pages.clone(), self.page_count));
-        }
-        Ok(())
-    }
     pub fn in_write_txn(&self) -> bool {
-        self.in_write
+        matches!(self.state, State::Writer | State::Error)
     }
     pub fn in_read_txn(&self) -> bool {
-        self.in_read
+        self.state != State::Open
     }
+
+    /// `PRAGMA synchronous`: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA (treated as FULL).
+    pub fn synchronous(&self) -> u8 {
+        self.synchronous
+    }
+    pub fn set_synchronous(&mut self, level: u8) {
+        self.synchronous = level.min(3);
+    }
+    /// `PRAGMA cache_size`: pages if positive, KiB if negative.
+    pub fn cache_size(&self) -> i64 {
+        self.cache_size
+    }
+    pub fn set_cache_size(&mut self, n: i64) {
+        self.cache_size = n;
+        self.evict();
+    }
+    /// Number of pages currently cached (tests, `PRAGMA cache_spill` heuristics).
+    pub fn cached_pages(&self) -> usize {
+        self.cache.len()
+    }
+    fn max_cached(&self) -> usize {
+        let n = if self.cache_size >= 0 {
+            self.cache_size as usize
+        } else {
+            (self.cache_size.unsigned_abs() as usize).saturating_mul(1024) / (self.page_size + 64)
+        };
+        n.max(10)
+    }
+    fn locking_page(&self) -> Pgno {
+        (PENDING_BYTE / self.page_size as u64) as Pgno + 1
+    }
+
+    // ----- cache ---------------------------------------------------------------------------
+
+    fn drop_cache(&mut self) {
+        self.cache.clear();
+        self.lru.clear();
+    }
+
+    /// Evict clean pages until within budget (invariant 5: dirty pages stay).
+    fn evict(&mut self) {
+        if self.fd.is_none() {
+            return;
+        }
+        let max = self.max_cached();
+        let mut budget = self.lru.len();
+        while self.cache.len() > max && budget > 0 {
+            budget -= 1;
+            let Some(p) = self.lru.pop_front() else { break };
+            match self.cache.get(&p) {
+                Some(pg) if pg.dirty => self.lru.push_back(p),
+                Some(_) => {
+                    self.cache.remove(&p);
+                }
+                None => {}
+            }
+        }
+        if self.lru.len() > 2 * self.cache.len() + 64 {
+            let cache = &self.cache;
+            self.lru.retain(|p| cache.contains_key(p));
+        }
+    }
+
+    /// Bring `pgno` (<= page_count) into the cache.
+    fn load(&mut self, pgno: Pgno) -> Result<()> {
+        if self.cache.contains_key(&pgno) {
+            return Ok(());
+        }
+        if self.cache.len() >= self.max_cached() {
+            self.evict();
+        }
+        let mut data = vec![0u8; self.page_size].into_boxed_slice();
+        if pgno <= self.db_file_size {
+            if let Some(fd) = self.fd.as_mut() {
+                let off = (pgno as u64 - 1) * self.page_size as u64;
+                read_allow_short(fd.as_mut(), &mut data, off)?;
+            }
+        }
+        self.cache.insert(pgno, Page { data, dirty: false });
+        self.lru.push_back(pgno);
+        Ok(())
+    }
+
+    /// The page's content as of the start of the write transaction (invariant 1).
+    fn original_image(&mut self, pgno: Pgno) -> Result<Box<[u8]>> {
+        if let Some(p) = self.cache.get(&pgno) {
+            if !p.dirty || self.fd.is_none() {
+                return Ok(p.data.clone());
+            }
+        }
+        let mut data = vec![0u8; self.page_size].into_boxed_slice();
+        if pgno <= self.db_file_size {
+            if let Some(fd) = self.fd.as_mut() {
+                let off = (pgno as u64 - 1) * self.page_size as u64;
+                read_allow_short(fd.as_mut(), &mut data, off)?;
+            }
+        }
+        Ok(data)
+    }
+
+    // ----- read transactions ---------------------------------------------------------------
+
+    pub fn begin_read(&mut self) -> Result<()> {
+        self.check_invariants();
+        self.check_cache_invariants();
+        self.usable()?;
+        if self.state != State::Open {
+            return Ok(());
+        }
+        if self.fd.is_none() {
+            self.state = State::Reader;
+            return Ok(());
+        }
+        self.fd_mut()?.lock(LockLevel::Shared)?;
+        match self.begin_read_locked() {
+            Ok(()) => {
+                self.state = State::Reader;
+                Ok(())
+            }
+            Err(e) => {
+                self.jfd = None;
+                if let Some(fd) = self.fd.as_mut() {
+                    let _ = fd.unlock(LockLevel::None);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn sync_db(&mut self) -> Result<()> {
+        let full = self.synchronous >= 2;
+        self.fd_mut()?.sync(full)
+    }
+
+    fn fd_mut(&mut self) -> Result<&mut Box<dyn VfsFile>> {
+        self.fd.as_mut().ok_or_else(|| Error::code(SQLITE_INTERNAL))
+    }
+    fn vfs(&self) -> Result<Arc<dyn Vfs>> {
+        self.vfs.clone().ok_or_else(|| Error::code(SQLITE_INTERNAL))
+    }
+
+    fn begin_read_locked(&mut self) -> Result<()> {
+        if self.has_hot_journal()? {
+            if self.read_only {
+                return Err(Error::code(SQLITE_READONLY_ROLLBACK));
+            }
+            self.fd_mut()?.lock(LockLevel::Exclusive)?;
+            let vfs = self.vfs()?;
+            if vfs.exists(&self.journal_path)? {
+                let flags = OpenFlags::default();
+                let mut j = vfs.open(&self.journal_path, FileKind::MainJournal, flags)?;
+                if self.synchronous > 0 {
+                    j.sync(false)?;
+                }
+                self.playback(j.as_mut())?;
+                if self.synchronous > 0 {
+                    self.sync_db()?;
+                }
+                self.jfd = Some(j);
+                self.finalize_journal()?;
+            }
+            self.drop_cache();
+            self.fd_mut()?.unlock(LockLevel::Shared)?;
+        }
+        self.read_header()
+    }
+
+    /// Validate the file header, learn the page size, drop a stale cache (file changed).
+    fn read_header(&mut self) -> Result<()> {
+        let fd = self.fd_mut()?;
+        let size = fd.size()?;
+        if size == 0 {
+            if self.page_count != 0 || !self.cache.is_empty() {
+                self.drop_cache();
+            }
+            self.file_vers = None;
+            self.page_count = 0;
+            self.db_file_size = 0;
+            return Ok(());
+        }
+        let mut h = [0u8; 100];
+        read_allow_short(fd.as_mut(), &mut h, 0)?;
+        if size < 100 || &h[..16] != b"SQLite format 3\0" {
+            return Err(Error::notadb());
+        }
+        let ps = match u16::from_be_bytes([h[16], h[17]]) {
+            1 => 65536usize,
+            n => n as usize,
+        };
+        if !(512..=65536).contains(&ps) || !ps.is_power_of_two() {
+            return Err(Error::notadb());
+        }
+        if h[21] != 64 || h[22] != 32 || h[23] != 32 || ps - (h[20] as usize) < 480 {
+            return Err(Error::notadb());
+        }
+        let mut vers = [0u8; 16];
+        vers.copy_from_slice(&h[24..40]);
+        if ps != self.page_size || self.file_vers != Some(vers) {
+            self.drop_cache();
+        }
+        self.page_size = ps;
+        self.reserved = h[20] as usize;
+        self.file_vers = Some(vers);
+        let n = size.div_ceil(ps as u64);
+        if n > u32::MAX as u64 {
+            return Err(crate::corrupt!(0));
+        }
+        self.db_file_size = n as Pgno;
+        self.page_count = n as Pgno;
+        let pc = self.page_count;
+        self.cache.retain(|&k, _| k <= pc);
+        Ok(())
+    }
+
+    /// SQLite's `hasHotJournal`: the journal exists, nobody holds RESERVED, the db is
+    /// non-empty and the journal's first byte is non-zero.
+    fn has_hot_journal(&mut self) -> Result<bool> {
+        let vfs = self.vfs()?;
+        if !vfs.exists(&self.journal_path)? {
+            return Ok(false);
+        }
+        let jpath = self.journal_path.clone();
+        let fd = self.fd_mut()?;
+        if fd.check_reserved_lock()? {
+            return Ok(false);
+        }
+        if fd.size()? == 0 {
+            // A journal beside an empty database is stale: delete it under RESERVED.
+            if fd.lock(LockLevel::Reserved).is_ok() {
+                let _ = vfs.delete(&jpath, false);
+                fd.unlock(LockLevel::Shared)?;
+            }
+            return Ok(false);
+        }
+        let flags = OpenFlags {
+            read_only: true,
+            ..Default::default()
+        };
+        let mut j = match vfs.open(&self.journal_path, FileKind::MainJournal, flags) {
+            Ok(j) => j,
+            Err(_) => return Ok(false),
+        };
+        let mut b = [0u8; 1];
+        match j.read_at(&mut b, 0) {
+            Ok(()) => Ok(b[0] != 0),
+            Err(e) if e.code == SQLITE_IOERR_SHORT_READ => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// SQLite's `pager_playback` for a journal we hold EXCLUSIVE for: restore every valid
+    /// record of every header, truncate the db to its original size.
+    fn playback(&mut self, j: &mut dyn VfsFile) -> Result<()> {
+        let size_j = j.size()?;
+        let mut hdr_sz = self.fd_mut()?.sector_size().clamp(32, MAX_SECTOR_SIZE) as u64;
+        let mut off = 0u64;
+        let mut first = true;
+        let mut db_size: Pgno = 0;
+        let mut ps = self.page_size;
+        'headers: loop {
+            if off != 0 {
+                off = ((off - 1) / hdr_sz + 1) * hdr_sz;
+            }
+            if off + hdr_sz > size_j {
+                break;
+            }
+            let mut h = [0u8; 28];
+            j.read_at(&mut h, off)?;
+            if h[..8] != JOURNAL_MAGIC {
+                break;
+            }
+            let mut n_rec = get4(&h, 8);
+            let nonce = get4(&h, 12);
+            let mx_pg = get4(&h, 16);
+            if first {
+                let sector = get4(&h, 20);
+                let mut jps = get4(&h, 24);
+                if jps == 0 {
+                    jps = ps as u32;
+                }
+                if !(512..=65536).contains(&jps)
+                    || !(32..=MAX_SECTOR_SIZE).contains(&sector)
+                    || !jps.is_power_of_two()
+                    || !sector.is_power_of_two()
+                {
+                    return Err(crate::corrupt!(0));
+                }
+                ps = jps as usize;
+                hdr_sz = sector as u64;
+                if ps != self.page_size {
+                    self.drop_cache();
+                    self.page_size = ps;
+                }
+            }
+            off += hdr_sz;
+            let rec_sz = ps as u64 + 8;
+            if n_rec == 0xffff_ffff {
+                n_rec = ((size_j - hdr_sz) / rec_sz) as u32;
+            }
+            if first {
+                self.truncate_file(mx_pg)?;
+                db_size = mx_pg;
+                first = false;
+            }
+            let mut rec = vec![0u8; ps + 8];
+            for _ in 0..n_rec {
+                if off + rec_sz > size_j {
+                    break 'headers;
+                }
+                j.read_at(&mut rec, off)?;
+                off += rec_sz;
+                let pgno = get4(&rec, 0);
+                if pgno == 0 || pgno == self.locking_page() {
+                    break 'headers;
+                }
+                if pgno > db_size {
+                    continue;
+                }
+                let data = rec.get(4..4 + ps).ok_or_else(|| crate::corrupt!(pgno))?;
+                if journal_checksum(nonce, data) != get4(&rec, 4 + ps) {
+                    break 'headers;
+                }
+                let fd = self.fd_mut()?;
+                fd.write_at(data, (pgno as u64 - 1) * ps as u64)?;
+            }
+        }
+        self.drop_cache();
+        self.file_vers = None;
+        Ok(())
+    }
+
+    /// Make the db file exactly `n` pages long (SQLite's `pager_truncate`).
+    fn truncate_file(&mut self, n: Pgno) -> Result<()> {
+        let ps = self.page_size as u64;
+        let fd = self.fd_mut()?;
+        let cur = fd.size()?;
+        let want = n as u64 * ps;
+        if cur > want {
+            fd.truncate(want)?;
+        } else if cur + ps <= want {
+            let zero = vec![0u8; ps as usize];
+            fd.write_at(&zero, want - ps)?;
+        }
+        Ok(())
+    }
+
+    pub fn end_read(&mut self) {
+        self.check_invariants();
+        self.check_cache_invariants();
+        match self.state {
+            State::Writer | State::Open => {}
+            State::Reader => {
+                if let Some(fd) = self.fd.as_mut() {
+                    let _ = fd.unlock(LockLevel::None);
+                }
+                self.state = State::Open;
+            }
+            State::Error => {
+                // Leave the journal hot on disk; the next reader (any process) rolls it back.
+                self.jfd = None;
+                self.reset_write_state();
+                self.drop_cache();
+                self.file_vers = None;
+                if let Some(fd) = self.fd.as_mut() {
+                    let _ = fd.unlock(LockLevel::None);
+                }
+                self.err = None;
+                self.state = State::Open;
+            }
+        }
+    }
+
+    // ----- write transactions --------------------------------------------------------------
+
+    pub fn begin_write(&mut self, exclusive: bool) -> Result<()> {
+        self.check_invariants();
+        self.check_cache_invariants();
+        self.usable()?;
+        if self.state == State::Writer {
+            return Ok(());
+        }
+        if self.read_only {
+            return Err(Error::readonly());
+        }
+        self.begin_read()?;
+        if let Some(fd) = self.fd.as_mut() {
+            fd.lock(LockLevel::Reserved)?;
+            if exclusive {
+                if let Err(e) = fd.lock(LockLevel::Exclusive) {
+                    let _ = fd.unlock(LockLevel::Shared);
+                    return Err(e);
+                }
+            }
+        }
+        self.reset_write_state();
+        self.db_orig_size = self.page_count;
+        self.state = State::Writer;
+        Ok(())
+    }
+
+    fn reset_write_state(&mut self) {
+        self.jfd = None;
+        self.j_nrec = 0;
+        self.j_off = 0;
+        self.j_synced = false;
+        self.in_journal.clear();
+        self.mem_journal.clear();
+        self.db_modified = false;
+        self.savepoints.clear();
+    }
+
+    fn uses_journal_file(&self) -> bool {
+        self.fd.is_some()
+            && matches!(
+                self.journal_mode,
+                JournalMode::Delete | JournalMode::Truncate | JournalMode::Persist
+            )
+    }
+
+    /// Open the journal and write its first header (magic and count left zero until the
+    /// journal is synced, unless synchronous=OFF: SQLite's `writeJournalHdr`).
+    fn open_journal(&mut self) -> Result<()> {
+        let vfs = self.vfs()?;
+        let flags = OpenFlags {
+            create: true,
+            ..Default::default()
+        };
+        let mut j = vfs.open(&self.journal_path, FileKind::MainJournal, flags)?;
+        let sector = self
+            .fd
+            .as_ref()
+            .map(|f| f.sector_size())
+            .unwrap_or(4096)
+            .clamp(32, MAX_SECTOR_SIZE);
+        let mut nonce = [0u8; 4];
+        vfs.randomness(&mut nonce);
+        self.j_nonce = u32::from_be_bytes(nonce);
+        let mut h = vec![0u8; sector as usize];
+        if self.synchronous == 0 {
+            if let Some(m) = h.get_mut(..8) {
+                m.copy_from_slice(&JOURNAL_MAGIC);
+            }
+            put4(&mut h, 8, 0xffff_ffff);
+        }
+        put4(&mut h, 12, self.j_nonce);
+        put4(&mut h, 16, self.db_orig_size);
+        put4(&mut h, 20, sector);
+        put4(&mut h, 24, self.page_size as u32);
+        j.write_at(&h, 0)?;
+        self.j_off = sector as u64;
+        self.j_nrec = 0;
+        self.jfd = Some(j);
+        Ok(())
+    }
+
+    /// Invariant 2: record the original image of `pgno` before its first change.
+    fn journal_page(&mut self, pgno: Pgno) -> Result<()> {
+        if self.in_journal.contains(&pgno) {
+            return Ok(());
+        }
+        if pgno <= self.db_orig_size {
+            if self.uses_journal_file() {
+                let img = self.original_image(pgno)?;
+                if self.jfd.is_none() {
+                    self.open_journal()?;
+                }
+                let mut rec = Vec::with_capacity(img.len() + 8);
+                rec.extend_from_slice(&pgno.to_be_bytes());
+                rec.extend_from_slice(&img);
+                rec.extend_from_slice(&journal_checksum(self.j_nonce, &img).to_be_bytes());
+                let off = self.j_off;
+                let j = self
+                    .jfd
+                    .as_mut()
+                    .ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+                j.write_at(&rec, off)?;
+                self.j_off += rec.len() as u64;
+                self.j_nrec += 1;
+            } else if self.fd.is_none() || self.journal_mode == JournalMode::Memory {
+                let img = self.original_image(pgno)?;
+                self.mem_journal.insert(pgno, img);
+            }
+        }
+        self.in_journal.insert(pgno);
+        Ok(())
+    }
+
     pub fn read(&mut self, pgno: Pgno) -> Result<&[u8]> {
+        self.check_invariants();
+        if self.state == State::Open && self.fd.is_some() {
+            self.begin_read()?;
+        }
+        self.usable()?;
         if pgno == 0 || pgno > self.page_count {
             return Err(crate::corrupt!(pgno));
         }
-        let ps = self.page_size;
-        Ok(self.pages.entry(pgno).or_insert_with(|| vec![0; ps]))
+        if !self.cache.contains_key(&pgno) {
+            self.load(pgno)?;
+        }
+        match self.cache.get(&pgno) {
+            Some(p) => Ok(&p.data),
+            None => Err(Error::code(SQLITE_INTERNAL)),
+        }
     }
+
     pub fn write(&mut self, pgno: Pgno) -> Result<&mut [u8]> {
-        if !self.in_write {
+        self.check_invariants();
+        self.usable()?;
+        if self.state != State::Writer {
             return Err(Error::code(SQLITE_INTERNAL));
         }
         if pgno == 0 || pgno > self.page_count + 1 {
             return Err(crate::corrupt!(pgno));
         }
-        if pgno == self.page_count + 1 {
-            self.page_count = pgno;
+        if self.jfd.is_none() && self.uses_journal_file() {
+            // As SQLite's pager_write: the journal exists from the first change on.
+            self.open_journal()?;
         }
-        let ps = self.page_size;
-        Ok(self.pages.entry(pgno).or_insert_with(|| vec![0; ps]))
+        self.journal_page(pgno)?;
+        if pgno == self.page_count + 1 {
+            // A new page is zero-filled whatever the file holds beyond page_count.
+            self.page_count = pgno;
+            let data = vec![0u8; self.page_size].into_boxed_slice();
+            self.cache.insert(pgno, Page { data, dirty: true });
+            self.lru.push_back(pgno);
+        } else {
+            self.load(pgno)?;
+        }
+        let Self {
+            savepoints, cache, ..
+        } = self;
+        let page = cache
+            .get_mut(&pgno)
+            .ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        for sp in savepoints.iter_mut() {
+            if pgno <= sp.page_count && !sp.orig.contains_key(&pgno) {
+                sp.orig.insert(pgno, page.data.clone());
+            }
+        }
+        page.dirty = true;
+        Ok(&mut page.data)
     }
+
     /// Append a zeroed page; returns its number.
     pub fn allocate(&mut self) -> Result<Pgno> {
         let p = self.page_count + 1;
@@ -138,72 +844,415 @@ impl Pager {
         buf.fill(0);
         Ok(p)
     }
-    /// Shrink the database to `npages` pages at commit.
+
+    /// Shrink the database to `npages` pages (the file is truncated at commit).
     pub fn truncate(&mut self, npages: Pgno) -> Result<()> {
-        self.pages.retain(|&k, _| k <= npages);
+        self.check_invariants();
+        self.usable()?;
+        if self.state != State::Writer || npages > self.page_count {
+            return Err(Error::code(SQLITE_INTERNAL));
+        }
+        let old = self.page_count;
+        // Invariant 2 for the pages that disappear; savepoints keep their current images.
+        for pgno in npages + 1..=old {
+            self.journal_page(pgno)?;
+            let need_sp = self
+                .savepoints
+                .iter()
+                .any(|sp| pgno <= sp.page_count && !sp.orig.contains_key(&pgno));
+            if need_sp {
+                self.load(pgno)?;
+                let img = match self.cache.get(&pgno) {
+                    Some(p) => p.data.clone(),
+                    None => return Err(Error::code(SQLITE_INTERNAL)),
+                };
+                for sp in self.savepoints.iter_mut() {
+                    if pgno <= sp.page_count && !sp.orig.contains_key(&pgno) {
+                        sp.orig.insert(pgno, img.clone());
+                    }
+                }
+            }
+        }
+        self.cache.retain(|&k, _| k <= npages);
         self.page_count = npages;
         Ok(())
     }
+
     pub fn commit(&mut self) -> Result<()> {
-        if !self.in_write {
+        self.check_invariants();
+        self.check_cache_invariants();
+        self.usable()?;
+        if self.state != State::Writer {
             return Ok(());
         }
-        if self.page_count >= 1 {
+        let any_dirty =
+            self.cache.values().any(|p| p.dirty) || self.page_count != self.db_orig_size;
+        if any_dirty && self.page_count >= 1 {
             let n = self.page_count;
+            let base = match self.file_vers {
+                Some(v) => u32::from_be_bytes([v[0], v[1], v[2], v[3]]),
+                None => 0,
+            };
+            let cc = base.wrapping_add(1);
             let p1 = self.write(1)?;
-            let cc = u32::from_be_bytes([p1[24], p1[25], p1[26], p1[27]]).wrapping_add(1);
-            p1[24..28].copy_from_slice(&cc.to_be_bytes());
-            p1[28..32].copy_from_slice(&n.to_be_bytes());
-            p1[92..96].copy_from_slice(&cc.to_be_bytes());
-            p1[96..100].copy_from_slice(&(crate::SQLITE_VERSION_NUMBER as u32).to_be_bytes());
+            put4(p1, 24, cc);
+            put4(p1, 28, n);
+            put4(p1, 92, cc);
+            put4(p1, 96, crate::SQLITE_VERSION_NUMBER as u32);
         }
-        if let Some(path) = &self.path {
-            let mut img = vec![0u8; self.page_count as usize * self.page_size];
-            for (k, v) in &self.pages {
-                let off = (*k as usize - 1) * self.page_size;
-                img[off..off + self.page_size].copy_from_slice(v);
+        if self.fd.is_none() {
+            if let Some(path) = self.image_path.clone() {
+                self.write_image(&path)?;
             }
-            std::fs::write(path, img).map_err(|e| Error::io(SQLITE_IOERR_WRITE, &e))?;
+            for p in self.cache.values_mut() {
+                p.dirty = false;
+            }
+            self.reset_write_state();
+            self.note_file_vers();
+            self.state = State::Reader;
+            return Ok(());
         }
-        self.in_write = false;
-        self.orig = None;
-        self.savepoints.clear();
+        if !any_dirty && self.page_count == self.db_orig_size {
+            // Nothing to write: just end the transaction.
+            return match self.finalize_journal() {
+                Ok(()) => self.finish_write(),
+                Err(e) => self.enter_error(e),
+            };
+        }
+        match self.commit_to_file() {
+            Ok(()) => self.finish_write(),
+            Err(e) if e.is_busy() && !self.db_modified => Err(e),
+            Err(e) => self.enter_error(e),
+        }
+    }
+
+    fn enter_error(&mut self, e: Error) -> Result<()> {
+        if !self.db_modified {
+            // Nothing reached the db file: roll back in memory, the file is intact.
+            let _ = self.rollback();
+            return Err(e);
+        }
+        self.err = Some(e.clone());
+        self.state = State::Error;
+        Err(e)
+    }
+
+    /// Remember bytes 24..40 of page 1 as committed (what the next reader compares).
+    fn note_file_vers(&mut self) {
+        if let Some(p1) = self.cache.get(&1) {
+            let mut v = [0u8; 16];
+            if let Some(s) = p1.data.get(24..40) {
+                v.copy_from_slice(s);
+                self.file_vers = Some(v);
+            }
+        }
+    }
+
+    fn finish_write(&mut self) -> Result<()> {
+        for p in self.cache.values_mut() {
+            p.dirty = false;
+        }
+        self.reset_write_state();
+        self.db_file_size = self.page_count;
+        self.note_file_vers();
+        self.state = State::Reader;
+        self.fd_mut()?.unlock(LockLevel::Shared)
+    }
+
+    /// Invariant 3, then 1 and 4: the commit sequence of `sqlite3PagerCommitPhaseOne/Two`.
+    fn commit_to_file(&mut self) -> Result<()> {
+        if self.jfd.is_some() && !self.j_synced {
+            self.sync_journal()?;
+        }
+        self.fd_mut()?.lock(LockLevel::Exclusive)?;
+        self.db_modified = true;
+        let mut dirty: Vec<Pgno> = self
+            .cache
+            .iter()
+            .filter(|(_, p)| p.dirty)
+            .map(|(&k, _)| k)
+            .collect();
+        dirty.sort_unstable();
+        let ps = self.page_size as u64;
+        let Self { cache, fd, .. } = self;
+        let fd = fd.as_mut().ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        for pgno in dirty {
+            if let Some(p) = cache.get(&pgno) {
+                fd.write_at(&p.data, (pgno as u64 - 1) * ps)?;
+            }
+        }
+        if self.page_count < self.db_file_size || self.page_count < self.db_orig_size {
+            self.truncate_file(self.page_count)?;
+        }
+        if self.synchronous > 0 {
+            let full = self.synchronous >= 2;
+            self.fd_mut()?.sync(full)?;
+        }
+        self.finalize_journal()
+    }
+
+    /// SQLite's `syncJournal`: (FULL: sync,) write magic + record count, sync.
+    fn sync_journal(&mut self) -> Result<()> {
+        let sync = self.synchronous;
+        let nrec = self.j_nrec;
+        let j = self
+            .jfd
+            .as_mut()
+            .ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        if sync > 0 {
+            if sync >= 2 {
+                j.sync(false)?;
+            }
+            let mut h = [0u8; 12];
+            h[..8].copy_from_slice(&JOURNAL_MAGIC);
+            put4(&mut h, 8, nrec);
+            j.write_at(&h, 0)?;
+            j.sync(false)?;
+        }
+        self.j_synced = true;
         Ok(())
     }
+
+    /// End the journal's life for this transaction per journal mode (invariant 4).
+    fn finalize_journal(&mut self) -> Result<()> {
+        self.mem_journal.clear();
+        let Some(mut j) = self.jfd.take() else {
+            return Ok(());
+        };
+        match self.journal_mode {
+            JournalMode::Truncate => {
+                j.truncate(0)?;
+                if self.synchronous >= 2 {
+                    j.sync(false)?;
+                }
+            }
+            JournalMode::Persist => {
+                j.write_at(&[0u8; 28], 0)?;
+                if self.synchronous > 0 {
+                    j.sync(false)?;
+                }
+            }
+            _ => {
+                drop(j);
+                let vfs = self.vfs()?;
+                match vfs.delete(&self.journal_path, false) {
+                    Err(e) if e.code != SQLITE_IOERR_DELETE_NOENT => return Err(e),
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn write_image(&mut self, path: &str) -> Result<()> {
+        let mut img = vec![0u8; self.page_count as usize * self.page_size];
+        for (k, v) in &self.cache {
+            let off = (*k as usize - 1) * self.page_size;
+            if let Some(dst) = img.get_mut(off..off + self.page_size) {
+                dst.copy_from_slice(&v.data);
+            }
+        }
+        std::fs::write(path, img).map_err(|e| Error::io(SQLITE_IOERR_WRITE, &e))
+    }
+
     pub fn rollback(&mut self) -> Result<()> {
-        if let Some((p, n)) = self.orig.take() {
-            self.pages = p;
-            self.page_count = n;
+        self.check_invariants();
+        self.check_cache_invariants();
+        match self.state {
+            State::Open | State::Reader => Ok(()),
+            State::Writer if !self.db_modified => {
+                self.discard_changes();
+                let r = self.finalize_journal();
+                self.reset_write_state();
+                self.state = State::Reader;
+                if let Some(fd) = self.fd.as_mut() {
+                    fd.unlock(LockLevel::Shared)?;
+                }
+                r
+            }
+            _ => self.recover(),
         }
-        self.in_write = false;
-        self.savepoints.clear();
+    }
+
+    /// Drop every change of the write transaction from the cache (nothing is on disk).
+    fn discard_changes(&mut self) {
+        let orig = self.db_orig_size;
+        let mem = std::mem::take(&mut self.mem_journal);
+        if self.fd.is_none() {
+            for (pgno, data) in mem {
+                self.cache.insert(pgno, Page { data, dirty: false });
+            }
+        }
+        self.cache.retain(|&k, p| k <= orig && !p.dirty);
+        self.page_count = orig;
+    }
+
+    /// The db file may hold part of a commit: play the journal back (ERROR → READER).
+    fn recover(&mut self) -> Result<()> {
+        let r = self.recover_inner();
+        match r {
+            Ok(()) => {
+                self.reset_write_state();
+                self.drop_cache();
+                self.err = None;
+                self.state = State::Reader;
+                self.fd_mut()?.unlock(LockLevel::Shared)?;
+                self.read_header()
+            }
+            Err(e) => {
+                if self.state != State::Error {
+                    self.err = Some(e.clone());
+                    self.state = State::Error;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn recover_inner(&mut self) -> Result<()> {
+        self.fd_mut()?.lock(LockLevel::Exclusive)?;
+        if self.uses_journal_file() {
+            let mut j = match self.jfd.take() {
+                Some(j) => j,
+                None => {
+                    let vfs = self.vfs()?;
+                    vfs.open(
+                        &self.journal_path,
+                        FileKind::MainJournal,
+                        OpenFlags::default(),
+                    )?
+                }
+            };
+            self.playback(j.as_mut())?;
+            if self.synchronous > 0 {
+                self.sync_db()?;
+            }
+            self.jfd = Some(j);
+            self.finalize_journal()?;
+        } else if self.journal_mode == JournalMode::Memory {
+            let ps = self.page_size as u64;
+            let orig = self.db_orig_size;
+            let Self {
+                fd, mem_journal, ..
+            } = self;
+            let fd = fd.as_mut().ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+            for (pgno, data) in mem_journal.iter() {
+                fd.write_at(data, (*pgno as u64 - 1) * ps)?;
+            }
+            self.truncate_file(orig)?;
+            if self.synchronous > 0 {
+                self.sync_db()?;
+            }
+        }
+        // JournalMode::Off: nothing to restore from (documented in the module header).
         Ok(())
     }
+
+    // ----- savepoints ----------------------------------------------------------------------
+
     /// Open savepoints so that `savepoint_count() == n` (nested; index 0 is the outermost).
     pub fn savepoint_open(&mut self, n: usize) -> Result<()> {
+        self.check_invariants();
+        self.usable()?;
         while self.savepoints.len() < n {
-            self.savepoints.push((self.pages.clone(), self.page_count));
+            self.savepoints.push(Savepoint {
+                page_count: self.page_count,
+                orig: HashMap::new(),
+            });
         }
         Ok(())
+    }
+    pub fn savepoint_count(&self) -> usize {
+        self.savepoints.len()
     }
     /// Release savepoint `i` and all inner ones (keeps their changes).
     pub fn savepoint_release(&mut self, i: usize) -> Result<()> {
+        self.check_invariants();
         self.savepoints.truncate(i);
         Ok(())
     }
     /// Undo changes since savepoint `i` was opened; savepoint `i` stays open.
     pub fn savepoint_rollback(&mut self, i: usize) -> Result<()> {
-        if let Some((p, n)) = self.savepoints.get(i).cloned() {
-            self.pages = p;
-            self.page_count = n;
-            self.savepoints.truncate(i + 1);
+        self.check_invariants();
+        self.usable()?;
+        if i >= self.savepoints.len() {
+            return Ok(());
+        }
+        self.savepoints.truncate(i + 1);
+        let Some(sp) = self.savepoints.get(i) else {
+            return Ok(());
+        };
+        let pc = sp.page_count;
+        let restore: Vec<(Pgno, Box<[u8]>)> = sp
+            .orig
+            .iter()
+            .filter(|(&k, _)| k <= pc)
+            .map(|(&k, v)| (k, v.clone()))
+            .collect();
+        self.cache.retain(|&k, _| k <= pc);
+        self.page_count = pc;
+        for (pgno, data) in restore {
+            if !self.cache.contains_key(&pgno) {
+                self.lru.push_back(pgno);
+            }
+            self.cache.insert(pgno, Page { data, dirty: true });
         }
         Ok(())
     }
+
+    // ----- modes ---------------------------------------------------------------------------
+
     pub fn journal_mode(&self) -> JournalMode {
-        JournalMode::Memory
+        self.journal_mode
     }
-    pub fn set_journal_mode(&mut self, _m: JournalMode) -> Result<JournalMode> {
-        Ok(JournalMode::Memory)
+    /// Change the journal mode; returns the mode in effect afterwards (as the pragma does).
+    /// WAL is not supported yet; memory pagers allow only MEMORY and OFF; no change inside a
+    /// write transaction.
+    pub fn set_journal_mode(&mut self, m: JournalMode) -> Result<JournalMode> {
+        self.check_invariants();
+        if m == JournalMode::Wal || self.state == State::Writer || self.state == State::Error {
+            return Ok(self.journal_mode);
+        }
+        if self.fd.is_none() {
+            if matches!(m, JournalMode::Memory | JournalMode::Off) {
+                self.journal_mode = m;
+            }
+            return Ok(self.journal_mode);
+        }
+        let old = self.journal_mode;
+        self.journal_mode = m;
+        if matches!(old, JournalMode::Truncate | JournalMode::Persist)
+            && !matches!(m, JournalMode::Truncate | JournalMode::Persist)
+        {
+            // A leftover (non-hot) journal file of the old mode is deleted, as SQLite does.
+            let vfs = self.vfs()?;
+            let was_open = self.state == State::Open;
+            if was_open {
+                self.begin_read()?;
+            }
+            let jpath = self.journal_path.clone();
+            let fd = self.fd_mut()?;
+            if vfs.exists(&jpath)? && fd.lock(LockLevel::Reserved).is_ok() {
+                let _ = vfs.delete(&jpath, false);
+                fd.unlock(LockLevel::Shared)?;
+            }
+            if was_open {
+                self.end_read();
+            }
+        }
+        Ok(self.journal_mode)
     }
 }
+
+impl Drop for Pager {
+    fn drop(&mut self) {
+        // An uncommitted transaction that never touched the db file is rolled back so that no
+        // stale journal is left; in ERROR state the journal stays hot for the next reader.
+        if self.state == State::Writer && !self.db_modified {
+            let _ = self.rollback();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

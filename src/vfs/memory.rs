@@ -1,1 +1,457 @@
-//! In-memory VFS for `:memory:` databases and tests. (vfs agent)
+//! In-memory VFS for tests (and anything that wants files without a disk), plus
+//! [`FaultVfs`], a wrapper that injects I/O errors into any VFS.
+//!
+//! # MemoryVfs invariants
+//! 1. Files are shared byte vectors by name inside one [`MemoryVfs`] instance: two opens of
+//!    one name see the same bytes. `delete` unlinks the name; open handles keep the data.
+//! 2. Locks are simulated with SQLite's semantics per file ([`MemLocks`]): any number of
+//!    SHARED holders, at most one holder above SHARED (`writer`), `pending` set once the writer
+//!    asked for EXCLUSIVE (new SHARED requests are then refused), EXCLUSIVE granted only when
+//!    the writer is the only SHARED holder.
+//!
+//! # FaultVfs
+//! Counts every mutating operation (write, truncate, sync) on every file it opened, in order,
+//! starting at 1. When the count reaches `fail_at`, that operation fails with the configured
+//! error (and, if `persistent`, every later mutating operation fails too), without touching
+//! the file. Used to walk an error through every I/O of a commit.
+
+use super::{FileKind, LockLevel, OpenFlags, Vfs, VfsFile};
+use crate::error::{codes::*, Error, Result};
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::Arc;
+
+#[derive(Default)]
+struct MemLocks {
+    n_shared: u32,
+    writer: Option<u64>,
+    pending: bool,
+    exclusive: bool,
+}
+
+#[derive(Default)]
+struct MemData {
+    bytes: Mutex<Vec<u8>>,
+    locks: Mutex<MemLocks>,
+}
+
+/// An in-memory VFS. Each instance is its own namespace of files.
+#[derive(Default)]
+pub struct MemoryVfs {
+    files: Mutex<HashMap<String, Arc<MemData>>>,
+    next_id: AtomicU64,
+}
+
+impl MemoryVfs {
+    pub fn new() -> MemoryVfs {
+        MemoryVfs::default()
+    }
+    /// A copy of a file's bytes (tests).
+    pub fn contents(&self, path: &str) -> Option<Vec<u8>> {
+        self.files.lock().get(path).map(|d| d.bytes.lock().clone())
+    }
+    /// Replace a file's bytes, creating it (tests).
+    pub fn set_contents(&self, path: &str, bytes: Vec<u8>) {
+        let d = self
+            .files
+            .lock()
+            .entry(path.to_string())
+            .or_default()
+            .clone();
+        *d.bytes.lock() = bytes;
+    }
+}
+
+impl Vfs for MemoryVfs {
+    fn name(&self) -> &str {
+        "memory"
+    }
+    fn open(&self, path: &str, _kind: FileKind, flags: OpenFlags) -> Result<Box<dyn VfsFile>> {
+        let mut files = self.files.lock();
+        let data = match files.get(path) {
+            Some(d) => {
+                if flags.exclusive && flags.create {
+                    return Err(Error::code(SQLITE_CANTOPEN));
+                }
+                d.clone()
+            }
+            None => {
+                if !flags.create || flags.read_only {
+                    return Err(Error::new(SQLITE_CANTOPEN, "unable to open database file"));
+                }
+                let d = Arc::new(MemData::default());
+                files.insert(path.to_string(), d.clone());
+                d
+            }
+        };
+        if flags.delete_on_close {
+            files.remove(path);
+        }
+        Ok(Box::new(MemFile {
+            data,
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            level: LockLevel::None,
+            read_only: flags.read_only,
+        }))
+    }
+    fn delete(&self, path: &str, _sync_dir: bool) -> Result<()> {
+        match self.files.lock().remove(path) {
+            Some(_) => Ok(()),
+            None => Err(Error::code(SQLITE_IOERR_DELETE_NOENT)),
+        }
+    }
+    fn exists(&self, path: &str) -> Result<bool> {
+        Ok(self.files.lock().contains_key(path))
+    }
+    fn writable(&self, path: &str) -> Result<bool> {
+        self.exists(path)
+    }
+    fn full_pathname(&self, path: &str) -> Result<String> {
+        Ok(path.to_string())
+    }
+    fn randomness(&self, buf: &mut [u8]) {
+        super::unix::fill_random(buf);
+    }
+    fn sleep_micros(&self, micros: u64) {
+        std::thread::sleep(std::time::Duration::from_micros(micros));
+    }
+    fn current_time_ms(&self) -> i64 {
+        super::unix::unix_time_ms()
+    }
+}
+
+/// A handle on a [`MemoryVfs`] file.
+pub struct MemFile {
+    data: Arc<MemData>,
+    id: u64,
+    level: LockLevel,
+    read_only: bool,
+}
+
+impl VfsFile for MemFile {
+    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> Result<()> {
+        let bytes = self.data.bytes.lock();
+        let len = bytes.len() as u64;
+        let avail = len.saturating_sub(offset).min(buf.len() as u64) as usize;
+        if avail > 0 {
+            let off = offset as usize;
+            buf[..avail].copy_from_slice(&bytes[off..off + avail]);
+        }
+        if avail < buf.len() {
+            buf[avail..].fill(0);
+            return Err(Error::code(SQLITE_IOERR_SHORT_READ));
+        }
+        Ok(())
+    }
+    fn write_at(&mut self, buf: &[u8], offset: u64) -> Result<()> {
+        if self.read_only {
+            return Err(Error::readonly());
+        }
+        let mut bytes = self.data.bytes.lock();
+        let end = offset as usize + buf.len();
+        if bytes.len() < end {
+            bytes.resize(end, 0);
+        }
+        bytes[offset as usize..end].copy_from_slice(buf);
+        Ok(())
+    }
+    fn truncate(&mut self, size: u64) -> Result<()> {
+        let mut bytes = self.data.bytes.lock();
+        if (size as usize) < bytes.len() {
+            bytes.truncate(size as usize);
+        }
+        Ok(())
+    }
+    fn sync(&mut self, _full: bool) -> Result<()> {
+        Ok(())
+    }
+    fn size(&mut self) -> Result<u64> {
+        Ok(self.data.bytes.lock().len() as u64)
+    }
+    fn lock(&mut self, level: LockLevel) -> Result<()> {
+        use LockLevel::*;
+        if self.level >= level {
+            return Ok(());
+        }
+        if level == Pending || (level > Shared && self.level == None) {
+            return Err(Error::misuse());
+        }
+        let mut l = self.data.locks.lock();
+        match level {
+            Shared => {
+                if l.pending || l.exclusive {
+                    return Err(Error::busy());
+                }
+                l.n_shared += 1;
+            }
+            Reserved => {
+                if l.writer.is_some() {
+                    return Err(Error::busy());
+                }
+                l.writer = Some(self.id);
+            }
+            Exclusive => {
+                if l.writer.is_some() && l.writer != Some(self.id) {
+                    return Err(Error::busy());
+                }
+                l.writer = Some(self.id);
+                l.pending = true;
+                if l.n_shared > 1 {
+                    self.level = Pending;
+                    return Err(Error::busy());
+                }
+                l.exclusive = true;
+            }
+            None | Pending => {}
+        }
+        self.level = level;
+        Ok(())
+    }
+    fn unlock(&mut self, level: LockLevel) -> Result<()> {
+        use LockLevel::*;
+        if level > Shared {
+            return Err(Error::misuse());
+        }
+        if self.level <= level {
+            return Ok(());
+        }
+        let mut l = self.data.locks.lock();
+        if self.level > Shared {
+            l.writer = Option::None;
+            l.pending = false;
+            l.exclusive = false;
+        }
+        if level == None {
+            l.n_shared = l.n_shared.saturating_sub(1);
+        }
+        self.level = level;
+        Ok(())
+    }
+    fn check_reserved_lock(&mut self) -> Result<bool> {
+        Ok(self.data.locks.lock().writer.is_some())
+    }
+    fn lock_level(&self) -> LockLevel {
+        self.level
+    }
+}
+
+impl Drop for MemFile {
+    fn drop(&mut self) {
+        let _ = self.unlock(LockLevel::None);
+    }
+}
+
+/// Shared control block of a [`FaultVfs`].
+#[derive(Debug)]
+pub struct FaultState {
+    count: AtomicU64,
+    fail_at: AtomicU64,
+    code: AtomicI32,
+    persistent: std::sync::atomic::AtomicBool,
+    fired: std::sync::atomic::AtomicBool,
+}
+
+impl FaultState {
+    /// Number of mutating operations seen so far.
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::SeqCst)
+    }
+    /// Whether the fault has fired.
+    pub fn fired(&self) -> bool {
+        self.fired.load(Ordering::SeqCst)
+    }
+    /// Fail the `n`-th mutating operation from now (1 = the next one) with `code`
+    /// (`SQLITE_IOERR_WRITE`, `SQLITE_FULL`, ...). `n == 0` disables faults.
+    pub fn arm(&self, n: u64, code: i32, persistent: bool) {
+        self.count.store(0, Ordering::SeqCst);
+        self.fired.store(false, Ordering::SeqCst);
+        self.fail_at.store(n, Ordering::SeqCst);
+        self.code.store(code, Ordering::SeqCst);
+        self.persistent.store(persistent, Ordering::SeqCst);
+    }
+    fn check(&self, op_code: i32) -> Result<()> {
+        let n = self.count.fetch_add(1, Ordering::SeqCst) + 1;
+        let at = self.fail_at.load(Ordering::SeqCst);
+        if at != 0 && (n == at || (n > at && self.persistent.load(Ordering::SeqCst))) {
+            self.fired.store(true, Ordering::SeqCst);
+            let code = self.code.load(Ordering::SeqCst);
+            let code = if code == 0 { op_code } else { code };
+            return Err(Error::code(code));
+        }
+        Ok(())
+    }
+}
+
+/// A VFS wrapper that fails the N-th write/truncate/sync (see module docs).
+pub struct FaultVfs {
+    inner: Arc<dyn Vfs>,
+    state: Arc<FaultState>,
+}
+
+impl FaultVfs {
+    pub fn new(inner: Arc<dyn Vfs>) -> FaultVfs {
+        FaultVfs {
+            inner,
+            state: Arc::new(FaultState {
+                count: AtomicU64::new(0),
+                fail_at: AtomicU64::new(0),
+                code: AtomicI32::new(0),
+                persistent: std::sync::atomic::AtomicBool::new(false),
+                fired: std::sync::atomic::AtomicBool::new(false),
+            }),
+        }
+    }
+    pub fn state(&self) -> Arc<FaultState> {
+        self.state.clone()
+    }
+}
+
+impl Vfs for FaultVfs {
+    fn name(&self) -> &str {
+        "fault"
+    }
+    fn open(&self, path: &str, kind: FileKind, flags: OpenFlags) -> Result<Box<dyn VfsFile>> {
+        let inner = self.inner.open(path, kind, flags)?;
+        Ok(Box::new(FaultFile {
+            inner,
+            state: self.state.clone(),
+        }))
+    }
+    fn delete(&self, path: &str, sync_dir: bool) -> Result<()> {
+        self.state.check(SQLITE_IOERR_DELETE)?;
+        self.inner.delete(path, sync_dir)
+    }
+    fn exists(&self, path: &str) -> Result<bool> {
+        self.inner.exists(path)
+    }
+    fn writable(&self, path: &str) -> Result<bool> {
+        self.inner.writable(path)
+    }
+    fn full_pathname(&self, path: &str) -> Result<String> {
+        self.inner.full_pathname(path)
+    }
+    fn randomness(&self, buf: &mut [u8]) {
+        self.inner.randomness(buf)
+    }
+    fn sleep_micros(&self, micros: u64) {
+        self.inner.sleep_micros(micros)
+    }
+    fn current_time_ms(&self) -> i64 {
+        self.inner.current_time_ms()
+    }
+}
+
+struct FaultFile {
+    inner: Box<dyn VfsFile>,
+    state: Arc<FaultState>,
+}
+
+impl VfsFile for FaultFile {
+    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> Result<()> {
+        self.inner.read_at(buf, offset)
+    }
+    fn write_at(&mut self, buf: &[u8], offset: u64) -> Result<()> {
+        self.state.check(SQLITE_IOERR_WRITE)?;
+        self.inner.write_at(buf, offset)
+    }
+    fn truncate(&mut self, size: u64) -> Result<()> {
+        self.state.check(SQLITE_IOERR_TRUNCATE)?;
+        self.inner.truncate(size)
+    }
+    fn sync(&mut self, full: bool) -> Result<()> {
+        self.state.check(SQLITE_IOERR_FSYNC)?;
+        self.inner.sync(full)
+    }
+    fn size(&mut self) -> Result<u64> {
+        self.inner.size()
+    }
+    fn lock(&mut self, level: LockLevel) -> Result<()> {
+        self.inner.lock(level)
+    }
+    fn unlock(&mut self, level: LockLevel) -> Result<()> {
+        self.inner.unlock(level)
+    }
+    fn check_reserved_lock(&mut self) -> Result<bool> {
+        self.inner.check_reserved_lock()
+    }
+    fn lock_level(&self) -> LockLevel {
+        self.inner.lock_level()
+    }
+    fn sector_size(&self) -> u32 {
+        self.inner.sector_size()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use LockLevel::*;
+
+    fn flags() -> OpenFlags {
+        OpenFlags {
+            create: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn shared_bytes_and_delete() {
+        let v = MemoryVfs::new();
+        let mut a = v.open("x", FileKind::MainDb, flags()).unwrap();
+        let mut b = v.open("x", FileKind::MainDb, flags()).unwrap();
+        a.write_at(b"abc", 2).unwrap();
+        let mut buf = [1u8; 5];
+        b.read_at(&mut buf, 0).unwrap();
+        assert_eq!(&buf, b"\0\0abc");
+        assert_eq!(
+            b.read_at(&mut buf, 3).unwrap_err().code,
+            SQLITE_IOERR_SHORT_READ
+        );
+        assert_eq!(&buf, b"bc\0\0\0");
+        v.delete("x", false).unwrap();
+        assert!(!v.exists("x").unwrap());
+        assert_eq!(b.size().unwrap(), 5);
+        assert!(v.open("y", FileKind::MainDb, OpenFlags::default()).is_err());
+    }
+
+    #[test]
+    fn simulated_locks() {
+        let v = MemoryVfs::new();
+        let mut a = v.open("x", FileKind::MainDb, flags()).unwrap();
+        let mut b = v.open("x", FileKind::MainDb, flags()).unwrap();
+        a.lock(Shared).unwrap();
+        b.lock(Shared).unwrap();
+        a.lock(Reserved).unwrap();
+        assert!(b.check_reserved_lock().unwrap());
+        assert!(b.lock(Reserved).unwrap_err().is_busy());
+        assert!(a.lock(Exclusive).unwrap_err().is_busy());
+        assert_eq!(a.lock_level(), Pending);
+        b.unlock(None).unwrap();
+        assert!(b.lock(Shared).unwrap_err().is_busy());
+        a.lock(Exclusive).unwrap();
+        a.unlock(Shared).unwrap();
+        b.lock(Shared).unwrap();
+        drop(a);
+        b.lock(Reserved).unwrap();
+        b.lock(Exclusive).unwrap();
+    }
+
+    #[test]
+    fn fault_fires_on_nth_mutation() {
+        let f = FaultVfs::new(Arc::new(MemoryVfs::new()));
+        let st = f.state();
+        let mut a = f.open("x", FileKind::MainDb, flags()).unwrap();
+        st.arm(2, SQLITE_FULL, false);
+        a.write_at(b"a", 0).unwrap();
+        assert_eq!(a.sync(true).unwrap_err().code, SQLITE_FULL);
+        assert!(st.fired());
+        a.write_at(b"b", 1).unwrap();
+        st.arm(1, 0, true);
+        assert_eq!(a.write_at(b"c", 0).unwrap_err().code, SQLITE_IOERR_WRITE);
+        assert_eq!(a.truncate(0).unwrap_err().code, SQLITE_IOERR_TRUNCATE);
+        st.arm(0, 0, false);
+        a.truncate(1).unwrap();
+        assert_eq!(a.size().unwrap(), 1);
+    }
+}

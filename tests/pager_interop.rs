@@ -1,0 +1,205 @@
+//! Hot journals cross the engine boundary both ways:
+//! 1. a real SQLite process killed (SIGKILL) in the middle of a big transaction whose pages
+//!    spilled into the db file leaves a hot journal; our pager rolls it back to the exact
+//!    pre-transaction bytes;
+//! 2. our pager failing in the middle of writing the db file at commit leaves a hot journal;
+//!    the real `sqlite3` rolls it back (integrity ok, original content, original bytes).
+//!
+//! Plus: a file committed by our pager is read by real SQLite.
+
+use epiloglite::error::codes::*;
+use epiloglite::pager::{JournalMode, Pager};
+use epiloglite::vfs::memory::FaultVfs;
+use epiloglite::vfs::unix::default_vfs;
+use epiloglite::vfs::OpenFlags;
+use std::process::Command;
+use std::sync::Arc;
+
+fn sqlite3(db: &str, sql: &str) -> String {
+    let out = Command::new("sqlite3")
+        .arg(db)
+        .arg(sql)
+        .output()
+        .expect("sqlite3 CLI");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.is_empty(), "sqlite3: {err}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn python(script: &str) -> std::process::ExitStatus {
+    Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .status()
+        .expect("python3")
+}
+
+fn make_db(path: &str, rows: usize, journal_mode: &str) {
+    sqlite3(
+        path,
+        &format!(
+            "PRAGMA journal_mode={journal_mode}; CREATE TABLE t(a INTEGER PRIMARY KEY, b);\
+             WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i<{rows})\
+             INSERT INTO t(b) SELECT randomblob(300) FROM c;"
+        ),
+    );
+}
+
+fn killed_sqlite_case(journal_mode: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db").to_str().unwrap().to_string();
+    make_db(&db, 200, journal_mode);
+    let orig = std::fs::read(&db).unwrap();
+    let script = format!(
+        "import sqlite3,os\n\
+         c=sqlite3.connect({db:?}, isolation_level=None)\n\
+         c.execute('PRAGMA journal_mode={journal_mode}').fetchall()\n\
+         c.execute('PRAGMA cache_size=10')\n\
+         c.execute('BEGIN')\n\
+         for i in range(3000): c.execute('INSERT INTO t(b) VALUES(randomblob(500))')\n\
+         c.execute('UPDATE t SET b=randomblob(10) WHERE a<150')\n\
+         os.kill(os.getpid(), 9)\n"
+    );
+    let st = python(&script);
+    assert!(!st.success(), "the process must have been killed");
+    let jpath = format!("{db}-journal");
+    assert!(std::path::Path::new(&jpath).exists(), "hot journal left");
+    let spilled = std::fs::read(&db).unwrap();
+    assert_ne!(spilled, orig, "pages spilled into the db before the kill");
+
+    let mut p = Pager::open(default_vfs(), &db, OpenFlags::default()).unwrap();
+    p.set_journal_mode(match journal_mode {
+        "persist" => JournalMode::Persist,
+        "truncate" => JournalMode::Truncate,
+        _ => JournalMode::Delete,
+    })
+    .unwrap();
+    p.begin_read().unwrap();
+    assert_eq!(p.page_count() as usize, orig.len() / 4096);
+    for pg in 1..=p.page_count() {
+        let off = (pg as usize - 1) * 4096;
+        assert_eq!(p.read(pg).unwrap(), &orig[off..off + 4096], "page {pg}");
+    }
+    p.end_read();
+    drop(p);
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        orig,
+        "byte-identical after rollback"
+    );
+    match journal_mode {
+        "delete" => assert!(!std::path::Path::new(&jpath).exists()),
+        "truncate" => assert_eq!(std::fs::metadata(&jpath).unwrap().len(), 0),
+        _ => assert_eq!(&std::fs::read(&jpath).unwrap()[..28], &[0u8; 28]),
+    }
+    assert_eq!(sqlite3(&db, "PRAGMA integrity_check"), "ok");
+    assert_eq!(sqlite3(&db, "SELECT count(*) FROM t"), "200");
+}
+
+#[test]
+fn hot_journal_of_killed_sqlite_is_rolled_back_by_us() {
+    killed_sqlite_case("delete");
+}
+
+#[test]
+fn hot_journal_of_killed_sqlite_persist_and_truncate_modes() {
+    killed_sqlite_case("persist");
+    killed_sqlite_case("truncate");
+}
+
+/// Replace the content of `db` by the page images of `new` in one transaction of ours.
+fn copy_image(p: &mut Pager, new: &[u8]) -> epiloglite::Result<()> {
+    p.begin_write(false)?;
+    let n = (new.len() / 4096) as u32;
+    for pg in 1..=n {
+        let off = (pg as usize - 1) * 4096;
+        p.write(pg)?.copy_from_slice(&new[off..off + 4096]);
+    }
+    if n < p.page_count() {
+        p.truncate(n)?;
+    }
+    p.commit()
+}
+
+#[test]
+fn our_commit_is_read_by_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.db").to_str().unwrap().to_string();
+    let new = dir.path().join("new.db").to_str().unwrap().to_string();
+    make_db(&old, 100, "delete");
+    make_db(&new, 400, "delete");
+    let new_img = std::fs::read(&new).unwrap();
+    let mut p = Pager::open(default_vfs(), &old, OpenFlags::default()).unwrap();
+    copy_image(&mut p, &new_img).unwrap();
+    p.end_read();
+    assert_eq!(sqlite3(&old, "PRAGMA integrity_check"), "ok");
+    assert_eq!(sqlite3(&old, "SELECT count(*) FROM t"), "400");
+    // And back to fewer pages (truncation at commit).
+    let small_db = dir.path().join("small.db").to_str().unwrap().to_string();
+    make_db(&small_db, 10, "delete");
+    let small = std::fs::read(&small_db).unwrap();
+    copy_image(&mut p, &small).unwrap();
+    p.end_read();
+    assert_eq!(std::fs::metadata(&old).unwrap().len(), small.len() as u64);
+    assert_eq!(sqlite3(&old, "PRAGMA integrity_check"), "ok");
+    assert_eq!(sqlite3(&old, "SELECT count(*) FROM t"), "10");
+    // The change counter moved past SQLite's, so SQLite's cache notices our commits.
+    let img = std::fs::read(&old).unwrap();
+    assert!(u32::from_be_bytes([img[24], img[25], img[26], img[27]]) >= 2);
+}
+
+fn our_crash_case(sync: u8, fail_at: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db").to_str().unwrap().to_string();
+    let new = dir.path().join("n.db").to_str().unwrap().to_string();
+    make_db(&db, 200, "delete");
+    make_db(&new, 500, "delete");
+    let orig = std::fs::read(&db).unwrap();
+    // Make the new image differ on every page from the old one.
+    let new_img = std::fs::read(&new).unwrap();
+
+    let fv = Arc::new(FaultVfs::new(default_vfs()));
+    let st = fv.state();
+    let mut p = Pager::open(fv.clone(), &db, OpenFlags::default()).unwrap();
+    p.set_synchronous(sync);
+    p.begin_write(false).unwrap();
+    let n = (new_img.len() / 4096) as u32;
+    for pg in 1..=n {
+        let off = (pg as usize - 1) * 4096;
+        p.write(pg)
+            .unwrap()
+            .copy_from_slice(&new_img[off..off + 4096]);
+    }
+    // Commit: (FULL: sync,) journal header, sync; then db page writes. Fail a later db write.
+    st.arm(fail_at, SQLITE_IOERR_WRITE, true);
+    let e = p.commit().unwrap_err();
+    assert_eq!(e.code, SQLITE_IOERR_WRITE);
+    assert!(st.fired());
+    drop(p); // the "crash": no rollback, locks released, journal left behind
+    let jpath = format!("{db}-journal");
+    assert!(std::path::Path::new(&jpath).exists(), "hot journal left");
+    let torn = std::fs::read(&db).unwrap();
+    assert_ne!(&torn[..orig.len()], &orig[..], "db partly overwritten");
+
+    assert_eq!(sqlite3(&db, "PRAGMA integrity_check"), "ok");
+    assert_eq!(sqlite3(&db, "SELECT count(*) FROM t"), "200");
+    assert!(
+        !std::path::Path::new(&jpath).exists(),
+        "sqlite3 removed the journal"
+    );
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        orig,
+        "byte-identical after rollback"
+    );
+}
+
+#[test]
+fn our_hot_journal_is_rolled_back_by_sqlite() {
+    // synchronous=FULL: sync, header, sync = 3 ops; ops 4.. are db writes.
+    our_crash_case(2, 6);
+    our_crash_case(2, 40);
+    // synchronous=NORMAL: header, sync; OFF: no journal sync (header written with count -1).
+    our_crash_case(1, 5);
+    our_crash_case(0, 5);
+}
