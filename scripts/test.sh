@@ -87,7 +87,7 @@ if cargo build --release -q --manifest-path sqllogictest/runner/Cargo.toml \
         SLT_ARGS=(--timeout "${SLT_TIMEOUT:-900}" ../shared/sqllogictest/test)
         [ -n "${SLT_BUDGET:-}" ] && SLT_ARGS=(--budget "$SLT_BUDGET" "${SLT_ARGS[@]}")
     else
-        SLT_ARGS=(--timeout "${SLT_TIMEOUT:-300}" --budget "${SLT_BUDGET:-1200}" @sqllogictest/ci-files.txt)
+        SLT_ARGS=(--timeout "${SLT_TIMEOUT:-300}" --budget "${SLT_BUDGET:-900}" @sqllogictest/ci-files.txt)
     fi
     "$SLT_BIN" --lib "$E2E_LIB" --report "$LOGS/sqllogictest.tsv" "${SLT_ARGS[@]}" 2>&1 \
         | tee "$LOGS/sqllogictest.log"
