@@ -44,6 +44,7 @@ T0=$(date +%s)
 TOTAL_P=0
 TOTAL_F=0
 SUMMARY=()
+INFO=()
 record() { # name passed failed
     TOTAL_P=$((TOTAL_P + $2)); TOTAL_F=$((TOTAL_F + $3))
     SUMMARY+=("$(printf '%-14s %s passed, %s failed' "$1" "$2" "$3")")
@@ -104,6 +105,24 @@ read -r p f < <(counts "$LOGS/python.log"; echo "0 1")
 [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 record python "$p" "$f"
 
+# While the e2e target is 'system', also show how far EpilogLite gets on the same suites. This
+# is informational only (not counted, never fails the run); EPILOGLITE_INFO=0 turns it off.
+if [ "$TARGET" = system ] && [ "${EPILOGLITE_INFO:-1}" = 1 ] \
+        && [ -e target/release/lib/libsqlite3.so.0 ] && [ -x "$SLT_BIN" ]; then
+    section "informational: EpilogLite on the same suites (not counted)"
+    "$SLT_BIN" --lib "$ROOT/target/release/lib/libsqlite3.so.0" --timeout 120 \
+        --budget "${EPILOGLITE_INFO_BUDGET:-300}" --show 2 \
+        --report "$LOGS/sqllogictest-epiloglite.tsv" @sqllogictest/ci-files.txt \
+        > "$LOGS/sqllogictest-epiloglite.log" 2>&1
+    grep -E '^(ok  |FAIL) ' "$LOGS/sqllogictest-epiloglite.log" | cut -c1-150 \
+        | sed 's/^/  [EpilogLite, not counted] /' 
+    read -r ip if_ < <(counts "$LOGS/sqllogictest-epiloglite.log"; echo "0 0")
+    INFO=("EpilogLite sqllogictest (ci subset): $ip of $((ip + if_)) records pass")
+    EPILOGLITE_NO_BUILD=1 timeout 300 bindings/python/run.sh > "$LOGS/python-epiloglite.log" 2>&1
+    read -r ip if_ < <(counts "$LOGS/python-epiloglite.log"; echo "0 ?")
+    INFO+=("EpilogLite python e2e: $ip passed, $if_ failing (log: target/test-logs/python-epiloglite.log)")
+fi
+
 if [ $FULL = 1 ]; then
     section "benchmark (benches/run.sh)"
     if EPILOGLITE_NO_BUILD=1 benches/run.sh 2>&1 | tee "$LOGS/bench.log"; then
@@ -115,6 +134,7 @@ fi
 
 section "summary (e2e target: $TARGET; logs in target/test-logs/)"
 for s in "${SUMMARY[@]}"; do echo "  $s"; done
+for s in "${INFO[@]}"; do echo "  informational: $s"; done
 echo "elapsed $(( $(date +%s) - T0 ))s"
 echo "total: $TOTAL_P passed, $TOTAL_F failed"
 [ "$TOTAL_F" -eq 0 ]

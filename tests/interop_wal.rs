@@ -192,6 +192,10 @@ fn read_each_others_commits(first_is_lut: bool, name: &str) {
     a.ok("commit");
     assert!(wal_len(&db) > 4096, "commit did not go to the WAL");
     assert_eq!(b.ok("select count(*), sum(x) from t"), "[(2000, 2001000)]");
+    // One writer at a time across processes (the WAL write lock in -shm).
+    a.ok("begin immediate");
+    b.locked("insert into t values (0, null)");
+    a.ok("commit");
     b.ok("delete from t where x % 2 = 0");
     assert_eq!(a.ok("select count(*), sum(x) from t"), "[(1000, 1000000)]");
     assert_eq!(a.ok("pragma integrity_check"), "[('ok',)]");
