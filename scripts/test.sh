@@ -6,10 +6,11 @@
 #                                          sqllogictest-harness tests)
 #   4. sqllogictest fast subset (sqllogictest/ci-files.txt); --full: the whole sample
 #   5. Python end-to-end (bindings/python/run.sh)
+#   6. sqlite3 shell differential suite (bindings/cli/run.sh)
 #   --full also: ignored Rust tests and the benchmark (benches/run.sh)
 # and prints 'total: N passed, M failed' last; exits non-zero on any failure.
 #
-# Which library the end-to-end parts (4, 5 and the interop tests in 3) run on:
+# Which library the end-to-end parts (4, 5, 6 and the interop tests in 3) run on:
 #   .ci/e2e-target holds 'system' or 'epiloglite'; EPILOGLITE_E2E_TARGET=... overrides it, and
 #   EPILOGLITE_E2E=1 means 'epiloglite'. With 'system' they run on the real system SQLite,
 #   which checks the harnesses themselves (they must pass 100% there); the lead switches the
@@ -21,7 +22,7 @@ FULL=0
 for a in "$@"; do
     case "$a" in
         --full) FULL=1 ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "test.sh: unknown argument $a" >&2; exit 2 ;;
     esac
 done
@@ -105,6 +106,13 @@ read -r p f < <(counts "$LOGS/python.log"; echo "0 1")
 [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 record python "$p" "$f"
 
+section "sqlite3 shell differential suite (bindings/cli) on $E2E_LIB"
+EPILOGLITE_NO_BUILD=1 EPILOGLITE_LIB="$E2E_LIBDIR" bindings/cli/run.sh 2>&1 | tee "$LOGS/cli.log"
+rc=${PIPESTATUS[0]}
+read -r p f < <(counts "$LOGS/cli.log"; echo "0 1")
+[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+record cli "$p" "$f"
+
 # While the e2e target is 'system', also show how far EpilogLite gets on the same suites. This
 # is informational only (not counted, never fails the run); EPILOGLITE_INFO=0 turns it off.
 if [ "$TARGET" = system ] && [ "${EPILOGLITE_INFO:-1}" = 1 ] \
@@ -121,6 +129,9 @@ if [ "$TARGET" = system ] && [ "${EPILOGLITE_INFO:-1}" = 1 ] \
     EPILOGLITE_NO_BUILD=1 timeout 300 bindings/python/run.sh > "$LOGS/python-epiloglite.log" 2>&1
     read -r ip if_ < <(counts "$LOGS/python-epiloglite.log"; echo "0 ?")
     INFO+=("EpilogLite python e2e: $ip passed, $if_ failing (log: target/test-logs/python-epiloglite.log)")
+    EPILOGLITE_NO_BUILD=1 timeout 300 bindings/cli/run.sh > "$LOGS/cli-epiloglite.log" 2>&1
+    read -r ip if_ < <(counts "$LOGS/cli-epiloglite.log"; echo "0 ?")
+    INFO+=("EpilogLite sqlite3 shell suite: $ip passed, $if_ failing (log: target/test-logs/cli-epiloglite.log)")
 fi
 
 if [ $FULL = 1 ]; then
