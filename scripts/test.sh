@@ -22,7 +22,7 @@ FULL=0
 for a in "$@"; do
     case "$a" in
         --full) FULL=1 ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "test.sh: unknown argument $a" >&2; exit 2 ;;
     esac
 done
