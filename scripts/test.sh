@@ -91,6 +91,7 @@ if cargo build --release -q --manifest-path sqllogictest/runner/Cargo.toml \
     else
         SLT_ARGS=(--timeout "${SLT_TIMEOUT:-300}" --budget "${SLT_BUDGET:-900}" @sqllogictest/ci-files.txt)
     fi
+    SLT_ARGS=(-j "${SLT_JOBS:-2}" "${SLT_ARGS[@]}")   # files in parallel (2 cores)
     "$SLT_BIN" --lib "$E2E_LIB" --report "$LOGS/sqllogictest.tsv" "${SLT_ARGS[@]}" 2>&1 \
         | tee "$LOGS/sqllogictest.log"
     read -r p f < <(counts "$LOGS/sqllogictest.log"; echo "0 1")

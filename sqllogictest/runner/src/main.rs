@@ -398,8 +398,9 @@ fn child_main(args: &[String]) -> i32 {
         eprintln!("slt-runner --child FILE --lib LIB");
         return 2;
     };
-    let out = std::io::stdout();
-    let mut out = out.lock();
+    // The protocol goes to the original stdout; anything the library under test prints to
+    // stdout is sent to stderr instead, so it cannot corrupt protocol lines.
+    let mut out = protocol_channel();
     let text = match std::fs::read(&file) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
         Err(e) => {
@@ -432,6 +433,21 @@ fn child_main(args: &[String]) -> i32 {
     let _ = out.flush();
     remove_db(&db_path);
     code
+}
+
+/// Moves this process's stdout to a private descriptor for the protocol and points fd 1 at
+/// stderr. Falls back to plain stdout if the descriptors cannot be duplicated.
+fn protocol_channel() -> Box<dyn Write> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: dup/dup2 on the standard descriptors, which are open for the whole process; the
+    // new descriptor is owned only by the File created from it.
+    unsafe {
+        let fd = libc::dup(1);
+        if fd >= 0 && libc::dup2(2, 1) >= 0 {
+            return Box::new(std::io::BufWriter::new(std::fs::File::from_raw_fd(fd)));
+        }
+    }
+    Box::new(std::io::stdout())
 }
 
 fn unique() -> u128 {
