@@ -29,6 +29,10 @@
 //! - Settings: `set_journal_mode` (returns the mode in effect; WAL refused), `synchronous` /
 //!   `set_synchronous` (0..=3), `cache_size` / `set_cache_size` (pages if > 0, KiB if < 0,
 //!   default -2000), `set_page_size` (only while the database is empty).
+//! - Encryption: `set_codec` (file pager, before the first access) puts a
+//!   `crate::crypto::PageCodecHook` at the file boundary (ENCRYPTION.md): plaintext in the
+//!   cache, the codec's images in the db file and the journal; the header check then wants the
+//!   codec's reserved bytes (28) instead of the magic, and a wrong key is `SQLITE_NOTADB`.
 //!
 //! # States (file pager)
 //! ```text
@@ -62,6 +66,9 @@
 //!    was synced; a journal whose header starts with a non-zero byte is hot if nobody holds
 //!    RESERVED.
 //! 5. Dirty pages are never evicted; pages beyond `page_count` are never cached.
+//! 6. With a codec, every page read from the db file passes `page_from_disk` and every page
+//!    written to the db or journal file passes `page_to_disk`; journal playback copies journal
+//!    images verbatim (they already are on-disk images).
 //!
 //! journal_mode OFF: no journal, so a failure in the middle of writing the db file during
 //! commit can leave a corrupt file (as with SQLite). `ROLLBACK` before commit still works,
