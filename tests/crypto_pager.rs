@@ -451,3 +451,30 @@ fn crash_at_every_io_of_an_encrypted_commit() {
     eprintln!("{cases} crash points");
     assert!(cases > 30, "only {cases} crash points");
 }
+
+#[test]
+fn cache_survives_transactions_and_change_counter_counts() {
+    // The change check at begin_read compares the file's bytes 24..40 (ciphertext here) with
+    // what the last commit wrote: an unchanged file keeps the cache. The change counter in the
+    // (plaintext) header counts commits as in SQLite.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cc.db");
+    let path = path.to_str().unwrap();
+    let mut p = open(path, Some(RAW));
+    for round in 1..=3u32 {
+        p.begin_write(false).unwrap();
+        fill_pages(&mut p, 5, "x");
+        p.commit().unwrap();
+        p.end_read();
+        p.begin_read().unwrap();
+        assert!(p.cached_pages() >= 5, "cache dropped after round {round}");
+        let counter = u32::from_be_bytes(p.read(1).unwrap()[24..28].try_into().unwrap());
+        assert_eq!(counter, round);
+        p.end_read();
+    }
+    drop(p);
+    let mut q = open(path, Some(RAW));
+    q.begin_read().unwrap();
+    let counter = u32::from_be_bytes(q.read(1).unwrap()[24..28].try_into().unwrap());
+    assert_eq!(counter, 3);
+}

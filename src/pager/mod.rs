@@ -31,8 +31,9 @@
 //!   default -2000), `set_page_size` (only while the database is empty).
 //! - Encryption: `set_codec` (file pager, before the first access) puts a
 //!   `crate::crypto::PageCodecHook` at the file boundary (ENCRYPTION.md): plaintext in the
-//!   cache, the codec's images in the db file and the journal; the header check then wants the
-//!   codec's reserved bytes (28) instead of the magic, and a wrong key is `SQLITE_NOTADB`.
+//!   cache, the codec's images in the db file and the journal; `begin_read` then checks the
+//!   codec's reserved bytes (28) and verifies page 1 (a wrong key is `SQLITE_NOTADB`) before
+//!   the usual header checks run on page 1's plaintext.
 //!
 //! # States (file pager)
 //! ```text
@@ -66,9 +67,10 @@
 //!    was synced; a journal whose header starts with a non-zero byte is hot if nobody holds
 //!    RESERVED.
 //! 5. Dirty pages are never evicted; pages beyond `page_count` are never cached.
-//! 6. With a codec, every page read from the db file passes `page_from_disk` and every page
-//!    written to the db or journal file passes `page_to_disk`; journal playback copies journal
-//!    images verbatim (they already are on-disk images).
+//! 6. With a codec, every page read from the db file passes `page_from_disk` (page 1's header
+//!    at `begin_read`: `decrypt_header`) and every page written to the db or journal file
+//!    passes `page_to_disk`; journal playback copies journal images verbatim (they already
+//!    are on-disk images).
 //!
 //! journal_mode OFF: no journal, so a failure in the middle of writing the db file during
 //! commit can leave a corrupt file (as with SQLite). `ROLLBACK` before commit still works,
@@ -619,6 +621,34 @@ impl Pager {
         self.read_header()
     }
 
+    /// Encrypted file (invariant 6): check the clear header bytes (16..24), learn the salt
+    /// (deriving the key), verify page 1 (a wrong key is `SQLITE_NOTADB` here, at the first
+    /// access) and put page 1's plaintext header in `h`, so that what follows (checks, change
+    /// counter, `file_vers`) works on plaintext exactly as for a plain file.
+    fn decrypt_header(&mut self, h: &mut [u8; 100]) -> Result<()> {
+        let Self { fd, codec, .. } = self;
+        let (Some(fd), Some(c)) = (fd.as_mut(), codec.as_mut()) else {
+            return Err(Error::code(SQLITE_INTERNAL));
+        };
+        if usize::from(h[20]) != c.reserved() {
+            return Err(Error::notadb());
+        }
+        let ps = match u16::from_be_bytes([h[16], h[17]]) {
+            1 => 65536usize,
+            n => n as usize,
+        };
+        if !(512..=65536).contains(&ps) || !ps.is_power_of_two() {
+            return Err(Error::notadb());
+        }
+        c.attach(Some(&h[..]))?;
+        let mut disk = vec![0u8; ps];
+        read_allow_short(fd.as_mut(), &mut disk, 0)?;
+        let mut plain = vec![0u8; ps];
+        c.decode(1, ps, &disk, &mut plain)?;
+        h.copy_from_slice(plain.get(..100).ok_or_else(Error::notadb)?);
+        Ok(())
+    }
+
     /// Validate the file header, learn the page size, drop a stale cache (file changed).
     fn read_header(&mut self) -> Result<()> {
         let fd = self.fd_mut()?;
@@ -640,14 +670,11 @@ impl Pager {
         if size < 100 {
             return Err(Error::notadb());
         }
-        // An encrypted file has its salt where the magic would be, and bytes 16..24 in clear
-        // (bytes 24..40 are ciphertext that changes whenever page 1 is rewritten, which still
-        // detects a change below).
-        match self.codec.as_mut() {
-            Some(c) if usize::from(h[20]) != c.reserved() => return Err(Error::notadb()),
-            Some(c) => c.attach(Some(&h))?,
-            None if &h[..16] != b"SQLite format 3\0" => return Err(Error::notadb()),
-            None => {}
+        if self.codec.is_some() {
+            self.decrypt_header(&mut h)?;
+        }
+        if &h[..16] != b"SQLite format 3\0" {
+            return Err(Error::notadb());
         }
         let ps = match u16::from_be_bytes([h[16], h[17]]) {
             1 => 65536usize,
