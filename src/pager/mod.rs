@@ -342,6 +342,65 @@ impl Pager {
         Ok(())
     }
 
+    /// `PRAGMA rekey`: rewrite every page under `new` (`None`: decrypt to a plain SQLite file,
+    /// which keeps the 28 reserved bytes) in one write transaction of its own, committed
+    /// before returning (the pager is left in READER, as after `commit`). Every page is
+    /// journaled under the old codec and written under the new one, so a crash or error at any
+    /// point leaves a file readable with the old key (journal playback) or, once the commit is
+    /// done, the new one: never neither. The whole database is held in the cache while pages
+    /// are journaled. A plain database can be encrypted only if its pages already reserve
+    /// `new.reserved()` bytes (SQLITE_ERROR otherwise; the b-tree would have to be rebuilt).
+    pub fn rekey(&mut self, mut new: Option<Box<dyn PageCodecHook>>) -> Result<()> {
+        self.check_invariants();
+        self.usable()?;
+        if self.fd.is_none() || self.state == State::Writer {
+            return Err(Error::misuse());
+        }
+        self.begin_write(true)?;
+        if let Some(c) = new.as_ref() {
+            if self.page_count > 0 && c.reserved() != self.reserved {
+                let _ = self.rollback();
+                return Err(Error::new(
+                    SQLITE_ERROR,
+                    "cannot encrypt a database whose pages have no room for nonce and tag",
+                ));
+            }
+        }
+        // Journal every page under the old codec and mark it dirty. No spill meanwhile: a page
+        // spilled now would reach the file under the old key and never be rewritten.
+        let keep = self.cache_size;
+        self.cache_size = i64::from(self.page_count) + 16;
+        let lock_page = self.locking_page();
+        let r = (1..=self.page_count)
+            .filter(|&p| p != lock_page)
+            .try_for_each(|p| self.write(p).map(|_| ()));
+        self.cache_size = keep;
+        let r = r.and_then(|()| match new.as_mut() {
+            Some(c) => c.attach(None), // a fresh salt for the new key
+            None => Ok(()),
+        });
+        if let Err(e) = r {
+            let _ = self.rollback();
+            return Err(e);
+        }
+        let old_reserved = self.reserved;
+        if let Some(c) = new.as_ref() {
+            self.reserved = c.reserved();
+        }
+        let old = std::mem::replace(&mut self.codec, new);
+        if let Err(e) = self.commit() {
+            // The file holds old-key pages, possibly some new-key ones that the journal
+            // (old-key images) undoes: only the old codec can read it from here on.
+            self.codec = old;
+            self.reserved = old_reserved;
+            if matches!(self.state, State::Writer | State::Error) {
+                let _ = self.rollback();
+            }
+            return Err(e);
+        }
+        Ok(())
+    }
+
     /// True when pages are encrypted on disk.
     pub fn is_encrypted(&self) -> bool {
         self.codec.is_some()
