@@ -33,7 +33,8 @@
 //!   `crate::crypto::PageCodecHook` at the file boundary (ENCRYPTION.md): plaintext in the
 //!   cache, the codec's images in the db file and the journal; `begin_read` then checks the
 //!   codec's reserved bytes (28) and verifies page 1 (a wrong key is `SQLITE_NOTADB`) before
-//!   the usual header checks run on page 1's plaintext.
+//!   the usual header checks run on page 1's plaintext. `rekey` (READER/OPEN → READER, its
+//!   own journaled transaction) re-encrypts, decrypts or encrypts every page in place.
 //!
 //! # States (file pager)
 //! ```text
