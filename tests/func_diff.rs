@@ -1381,3 +1381,38 @@ fn diff_operators() {
         failures.join("\n")
     );
 }
+
+/// Random LIKE/GLOB patterns over a small alphabet (wildcards, sets, escapes, case, UTF-8)
+/// against real SQLite.
+#[test]
+fn diff_random_patterns() {
+    let mut st: u64 = 0x1234_5678_9abc_def1;
+    let mut next = move || {
+        st ^= st << 13;
+        st ^= st >> 7;
+        st ^= st << 17;
+        st
+    };
+    let pat_alpha = [
+        "a", "b", "A", "%", "_", "*", "?", "[", "]", "^", "-", "\\", "\u{e9}", "\u{c9}", "c",
+    ];
+    let str_alpha = [
+        "a", "b", "A", "B", "-", "]", "\u{e9}", "\u{c9}", "%", "_", "\\", "c", "[",
+    ];
+    let mut c = Vec::new();
+    for k in 0..3000 {
+        let (pm, sm) = if k % 2 == 0 { (8, 7) } else { (16, 14) };
+        let pl = (next() % pm) as usize;
+        let sl = (next() % sm) as usize;
+        let p: String = (0..pl)
+            .map(|_| pat_alpha[(next() % pat_alpha.len() as u64) as usize])
+            .collect();
+        let s: String = (0..sl)
+            .map(|_| str_alpha[(next() % str_alpha.len() as u64) as usize])
+            .collect();
+        c.push(sc("like", vec![t(&p), t(&s)]));
+        c.push(sc("glob", vec![t(&p), t(&s)]));
+        c.push(sc("like", vec![t(&p), t(&s), t("\\")]));
+    }
+    check(c);
+}
