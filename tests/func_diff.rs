@@ -136,10 +136,17 @@ fn sqlite_batch(sqls: &[String]) -> Vec<Result<String, String>> {
         Ok(c) => c,
         Err(e) => return sqls.iter().map(|_| Err(format!("spawn: {e}"))).collect(),
     };
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(script.as_bytes());
+    // Feed stdin from another thread: with a large script both pipes can fill up.
+    let feeder = child.stdin.take().map(|mut stdin| {
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(script.as_bytes());
+        })
+    });
+    let out = child.wait_with_output();
+    if let Some(f) = feeder {
+        let _ = f.join();
     }
-    let out = match child.wait_with_output() {
+    let out = match out {
         Ok(o) => o,
         Err(e) => return sqls.iter().map(|_| Err(format!("wait: {e}"))).collect(),
     };

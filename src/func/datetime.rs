@@ -238,8 +238,9 @@ impl DateTime {
         self.jd = (((x1 + x2 + d + b) as f64 - 1524.5) * 86400000.0) as i64;
         self.valid_jd = true;
         if self.valid_hms {
-            self.jd +=
-                self.h as i64 * 3600000 + self.mi as i64 * 60000 + (self.s * 1000.0 + 0.5) as i64;
+            self.jd = self.jd.wrapping_add(
+                self.h as i64 * 3600000 + self.mi as i64 * 60000 + (self.s * 1000.0 + 0.5) as i64,
+            );
             if self.valid_tz {
                 self.jd -= self.tz as i64 * 60000;
                 self.valid_ymd = false;
@@ -281,7 +282,7 @@ impl DateTime {
             return;
         }
         self.compute_jd();
-        let mut s = ((self.jd + 43200000) % 86400000) as i32;
+        let mut s = (self.jd.wrapping_add(43200000) % 86400000) as i32;
         self.s = s as f64 / 1000.0;
         s = self.s as i32;
         self.s -= s as f64;
@@ -451,7 +452,7 @@ fn parse_modifier(ctx: &mut FuncContext, z: &[u8], p: &mut DateTime, idx: usize)
         b'l' => {
             if z.eq_ignore_ascii_case(b"localtime") {
                 p.compute_jd();
-                p.jd += localtime_offset(p)?;
+                p.jd = p.jd.wrapping_add(localtime_offset(p)?);
                 p.clear_ymd_hms_tz();
                 rc = false;
             }
@@ -473,9 +474,9 @@ fn parse_modifier(ctx: &mut FuncContext, z: &[u8], p: &mut DateTime, idx: usize)
                 if !p.tz_set {
                     p.compute_jd();
                     let c1 = localtime_offset(p)?;
-                    p.jd -= c1;
+                    p.jd = p.jd.wrapping_sub(c1);
                     p.clear_ymd_hms_tz();
-                    p.jd += c1 - localtime_offset(p)?;
+                    p.jd = p.jd.wrapping_add(c1.wrapping_sub(localtime_offset(p)?));
                     p.tz_set = true;
                 }
                 rc = false;
@@ -490,11 +491,11 @@ fn parse_modifier(ctx: &mut FuncContext, z: &[u8], p: &mut DateTime, idx: usize)
                     p.valid_tz = false;
                     p.valid_jd = false;
                     p.compute_jd();
-                    let mut zz = ((p.jd + 129600000) / 86400000) % 7;
+                    let mut zz = (p.jd.wrapping_add(129600000) / 86400000) % 7;
                     if zz > n as i64 {
                         zz -= 7;
                     }
-                    p.jd += (n as i64 - zz) * 86400000;
+                    p.jd = p.jd.wrapping_add((n as i64 - zz) * 86400000);
                     p.clear_ymd_hms_tz();
                     rc = false;
                 }
@@ -551,7 +552,7 @@ fn parse_modifier(ctx: &mut FuncContext, z: &[u8], p: &mut DateTime, idx: usize)
                 }
                 p.compute_jd();
                 p.clear_ymd_hms_tz();
-                p.jd += tx.jd;
+                p.jd = p.jd.wrapping_add(tx.jd);
                 return Ok(false);
             }
             let mut k = n;
@@ -596,7 +597,8 @@ fn parse_modifier(ctx: &mut FuncContext, z: &[u8], p: &mut DateTime, idx: usize)
                         r -= (r as i32) as f64;
                     }
                     p.compute_jd();
-                    p.jd += (r * 1000.0 * x.xform as f64 + rounder) as i64;
+                    p.jd =
+                        p.jd.wrapping_add((r * 1000.0 * x.xform as f64 + rounder) as i64);
                     rc = false;
                     break;
                 }
