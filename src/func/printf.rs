@@ -833,6 +833,67 @@ mod tests {
     use PrintfArg::*;
 
     #[test]
+    fn arg_kinds_for_c_shim() {
+        use ArgKind as K;
+        assert_eq!(
+            arg_kinds(b"%d %lld %5.2f %s %*d %q %c %p %% %x %.*s"),
+            vec![
+                K::Int {
+                    long_level: 0,
+                    signed: true
+                },
+                K::Int {
+                    long_level: 2,
+                    signed: true
+                },
+                K::Double,
+                K::Str,
+                K::Int {
+                    long_level: 0,
+                    signed: true
+                },
+                K::Int {
+                    long_level: 0,
+                    signed: true
+                },
+                K::Str,
+                K::Char,
+                K::Ptr,
+                K::Int {
+                    long_level: 0,
+                    signed: false
+                },
+                K::Int {
+                    long_level: 0,
+                    signed: true
+                },
+                K::Str,
+            ]
+        );
+        // Formatting stops at an unknown conversion, and so does the argument list.
+        assert_eq!(
+            arg_kinds(b"%d %y %s"),
+            vec![K::Int {
+                long_level: 0,
+                signed: true
+            }]
+        );
+        // C-style arguments: %c takes a code point, %s a NUL-terminated string.
+        assert_eq!(
+            f(
+                "%c|%s|%p|%lu",
+                &[
+                    PrintfArg::Int(0xe9),
+                    PrintfArg::Str(Some(b"ab\0cd")),
+                    PrintfArg::Ptr(255),
+                    PrintfArg::Int(-1)
+                ]
+            ),
+            "\u{e9}|ab|FF|18446744073709551615"
+        );
+    }
+
+    #[test]
     fn floats_like_sqlite() {
         let g = |x: f64| f("%!.15g", &[Double(x)]);
         assert_eq!(g(1e20), "1.0e+20");
