@@ -38,6 +38,8 @@ pub enum PrintfArg<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArgKind {
     /// `int` (or `long` / `long long` per `long_level` 0/1/2); `signed` for `%d %i`.
+    /// The shim passes it as `PrintfArg::Int`, sign-extending signed values and
+    /// zero-extending unsigned ones (so `%u` of an `int` -1 prints 4294967295, as in C).
     Int {
         long_level: u8,
         signed: bool,
