@@ -344,6 +344,11 @@ pub fn format(fmt: &[u8], args: &[PrintfArg]) -> Result<Vec<u8>> {
             Kind::Invalid => return Ok(out.buf),
             Kind::Percent => body.push(b'%'),
             Kind::Size => {
+                // C callers pass an `int*` for %n (see `arg_kinds`); it is consumed and not
+                // written (the count is not reported). SQL `printf()` passes none.
+                if let Some(PrintfArg::Ptr(_)) = a.args.get(a.used) {
+                    a.used += 1;
+                }
                 width = 0;
             }
             Kind::Decimal | Kind::Radix | Kind::Pointer | Kind::Ordinal => {
@@ -883,10 +888,11 @@ mod tests {
         // C-style arguments: %c takes a code point, %s a NUL-terminated string.
         assert_eq!(
             f(
-                "%c|%s|%p|%lu",
+                "%c|%s|%n%p|%lu",
                 &[
                     PrintfArg::Int(0xe9),
                     PrintfArg::Str(Some(b"ab\0cd")),
+                    PrintfArg::Ptr(0),
                     PrintfArg::Ptr(255),
                     PrintfArg::Int(-1)
                 ]
