@@ -36,12 +36,20 @@ use super::balance::{self, underfull};
 use super::format::*;
 use super::overflow;
 use super::page::*;
-use super::record::{decode_record, try_compare_record_to_key, RecordReader};
+use super::record::{
+    decode_record, decode_refs, try_compare_record_to_key, KeyField, RecordReader,
+};
 use super::{BtCursor, Btree, CursorState, KeyInfo, SeekResult};
 use crate::error::{codes::*, Error, Result};
 use crate::pager::Pgno;
 use crate::value::Value;
 use std::cmp::Ordering;
+
+/// Binary collation, ascending: what an index without a `KeyInfo` uses.
+pub(super) static NO_KEY_INFO: KeyInfo = KeyInfo {
+    desc: Vec::new(),
+    collations: Vec::new(),
+};
 
 fn hdr(bt: &mut Btree, pg: Pgno) -> Result<PageHdr> {
     let usable = bt.pager.usable_size();
@@ -257,8 +265,15 @@ impl BtCursor {
                     self.seek_rowid_inner(bt, r)
                 } else {
                     let key = decode_record(&self.saved_key)?;
-                    let ki = self.key_info.clone().unwrap_or_default();
-                    self.seek_index_inner(bt, &key, &ki, Ordering::Equal)
+                    let ki = self.key_info.take();
+                    let r = self.seek_index_inner(
+                        bt,
+                        &key,
+                        ki.as_ref().unwrap_or(&NO_KEY_INFO),
+                        Ordering::Equal,
+                    );
+                    self.key_info = ki;
+                    r
                 }
             }
             CursorState::Invalid | CursorState::Eof => Ok(SeekResult::Empty),
@@ -454,10 +469,10 @@ impl BtCursor {
 
     /// Binary search of index page `pg` for `key`: (header, insertion point, found).
     /// Compares in place on the page; only cells with overflow are copied out.
-    fn index_search(
+    fn index_search<K: KeyField>(
         bt: &mut Btree,
         pg: Pgno,
-        key: &[Value],
+        key: &[K],
         ki: &KeyInfo,
         tie: Ordering,
     ) -> Result<(PageHdr, usize, bool)> {
@@ -501,10 +516,10 @@ impl BtCursor {
         }
     }
 
-    pub(super) fn seek_index_inner(
+    pub(super) fn seek_index_inner<K: KeyField>(
         &mut self,
         bt: &mut Btree,
-        key: &[Value],
+        key: &[K],
         ki: &KeyInfo,
         tie: Ordering,
     ) -> Result<SeekResult> {
@@ -624,9 +639,16 @@ impl BtCursor {
             return Err(Error::misuse());
         }
         bt.require_write()?;
-        let vals = decode_record(key)?;
-        let ki = self.key_info.clone().unwrap_or_default();
-        let r = self.seek_index_inner(bt, &vals, &ki, Ordering::Equal)?;
+        let vals = decode_refs(key)?;
+        let ki = self.key_info.take();
+        let r = self.seek_index_inner(
+            bt,
+            &vals,
+            ki.as_ref().unwrap_or(&NO_KEY_INFO),
+            Ordering::Equal,
+        );
+        self.key_info = ki;
+        let r = r?;
         if r == SeekResult::Found && self.saved_key == key {
             return Ok(());
         }

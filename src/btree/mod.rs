@@ -439,8 +439,10 @@ impl BtCursor {
         if self.intkey {
             return Err(Error::misuse());
         }
-        let ki = self.key_info.clone().unwrap_or_default();
-        self.seek_index_inner(bt, key, &ki, tie)
+        let ki = self.key_info.take();
+        let r = self.seek_index_inner(bt, key, ki.as_ref().unwrap_or(&cursor::NO_KEY_INFO), tie);
+        self.key_info = ki;
+        r
     }
     /// Rowid of the current entry (table b-tree; for an index, the last key column).
     pub fn rowid(&mut self, bt: &mut Btree) -> Result<i64> {
