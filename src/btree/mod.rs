@@ -1,8 +1,7 @@
 //! B-trees on SQLite's file format 4: table (intkey) and index b-trees, records, overflow
 //! chains, freelist, integrity check.
 //!
-//! CONTRACT (owned by the b-tree agent; the VDBE uses only what is declared here; the bodies
-//! below are placeholders with the final signatures).
+//! CONTRACT (owned by the b-tree agent; the VDBE uses only what is declared here).
 //! - A [`Btree`] owns the [`Pager`] of one database file (main, temp or attached).
 //! - Cursors do not borrow the `Btree`: every cursor method takes `&mut Btree`, so the VDBE
 //!   can keep many cursors open on one b-tree. A cursor stays valid across writes by other
@@ -11,6 +10,19 @@
 //! - Records are SQLite's record format (`record.rs`): `encode_record(&[Value]) -> Vec<u8>`,
 //!   lazy decoding with [`record::RecordReader`].
 //! - Index keys are records compared with [`KeyInfo`] (per-column collation and sort order).
+//!
+//! API notes for the VDBE:
+//! - `seek_index_with(key, tie)` is SQLite's `default_rc`: `Greater` for SeekGE/SeekGT-from-
+//!   below (lands on the first entry >= key, or reports `Less` on the entry just before),
+//!   `Less` for "> key"/SeekLE (lands after all entries equal on the prefix).
+//! - After `insert`/`insert_index` the cursor is on the new entry (re-seeking lazily if a
+//!   split moved it); after `delete`, `next`/`prev` land on the neighbours of the deleted
+//!   entry. `max_rowid` moves the cursor to the last entry (as OP_NewRowid does).
+//! - `payload_into` reuses the caller's buffer; `count` (OP_Count) walks pages only.
+//! - `integrity_check` messages use SQLite 3.40.1's wording (`Page 5 is never used`, `On tree
+//!   page 2 cell 0: Rowid 7 out of order`, `Main freelist: size is 3 but should be 4`, ...).
+//! - Writing an auto_vacuum database (header meta 4 != 0) is refused with `SQLITE_ERROR`
+//!   (pointer maps are not maintained yet); reading and checking it works.
 //!
 //! Layout: `format.rs` (byte helpers, header/page layout diagram), `record.rs`, `page.rs`
 //! (page header, cells, `Node`), `cursor.rs` (cursor state machine), `balance.rs`,
