@@ -121,6 +121,7 @@ impl BtCursor {
 
     /// Record the current entry's key and the tree clock (invariant 2).
     fn landed(&mut self, bt: &mut Btree) -> Result<()> {
+        self.at_end = false;
         let (pg, idx) = self.top()?;
         let h = hdr(bt, pg)?;
         let ci = cell(bt, pg, &h, idx)?;
@@ -316,7 +317,15 @@ impl BtCursor {
         } else {
             self.ascend_backward(bt)?
         };
-        self.finish(bt, moved)
+        let r = self.finish(bt, moved);
+        // Only when on the right-most leaf itself (appends go there).
+        self.at_end = moved && self.intkey && h.ncells > 0;
+        r
+    }
+
+    /// `Valid` and no change to the tree since positioning.
+    pub(super) fn fresh(&self, bt: &Btree) -> bool {
+        self.state == CursorState::Valid && bt.stamp_of(self.root) <= self.stamp
     }
 
     pub(super) fn next_impl(&mut self, bt: &mut Btree) -> Result<bool> {
@@ -374,6 +383,7 @@ impl BtCursor {
     /// Binary-search descent for a rowid. Leaves the cursor on the entry, or on the nearest
     /// entry of the leaf where it would be.
     pub(super) fn seek_rowid_inner(&mut self, bt: &mut Btree, rowid: i64) -> Result<SeekResult> {
+        self.at_end = false;
         self.stack.clear();
         self.state = CursorState::Eof;
         let npages = bt.pager.page_count();
@@ -628,10 +638,18 @@ impl BtCursor {
             return Err(Error::misuse());
         }
         bt.require_write()?;
-        let r = self.seek_rowid_inner(bt, rowid)?;
+        // Append fast path: on the last entry and the new rowid is larger.
+        let append = self.at_end && self.fresh(bt) && rowid > self.saved_rowid;
+        let r = if append {
+            SeekResult::Less
+        } else {
+            self.seek_rowid_inner(bt, rowid)?
+        };
         let c = overflow::build_cell(&mut bt.pager, PTYPE_TABLE_LEAF, rowid, record)?;
         self.saved_rowid = rowid;
-        self.insert_cell(bt, r, c)
+        self.insert_cell(bt, r, c)?;
+        self.at_end = append && self.state == CursorState::Valid;
+        Ok(())
     }
 
     pub(super) fn insert_index_impl(&mut self, bt: &mut Btree, key: &[u8]) -> Result<()> {

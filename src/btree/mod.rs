@@ -53,6 +53,26 @@ use crate::value::Value;
 use format::*;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Hasher for page numbers: a multiplicative mix, no SipHash (keys are not attacker-chosen
+/// beyond file contents, and a collision only costs time).
+#[derive(Default)]
+pub(crate) struct PgnoHasher(u64);
+
+impl Hasher for PgnoHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.0 = u64::from(v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 use std::sync::Arc;
 
 /// A text collation: compares two UTF-8 (by convention) byte strings.
@@ -80,7 +100,9 @@ pub struct Btree {
     pub pager: Pager,
     /// Change clock (invariant 2).
     clock: u64,
-    stamps: HashMap<Pgno, u64>,
+    stamps: HashMap<Pgno, u64, BuildHasherDefault<PgnoHasher>>,
+    /// Header meta 4 (largest root page) is non-zero: an auto_vacuum file (read-only here).
+    autovacuum: bool,
     reset_stamp: u64,
 }
 
@@ -114,6 +136,9 @@ pub struct BtCursor {
     stamp: u64,
     saved_rowid: i64,
     saved_key: Vec<u8>,
+    /// `Valid` on the last entry of the tree (set by `last`, kept by appends): lets
+    /// `max_rowid` and an append skip the descent (OP_NewRowid + OP_Insert).
+    at_end: bool,
 }
 
 impl Btree {
@@ -123,7 +148,8 @@ impl Btree {
         Ok(Btree {
             pager,
             clock: 1,
-            stamps: HashMap::new(),
+            stamps: HashMap::default(),
+            autovacuum: false,
             reset_stamp: 0,
         })
     }
@@ -162,7 +188,7 @@ impl Btree {
         }
         // Auto-vacuum files need pointer-map upkeep, which is not implemented: refuse to
         // write rather than leave a file real SQLite would find corrupt.
-        if self.get_meta(META_LARGEST_ROOT_PAGE)? != 0 {
+        if self.autovacuum {
             return Err(Error::new(
                 SQLITE_ERROR,
                 "writing auto_vacuum databases is not supported yet",
@@ -195,12 +221,14 @@ impl Btree {
             return Err(Error::notadb());
         }
         let reserved = usize::from(*p1.get(HDR_RESERVED).unwrap_or(&0));
+        let autovacuum = get_u32(p1, 52).unwrap_or(0) != 0;
         if p1.get(HDR_MAX_FRAC..HDR_MAX_FRAC + 3) != Some(&[64u8, 32, 32][..]) {
             return Err(Error::notadb());
         }
         if ps - reserved < 480 {
             return Err(Error::notadb());
         }
+        self.autovacuum = autovacuum;
         if reserved != ps - self.pager.usable_size() {
             self.pager.set_reserved(reserved);
         }
@@ -379,6 +407,9 @@ impl Btree {
             return Err(Error::range());
         }
         put_u32(self.pager.write(1)?, 36 + 4 * idx, v);
+        if idx == META_LARGEST_ROOT_PAGE {
+            self.autovacuum = v != 0;
+        }
         Ok(())
     }
     pub fn freelist_count(&mut self) -> Result<u32> {
@@ -401,6 +432,7 @@ impl BtCursor {
             stamp: 0,
             saved_rowid: 0,
             saved_key: Vec::new(),
+            at_end: false,
         }
     }
     /// Move to the first entry; `false` if the tree is empty.
@@ -487,6 +519,9 @@ impl BtCursor {
     }
     /// Largest rowid in the table (0 if empty): for new rowids.
     pub fn max_rowid(&mut self, bt: &mut Btree) -> Result<i64> {
+        if self.intkey && self.at_end && self.fresh(bt) {
+            return Ok(self.saved_rowid);
+        }
         if self.last(bt)? {
             self.rowid(bt)
         } else {
