@@ -361,15 +361,12 @@ pub fn distribute(sz: &[usize], cap: usize, extract: bool) -> Option<Vec<usize>>
     };
     let sum = |a: usize, n: usize| -> Option<usize> { Some(sz.get(a..a + n)?.iter().sum()) };
     for j in (1..k).rev() {
-        loop {
-            let (cl, cr) = (*counts.get(j - 1)?, *counts.get(j)?);
-            if cl <= 1 {
-                break;
-            }
-            let ls = page_start(&counts, j - 1)?;
-            let rs = page_start(&counts, j)?;
-            let szl = sum(ls, cl)?;
-            let szr = sum(rs, cr)?;
+        let (mut cl, mut cr) = (*counts.get(j - 1)?, *counts.get(j)?);
+        let ls = page_start(&counts, j - 1)?;
+        let mut rs = page_start(&counts, j)?;
+        let mut szl = sum(ls, cl)?;
+        let mut szr = sum(rs, cr)?;
+        while cl > 1 {
             let last_l = *sz.get(ls + cl - 1)?;
             let moved = if extract { *sz.get(rs - 1)? } else { last_l };
             let new_r = szr + moved;
@@ -377,9 +374,14 @@ pub fn distribute(sz: &[usize], cap: usize, extract: bool) -> Option<Vec<usize>>
             if new_r > cap || new_r > new_l {
                 break;
             }
-            *counts.get_mut(j - 1)? -= 1;
-            *counts.get_mut(j)? += 1;
+            cl -= 1;
+            cr += 1;
+            szl = new_l;
+            szr = new_r;
+            rs -= 1;
         }
+        *counts.get_mut(j - 1)? = cl;
+        *counts.get_mut(j)? = cr;
     }
     Some(counts)
 }
