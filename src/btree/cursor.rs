@@ -586,7 +586,7 @@ impl BtCursor {
             if idx > node.cells.len() {
                 return Err(crate::corrupt!(pg));
             }
-            node.cells.insert(idx, cell_bytes);
+            node.cells.insert(idx, &cell_bytes);
             self.state = CursorState::RequireSeek;
             return balance::balance(&mut bt.pager, &self.path(), node, false);
         }
@@ -601,8 +601,9 @@ impl BtCursor {
                 nc.append(&mut c);
                 c = nc;
             }
-            let slot = node.cells.get_mut(idx).ok_or_else(|| crate::corrupt!(pg))?;
-            *slot = c;
+            if !node.cells.set(idx, &c) {
+                return Err(crate::corrupt!(pg));
+            }
             bt.touch(self.root);
             self.state = CursorState::RequireSeek;
             return balance::balance(&mut bt.pager, &self.path(), node, false);
@@ -627,7 +628,7 @@ impl BtCursor {
             return Ok(());
         }
         let mut node = Node::load(bt.pager.read(pg)?, pg, usable)?;
-        node.cells.insert(ins, cell_bytes);
+        node.cells.insert(ins, &cell_bytes);
         let appended = ins + 1 == node.cells.len();
         self.state = CursorState::RequireSeek;
         balance::balance(&mut bt.pager, &self.path(), node, appended)
@@ -713,8 +714,8 @@ impl BtCursor {
         lnode.write_to(lbuf, usable)?;
         let mut newcell = node.child(idx)?.to_be_bytes().to_vec();
         newcell.extend_from_slice(&pred);
-        if let Some(slot) = node.cells.get_mut(idx) {
-            *slot = newcell;
+        if !node.cells.set(idx, &newcell) {
+            return Err(crate::corrupt!(pg));
         }
         balance::balance(&mut bt.pager, &self.path(), node, false)?;
         // The leaf that gave its cell may now be underfull: find it again and balance it.

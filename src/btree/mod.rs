@@ -267,7 +267,7 @@ impl Btree {
         let root = page::Node {
             pgno: 1,
             ptype: PTYPE_TABLE_LEAF,
-            cells: Vec::new(),
+            cells: page::Cells::new(),
             right: 0,
         };
         root.write_to(p1, usable)
@@ -330,7 +330,7 @@ impl Btree {
             } else {
                 PTYPE_INDEX_LEAF
             },
-            cells: Vec::new(),
+            cells: page::Cells::new(),
             right: 0,
         };
         node.write_to(self.pager.write(pg)?, usable)?;
@@ -363,7 +363,7 @@ impl Btree {
             } else {
                 PTYPE_INDEX_LEAF
             },
-            cells: Vec::new(),
+            cells: page::Cells::new(),
             right: 0,
         };
         node.write_to(self.pager.write(root)?, usable)
@@ -376,7 +376,7 @@ impl Btree {
         }
         let usable = self.pager.usable_size();
         let node = page::Node::load(self.pager.read(pg)?, pg, usable)?;
-        for c in &node.cells {
+        for c in node.cells.iter() {
             let ci = page::parse_cell_at(c, node.ptype, 0, pg, usable)?;
             overflow::free_chain(&mut self.pager, ci.overflow, ci.payload_len, ci.local)?;
             if !node.is_leaf() {

@@ -231,6 +231,97 @@ pub fn cell_bytes_size(c: &[u8]) -> usize {
     c.len().max(4)
 }
 
+/// A list of cells in one arena (`buf`) with (offset, length) spans: copying a page's cells
+/// costs two allocations, not one per cell. Replaced or removed cells leave dead bytes in
+/// the arena until the `Cells` is dropped (they are short-lived).
+#[derive(Clone, Debug, Default)]
+pub struct Cells {
+    buf: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+}
+
+impl Cells {
+    pub fn new() -> Cells {
+        Cells::default()
+    }
+    pub fn with_capacity(ncells: usize, bytes: usize) -> Cells {
+        Cells {
+            buf: Vec::with_capacity(bytes),
+            spans: Vec::with_capacity(ncells),
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        let &(o, n) = self.spans.get(i)?;
+        self.buf.get(o..o + n)
+    }
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut [u8]> {
+        let &(o, n) = self.spans.get(i)?;
+        self.buf.get_mut(o..o + n)
+    }
+    pub fn last(&self) -> Option<&[u8]> {
+        self.get(self.len().checked_sub(1)?)
+    }
+    fn add(&mut self, c: &[u8]) -> (usize, usize) {
+        let o = self.buf.len();
+        self.buf.extend_from_slice(c);
+        (o, c.len())
+    }
+    pub fn push(&mut self, c: &[u8]) {
+        let sp = self.add(c);
+        self.spans.push(sp);
+    }
+    /// Insert at `i` (`i <= len`; larger is clamped to the end).
+    pub fn insert(&mut self, i: usize, c: &[u8]) {
+        let sp = self.add(c);
+        self.spans.insert(i.min(self.spans.len()), sp);
+    }
+    /// Replace cell `i`; `false` if there is no such cell.
+    pub fn set(&mut self, i: usize, c: &[u8]) -> bool {
+        if i >= self.spans.len() {
+            return false;
+        }
+        let sp = self.add(c);
+        if let Some(slot) = self.spans.get_mut(i) {
+            *slot = sp;
+        }
+        true
+    }
+    pub fn pop(&mut self) -> Option<Vec<u8>> {
+        let (o, n) = self.spans.pop()?;
+        self.buf.get(o..o + n).map(<[u8]>::to_vec)
+    }
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.spans.clear();
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.spans
+            .iter()
+            .map(move |&(o, n)| self.buf.get(o..o + n).unwrap_or(&[]))
+    }
+    /// Remove cells `range` and return copies of them.
+    pub fn drain_to_vec(&mut self, range: std::ops::Range<usize>) -> Vec<Vec<u8>> {
+        let end = range.end.min(self.spans.len());
+        let start = range.start.min(end);
+        let out = self.spans.drain(start..end).collect::<Vec<_>>();
+        out.into_iter()
+            .map(|(o, n)| self.buf.get(o..o + n).unwrap_or(&[]).to_vec())
+            .collect()
+    }
+    /// Insert `cells` at position `at`, in order.
+    pub fn splice_in(&mut self, at: usize, cells: &[Vec<u8>]) {
+        let at = at.min(self.spans.len());
+        let new: Vec<(usize, usize)> = cells.iter().map(|c| self.add(c)).collect();
+        self.spans.splice(at..at, new);
+    }
+}
+
 /// An owned, parsed copy of a page's cells. Cells are the exact on-page bytes (child pointer
 /// included for interior pages). A `Node` may hold more cells than fit (an overfull page
 /// waiting to be balanced).
@@ -238,7 +329,7 @@ pub fn cell_bytes_size(c: &[u8]) -> usize {
 pub struct Node {
     pub pgno: Pgno,
     pub ptype: u8,
-    pub cells: Vec<Vec<u8>>,
+    pub cells: Cells,
     /// Right child (interior), else 0.
     pub right: Pgno,
 }
@@ -246,13 +337,13 @@ pub struct Node {
 impl Node {
     pub fn load(data: &[u8], pgno: Pgno, usable: usize) -> Result<Node> {
         let h = parse_hdr(data, pgno, usable)?;
-        let mut cells = Vec::with_capacity(h.ncells + 1);
+        let mut cells = Cells::with_capacity(h.ncells + 1, usable - h.content + 64);
         for i in 0..h.ncells {
             let ci = parse_cell(data, &h, i, pgno, usable)?;
             let c = data
                 .get(ci.start..ci.start + ci.size)
                 .ok_or_else(|| crate::corrupt!(pgno))?;
-            cells.push(c.to_vec());
+            cells.push(c);
         }
         Ok(Node {
             pgno,
@@ -300,7 +391,7 @@ impl Node {
         }
         let mut content = usable;
         let mut ptr = off + hs;
-        for c in &self.cells {
+        for c in self.cells.iter() {
             let sz = cell_bytes_size(c);
             content -= sz;
             if let Some(dst) = buf.get_mut(content..content + c.len()) {
