@@ -123,8 +123,16 @@ impl BtCursor {
     fn landed(&mut self, bt: &mut Btree) -> Result<()> {
         self.at_end = false;
         let (pg, idx) = self.top()?;
-        let h = hdr(bt, pg)?;
-        let ci = cell(bt, pg, &h, idx)?;
+        if pg == 0 || pg > bt.pager.page_count() {
+            return Err(crate::corrupt!(pg));
+        }
+        let usable = bt.pager.usable_size();
+        let ci = {
+            let data = bt.pager.read(pg)?;
+            let h = parse_hdr(data, pg, usable)?;
+            parse_cell(data, &h, idx, pg, usable)?
+        };
+        self.cell_cache = Some((pg, idx, bt.clock, ci));
         if self.intkey {
             self.saved_rowid = ci.key;
         } else {
@@ -356,6 +364,12 @@ impl BtCursor {
             self.landed(bt)?;
         }
         let (pg, idx) = self.top()?;
+        // The cell found when landing, unless the tree changed since.
+        if let Some((cpg, cidx, stamp, ci)) = self.cell_cache {
+            if cpg == pg && cidx == idx && bt.stamp_of(self.root) <= stamp {
+                return Ok((pg, ci));
+            }
+        }
         let h = hdr(bt, pg)?;
         Ok((pg, cell(bt, pg, &h, idx)?))
     }

@@ -139,6 +139,9 @@ pub struct BtCursor {
     /// `Valid` on the last entry of the tree (set by `last`, kept by appends): lets
     /// `max_rowid` and an append skip the descent (OP_NewRowid + OP_Insert).
     at_end: bool,
+    /// (page, cell index, clock, parsed cell) of the entry last landed on: valid while the
+    /// tree's stamp is not newer than that clock.
+    cell_cache: Option<(Pgno, usize, u64, page::CellInfo)>,
 }
 
 impl Btree {
@@ -433,6 +436,7 @@ impl BtCursor {
             saved_rowid: 0,
             saved_key: Vec::new(),
             at_end: false,
+            cell_cache: None,
         }
     }
     /// Move to the first entry; `false` if the tree is empty.
