@@ -35,6 +35,13 @@ fn insert_scan_seek_small_and_large_rows() {
         assert_eq!(got.len(), want.len(), "ps {ps}");
         assert!(got == want, "ps {ps}: contents differ");
         assert_eq!(c.count(&mut bt).unwrap() as usize, model.len());
+        // Zero-copy access agrees with payload().
+        let mut ok = c.first(&mut bt).unwrap();
+        while ok {
+            let p = c.payload(&mut bt).unwrap();
+            assert!(c.with_payload(&mut bt, |b| b == p.as_slice()).unwrap());
+            ok = c.next(&mut bt).unwrap();
+        }
         // Backwards.
         let mut back = Vec::new();
         let mut ok = c.last(&mut bt).unwrap();

@@ -374,6 +374,10 @@ impl BtCursor {
         Ok((pg, cell(bt, pg, &h, idx)?))
     }
 
+    pub(super) fn current_cell(&mut self, bt: &mut Btree) -> Result<(Pgno, CellInfo)> {
+        self.current(bt)
+    }
+
     pub(super) fn rowid_impl(&mut self, bt: &mut Btree) -> Result<i64> {
         let (pg, ci) = self.current(bt)?;
         if self.intkey {

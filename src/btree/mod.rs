@@ -18,7 +18,8 @@
 //! - After `insert`/`insert_index` the cursor is on the new entry (re-seeking lazily if a
 //!   split moved it); after `delete`, `next`/`prev` land on the neighbours of the deleted
 //!   entry. `max_rowid` moves the cursor to the last entry (as OP_NewRowid does).
-//! - `payload_into` reuses the caller's buffer; `count` (OP_Count) walks pages only.
+//! - `payload_into` reuses the caller's buffer; `with_payload` lends the payload straight
+//!   from the page when it has no overflow; `count` (OP_Count) walks pages only.
 //! - `integrity_check` messages use SQLite 3.40.1's wording (`Page 5 is never used`, `On tree
 //!   page 2 cell 0: Rowid 7 out of order`, `Main freelist: size is 3 but should be 4`, ...).
 //! - Writing an auto_vacuum database (header meta 4 != 0) is refused with `SQLITE_ERROR`
@@ -505,6 +506,21 @@ impl BtCursor {
     /// Like [`payload`](Self::payload), into a reused buffer (cleared first).
     pub fn payload_into(&mut self, bt: &mut Btree, out: &mut Vec<u8>) -> Result<()> {
         self.payload_impl(bt, out)
+    }
+    /// Call `f` with the current entry's whole payload, borrowed from the page when it has
+    /// no overflow chain (no copy), else assembled in a temporary buffer.
+    pub fn with_payload<R>(&mut self, bt: &mut Btree, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        let (pg, ci) = self.current_cell(bt)?;
+        if ci.overflow == 0 {
+            let data = bt.pager.read(pg)?;
+            let p = data
+                .get(ci.payload_off..ci.payload_off + ci.local)
+                .ok_or_else(|| crate::corrupt!(pg))?;
+            return Ok(f(p));
+        }
+        let mut buf = Vec::new();
+        cursor::cell_payload(bt, pg, &ci, &mut buf)?;
+        Ok(f(&buf))
     }
     /// Table b-tree: insert or replace the row with `rowid`.
     pub fn insert(&mut self, bt: &mut Btree, rowid: i64, record: &[u8]) -> Result<()> {
