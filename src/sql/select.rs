@@ -720,8 +720,17 @@ impl<'a> Builder<'a> {
     fn visit_columns(&self, e: &Expr, f: &mut dyn FnMut(&ColRef)) {
         match e {
             Expr::Id(_) | Expr::Name(_) | Expr::Qualified(..) | Expr::DoublyQualified(..) => {
-                if let Ok(Some(c)) = self.column_of(e) {
-                    f(&c);
+                match self.column_of(e) {
+                    Ok(Some(c)) => f(&c),
+                    _ => {
+                        if let Expr::Id(id) = e {
+                            if let Some(a) = self.alias_lookup(&dequote(&id.0)) {
+                                if !self.alias_visiting(&a) {
+                                    self.visit_columns(&a, f);
+                                }
+                            }
+                        }
+                    }
                 }
             }
             _ => walk_children(e, &mut |c| self.visit_columns(c, f)),
@@ -928,6 +937,7 @@ impl<'a> Builder<'a> {
                     "SEARCH {label_name} USING INTEGER PRIMARY KEY (rowid=?)"
                 ));
                 let r = self.expr_reg(e)?;
+                self.emit(Opcode::MustBeInt, r, end, 0);
                 self.emit(Opcode::SeekRowid, cur, end, r);
                 advance = Box::new(|_b: &mut Builder<'a>, _top| {});
             }
@@ -1339,7 +1349,11 @@ impl<'a> Builder<'a> {
         let (lim, off) = self.limit_regs(limit, end)?;
         let distinct_cur = if distinct {
             let d = self.cursor();
-            let ki = self.key_info(&vec![(false, None); n])?;
+            let colls: Vec<(bool, Option<String>)> = results
+                .iter()
+                .map(|(e, _, _)| (false, self.collation_of(e).map(|c| c.0)))
+                .collect();
+            let ki = self.key_info(&colls)?;
             self.emit4(Opcode::OpenEphemeral, d, n as i32, 0, P4::KeyInfo(ki), 0);
             Some(d)
         } else {
@@ -1409,6 +1423,11 @@ impl<'a> Builder<'a> {
             }
             _ => walk_children(e, &mut |c| self.bare_columns(c, sources, out)),
         }
+    }
+
+    /// Guard against an alias whose expression is itself the bare alias name.
+    fn alias_visiting(&self, a: &Expr) -> bool {
+        matches!(a, Expr::Id(_)) && self.column_of(a).ok().flatten().is_none()
     }
 
     fn alias_lookup(&self, name: &str) -> Option<Expr> {

@@ -270,6 +270,10 @@ fn error_messages() {
     assert_eq!(err("SELECT * FROM"), "incomplete input");
     assert_eq!(err("SELECT * FROM nope"), "no such table: nope");
     assert_eq!(err("SELECT zz FROM t"), "no such column: zz");
+    assert_eq!(
+        err("SELECT zz AS zz FROM t WHERE zz > 1"),
+        "no such column: zz"
+    );
     assert_eq!(err("SELECT x FROM u, u AS u2"), "ambiguous column name: x");
     assert_eq!(err("SELECT nofunc(1)"), "no such function: nofunc");
     assert_eq!(
