@@ -59,6 +59,7 @@ enum SortKey {
     IsNull(Box<SortKey>),
 }
 
+#[derive(Clone)]
 struct Level {
     src: usize,
     left: bool,
@@ -864,6 +865,8 @@ impl<'a> Builder<'a> {
         terms: &[Expr],
         body: &mut dyn FnMut(&mut Builder<'a>) -> Result<()>,
     ) -> Result<()> {
+        let (sources, levels) = self.order_sources(sources, levels, terms);
+        let (sources, levels) = (&sources[..], &levels[..]);
         // Assign each WHERE term to a level.
         let mut per_level: Vec<Vec<Expr>> = vec![Vec::new(); levels.len().max(1)];
         let mut constant: Vec<Expr> = Vec::new();
@@ -882,6 +885,88 @@ impl<'a> Builder<'a> {
         self.level(sources, levels, &per_level, 0, body)?;
         self.resolve(skip_all);
         Ok(())
+    }
+
+    /// Join order for inner joins: try every order (up to 6 tables) and keep the cheapest by
+    /// a fan-out estimate (SQLite's default of ~1M rows per table without statistics; a
+    /// rowid or unique lookup yields 1 row, an index equality ~10). Ties keep FROM order.
+    fn order_sources(
+        &self,
+        sources: &[Source],
+        levels: &[Level],
+        terms: &[Expr],
+    ) -> (Vec<Source>, Vec<Level>) {
+        let n = levels.len();
+        if n < 2 || n > 6 || levels.iter().any(|l| l.left) {
+            return (sources.to_vec(), levels.to_vec());
+        }
+        fn perms(n: usize, cur: &mut Vec<usize>, used: &mut Vec<bool>, out: &mut Vec<Vec<usize>>) {
+            if cur.len() == n {
+                out.push(cur.clone());
+                return;
+            }
+            for i in 0..n {
+                if !used[i] {
+                    used[i] = true;
+                    cur.push(i);
+                    perms(n, cur, used, out);
+                    cur.pop();
+                    used[i] = false;
+                }
+            }
+        }
+        let mut all = Vec::new();
+        perms(n, &mut Vec::new(), &mut vec![false; n], &mut all);
+        let mut best: Option<(f64, Vec<usize>)> = None;
+        for perm in all {
+            let srcs: Vec<Source> = perm
+                .iter()
+                .map(|&i| sources[levels[i].src].clone())
+                .collect();
+            let mut per: Vec<Vec<Expr>> = vec![Vec::new(); n];
+            for t in terms {
+                if self.refs_none(t, &srcs) && !has_subquery(t) {
+                    continue;
+                }
+                per[self.term_level(t, &srcs)].push(t.clone());
+            }
+            let mut rows = 1f64;
+            let mut cost = 0f64;
+            for i in 0..n {
+                let est = match self.plan_access(&srcs[i], &per[i], &srcs, i) {
+                    Access::RowidEq(_) => 1.0,
+                    Access::IndexEq(idx, e) => {
+                        if idx.unique && e.len() == idx.columns.len() {
+                            1.0
+                        } else {
+                            10.0
+                        }
+                    }
+                    Access::RowidRange(..) => 262144.0,
+                    Access::Scan => 1048576.0,
+                };
+                rows *= est;
+                cost += rows;
+            }
+            if best.as_ref().map(|b| cost < b.0).unwrap_or(true) {
+                best = Some((cost, perm));
+            }
+        }
+        match best {
+            Some((_, perm)) => (
+                perm.iter()
+                    .map(|&i| sources[levels[i].src].clone())
+                    .collect(),
+                (0..n)
+                    .map(|i| Level {
+                        src: i,
+                        left: false,
+                        on: levels[perm[i]].on.clone(),
+                    })
+                    .collect(),
+            ),
+            None => (sources.to_vec(), levels.to_vec()),
+        }
     }
 
     fn level(
@@ -917,16 +1002,13 @@ impl<'a> Builder<'a> {
             usable.extend(per_level[i].iter().cloned());
         }
         let access = self.plan_access(src, &usable, sources, i);
-        let label_name = match &src.table {
-            Some((_, t)) if t.name.eq_ignore_ascii_case(&src.name) => src.name.clone(),
-            Some((_, t)) => format!("{} AS {}", t.name, src.name),
-            None => src.name.clone(),
-        };
+        let label_name = src.name.clone();
+        let lj = if lv.left { " LEFT-JOIN" } else { "" };
         let mut idx_cursor = None;
         let advance: Box<dyn Fn(&mut Builder<'a>, i32)>;
         match &access {
             Access::Scan => {
-                self.eqp_line(format!("SCAN {label_name}"));
+                self.eqp_line(format!("SCAN {label_name}{lj}"));
                 self.emit(Opcode::Rewind, cur, end, 0);
                 advance = Box::new(move |b: &mut Builder<'a>, top| {
                     b.emit(Opcode::Next, cur, top, 0);
@@ -934,7 +1016,7 @@ impl<'a> Builder<'a> {
             }
             Access::RowidEq(e) => {
                 self.eqp_line(format!(
-                    "SEARCH {label_name} USING INTEGER PRIMARY KEY (rowid=?)"
+                    "SEARCH {label_name} USING INTEGER PRIMARY KEY (rowid=?){lj}"
                 ));
                 let r = self.expr_reg(e)?;
                 self.emit(Opcode::MustBeInt, r, end, 0);
@@ -950,7 +1032,7 @@ impl<'a> Builder<'a> {
                     parts.push(format!("rowid{}?", op_text(*o)));
                 }
                 self.eqp_line(format!(
-                    "SEARCH {label_name} USING INTEGER PRIMARY KEY ({})",
+                    "SEARCH {label_name} USING INTEGER PRIMARY KEY ({}){lj}",
                     parts.join(" AND ")
                 ));
                 match lo {
@@ -995,7 +1077,7 @@ impl<'a> Builder<'a> {
                     })
                     .collect();
                 self.eqp_line(format!(
-                    "SEARCH {label_name} USING INDEX {} ({})",
+                    "SEARCH {label_name} USING INDEX {} ({}){lj}",
                     idx.name,
                     cols.join(" AND ")
                 ));
@@ -1659,7 +1741,6 @@ impl<'a> Builder<'a> {
         }
 
         // GROUP BY through a sorter: [keys..., agg args..., bare columns...].
-        self.eqp_line("USE TEMP B-TREE FOR GROUP BY".into());
         let nk = gexprs.len();
         let nargs: usize = ad.iter().map(|a| a.args.len()).sum();
         let width = nk + nargs + bare.len();
@@ -1702,6 +1783,7 @@ impl<'a> Builder<'a> {
             };
             self.loops(sources, levels, terms, &mut body)?;
         }
+        self.eqp_line("USE TEMP B-TREE FOR GROUP BY".into());
         let pseudo = self.cursor();
         let data = self.reg();
         let prev = self.regs(nk);
