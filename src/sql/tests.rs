@@ -444,3 +444,22 @@ fn column_names_as_written() {
         vec!["count(*)", "b||'x'", "a", "c", "three"]
     );
 }
+
+#[test]
+fn uncorrelated_subqueries_run_once() {
+    let s = test_schema();
+    let p = compile_with(
+        &s,
+        "SELECT * FROM t WHERE c = (SELECT max(x) FROM u) AND a IN (SELECT y FROM u)",
+    )
+    .unwrap();
+    assert_eq!(p.ops.iter().filter(|o| o.opcode == Opcode::Once).count(), 2);
+    let p = compile_with(
+        &s,
+        "SELECT * FROM t WHERE c = (SELECT max(x) FROM u WHERE u.y = t.a)",
+    )
+    .unwrap();
+    assert_eq!(p.ops.iter().filter(|o| o.opcode == Opcode::Once).count(), 0);
+    let p = compile_with(&s, "SELECT (SELECT (SELECT t.a) FROM u) FROM t").unwrap();
+    assert_eq!(p.ops.iter().filter(|o| o.opcode == Opcode::Once).count(), 0);
+}
