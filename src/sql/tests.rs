@@ -434,7 +434,7 @@ fn aggregates_and_compounds_compile() {
 #[test]
 fn column_names_as_written() {
     assert_eq!(
-        result_column_texts("SELECT count(*), a+1 AS x, -(-3) FROM t"),
+        result_column_texts("SELECT count(*), a+1 AS x, -(-3) FROM t", false),
         vec!["count(*)", "a+1 AS x", "-(-3)"]
     );
     let s = test_schema();
