@@ -430,3 +430,15 @@ fn interrupt_stops_a_long_query() {
     // The flag is cleared once no statement runs.
     assert_eq!(query(&mut c, "select 7").unwrap(), vec!["7"]);
 }
+
+#[test]
+fn syntax_error_offset() {
+    let mut c = Connection::open(":memory:", RWC, None).unwrap();
+    assert_eq!(c.last_error_offset(), -1);
+    let e = c.prepare(b"select 1 frm t").err().unwrap();
+    assert_eq!(e.msg, "near \"t\": syntax error");
+    // sqlite3_error_offset() for this statement is 13 in SQLite 3.40.1.
+    assert_eq!(c.last_error_offset(), 13);
+    c.prepare(b"select 1").unwrap();
+    assert_eq!(c.last_error_offset(), -1);
+}

@@ -417,14 +417,19 @@ impl Connection {
             user_functions: &self.functions,
             collations: &self.collations,
         };
-        match crate::sql::compile(&ctx, sql) {
+        match crate::sql::compile_ext(&ctx, sql) {
             Ok(c) => {
                 if let Some(off) = c.error_offset {
                     self.error_offset = off as i32;
                 }
                 Ok(c)
             }
-            Err(e) => Err(e),
+            Err(ce) => {
+                if let Some(off) = ce.offset {
+                    self.error_offset = i32::try_from(off).unwrap_or(-1);
+                }
+                Err(ce.error)
+            }
         }
     }
 
