@@ -358,6 +358,11 @@ fn schema_reload_and_reprepare_after_other_connection() {
     s.finalize(&mut b);
     let e = query(&mut b, "select x from t").unwrap_err();
     assert_eq!(e.msg, "no such column: x");
+    // b's schema is loaded (and trusted at prepare); a new table made by a is still found:
+    // the failed compile makes b check the schema cookie and retry.
+    query(&mut a, "create table u(k)").unwrap();
+    query(&mut a, "insert into u values('new')").unwrap();
+    assert_eq!(query(&mut b, "select k from u").unwrap(), vec!["new"]);
 }
 
 #[test]

@@ -385,8 +385,23 @@ impl Connection {
         if sql.len() > self.limits[1] as usize {
             return Err(Error::new(SQLITE_TOOBIG, "statement too long"));
         }
-        self.ensure_schemas()?;
-        let compiled = self.compile(sql)?;
+        // As SQLite: a loaded schema is trusted at prepare time (the `Transaction` opcode
+        // verifies the cookie when the statement runs, and `step` re-prepares on
+        // SQLITE_SCHEMA). Only a failed compile makes us check the files for a newer schema.
+        let all_loaded = self.dbs.iter().all(|d| d.schema_loaded);
+        if !all_loaded {
+            self.ensure_schemas()?;
+        }
+        let compiled = match self.compile(sql) {
+            Ok(c) => c,
+            Err(e) => {
+                if all_loaded && self.ensure_schemas()? {
+                    self.compile(sql)?
+                } else {
+                    return Err(e);
+                }
+            }
+        };
         let tail = compiled.tail;
         match compiled.program {
             None => Ok((None, tail)),
@@ -737,7 +752,9 @@ impl Connection {
     // ---- schema -------------------------------------------------------------------------
 
     /// Make sure each database's schema matches its file (reloading if the cookie moved).
-    fn ensure_schemas(&mut self) -> Result<()> {
+    /// Returns whether any schema was (re)loaded.
+    fn ensure_schemas(&mut self) -> Result<bool> {
+        let mut reloaded = false;
         for db in 0..self.dbs.len() {
             let had_txn = self.dbs[db].txn != 0;
             if db == 1 && self.dbs[1].bt.pager.page_count() == 0 {
@@ -746,13 +763,14 @@ impl Connection {
                 continue;
             }
             self.begin_read(db)?;
-            let r = (|| -> Result<()> {
+            let r = (|| -> Result<bool> {
                 let cookie = self.file_cookie(db)?;
                 let d = &self.dbs[db];
                 if !d.schema_loaded || d.schema.cookie != cookie {
                     self.load_schema(db)?;
+                    return Ok(true);
                 }
-                Ok(())
+                Ok(false)
             })();
             if !had_txn && self.autocommit && self.active_vms == 0 {
                 if let Some(d) = self.dbs.get_mut(db) {
@@ -760,9 +778,9 @@ impl Connection {
                     d.txn = 0;
                 }
             }
-            r?;
+            reloaded |= r?;
         }
-        Ok(())
+        Ok(reloaded)
     }
 
     /// Read `sqlite_schema` (root page 1) of `db` into its `Schema`. Needs a read transaction.
