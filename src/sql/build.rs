@@ -87,6 +87,8 @@ pub struct Builder<'a> {
     pub depth: usize,
     /// Nesting of SELECTs (subqueries), limited like expressions.
     pub sel_depth: usize,
+    /// Source text of the top-level SELECT's result columns (for column names).
+    pub col_spans: Option<Vec<String>>,
     /// Don't emit `Transaction` ops (BEGIN/COMMIT etc.).
     pub no_tx: bool,
 }
@@ -109,6 +111,7 @@ impl<'a> Builder<'a> {
             eqp_parent: 0,
             depth: 0,
             sel_depth: 0,
+            col_spans: None,
             no_tx: false,
         };
         b.emit(Opcode::Init, 0, 0, 0);

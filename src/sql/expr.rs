@@ -374,7 +374,10 @@ impl<'a> Builder<'a> {
                     Some(c) => self.read_column(&c, target),
                     None => {
                         if let Some(a) = self.alias_expr(&name) {
-                            return self.expr(&a, target);
+                            let self_ref = matches!(&a, Expr::Id(i) if dequote(&i.0).eq_ignore_ascii_case(&name));
+                            if !self_ref {
+                                return self.expr(&a, target);
+                            }
                         }
                         if id.0.starts_with('"') {
                             self.string(&name, target);

@@ -167,6 +167,74 @@ fn last_token(sql: &[u8], end: usize) -> Option<(usize, usize)> {
     last
 }
 
+/// Text of each result column of the first SELECT core of a statement, as written (SQLite
+/// names an unaliased expression column by its source text).
+fn result_column_texts(text: &str) -> Vec<String> {
+    use sqlite3_parser::lexer::sql::{TokenType::*, Tokenizer};
+    use sqlite3_parser::lexer::Scanner;
+    let b = text.as_bytes();
+    let mut sc = Scanner::new(Tokenizer::new());
+    let mut toks = Vec::new();
+    while let Ok((start, Some((_, tt)), end)) = sc.scan(b) {
+        toks.push((tt, start, end));
+    }
+    let mut i = 0;
+    while i < toks.len() && toks[i].0 != TK_SELECT {
+        if !matches!(toks[i].0, TK_EXPLAIN | TK_QUERY | TK_PLAN) {
+            return vec![];
+        }
+        i += 1;
+    }
+    i += 1;
+    if i < toks.len() && matches!(toks[i].0, TK_DISTINCT | TK_ALL) {
+        i += 1;
+    }
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut first: Option<usize> = None;
+    let mut last = 0;
+    while i < toks.len() {
+        let (tt, st, en) = toks[i];
+        if depth == 0
+            && matches!(
+                tt,
+                TK_FROM
+                    | TK_WHERE
+                    | TK_GROUP
+                    | TK_HAVING
+                    | TK_ORDER
+                    | TK_LIMIT
+                    | TK_WINDOW
+                    | TK_UNION
+                    | TK_EXCEPT
+                    | TK_INTERSECT
+                    | TK_SEMI
+            )
+        {
+            break;
+        }
+        match tt {
+            TK_LP => depth += 1,
+            TK_RP => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 && tt == TK_COMMA {
+            out.push(first.map(|f| text[f..last].to_string()).unwrap_or_default());
+            first = None;
+        } else {
+            if first.is_none() {
+                first = Some(st);
+            }
+            last = en;
+        }
+        i += 1;
+    }
+    if let Some(f) = first {
+        out.push(text[f..last].to_string());
+    }
+    out
+}
+
 /// Span (start, end) of the statement text: first token to last token before `;`.
 fn statement_span(sql: &[u8], upto: usize) -> (usize, usize) {
     use sqlite3_parser::lexer::sql::{TokenType, Tokenizer};
@@ -280,6 +348,9 @@ fn compile_cmd(ctx: &CompileContext<'_>, cmd: Cmd, text: &str) -> Result<Program
         Cmd::ExplainQueryPlan(s) => (s, 2),
     };
     let mut b = build::Builder::new(ctx);
+    if let Stmt::Select(_) = &stmt {
+        b.col_spans = Some(result_column_texts(text));
+    }
     let mut names: Vec<String> = Vec::new();
     let mut decltypes: Vec<Option<String>> = Vec::new();
     let mut origins = Vec::new();

@@ -59,6 +59,7 @@ enum SortKey {
     IsNull(Box<SortKey>),
 }
 
+#[derive(Clone)]
 struct Level {
     src: usize,
     left: bool,
@@ -720,8 +721,17 @@ impl<'a> Builder<'a> {
     fn visit_columns(&self, e: &Expr, f: &mut dyn FnMut(&ColRef)) {
         match e {
             Expr::Id(_) | Expr::Name(_) | Expr::Qualified(..) | Expr::DoublyQualified(..) => {
-                if let Ok(Some(c)) = self.column_of(e) {
-                    f(&c);
+                match self.column_of(e) {
+                    Ok(Some(c)) => f(&c),
+                    _ => {
+                        if let Expr::Id(id) = e {
+                            if let Some(a) = self.alias_lookup(&dequote(&id.0)) {
+                                if !self.alias_visiting(&a) {
+                                    self.visit_columns(&a, f);
+                                }
+                            }
+                        }
+                    }
                 }
             }
             _ => walk_children(e, &mut |c| self.visit_columns(c, f)),
@@ -855,6 +865,8 @@ impl<'a> Builder<'a> {
         terms: &[Expr],
         body: &mut dyn FnMut(&mut Builder<'a>) -> Result<()>,
     ) -> Result<()> {
+        let (sources, levels) = self.order_sources(sources, levels, terms);
+        let (sources, levels) = (&sources[..], &levels[..]);
         // Assign each WHERE term to a level.
         let mut per_level: Vec<Vec<Expr>> = vec![Vec::new(); levels.len().max(1)];
         let mut constant: Vec<Expr> = Vec::new();
@@ -873,6 +885,88 @@ impl<'a> Builder<'a> {
         self.level(sources, levels, &per_level, 0, body)?;
         self.resolve(skip_all);
         Ok(())
+    }
+
+    /// Join order for inner joins: try every order (up to 6 tables) and keep the cheapest by
+    /// a fan-out estimate (SQLite's default of ~1M rows per table without statistics; a
+    /// rowid or unique lookup yields 1 row, an index equality ~10). Ties keep FROM order.
+    fn order_sources(
+        &self,
+        sources: &[Source],
+        levels: &[Level],
+        terms: &[Expr],
+    ) -> (Vec<Source>, Vec<Level>) {
+        let n = levels.len();
+        if n < 2 || n > 6 || levels.iter().any(|l| l.left) {
+            return (sources.to_vec(), levels.to_vec());
+        }
+        fn perms(n: usize, cur: &mut Vec<usize>, used: &mut Vec<bool>, out: &mut Vec<Vec<usize>>) {
+            if cur.len() == n {
+                out.push(cur.clone());
+                return;
+            }
+            for i in 0..n {
+                if !used[i] {
+                    used[i] = true;
+                    cur.push(i);
+                    perms(n, cur, used, out);
+                    cur.pop();
+                    used[i] = false;
+                }
+            }
+        }
+        let mut all = Vec::new();
+        perms(n, &mut Vec::new(), &mut vec![false; n], &mut all);
+        let mut best: Option<(f64, Vec<usize>)> = None;
+        for perm in all {
+            let srcs: Vec<Source> = perm
+                .iter()
+                .map(|&i| sources[levels[i].src].clone())
+                .collect();
+            let mut per: Vec<Vec<Expr>> = vec![Vec::new(); n];
+            for t in terms {
+                if self.refs_none(t, &srcs) && !has_subquery(t) {
+                    continue;
+                }
+                per[self.term_level(t, &srcs)].push(t.clone());
+            }
+            let mut rows = 1f64;
+            let mut cost = 0f64;
+            for i in 0..n {
+                let est = match self.plan_access(&srcs[i], &per[i], &srcs, i) {
+                    Access::RowidEq(_) => 1.0,
+                    Access::IndexEq(idx, e) => {
+                        if idx.unique && e.len() == idx.columns.len() {
+                            1.0
+                        } else {
+                            10.0
+                        }
+                    }
+                    Access::RowidRange(..) => 262144.0,
+                    Access::Scan => 1048576.0,
+                };
+                rows *= est;
+                cost += rows;
+            }
+            if best.as_ref().map(|b| cost < b.0).unwrap_or(true) {
+                best = Some((cost, perm));
+            }
+        }
+        match best {
+            Some((_, perm)) => (
+                perm.iter()
+                    .map(|&i| sources[levels[i].src].clone())
+                    .collect(),
+                (0..n)
+                    .map(|i| Level {
+                        src: i,
+                        left: false,
+                        on: levels[perm[i]].on.clone(),
+                    })
+                    .collect(),
+            ),
+            None => (sources.to_vec(), levels.to_vec()),
+        }
     }
 
     fn level(
@@ -908,16 +1002,13 @@ impl<'a> Builder<'a> {
             usable.extend(per_level[i].iter().cloned());
         }
         let access = self.plan_access(src, &usable, sources, i);
-        let label_name = match &src.table {
-            Some((_, t)) if t.name.eq_ignore_ascii_case(&src.name) => src.name.clone(),
-            Some((_, t)) => format!("{} AS {}", t.name, src.name),
-            None => src.name.clone(),
-        };
+        let label_name = src.name.clone();
+        let lj = if lv.left { " LEFT-JOIN" } else { "" };
         let mut idx_cursor = None;
         let advance: Box<dyn Fn(&mut Builder<'a>, i32)>;
         match &access {
             Access::Scan => {
-                self.eqp_line(format!("SCAN {label_name}"));
+                self.eqp_line(format!("SCAN {label_name}{lj}"));
                 self.emit(Opcode::Rewind, cur, end, 0);
                 advance = Box::new(move |b: &mut Builder<'a>, top| {
                     b.emit(Opcode::Next, cur, top, 0);
@@ -925,9 +1016,10 @@ impl<'a> Builder<'a> {
             }
             Access::RowidEq(e) => {
                 self.eqp_line(format!(
-                    "SEARCH {label_name} USING INTEGER PRIMARY KEY (rowid=?)"
+                    "SEARCH {label_name} USING INTEGER PRIMARY KEY (rowid=?){lj}"
                 ));
                 let r = self.expr_reg(e)?;
+                self.emit(Opcode::MustBeInt, r, end, 0);
                 self.emit(Opcode::SeekRowid, cur, end, r);
                 advance = Box::new(|_b: &mut Builder<'a>, _top| {});
             }
@@ -940,7 +1032,7 @@ impl<'a> Builder<'a> {
                     parts.push(format!("rowid{}?", op_text(*o)));
                 }
                 self.eqp_line(format!(
-                    "SEARCH {label_name} USING INTEGER PRIMARY KEY ({})",
+                    "SEARCH {label_name} USING INTEGER PRIMARY KEY ({}){lj}",
                     parts.join(" AND ")
                 ));
                 match lo {
@@ -985,7 +1077,7 @@ impl<'a> Builder<'a> {
                     })
                     .collect();
                 self.eqp_line(format!(
-                    "SEARCH {label_name} USING INDEX {} ({})",
+                    "SEARCH {label_name} USING INDEX {} ({}){lj}",
                     idx.name,
                     cols.join(" AND ")
                 ));
@@ -1086,10 +1178,15 @@ impl<'a> Builder<'a> {
         &self,
         columns: &[ast::ResultColumn],
         sources: &[Source],
+        spans: Option<&[String]>,
     ) -> Result<Vec<(Expr, String, Option<String>)>> {
         let mut out = Vec::new();
         let q = |t: &str| ast::Name(format!("\"{}\"", t.replace('"', "\"\"")));
-        for rc in columns {
+        for (rci, rc) in columns.iter().enumerate() {
+            let span = spans
+                .filter(|s| s.len() == columns.len())
+                .and_then(|s| s.get(rci))
+                .filter(|s| !s.is_empty());
             match rc {
                 ast::ResultColumn::Star => {
                     if sources.is_empty() {
@@ -1134,9 +1231,9 @@ impl<'a> Builder<'a> {
                             | Expr::DoublyQualified(..)
                             | Expr::Name(_) => match self.column_of(e) {
                                 Ok(Some(c)) => c.name,
-                                _ => e.to_string(),
+                                _ => span.cloned().unwrap_or_else(|| e.to_string()),
                             },
-                            _ => e.to_string(),
+                            _ => span.cloned().unwrap_or_else(|| e.to_string()),
                         },
                     };
                     out.push((e.clone(), name, alias.as_ref().map(|_| String::new())));
@@ -1251,7 +1348,12 @@ impl<'a> Builder<'a> {
         if let Some(s) = self.scopes.last_mut() {
             s.sources = sources.clone();
         }
-        let results = self.expand_results(columns, &sources)?;
+        let spans = if self.sel_depth == 1 {
+            self.col_spans.take()
+        } else {
+            None
+        };
+        let results = self.expand_results(columns, &sources, spans.as_deref())?;
         // Result infos.
         let mut infos = Vec::new();
         for (e, name, alias) in &results {
@@ -1329,7 +1431,11 @@ impl<'a> Builder<'a> {
         let (lim, off) = self.limit_regs(limit, end)?;
         let distinct_cur = if distinct {
             let d = self.cursor();
-            let ki = self.key_info(&vec![(false, None); n])?;
+            let colls: Vec<(bool, Option<String>)> = results
+                .iter()
+                .map(|(e, _, _)| (false, self.collation_of(e).map(|c| c.0)))
+                .collect();
+            let ki = self.key_info(&colls)?;
             self.emit4(Opcode::OpenEphemeral, d, n as i32, 0, P4::KeyInfo(ki), 0);
             Some(d)
         } else {
@@ -1399,6 +1505,11 @@ impl<'a> Builder<'a> {
             }
             _ => walk_children(e, &mut |c| self.bare_columns(c, sources, out)),
         }
+    }
+
+    /// Guard against an alias whose expression is itself the bare alias name.
+    fn alias_visiting(&self, a: &Expr) -> bool {
+        matches!(a, Expr::Id(_)) && self.column_of(a).ok().flatten().is_none()
     }
 
     fn alias_lookup(&self, name: &str) -> Option<Expr> {
@@ -1630,7 +1741,6 @@ impl<'a> Builder<'a> {
         }
 
         // GROUP BY through a sorter: [keys..., agg args..., bare columns...].
-        self.eqp_line("USE TEMP B-TREE FOR GROUP BY".into());
         let nk = gexprs.len();
         let nargs: usize = ad.iter().map(|a| a.args.len()).sum();
         let width = nk + nargs + bare.len();
@@ -1673,6 +1783,7 @@ impl<'a> Builder<'a> {
             };
             self.loops(sources, levels, terms, &mut body)?;
         }
+        self.eqp_line("USE TEMP B-TREE FOR GROUP BY".into());
         let pseudo = self.cursor();
         let data = self.reg();
         let prev = self.regs(nk);

@@ -270,6 +270,10 @@ fn error_messages() {
     assert_eq!(err("SELECT * FROM"), "incomplete input");
     assert_eq!(err("SELECT * FROM nope"), "no such table: nope");
     assert_eq!(err("SELECT zz FROM t"), "no such column: zz");
+    assert_eq!(
+        err("SELECT zz AS zz FROM t WHERE zz > 1"),
+        "no such column: zz"
+    );
     assert_eq!(err("SELECT x FROM u, u AS u2"), "ambiguous column name: x");
     assert_eq!(err("SELECT nofunc(1)"), "no such function: nofunc");
     assert_eq!(
@@ -425,4 +429,18 @@ fn aggregates_and_compounds_compile() {
             }
         }
     }
+}
+
+#[test]
+fn column_names_as_written() {
+    assert_eq!(
+        result_column_texts("SELECT count(*), a+1 AS x, -(-3) FROM t"),
+        vec!["count(*)", "a+1 AS x", "-(-3)"]
+    );
+    let s = test_schema();
+    let p = compile_with(&s, "SELECT count(*), b||'x', a, t.c, 1+2 AS three FROM t").unwrap();
+    assert_eq!(
+        p.column_names,
+        vec!["count(*)", "b||'x'", "a", "c", "three"]
+    );
 }
