@@ -394,9 +394,25 @@ fn busy_between_connections_and_readonly() {
         vec!["1", "2"]
     );
 
+    // A deferred transaction whose first write is busy keeps no lock (as SQLite): the
+    // holder can still commit, and then the waiter can write.
+    query(&mut a, "begin").unwrap();
+    query(&mut a, "insert into t values(3)").unwrap();
+    query(&mut b, "begin").unwrap();
+    b.set_busy_timeout(0);
+    assert_eq!(
+        query(&mut b, "insert into t values(4)").unwrap_err().code,
+        SQLITE_BUSY
+    );
+    assert!(!b.is_autocommit());
+    query(&mut a, "commit").unwrap();
+    query(&mut b, "insert into t values(4)").unwrap();
+    query(&mut b, "commit").unwrap();
+    assert_eq!(query(&mut a, "select count(*) from t").unwrap(), vec!["4"]);
+
     let mut r = Connection::open(path, open_flags::READONLY, None).unwrap();
     assert_eq!(r.db_readonly("main"), Some(true));
-    assert_eq!(query(&mut r, "select count(*) from t").unwrap(), vec!["2"]);
+    assert_eq!(query(&mut r, "select count(*) from t").unwrap(), vec!["4"]);
     let e = query(&mut r, "insert into t values(3)").unwrap_err();
     assert_eq!(e.code & 0xff, SQLITE_READONLY);
     assert_eq!(e.msg, "attempt to write a readonly database");

@@ -618,6 +618,7 @@ impl Connection {
     }
 
     fn begin_write(&mut self, db: usize, exclusive: bool) -> Result<()> {
+        let had_txn = self.dbs.get(db).map(|d| d.txn).unwrap_or(0);
         self.begin_read(db)?;
         let (txn, ro) = match self.dbs.get(db) {
             Some(d) => (d.txn, d.readonly),
@@ -629,7 +630,16 @@ impl Connection {
         if ro {
             return Err(Error::readonly());
         }
-        self.with_busy(db, |bt| bt.begin_write(exclusive))?;
+        if let Err(e) = self.with_busy(db, |bt| bt.begin_write(exclusive)) {
+            // As sqlite3BtreeBeginTrans: a failed upgrade does not leave behind the read lock
+            // it took itself (else a BEGIN whose first write was busy would block others).
+            if had_txn == 0 {
+                let d = &mut self.dbs[db];
+                d.bt.end_read();
+                d.txn = 0;
+            }
+            return Err(e);
+        }
         let n_sp = self.savepoints.len();
         let d = &mut self.dbs[db];
         d.txn = 2;
