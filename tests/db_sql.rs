@@ -463,3 +463,16 @@ fn syntax_error_offset() {
     c.prepare(b"select 1").unwrap();
     assert_eq!(c.last_error_offset(), -1);
 }
+
+#[test]
+fn length_limit_gives_toobig() {
+    let mut c = Connection::open(":memory:", RWC, None).unwrap();
+    assert_eq!(c.limit(0, 10), 1_000_000_000);
+    assert_eq!(
+        query(&mut c, "select 'abcd' || 'efgh'").unwrap(),
+        vec!["abcdefgh"]
+    );
+    let e = query(&mut c, "select 'abcdef' || 'ghijkl'").unwrap_err();
+    assert_eq!(e.code, SQLITE_TOOBIG);
+    assert_eq!(e.msg, "string or blob too big");
+}

@@ -1170,6 +1170,7 @@ impl Statement {
                 self.active = true;
                 conn.active_vms += 1;
             }
+            self.vm.max_len = conn.limits[0].max(0) as usize;
             let r = {
                 let mut host = StepHost {
                     conn,

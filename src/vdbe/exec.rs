@@ -118,6 +118,19 @@ pub struct Vm {
     key_buf: Vec<Value>,
     key_buf2: Vec<Value>,
     ops_until_check: u32,
+    /// `SQLITE_LIMIT_LENGTH`: longest string or blob a register may hold.
+    pub max_len: usize,
+}
+
+fn too_big() -> Error {
+    Error::code(SQLITE_TOOBIG)
+}
+
+fn len_of(v: &Value) -> usize {
+    match v {
+        Value::Text(t) | Value::Blob(t) => t.len(),
+        _ => 0,
+    }
 }
 
 fn internal(what: &str) -> Error {
@@ -149,6 +162,7 @@ impl Vm {
             key_buf: Vec::new(),
             key_buf2: Vec::new(),
             ops_until_check: INTERRUPT_CHECK_INTERVAL,
+            max_len: 1_000_000_000,
         };
         vm.cursors.resize_with(n_cur, || None);
         vm.aggs.resize_with(n_mem, || None);
@@ -549,6 +563,9 @@ impl Vm {
                 }
                 Opcode::Concat => {
                     let v = mem::concat(self.reg(p2)?, self.reg(p1)?);
+                    if len_of(&v) > self.max_len {
+                        return Err(too_big());
+                    }
                     self.set(p3, v)?;
                 }
                 Opcode::BitAnd | Opcode::BitOr | Opcode::ShiftLeft | Opcode::ShiftRight => {
@@ -739,6 +756,9 @@ impl Vm {
                             }
                         },
                     };
+                    if len_of(&v) > self.max_len {
+                        return Err(too_big());
+                    }
                     self.set(p3, v)?;
                 }
                 Opcode::AggStep | Opcode::AggStep1 | Opcode::AggInverse => {
@@ -1332,6 +1352,9 @@ impl Vm {
                         _ => Vec::new(),
                     };
                     rec::encode_into(&self.regs[r], &mut out);
+                    if out.len() > self.max_len {
+                        return Err(too_big());
+                    }
                     self.set(p3, Value::Blob(out))?;
                 }
                 Opcode::Insert => {
