@@ -1116,10 +1116,11 @@ impl Pager {
 
     /// Invariant 3, then 1 and 4: the commit sequence of `sqlite3PagerCommitPhaseOne/Two`.
     fn commit_to_file(&mut self) -> Result<()> {
+        // As SQLite's syncJournal: EXCLUSIVE first (BUSY: nothing done, retry later).
+        self.fd_mut()?.lock(LockLevel::Exclusive)?;
         if self.jfd.is_some() && !self.j_synced {
             self.sync_journal()?;
         }
-        self.fd_mut()?.lock(LockLevel::Exclusive)?;
         self.db_modified = true;
         let mut dirty: Vec<Pgno> = self
             .cache
@@ -1201,6 +1202,11 @@ impl Pager {
     }
 
     fn spill_inner(&mut self) -> Result<()> {
+        match self.fd_mut()?.lock(LockLevel::Exclusive) {
+            Ok(()) => {}
+            Err(e) if e.is_busy() => return Ok(()),
+            Err(e) => return Err(e),
+        }
         if self.jfd.is_some() && !self.j_synced {
             self.sync_journal()?;
             // Later records go under a new header, written now (zero magic until synced) so
@@ -1211,11 +1217,6 @@ impl Pager {
                 self.write_journal_header(off)?;
                 self.j_synced = true;
             }
-        }
-        match self.fd_mut()?.lock(LockLevel::Exclusive) {
-            Ok(()) => {}
-            Err(e) if e.is_busy() => return Ok(()),
-            Err(e) => return Err(e),
         }
         // Spill a quarter of the cache at once: each spill may cost a journal sync.
         let max = self.max_cached();
