@@ -67,7 +67,7 @@
 //! commit can leave a corrupt file (as with SQLite). `ROLLBACK` before commit still works,
 //! because nothing is written before commit.
 
-#![deny(clippy::unwrap_used, clippy::indexing_slicing)]
+#![deny(unsafe_code, clippy::unwrap_used, clippy::indexing_slicing)]
 
 use crate::error::{codes::*, Error, Result};
 use crate::vfs::{FileKind, LockLevel, OpenFlags, Vfs, VfsFile, PENDING_BYTE};
