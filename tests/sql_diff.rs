@@ -512,3 +512,31 @@ fn query_plans() {
         ],
     );
 }
+
+#[test]
+fn views_and_create_as() {
+    diff(
+        "views",
+        &[
+            "CREATE TABLE a(x integer, y text, z)",
+            "INSERT INTO a VALUES (1, 'one', 1.5), (2, 'two', NULL), (3, 'three', x'00')",
+            "CREATE TABLE b AS SELECT x, y, x+1, z, 1.5 r, 'q' AS \"s t\" FROM a",
+            "CREATE TABLE \"c d\" AS SELECT 1",
+            "CREATE TABLE e AS SELECT x, x FROM a WHERE x > 1",
+            "SELECT sql FROM sqlite_master ORDER BY name",
+            "SELECT * FROM b ORDER BY x",
+            "SELECT typeof(x), typeof(y), typeof(\"x+1\") FROM b",
+            "SELECT * FROM e",
+            "CREATE VIEW v AS SELECT x, y FROM a WHERE x >= 2",
+            "SELECT * FROM v ORDER BY x DESC",
+            "SELECT count(*) FROM v",
+            "SELECT v.y, a.z FROM v JOIN a ON a.x = v.x ORDER BY 1",
+            "CREATE VIEW v AS SELECT 1",
+            "INSERT INTO v VALUES (1, 2)",
+            "DROP VIEW v",
+            "SELECT * FROM v",
+            "DROP TABLE b",
+            "SELECT name FROM sqlite_master ORDER BY 1",
+        ],
+    );
+}

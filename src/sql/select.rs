@@ -1460,7 +1460,22 @@ impl<'a> Builder<'a> {
             end,
         };
         let base = self.regs(n.max(1));
-        if !is_agg {
+        // `SELECT count(*) FROM t`: count the b-tree entries directly (SQLite's Count).
+        let count_star = n == 1
+            && terms.is_empty()
+            && group_by.is_none()
+            && sources.len() == 1
+            && sources[0].table.is_some()
+            && matches!(&results[0].0, Expr::FunctionCallStar { name, filter_over: None } if dequote(&name.0).eq_ignore_ascii_case("count"))
+            && matches!(
+                self.resolve_func("count", 0),
+                Ok((crate::vdbe::FuncRef::Builtin(_), true))
+            );
+        if count_star {
+            self.eqp_line(format!("SCAN {}", sources[0].name));
+            self.emit(Opcode::Count, sources[0].cursor, base, 0);
+            self.emit_row(&out, &dest, base, n)?;
+        } else if !is_agg {
             let mut body = |b: &mut Builder<'a>| -> Result<()> {
                 for (i, (e, _, _)) in results.iter().enumerate() {
                     b.expr(e, base + i as i32)?;

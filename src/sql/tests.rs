@@ -434,7 +434,7 @@ fn aggregates_and_compounds_compile() {
 #[test]
 fn column_names_as_written() {
     assert_eq!(
-        result_column_texts("SELECT count(*), a+1 AS x, -(-3) FROM t"),
+        result_column_texts("SELECT count(*), a+1 AS x, -(-3) FROM t", false),
         vec!["count(*)", "a+1 AS x", "-(-3)"]
     );
     let s = test_schema();
@@ -443,4 +443,23 @@ fn column_names_as_written() {
         p.column_names,
         vec!["count(*)", "b||'x'", "a", "c", "three"]
     );
+}
+
+#[test]
+fn uncorrelated_subqueries_run_once() {
+    let s = test_schema();
+    let p = compile_with(
+        &s,
+        "SELECT * FROM t WHERE c = (SELECT max(x) FROM u) AND a IN (SELECT y FROM u)",
+    )
+    .unwrap();
+    assert_eq!(p.ops.iter().filter(|o| o.opcode == Opcode::Once).count(), 2);
+    let p = compile_with(
+        &s,
+        "SELECT * FROM t WHERE c = (SELECT max(x) FROM u WHERE u.y = t.a)",
+    )
+    .unwrap();
+    assert_eq!(p.ops.iter().filter(|o| o.opcode == Opcode::Once).count(), 0);
+    let p = compile_with(&s, "SELECT (SELECT (SELECT t.a) FROM u) FROM t").unwrap();
+    assert_eq!(p.ops.iter().filter(|o| o.opcode == Opcode::Once).count(), 0);
 }
