@@ -58,11 +58,17 @@ fn walk(bt: &mut Btree, root: u32, intkey: bool) -> Result<()> {
 fn write_some(bt: &mut Btree, root: u32, intkey: bool) -> Result<()> {
     let mut c = BtCursor::new(root, intkey, None);
     for k in 0..60i64 {
-        let rec = encode_record(&[Value::text(&format!("k{k:04}")), Value::Blob(vec![1; (k as usize * 37) % 900])]);
+        let rec = encode_record(&[
+            Value::text(&format!("k{k:04}")),
+            Value::Blob(vec![1; (k as usize * 37) % 900]),
+        ]);
         if intkey {
             c.insert(bt, k * 7, &rec)?;
         } else {
-            c.insert_index(bt, &encode_record(&[Value::text(&format!("k{k:04}")), Value::Integer(k)]))?;
+            c.insert_index(
+                bt,
+                &encode_record(&[Value::text(&format!("k{k:04}")), Value::Integer(k)]),
+            )?;
         }
     }
     let mut ok = c.first(bt)?;
@@ -129,7 +135,10 @@ fn damaged_files_never_panic() {
         let all: Vec<u32> = rs.iter().map(|r| r.0).collect();
         assert!(bt.integrity_check(&all, 10).unwrap().is_empty());
     }
-    let n_variants: u64 = std::env::var("EPILOG_CORRUPT_VARIANTS").ok().and_then(|s| s.parse().ok()).unwrap_or(400);
+    let n_variants: u64 = std::env::var("EPILOG_CORRUPT_VARIANTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(400);
     let mut failures = Vec::new();
     for v in 0..n_variants {
         let mut rng = Rng(0xC0FFEE ^ (v * 0x9E37_79B9));

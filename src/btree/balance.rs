@@ -256,63 +256,8 @@ pub fn balance_nonroot(
     let extract = !leaf || !intkey;
     let cap = usable - hsize_of(ptype);
     let sz: Vec<usize> = cells.iter().map(|c| cell_bytes_size(c) + 2).collect();
-    let mut counts: Vec<usize> = Vec::new();
-    {
-        let (mut cur, mut cur_sz, mut i) = (0usize, 0usize, 0usize);
-        while i < cells.len() {
-            let s = sz[i];
-            if cur_sz + s <= cap {
-                cur_sz += s;
-                cur += 1;
-                i += 1;
-            } else {
-                if cur == 0 {
-                    return Err(crate::corrupt!(parent.pgno));
-                }
-                counts.push(cur);
-                cur = 0;
-                cur_sz = 0;
-                if extract {
-                    i += 1;
-                }
-            }
-        }
-        counts.push(cur);
-        let k = counts.len();
-        if extract && k > 1 && cur == 0 {
-            // The last cell became a divider with nothing after it: shift one cell right.
-            if counts[k - 2] < 2 {
-                return Err(crate::corrupt!(parent.pgno));
-            }
-            counts[k - 2] -= 1;
-            counts[k - 1] = 1;
-        }
-    }
+    let counts = distribute(&sz, cap, extract).ok_or_else(|| crate::corrupt!(parent.pgno))?;
     let k = counts.len();
-    // Even out, right to left (SQLite's second pass).
-    let page_start = |counts: &[usize], j: usize| -> usize {
-        counts[..j].iter().sum::<usize>() + if extract { j } else { 0 }
-    };
-    for j in (1..k).rev() {
-        loop {
-            if counts[j - 1] <= 1 {
-                break;
-            }
-            let ls = page_start(&counts, j - 1);
-            let rs = page_start(&counts, j);
-            let szl: usize = sz[ls..ls + counts[j - 1]].iter().sum();
-            let szr: usize = sz[rs..rs + counts[j]].iter().sum();
-            let last_l = ls + counts[j - 1] - 1;
-            let moved = if extract { sz[rs - 1] } else { sz[last_l] };
-            let new_r = szr + moved;
-            let new_l = szl - sz[last_l];
-            if new_r > cap || new_r > new_l {
-                break;
-            }
-            counts[j - 1] -= 1;
-            counts[j] += 1;
-        }
-    }
     // Page numbers: reuse the old ones, allocate or free the difference.
     let mut pgnos: Vec<Pgno> = old_pgnos.iter().copied().take(k).collect();
     while pgnos.len() < k {
@@ -325,10 +270,10 @@ pub fn balance_nonroot(
     // Build new pages and dividers.
     let mut new_divs: Vec<Vec<u8>> = Vec::with_capacity(k.saturating_sub(1));
     let mut it = cells.into_iter();
-    for j in 0..k {
-        let page_cells: Vec<Vec<u8>> = it.by_ref().take(counts[j]).collect();
+    for (j, (&count, &pg)) in counts.iter().zip(pgnos.iter()).enumerate() {
+        let page_cells: Vec<Vec<u8>> = it.by_ref().take(count).collect();
         let mut node = Node {
-            pgno: pgnos[j],
+            pgno: pg,
             ptype,
             cells: page_cells,
             right: 0,
@@ -337,14 +282,14 @@ pub fn balance_nonroot(
             if extract {
                 let mut d = it
                     .next()
-                    .ok_or_else(|| Error::new(SQLITE_INTERNAL, "btree"))?;
+                    .ok_or_else(|| Error::new(SQLITE_INTERNAL, "btree: divider missing"))?;
                 if leaf {
-                    let mut nd = pgnos[j].to_be_bytes().to_vec();
+                    let mut nd = pg.to_be_bytes().to_vec();
                     nd.append(&mut d);
                     new_divs.push(nd);
                 } else {
-                    node.right = get_u32(&d, 0).ok_or_else(|| crate::corrupt!(pgnos[j]))?;
-                    put_u32(&mut d, 0, pgnos[j]);
+                    node.right = get_u32(&d, 0).ok_or_else(|| crate::corrupt!(pg))?;
+                    put_u32(&mut d, 0, pg);
                     new_divs.push(d);
                 }
             } else {
@@ -352,8 +297,8 @@ pub fn balance_nonroot(
                     .cells
                     .last()
                     .ok_or_else(|| Error::new(SQLITE_INTERNAL, "btree: empty page in split"))?;
-                let key = table_leaf_cell_rowid(last, pgnos[j])?;
-                let mut nd = pgnos[j].to_be_bytes().to_vec();
+                let key = table_leaf_cell_rowid(last, pg)?;
+                let mut nd = pg.to_be_bytes().to_vec();
                 put_varint(&mut nd, key as u64);
                 new_divs.push(nd);
             }
@@ -366,6 +311,124 @@ pub fn balance_nonroot(
     let after = parent.cells.split_off(start);
     parent.cells.extend(new_divs);
     parent.cells.extend(after);
-    parent.set_child(start + k - 1, pgnos[k - 1])?;
+    let last_pg = pgnos
+        .last()
+        .copied()
+        .ok_or_else(|| Error::new(SQLITE_INTERNAL, "btree: no pages after balance"))?;
+    parent.set_child(start + k - 1, last_pg)?;
     Ok(parent)
+}
+
+/// Split cells of sizes `sz` (bytes incl. the 2-byte pointer) over as few pages of capacity
+/// `cap` as possible, then even them out right to left. Returns the number of cells per
+/// page. With `extract`, one cell between two pages becomes the divider in the parent
+/// (interior pages and index leaves). `None` if a cell does not fit a page at all.
+pub fn distribute(sz: &[usize], cap: usize, extract: bool) -> Option<Vec<usize>> {
+    let mut counts: Vec<usize> = Vec::new();
+    let (mut cur, mut cur_sz, mut i) = (0usize, 0usize, 0usize);
+    while let Some(&s) = sz.get(i) {
+        if cur_sz + s <= cap {
+            cur_sz += s;
+            cur += 1;
+            i += 1;
+        } else {
+            if cur == 0 {
+                return None;
+            }
+            counts.push(cur);
+            cur = 0;
+            cur_sz = 0;
+            if extract {
+                i += 1;
+            }
+        }
+    }
+    counts.push(cur);
+    let k = counts.len();
+    if extract && k > 1 && cur == 0 {
+        // The last cell became a divider with nothing after it: shift one cell right.
+        let prev = counts.get_mut(k - 2)?;
+        if *prev < 2 {
+            return None;
+        }
+        *prev -= 1;
+        *counts.get_mut(k - 1)? = 1;
+    }
+    // Even out, right to left (SQLite's second pass): move cells to the right page while
+    // it stays no larger than the left one.
+    let page_start = |counts: &[usize], j: usize| -> Option<usize> {
+        Some(counts.get(..j)?.iter().sum::<usize>() + if extract { j } else { 0 })
+    };
+    let sum = |a: usize, n: usize| -> Option<usize> { Some(sz.get(a..a + n)?.iter().sum()) };
+    for j in (1..k).rev() {
+        loop {
+            let (cl, cr) = (*counts.get(j - 1)?, *counts.get(j)?);
+            if cl <= 1 {
+                break;
+            }
+            let ls = page_start(&counts, j - 1)?;
+            let rs = page_start(&counts, j)?;
+            let szl = sum(ls, cl)?;
+            let szr = sum(rs, cr)?;
+            let last_l = *sz.get(ls + cl - 1)?;
+            let moved = if extract { *sz.get(rs - 1)? } else { last_l };
+            let new_r = szr + moved;
+            let new_l = szl - last_l;
+            if new_r > cap || new_r > new_l {
+                break;
+            }
+            *counts.get_mut(j - 1)? -= 1;
+            *counts.get_mut(j)? += 1;
+        }
+    }
+    Some(counts)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::distribute;
+
+    fn check(sz: &[usize], cap: usize, extract: bool) -> Vec<usize> {
+        let c = distribute(sz, cap, extract).unwrap();
+        let mut i = 0;
+        let mut total = 0;
+        for (j, &n) in c.iter().enumerate() {
+            assert!(n >= 1 || (sz.is_empty() && c.len() == 1), "{c:?}");
+            let used: usize = sz[i..i + n].iter().sum();
+            assert!(used <= cap, "page {j} overfull: {used} > {cap}");
+            i += n;
+            total += n;
+            if extract && j + 1 < c.len() {
+                i += 1;
+                total += 1;
+            }
+        }
+        assert_eq!(total, sz.len());
+        c
+    }
+
+    #[test]
+    fn distribute_fills_and_evens_out() {
+        // 10 cells of 100 into pages of 450: 3 pages, the last not nearly empty.
+        let c = check(&[100; 10], 450, false);
+        assert_eq!(c.len(), 3);
+        assert!(c.iter().all(|&n| n >= 3), "{c:?}");
+        // With dividers extracted: 9 cells in pages + 2 dividers... or fewer pages.
+        let c = check(&[100; 10], 450, true);
+        assert!(c.len() <= 3, "{c:?}");
+        // A divider cannot be left with nothing after it.
+        let c = check(&[100, 100, 100, 100, 100], 400, true);
+        assert_eq!(c.len(), 2);
+        assert_eq!(*c.last().unwrap() >= 1, true);
+        // One cell too big for any page: corruption.
+        assert!(distribute(&[10, 500], 450, false).is_none());
+        // Empty input: one empty page.
+        assert_eq!(distribute(&[], 450, false).unwrap(), vec![0]);
+        // Uneven sizes.
+        let sz: Vec<usize> = (0..200).map(|i| 5 + (i * 37) % 120).collect();
+        for extract in [false, true] {
+            check(&sz, 1000, extract);
+        }
+    }
 }

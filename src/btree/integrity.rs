@@ -108,9 +108,8 @@ impl Ck<'_> {
         &mut self,
         pg: Pgno,
         depth: usize,
-        lo: Option<i64>,
-        hi: Option<i64>,
-        max_key: &mut Option<i64>,
+        min_key: &mut i64,
+        max_key: i64,
     ) -> Result<Option<usize>> {
         if self.full() {
             return Ok(None);
@@ -122,8 +121,8 @@ impl Ck<'_> {
         if self.check_ref(pg) {
             return Ok(None);
         }
-        let saved_pfx = std::mem::replace(&mut self.pfx, format!("Tree page {pg}: "));
-        let r = self.check_page_inner(pg, depth, lo, hi, max_key);
+        let saved_pfx = std::mem::replace(&mut self.pfx, format!("Page {pg}: "));
+        let r = self.check_page_inner(pg, depth, min_key, max_key);
         self.pfx = saved_pfx;
         r
     }
@@ -132,9 +131,8 @@ impl Ck<'_> {
         &mut self,
         pg: Pgno,
         depth: usize,
-        lo: Option<i64>,
-        hi: Option<i64>,
-        max_key: &mut Option<i64>,
+        min_key: &mut i64,
+        max_key: i64,
     ) -> Result<Option<usize>> {
         let usable = self.usable;
         let data = self.bt.pager.read(pg)?.to_vec();
@@ -214,45 +212,47 @@ impl Ck<'_> {
                 ));
             }
         }
-        // Keys, children, overflow.
+        // Keys, children, overflow — in SQLite's order: the right child first, then the
+        // cells from last to first, carrying the upper bound for rowids down (a subtree's
+        // largest key may equal its divider; keys within a page must strictly decrease).
+        let mut max_key = max_key;
+        let mut key_can_be_equal = true;
         let mut child_depth: Option<usize> = None;
-        let mut lo = lo;
-        for (i, ci) in cells.iter().enumerate() {
-            self.pfx = format!("On tree page {pg} cell {i}: ");
-            if ci.overflow != 0 {
-                let n = super::overflow::overflow_page_count(ci.payload_len, ci.local, usable);
-                self.check_list(false, ci.overflow, n as u32)?;
-            }
-            if h.intkey {
-                let k = ci.key;
-                if lo.is_some_and(|l| k <= l) || hi.is_some_and(|x| k > x) {
-                    self.msg(format!("Rowid {k} out of order"));
-                }
-            }
-            if !h.leaf {
-                let mut mk = None;
-                let hi_c = if h.intkey { Some(ci.key) } else { None };
-                let d = self.check_page(ci.child, depth + 1, lo, hi_c, &mut mk)?;
-                self.merge_depth(&mut child_depth, d);
-                if h.intkey {
-                    lo = Some(ci.key);
-                }
-            } else if h.intkey {
-                lo = Some(ci.key);
-                *max_key = Some(ci.key);
-            }
+        if !h.leaf {
+            self.pfx = format!("On page {pg} at right child: ");
+            let bound = max_key;
+            let d = self.check_page(h.right, depth + 1, &mut max_key, bound)?;
+            self.merge_depth(&mut child_depth, d);
+            key_can_be_equal = false;
+        }
+        for (i, ci) in cells.iter().enumerate().rev() {
             if self.full() {
                 return Ok(None);
             }
+            self.pfx = format!("On tree page {pg} cell {i}: ");
+            if h.intkey {
+                let k = ci.key;
+                if (key_can_be_equal && k > max_key) || (!key_can_be_equal && k >= max_key) {
+                    self.msg(format!("Rowid {k} out of order"));
+                }
+                max_key = k;
+                key_can_be_equal = false;
+            }
+            if ci.overflow != 0 {
+                let n = super::overflow::overflow_page_count(ci.payload_len, ci.local, usable);
+                self.check_list(false, ci.overflow, u32::try_from(n).unwrap_or(u32::MAX))?;
+            }
+            if !h.leaf {
+                let bound = max_key;
+                let d = self.check_page(ci.child, depth + 1, &mut max_key, bound)?;
+                key_can_be_equal = false;
+                self.merge_depth(&mut child_depth, d);
+            }
         }
-        self.pfx = format!("Tree page {pg}: ");
+        *min_key = max_key;
         if h.leaf {
             return Ok(Some(0));
         }
-        let mut mk = None;
-        let d = self.check_page(h.right, depth + 1, lo, hi, &mut mk)?;
-        self.merge_depth(&mut child_depth, d);
-        *max_key = mk;
         Ok(child_depth.map(|d| d + 1))
     }
 
@@ -300,6 +300,18 @@ pub fn check(bt: &mut Btree, roots: &[Pgno], max_errors: usize) -> Result<Vec<St
             *u = true;
         }
     }
+    // Auto-vacuum files: pointer-map pages (2, then every usable/5+1 pages) are in use.
+    let autovac = get_u32(ck.bt.pager.read(1)?, 52).unwrap_or(0) != 0;
+    if autovac {
+        let step = (usable / 5 + 1) as Pgno;
+        let mut p = 2;
+        while p <= npages {
+            if let Some(u) = ck.used.get_mut(p as usize) {
+                *u = true;
+            }
+            p += step;
+        }
+    }
     ck.pfx = "Main freelist: ".to_string();
     ck.check_list(true, trunk, count)?;
     ck.pfx.clear();
@@ -307,8 +319,8 @@ pub fn check(bt: &mut Btree, roots: &[Pgno], max_errors: usize) -> Result<Vec<St
         if root == 0 {
             continue;
         }
-        let mut mk = None;
-        ck.check_page(root, 0, None, None, &mut mk)?;
+        let mut min_key = 0i64;
+        ck.check_page(root, 0, &mut min_key, i64::MAX)?;
         ck.pfx.clear();
     }
     for pg in 1..=npages {

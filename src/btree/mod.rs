@@ -24,6 +24,8 @@
 //!    any tree). A cursor positioned at clock `c` is stale iff a stamp of its tree is > `c`.
 //! 3. Writes happen only inside a pager write transaction (`require_write`).
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 pub mod balance;
 mod cursor;
 pub mod format;
@@ -136,7 +138,7 @@ impl Btree {
         self.stamps.clear();
     }
 
-    fn require_write(&self) -> Result<()> {
+    fn require_write(&mut self) -> Result<()> {
         if !self.pager.in_write_txn() {
             return Err(Error::new(
                 SQLITE_INTERNAL,
@@ -146,7 +148,23 @@ impl Btree {
         if self.pager.page_count() == 0 {
             return Err(Error::new(SQLITE_INTERNAL, "btree: no page 1"));
         }
+        // Auto-vacuum files need pointer-map upkeep, which is not implemented: refuse to
+        // write rather than leave a file real SQLite would find corrupt.
+        if self.get_meta(META_LARGEST_ROOT_PAGE)? != 0 {
+            return Err(Error::new(
+                SQLITE_ERROR,
+                "writing auto_vacuum databases is not supported yet",
+            ));
+        }
         Ok(())
+    }
+
+    /// Page size and usable size (page size minus reserved bytes).
+    pub fn page_size(&self) -> usize {
+        self.pager.page_size()
+    }
+    pub fn usable_size(&self) -> usize {
+        self.pager.usable_size()
     }
 
     /// Check page 1 of an existing database and adopt its reserved-bytes setting.
@@ -216,6 +234,10 @@ impl Btree {
     }
 
     pub fn begin_read(&mut self) -> Result<()> {
+        if !self.pager.in_read_txn() {
+            // Another connection may have changed the file since our last transaction.
+            self.touch_all();
+        }
         self.pager.begin_read()?;
         if let Err(e) = self.check_header() {
             self.pager.end_read();
@@ -224,6 +246,9 @@ impl Btree {
         Ok(())
     }
     pub fn begin_write(&mut self, exclusive: bool) -> Result<()> {
+        if !self.pager.in_read_txn() {
+            self.touch_all();
+        }
         self.pager.begin_write(exclusive)?;
         self.check_header()?;
         if self.pager.page_count() == 0 {
@@ -368,16 +393,20 @@ impl BtCursor {
     }
     /// Move to the first entry; `false` if the tree is empty.
     pub fn first(&mut self, bt: &mut Btree) -> Result<bool> {
+        self.check_invariants();
         self.first_impl(bt)
     }
     pub fn last(&mut self, bt: &mut Btree) -> Result<bool> {
+        self.check_invariants();
         self.last_impl(bt)
     }
     /// `false` when moved past the end.
     pub fn next(&mut self, bt: &mut Btree) -> Result<bool> {
+        self.check_invariants();
         self.next_impl(bt)
     }
     pub fn prev(&mut self, bt: &mut Btree) -> Result<bool> {
+        self.check_invariants();
         self.prev_impl(bt)
     }
     /// On an entry (or on a saved position that will be re-sought).
@@ -429,6 +458,7 @@ impl BtCursor {
     }
     /// Table b-tree: insert or replace the row with `rowid`.
     pub fn insert(&mut self, bt: &mut Btree, rowid: i64, record: &[u8]) -> Result<()> {
+        self.check_invariants();
         self.insert_impl(bt, rowid, record)
     }
     /// Index b-tree: insert the key record (an equal key is replaced; identical bytes: no-op).
@@ -438,6 +468,7 @@ impl BtCursor {
     /// Delete the current entry; the cursor then points just before the next entry, so a
     /// following `next()` lands on it (and `prev()` on the entry before the deleted one).
     pub fn delete(&mut self, bt: &mut Btree) -> Result<()> {
+        self.check_invariants();
         self.delete_impl(bt)
     }
     /// Largest rowid in the table (0 if empty): for new rowids.
@@ -448,6 +479,20 @@ impl BtCursor {
             Ok(0)
         }
     }
+    /// Number of entries in the tree (`OP_Count`): walks the pages, not the records.
+    pub fn count(&mut self, bt: &mut Btree) -> Result<i64> {
+        cursor::count_entries(bt, self.root, self.intkey)
+    }
+    /// Debug-build consistency check of the cursor's own state (invariants 1 and 4 of
+    /// `cursor.rs`); free in release builds.
+    #[cfg(debug_assertions)]
+    pub fn check_invariants(&self) {
+        debug_assert!(self.stack.len() <= MAX_DEPTH);
+        debug_assert!(self.state != CursorState::Valid || !self.stack.is_empty());
+        debug_assert!(self.stack.first().is_none_or(|&(pg, _)| pg == self.root));
+    }
+    #[cfg(not(debug_assertions))]
+    pub fn check_invariants(&self) {}
     /// Forget the position (the next call must be a seek, first or last).
     pub fn invalidate(&mut self) {
         self.state = CursorState::Invalid;

@@ -107,6 +107,12 @@ pub fn chain_pages(
         out.push(pg);
         pg = get_u32(pager.read(pg)?, 0).ok_or_else(|| crate::corrupt!(pg))?;
     }
+    // A page twice in one chain would be freed twice.
+    let mut sorted = out.clone();
+    sorted.sort_unstable();
+    if sorted.windows(2).any(|w| w.first() == w.get(1)) {
+        return Err(crate::corrupt!(first));
+    }
     Ok(out)
 }
 

@@ -98,7 +98,7 @@ pub fn encode_record_into(vals: &[Value], out: &mut Vec<u8>) {
             Value::Integer(i) => {
                 let n = serial_size(int_serial(*i)).unwrap_or(0);
                 let b = i.to_be_bytes();
-                out.extend_from_slice(&b[8 - n..]);
+                out.extend_from_slice(b.get(8 - n..).unwrap_or(&b));
             }
             Value::Real(r) => out.extend_from_slice(&r.to_bits().to_be_bytes()),
             Value::Text(t) => out.extend_from_slice(t),
@@ -314,6 +314,7 @@ pub fn compare_record_to_key(record: &[u8], key: &[Value], ki: &KeyInfo) -> Orde
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use std::sync::Arc;

@@ -353,9 +353,10 @@ pub fn apply_affinity(v: &mut Value, aff: u8) {
                     *v = n;
                 }
             } else if let Value::Real(r) = v {
-                if real_is_int(*r) && aff == AFF_INTEGER {
-                    // SQLite keeps REAL here for NUMERIC/INTEGER? It converts in MakeRecord
-                    // only for INTEGER PRIMARY KEY; keep REAL (matches typeof()).
+                // sqlite3VdbeIntegerAffinity: a REAL with an exact integer value becomes
+                // INTEGER (3.0 stored in a NUMERIC column reads back as integer 3).
+                if real_is_int(*r) {
+                    *v = Value::Integer(*r as i64);
                 }
             }
         }
@@ -741,6 +742,10 @@ mod tests {
             (AFF_INTEGER, t("-0"), "0", 1),
             (AFF_REAL, t("1e400"), "Inf", 2),
             (AFF_BLOB, t("1"), "1", 3),
+            (AFF_NUMERIC, Value::Real(3.0), "3", 1),
+            (AFF_INTEGER, Value::Real(-0.0), "0", 1),
+            (AFF_NUMERIC, Value::Real(2.5), "2.5", 2),
+            (AFF_INTEGER, Value::Real(1e19), "1.0e+19", 2),
         ];
         for (aff, mut v, want, ty) in cases {
             let orig = v.clone();
