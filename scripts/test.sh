@@ -6,10 +6,11 @@
 #                                          sqllogictest-harness tests)
 #   4. sqllogictest fast subset (sqllogictest/ci-files.txt); --full: the whole sample
 #   5. Python end-to-end (bindings/python/run.sh)
+#   6. sqlite3 shell differential suite (bindings/cli/run.sh)
 #   --full also: ignored Rust tests and the benchmark (benches/run.sh)
 # and prints 'total: N passed, M failed' last; exits non-zero on any failure.
 #
-# Which library the end-to-end parts (4, 5 and the interop tests in 3) run on:
+# Which library the end-to-end parts (4, 5, 6 and the interop tests in 3) run on:
 #   .ci/e2e-target holds 'system' or 'epiloglite'; EPILOGLITE_E2E_TARGET=... overrides it, and
 #   EPILOGLITE_E2E=1 means 'epiloglite'. With 'system' they run on the real system SQLite,
 #   which checks the harnesses themselves (they must pass 100% there); the lead switches the
@@ -44,6 +45,7 @@ T0=$(date +%s)
 TOTAL_P=0
 TOTAL_F=0
 SUMMARY=()
+INFO=()
 record() { # name passed failed
     TOTAL_P=$((TOTAL_P + $2)); TOTAL_F=$((TOTAL_F + $3))
     SUMMARY+=("$(printf '%-14s %s passed, %s failed' "$1" "$2" "$3")")
@@ -81,9 +83,17 @@ section "sqllogictest ($([ $FULL = 1 ] && echo full sample || echo ci subset)) o
 SLT_BIN="$ROOT/sqllogictest/runner/target/release/slt-runner"
 if cargo build --release -q --manifest-path sqllogictest/runner/Cargo.toml \
         --target-dir sqllogictest/runner/target; then
-    if [ $FULL = 1 ]; then SLT_FILES=(../shared/sqllogictest/test); else SLT_FILES=(@sqllogictest/ci-files.txt); fi
-    "$SLT_BIN" --lib "$E2E_LIB" --timeout "${SLT_TIMEOUT:-600}" --report "$LOGS/sqllogictest.tsv" \
-        "${SLT_FILES[@]}" 2>&1 | tee "$LOGS/sqllogictest.log"
+    # Per-file timeout and a budget for the whole part keep CI well inside its 90 minutes even
+    # on a slow engine; files not started within the budget count all their records failed.
+    if [ $FULL = 1 ]; then
+        SLT_ARGS=(--timeout "${SLT_TIMEOUT:-900}" ../shared/sqllogictest/test)
+        [ -n "${SLT_BUDGET:-}" ] && SLT_ARGS=(--budget "$SLT_BUDGET" "${SLT_ARGS[@]}")
+    else
+        SLT_ARGS=(--timeout "${SLT_TIMEOUT:-300}" --budget "${SLT_BUDGET:-900}" @sqllogictest/ci-files.txt)
+    fi
+    SLT_ARGS=(-j "${SLT_JOBS:-2}" "${SLT_ARGS[@]}")   # files in parallel (2 cores)
+    "$SLT_BIN" --lib "$E2E_LIB" --report "$LOGS/sqllogictest.tsv" "${SLT_ARGS[@]}" 2>&1 \
+        | tee "$LOGS/sqllogictest.log"
     read -r p f < <(counts "$LOGS/sqllogictest.log"; echo "0 1")
     record sqllogictest "$p" "$f"
 else
@@ -97,6 +107,34 @@ read -r p f < <(counts "$LOGS/python.log"; echo "0 1")
 [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 record python "$p" "$f"
 
+section "sqlite3 shell differential suite (bindings/cli) on $E2E_LIB"
+EPILOGLITE_NO_BUILD=1 EPILOGLITE_LIB="$E2E_LIBDIR" bindings/cli/run.sh 2>&1 | tee "$LOGS/cli.log"
+rc=${PIPESTATUS[0]}
+read -r p f < <(counts "$LOGS/cli.log"; echo "0 1")
+[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+record cli "$p" "$f"
+
+# While the e2e target is 'system', also show how far EpilogLite gets on the same suites. This
+# is informational only (not counted, never fails the run); EPILOGLITE_INFO=0 turns it off.
+if [ "$TARGET" = system ] && [ "${EPILOGLITE_INFO:-1}" = 1 ] \
+        && [ -e target/release/lib/libsqlite3.so.0 ] && [ -x "$SLT_BIN" ]; then
+    section "informational: EpilogLite on the same suites (not counted)"
+    "$SLT_BIN" --lib "$ROOT/target/release/lib/libsqlite3.so.0" --timeout 120 \
+        --budget "${EPILOGLITE_INFO_BUDGET:-300}" --show 2 \
+        --report "$LOGS/sqllogictest-epiloglite.tsv" @sqllogictest/ci-files.txt \
+        > "$LOGS/sqllogictest-epiloglite.log" 2>&1
+    grep -E '^(ok  |FAIL) ' "$LOGS/sqllogictest-epiloglite.log" | cut -c1-150 \
+        | sed 's/^/  [EpilogLite, not counted] /' 
+    read -r ip if_ < <(counts "$LOGS/sqllogictest-epiloglite.log"; echo "0 0")
+    INFO=("EpilogLite sqllogictest (ci subset): $ip of $((ip + if_)) records pass")
+    EPILOGLITE_NO_BUILD=1 timeout 300 bindings/python/run.sh > "$LOGS/python-epiloglite.log" 2>&1
+    read -r ip if_ < <(counts "$LOGS/python-epiloglite.log"; echo "0 ?")
+    INFO+=("EpilogLite python e2e: $ip passed, $if_ failing (log: target/test-logs/python-epiloglite.log)")
+    EPILOGLITE_NO_BUILD=1 timeout 300 bindings/cli/run.sh > "$LOGS/cli-epiloglite.log" 2>&1
+    read -r ip if_ < <(counts "$LOGS/cli-epiloglite.log"; echo "0 ?")
+    INFO+=("EpilogLite sqlite3 shell suite: $ip passed, $if_ failing (log: target/test-logs/cli-epiloglite.log)")
+fi
+
 if [ $FULL = 1 ]; then
     section "benchmark (benches/run.sh)"
     if EPILOGLITE_NO_BUILD=1 benches/run.sh 2>&1 | tee "$LOGS/bench.log"; then
@@ -108,6 +146,7 @@ fi
 
 section "summary (e2e target: $TARGET; logs in target/test-logs/)"
 for s in "${SUMMARY[@]}"; do echo "  $s"; done
+for s in "${INFO[@]}"; do echo "  informational: $s"; done
 echo "elapsed $(( $(date +%s) - T0 ))s"
 echo "total: $TOTAL_P passed, $TOTAL_F failed"
 [ "$TOTAL_F" -eq 0 ]

@@ -244,3 +244,121 @@ fn auto_vacuum_file_read_only() {
     assert_eq!(e.code, epiloglite::error::codes::SQLITE_ERROR);
     bt.rollback().unwrap();
 }
+
+/// DESC and NOCASE indexes made by sqlite3: our scans follow their order, our seeks with a
+/// matching KeyInfo find the same rows, and rows we add through the file pager leave a
+/// database sqlite3 still finds consistent (its integrity_check looks every row up in every
+/// index, so a misplaced key fails it).
+#[test]
+fn desc_and_nocase_indexes() {
+    use epiloglite::btree::record::encode_record;
+    use epiloglite::btree::{Collation, KeyInfo};
+    use epiloglite::pager::Pager;
+    use epiloglite::vfs::{unix::default_vfs, OpenFlags};
+    use std::cmp::Ordering;
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.db");
+    let path = path.to_str().unwrap();
+    sqlite3(
+        path,
+        "PRAGMA page_size=1024; CREATE TABLE t(a INTEGER, b TEXT);
+         CREATE INDEX jd ON t(b DESC, a); CREATE INDEX jn ON t(b COLLATE NOCASE);
+         WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM s WHERE x<3000)
+         INSERT INTO t SELECT x, printf('%s%d', CASE x%3 WHEN 0 THEN 'Abc' WHEN 1 THEN 'abd' ELSE 'ABD' END, x%17) FROM s;",
+    );
+    let nocase: Collation =
+        Arc::new(|a: &[u8], b: &[u8]| a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase()));
+    let kd = KeyInfo {
+        desc: vec![true, false],
+        collations: vec![],
+    };
+    let kn = KeyInfo {
+        desc: vec![],
+        collations: vec![Some(nocase.clone())],
+    };
+    let pager = Pager::open(default_vfs(), path, OpenFlags::default()).unwrap();
+    let mut bt = Btree::new(pager).unwrap();
+    bt.begin_read().unwrap();
+    let (t, jd, jn) = (
+        root_of(&mut bt, "t"),
+        root_of(&mut bt, "jd"),
+        root_of(&mut bt, "jn"),
+    );
+    let scan = |bt: &mut Btree, root: u32| -> String {
+        let mut s = String::new();
+        for p in scan_index(bt, root) {
+            let r = decode_record(&p).unwrap();
+            s.push_str(&r.iter().map(csv_field).collect::<Vec<_>>().join(","));
+            s.push('\n');
+        }
+        s
+    };
+    assert_eq!(
+        scan(&mut bt, jd),
+        sqlite3_csv(path, "SELECT b, a, rowid FROM t ORDER BY b DESC, a, rowid;")
+    );
+    assert_eq!(
+        scan(&mut bt, jn),
+        sqlite3_csv(
+            path,
+            "SELECT b, rowid FROM t ORDER BY b COLLATE NOCASE, rowid;"
+        )
+    );
+    let mut cd = BtCursor::new(jd, false, Some(kd));
+    let r = cd
+        .seek_index_with(&mut bt, &[Value::text("abd5")], Ordering::Greater)
+        .unwrap();
+    if r == SeekResult::Less {
+        assert!(cd.next(&mut bt).unwrap());
+    }
+    let want = sqlite3(
+        path,
+        "SELECT rowid FROM t WHERE b = 'abd5' ORDER BY a LIMIT 1;",
+    );
+    assert_eq!(cd.rowid(&mut bt).unwrap().to_string() + "\n", want);
+    let mut cn = BtCursor::new(jn, false, Some(kn));
+    let r = cn
+        .seek_index_with(&mut bt, &[Value::text("ABC3")], Ordering::Greater)
+        .unwrap();
+    if r == SeekResult::Less {
+        assert!(cn.next(&mut bt).unwrap());
+    }
+    let want = sqlite3(
+        path,
+        "SELECT rowid FROM t WHERE b = 'ABC3' COLLATE NOCASE ORDER BY rowid LIMIT 1;",
+    );
+    assert_eq!(cn.rowid(&mut bt).unwrap().to_string() + "\n", want);
+    bt.end_read();
+    // Add rows through our cursors.
+    bt.begin_write(false).unwrap();
+    let mut ct = BtCursor::new(t, true, None);
+    for x in 3001..=4000i64 {
+        let b = format!("{}{}", ["aBc", "ABD", "abd"][(x % 3) as usize], x % 23);
+        ct.insert(
+            &mut bt,
+            x,
+            &encode_record(&[Value::Integer(x), Value::text(&b)]),
+        )
+        .unwrap();
+        cd.insert_index(
+            &mut bt,
+            &encode_record(&[Value::text(&b), Value::Integer(x), Value::Integer(x)]),
+        )
+        .unwrap();
+        cn.insert_index(
+            &mut bt,
+            &encode_record(&[Value::text(&b), Value::Integer(x)]),
+        )
+        .unwrap();
+    }
+    bt.commit().unwrap();
+    bt.end_read();
+    assert_eq!(
+        sqlite3(
+            path,
+            "PRAGMA integrity_check; SELECT count(*) FROM t INDEXED BY jn WHERE b > '';"
+        ),
+        "ok\n4000\n"
+    );
+}

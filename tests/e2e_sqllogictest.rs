@@ -127,3 +127,18 @@ fn e2e_slt_corpus_evidence_passes_on_system_sqlite() {
     assert_eq!((f, code), (0, 0), "{out}");
     assert_eq!(p, 180, "{out}"); // 8 evidence files, 180 records (sqllogictest/README.md)
 }
+
+#[test]
+fn e2e_slt_budget_fails_files_not_started() {
+    let (p, f, code, out) = run(
+        &system_lib(),
+        &["--budget", "1", "--timeout", "2"],
+        &[
+            "sqllogictest/selftest/hang.test",
+            "sqllogictest/selftest/good.test",
+        ],
+    );
+    // hang.test: 1 passed, 3 failed at its timeout; good.test never starts: 12 failed.
+    assert_eq!((p, f, code), (1, 15, 1), "{out}");
+    assert!(out.contains("time budget"), "{out}");
+}

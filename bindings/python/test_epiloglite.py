@@ -266,6 +266,149 @@ class TestUserFunctions(Base):
             [("c",), ("b",), ("a",)])
 
 
+class TestMoreApi(Base):
+    """Other C API paths Python's module reaches: executescript (sqlite3_complete / prepare
+    tails), in-memory databases, row factories, blobs, backup, serialize, blob I/O, hooks."""
+
+    def test_executescript_and_total_changes(self):
+        self.con.executescript("""
+            create table a(x); insert into a values (1); insert into a values (2);
+            create table b(y); insert into b select x * 10 from a;
+        """)
+        self.assertEqual(self.con.execute("select sum(y) from b").fetchone(), (30,))
+        self.assertEqual(self.con.total_changes, 4)
+        self.assertTrue(sqlite3.complete_statement("select 1;"))
+        self.assertFalse(sqlite3.complete_statement("select 'unterminated;"))
+
+    def test_memory_database_and_row_factory(self):
+        mem = sqlite3.connect(":memory:")
+        try:
+            mem.row_factory = sqlite3.Row
+            mem.execute("create table t(a, b)")
+            mem.execute("insert into t values (1, 'x')")
+            row = mem.execute("select a, b as bee from t").fetchone()
+            self.assertEqual((row["a"], row["bee"]), (1, "x"))
+            self.assertEqual(row.keys(), ["a", "bee"])
+        finally:
+            mem.close()
+
+    def test_cursor_description_and_large_values(self):
+        big_text = "é" * 300_000
+        big_blob = bytes(range(256)) * 4000
+        self.con.execute("create table t(s text, b blob)")
+        self.con.execute("insert into t values (?, ?)", (big_text, big_blob))
+        cur = self.con.execute("select s, b, length(s), length(b) from t")
+        self.assertEqual([d[0] for d in cur.description], ["s", "b", "length(s)", "length(b)"])
+        s, b, ls, lb = cur.fetchone()
+        self.assertEqual((s, b, ls, lb), (big_text, big_blob, 300_000, 1_024_000))
+
+    def test_backup_to_memory(self):
+        self.con.execute("create table t(x)")
+        self.con.executemany("insert into t values (?)", [(i,) for i in range(1000)])
+        self.con.commit()
+        dst = sqlite3.connect(":memory:")
+        try:
+            self.con.backup(dst, pages=3)
+            self.assertEqual(dst.execute("select count(*), sum(x) from t").fetchone(),
+                             (1000, 499500))
+        finally:
+            dst.close()
+
+    @unittest.skipUnless(hasattr(sqlite3.Connection, "serialize"), "Python < 3.11")
+    def test_serialize_deserialize(self):
+        self.con.execute("create table t(x)")
+        self.con.execute("insert into t values (42)")
+        self.con.commit()
+        data = self.con.serialize()
+        self.assertEqual(data[:16], b"SQLite format 3\x00")
+        mem = sqlite3.connect(":memory:")
+        try:
+            mem.deserialize(data)
+            self.assertEqual(mem.execute("select x from t").fetchone(), (42,))
+        finally:
+            mem.close()
+
+    @unittest.skipUnless(hasattr(sqlite3.Connection, "blobopen"), "Python < 3.11")
+    def test_blob_io(self):
+        self.con.execute("create table t(b blob)")
+        self.con.execute("insert into t values (zeroblob(10))")
+        self.con.commit()
+        with self.con.blobopen("t", "b", 1) as blob:
+            blob.write(b"hello")
+            blob.seek(0)
+            self.assertEqual(blob.read(5), b"hello")
+        self.assertEqual(self.con.execute("select b from t").fetchone()[0],
+                         b"hello" + bytes(5))
+
+    def test_authorizer_progress_and_trace(self):
+        self.con.execute("create table t(x)")
+        self.con.execute("create table secret(x)")
+        denied = []
+
+        def auth(action, arg1, arg2, dbname, source):
+            if arg1 == "secret":
+                denied.append(action)
+                return sqlite3.SQLITE_DENY
+            return sqlite3.SQLITE_OK
+        self.con.set_authorizer(auth)
+        with self.assertRaises(sqlite3.DatabaseError):
+            self.con.execute("select * from secret")
+        self.assertTrue(denied)
+        self.con.set_authorizer(None)
+
+        calls = []
+        self.con.set_progress_handler(lambda: calls.append(1) or 0, 100)
+        self.con.execute("with recursive c(i) as (select 1 union all select i+1 from c"
+                         " where i < 10000) select count(*) from c").fetchone()
+        self.assertTrue(calls)
+        self.con.set_progress_handler(None, 0)
+
+        traced = []
+        self.con.set_trace_callback(traced.append)
+        self.con.execute("insert into t values (7)")
+        self.con.set_trace_callback(None)
+        self.assertIn("insert into t values (7)", traced)
+
+    def test_interrupt(self):
+        self.con.set_progress_handler(lambda: 1, 1000)  # non-zero: abort
+        with self.assertRaises(sqlite3.OperationalError) as cm:
+            self.con.execute("with recursive c(i) as (select 1 union all select i+1 from c)"
+                             " select count(*) from c").fetchone()
+        self.assertEqual(str(cm.exception), "interrupted")
+        self.con.set_progress_handler(None, 0)
+
+    def test_busy_between_connections(self):
+        self.con.execute("create table t(x)")
+        self.con.commit()
+        other = sqlite3.connect(self.path, timeout=0)
+        try:
+            self.con.execute("insert into t values (1)")  # holds RESERVED
+            with self.assertRaises(sqlite3.OperationalError) as cm:
+                other.execute("insert into t values (2)")
+            self.assertEqual(str(cm.exception), "database is locked")
+            self.con.commit()
+            other.execute("insert into t values (2)")
+            other.commit()
+        finally:
+            other.close()
+        self.assertEqual(self.con.execute("select count(*) from t").fetchone(), (2,))
+
+    def test_iterdump_round_trip(self):
+        self.con.executescript("create table t(a integer primary key, b text);"
+                               "create index tb on t(b);"
+                               "insert into t values (1, 'it''s'), (2, NULL);")
+        dump = "\n".join(self.con.iterdump())
+        mem = sqlite3.connect(":memory:")
+        try:
+            mem.executescript(dump)
+            self.assertEqual(mem.execute("select * from t order by a").fetchall(),
+                             [(1, "it's"), (2, None)])
+            self.assertEqual(mem.execute("select name from sqlite_schema where type='index'")
+                             .fetchall(), [("tb",)])
+        finally:
+            mem.close()
+
+
 class Result(unittest.TextTestResult):
     pass
 

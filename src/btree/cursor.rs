@@ -361,33 +361,58 @@ impl BtCursor {
     pub(super) fn seek_rowid_inner(&mut self, bt: &mut Btree, rowid: i64) -> Result<SeekResult> {
         self.stack.clear();
         self.state = CursorState::Eof;
-        if bt.pager.page_count() == 0 {
+        let npages = bt.pager.page_count();
+        if npages == 0 {
             return Ok(SeekResult::Empty);
         }
+        let usable = bt.pager.usable_size();
         let mut pg = self.root;
         loop {
-            let h = hdr(bt, pg)?;
-            self.check_type(&h, pg)?;
-            let (mut lo, mut hi) = (0usize, h.ncells);
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                let k = cell(bt, pg, &h, mid)?.key;
-                if h.leaf && k == rowid {
-                    self.push(pg, mid)?;
-                    self.landed(bt)?;
-                    return Ok(SeekResult::Found);
+            if pg == 0 || pg > npages {
+                return Err(crate::corrupt!(pg));
+            }
+            // One page borrow for the whole binary search.
+            let (h, lo, found, child) = {
+                let data = bt.pager.read(pg)?;
+                let h = parse_hdr(data, pg, usable)?;
+                let (mut lo, mut hi) = (0usize, h.ncells);
+                let mut found = false;
+                while lo < hi {
+                    let mid = (lo + hi) / 2;
+                    let k = table_cell_key(data, &h, mid, pg, usable)?;
+                    if h.leaf && k == rowid {
+                        lo = mid;
+                        found = true;
+                        break;
+                    }
+                    if k < rowid {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
                 }
-                if k < rowid {
-                    lo = mid + 1;
+                let child = if h.leaf {
+                    0
+                } else if lo == h.ncells {
+                    h.right
                 } else {
-                    hi = mid;
-                }
+                    parse_cell(data, &h, lo, pg, usable)?.child
+                };
+                (h, lo, found, child)
+            };
+            self.check_type(&h, pg)?;
+            if found {
+                self.push(pg, lo)?;
+                self.saved_rowid = rowid;
+                self.state = CursorState::Valid;
+                self.stamp = bt.clock;
+                return Ok(SeekResult::Found);
             }
             if h.leaf {
                 return self.settle_leaf(bt, pg, &h, lo);
             }
             self.push(pg, lo)?;
-            pg = child_of(bt, pg, &h, lo)?;
+            pg = child;
         }
     }
 
@@ -427,26 +452,53 @@ impl BtCursor {
         Ok(SeekResult::Empty)
     }
 
-    fn index_cmp(
+    /// Binary search of index page `pg` for `key`: (header, insertion point, found).
+    /// Compares in place on the page; only cells with overflow are copied out.
+    fn index_search(
         bt: &mut Btree,
         pg: Pgno,
-        h: &PageHdr,
-        i: usize,
         key: &[Value],
         ki: &KeyInfo,
         tie: Ordering,
-    ) -> Result<Ordering> {
-        let ci = cell(bt, pg, h, i)?;
-        if ci.overflow == 0 {
-            let d = bt.pager.read(pg)?;
-            let rec = d
-                .get(ci.payload_off..ci.payload_off + ci.local)
-                .ok_or_else(|| crate::corrupt!(pg))?;
-            return try_compare_record_to_key(rec, key, ki, tie);
+    ) -> Result<(PageHdr, usize, bool)> {
+        let usable = bt.pager.usable_size();
+        let h = parse_hdr(bt.pager.read(pg)?, pg, usable)?;
+        let (mut lo, mut hi) = (0usize, h.ncells);
+        loop {
+            if lo >= hi {
+                return Ok((h, lo, false));
+            }
+            // Search in place until a probe needs an overflow chain.
+            let spill = {
+                let data = bt.pager.read(pg)?;
+                let mut spill = None;
+                while lo < hi {
+                    let mid = (lo + hi) / 2;
+                    let ci = parse_cell(data, &h, mid, pg, usable)?;
+                    let local = data
+                        .get(ci.payload_off..ci.payload_off + ci.local)
+                        .ok_or_else(|| crate::corrupt!(pg))?;
+                    if ci.overflow != 0 {
+                        spill = Some((mid, ci, local.to_vec()));
+                        break;
+                    }
+                    match try_compare_record_to_key(local, key, ki, tie)? {
+                        Ordering::Equal => return Ok((h, mid, true)),
+                        Ordering::Less => lo = mid + 1,
+                        Ordering::Greater => hi = mid,
+                    }
+                }
+                spill
+            };
+            if let Some((mid, ci, mut buf)) = spill {
+                overflow::read_overflow(&mut bt.pager, ci.overflow, ci.payload_len, &mut buf)?;
+                match try_compare_record_to_key(&buf, key, ki, tie)? {
+                    Ordering::Equal => return Ok((h, mid, true)),
+                    Ordering::Less => lo = mid + 1,
+                    Ordering::Greater => hi = mid,
+                }
+            }
         }
-        let mut buf = Vec::new();
-        cell_payload(bt, pg, &ci, &mut buf)?;
-        try_compare_record_to_key(&buf, key, ki, tie)
     }
 
     pub(super) fn seek_index_inner(
@@ -458,29 +510,24 @@ impl BtCursor {
     ) -> Result<SeekResult> {
         self.stack.clear();
         self.state = CursorState::Eof;
-        if bt.pager.page_count() == 0 {
+        let npages = bt.pager.page_count();
+        if npages == 0 {
             return Ok(SeekResult::Empty);
         }
         let mut pg = self.root;
         loop {
-            let h = hdr(bt, pg)?;
+            if pg == 0 || pg > npages {
+                return Err(crate::corrupt!(pg));
+            }
+            let (h, lo, found) = Self::index_search(bt, pg, key, ki, tie)?;
             self.check_type(&h, pg)?;
-            let (mut lo, mut hi) = (0usize, h.ncells);
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                match Self::index_cmp(bt, pg, &h, mid, key, ki, tie)? {
-                    Ordering::Equal => {
-                        self.push(pg, mid)?;
-                        self.landed(bt)?;
-                        return Ok(SeekResult::Found);
-                    }
-                    Ordering::Less => lo = mid + 1,
-                    Ordering::Greater => hi = mid,
-                }
+            if found {
+                self.push(pg, lo)?;
+                self.landed(bt)?;
+                return Ok(SeekResult::Found);
             }
             if h.leaf {
-                let r = self.settle_leaf(bt, pg, &h, lo)?;
-                return Ok(r);
+                return self.settle_leaf(bt, pg, &h, lo);
             }
             self.push(pg, lo)?;
             pg = child_of(bt, pg, &h, lo)?;
@@ -499,6 +546,25 @@ impl BtCursor {
         let usable = bt.pager.usable_size();
         let (pg, idx) = self.top()?;
         let h = hdr(bt, pg)?;
+        if r == SeekResult::Found && h.leaf {
+            let old = cell(bt, pg, &h, idx)?;
+            overflow::free_chain(&mut bt.pager, old.overflow, old.payload_len, old.local)?;
+            bt.touch(self.root);
+            let data = bt.pager.write(pg)?;
+            drop_cell(data, pg, usable, idx)?;
+            if try_insert_in_place(data, pg, usable, idx, &cell_bytes)? {
+                self.state = CursorState::Valid;
+                self.stamp = bt.clock;
+                return Ok(());
+            }
+            let mut node = Node::load(bt.pager.read(pg)?, pg, usable)?;
+            if idx > node.cells.len() {
+                return Err(crate::corrupt!(pg));
+            }
+            node.cells.insert(idx, cell_bytes);
+            self.state = CursorState::RequireSeek;
+            return balance::balance(&mut bt.pager, &self.path(), node, false);
+        }
         if r == SeekResult::Found {
             let old = cell(bt, pg, &h, idx)?;
             overflow::free_chain(&mut bt.pager, old.overflow, old.payload_len, old.local)?;
@@ -577,21 +643,20 @@ impl BtCursor {
         let (_, idx) = self.top()?;
         // saved key is the current key (landed/current keep it).
         overflow::free_chain(&mut bt.pager, ci.overflow, ci.payload_len, ci.local)?;
-        let mut node = Node::load(bt.pager.read(pg)?, pg, usable)?;
         bt.touch(self.root);
         self.state = CursorState::RequireSeek;
-        if node.is_leaf() {
-            if idx >= node.cells.len() {
-                return Err(crate::corrupt!(pg));
+        if hdr(bt, pg)?.leaf {
+            let data = bt.pager.write(pg)?;
+            drop_cell(data, pg, usable, idx)?;
+            let h = parse_hdr(data, pg, usable)?;
+            let free = free_bytes(data, &h, pg, usable)?;
+            if self.stack.len() <= 1 || free <= usable * 2 / 3 {
+                return Ok(());
             }
-            node.cells.remove(idx);
-            let path = self.path();
-            if path.is_empty() || !underfull(&node, usable) {
-                let buf = bt.pager.write(pg)?;
-                return node.write_to(buf, usable);
-            }
-            return balance::balance(&mut bt.pager, &path, node, false);
+            let node = Node::load(bt.pager.read(pg)?, pg, usable)?;
+            return balance::balance(&mut bt.pager, &self.path(), node, false);
         }
+        let mut node = Node::load(bt.pager.read(pg)?, pg, usable)?;
         // Interior entry of an index b-tree: replace it by its predecessor, the last entry
         // of the right-most leaf of its left subtree.
         let mut sub = BtCursor::new(self.root, false, None);

@@ -69,11 +69,13 @@ pub fn hdr_offset(pgno: u32) -> usize {
     }
 }
 
+#[inline]
 pub fn get_u16(b: &[u8], off: usize) -> Option<u16> {
     let s = b.get(off..off.checked_add(2)?)?;
     Some(u16::from_be_bytes([*s.first()?, *s.get(1)?]))
 }
 
+#[inline]
 pub fn get_u32(b: &[u8], off: usize) -> Option<u32> {
     let s = b.get(off..off.checked_add(4)?)?;
     let mut a = [0u8; 4];
@@ -103,7 +105,17 @@ pub fn put_u32(b: &mut [u8], off: usize, v: u32) -> bool {
 }
 
 /// Decode a SQLite varint (1–9 bytes). Returns the value and its length.
+#[inline]
 pub fn get_varint(b: &[u8]) -> Option<(u64, usize)> {
+    // Fast paths: 1 and 2 bytes cover most keys, sizes and serial types.
+    let c0 = *b.first()?;
+    if c0 < 0x80 {
+        return Some((u64::from(c0), 1));
+    }
+    let c1 = *b.get(1)?;
+    if c1 < 0x80 {
+        return Some(((u64::from(c0 & 0x7f) << 7) | u64::from(c1), 2));
+    }
     let mut v: u64 = 0;
     for i in 0..8 {
         let c = *b.get(i)?;

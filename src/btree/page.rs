@@ -101,6 +101,7 @@ pub fn parse_hdr(data: &[u8], pgno: Pgno, usable: usize) -> Result<PageHdr> {
 }
 
 /// Offset of cell `i`.
+#[inline]
 pub fn cell_ptr(data: &[u8], h: &PageHdr, i: usize, pgno: Pgno, usable: usize) -> Result<usize> {
     if i >= h.ncells {
         return Err(crate::corrupt!(pgno));
@@ -189,6 +190,28 @@ pub fn parse_cell_at(
         return Err(bad());
     }
     Ok(ci)
+}
+
+/// Rowid of cell `i` of a table page (leaf or interior), without parsing the rest.
+#[inline]
+pub fn table_cell_key(
+    data: &[u8],
+    h: &PageHdr,
+    i: usize,
+    pgno: Pgno,
+    usable: usize,
+) -> Result<i64> {
+    let start = cell_ptr(data, h, i, pgno, usable)?;
+    let area = data
+        .get(start..usable)
+        .ok_or_else(|| crate::corrupt!(pgno))?;
+    let p = if h.leaf {
+        get_varint(area).ok_or_else(|| crate::corrupt!(pgno))?.1
+    } else {
+        4
+    };
+    let (k, _) = get_varint(area.get(p..).unwrap_or(&[])).ok_or_else(|| crate::corrupt!(pgno))?;
+    Ok(k as i64)
 }
 
 /// Parse cell `i` of a page.
@@ -340,8 +363,194 @@ pub fn table_leaf_cell_rowid(c: &[u8], pgno: Pgno) -> Result<i64> {
     Ok(k as i64)
 }
 
-/// Insert `cell` as cell `idx` directly into the page if it fits in the unallocated gap.
-/// Returns `false` (page untouched) when it does not.
+/// Free bytes of a page: unallocated gap + freeblocks + fragmented bytes.
+pub fn free_bytes(data: &[u8], h: &PageHdr, pgno: Pgno, usable: usize) -> Result<usize> {
+    let mut total = h.content - h.ptr_end() + h.frag;
+    let mut pc = h.first_free;
+    let mut prev = 0usize;
+    while pc != 0 {
+        if pc <= prev || pc < h.content || pc + 4 > usable {
+            return Err(crate::corrupt!(pgno));
+        }
+        let next = usize::from(get_u16(data, pc).ok_or_else(|| crate::corrupt!(pgno))?);
+        let size = usize::from(get_u16(data, pc + 2).ok_or_else(|| crate::corrupt!(pgno))?);
+        if pc + size > usable {
+            return Err(crate::corrupt!(pgno));
+        }
+        total += size;
+        prev = pc;
+        pc = next;
+    }
+    Ok(total)
+}
+
+/// Return `size` bytes at `start` to the page's free space (SQLite's `freeSpace`): zeroed
+/// (secure delete), merged with a neighbouring freeblock when at most 3 bytes apart
+/// (absorbing the fragment), and given back to the unallocated gap when it starts at the
+/// cell content area.
+pub fn free_space(
+    data: &mut [u8],
+    h: &PageHdr,
+    start: usize,
+    size: usize,
+    pgno: Pgno,
+    usable: usize,
+) -> Result<()> {
+    let bad = || crate::corrupt!(pgno);
+    let hdr = h.off;
+    let mut start = start;
+    let mut end = start + size;
+    if start < h.content || end > usable {
+        return Err(bad());
+    }
+    let mut nfrag = 0usize;
+    // `ptr`: address of the 2-byte link that points to `free_blk`.
+    let mut ptr = hdr + 1;
+    let mut free_blk = usize::from(get_u16(data, ptr).ok_or_else(bad)?);
+    while free_blk != 0 && free_blk < start {
+        if free_blk <= ptr {
+            return Err(bad());
+        }
+        ptr = free_blk;
+        free_blk = usize::from(get_u16(data, ptr).ok_or_else(bad)?);
+    }
+    if free_blk > usable.saturating_sub(4) {
+        return Err(bad());
+    }
+    if free_blk != 0 && end + 3 >= free_blk {
+        if end > free_blk {
+            return Err(bad());
+        }
+        nfrag = free_blk - end;
+        end = free_blk + usize::from(get_u16(data, free_blk + 2).ok_or_else(bad)?);
+        if end > usable {
+            return Err(bad());
+        }
+        free_blk = usize::from(get_u16(data, free_blk).ok_or_else(bad)?);
+    }
+    if ptr > hdr + 1 {
+        let ptr_end = ptr + usize::from(get_u16(data, ptr + 2).ok_or_else(bad)?);
+        if ptr_end + 3 >= start {
+            if ptr_end > start {
+                return Err(bad());
+            }
+            nfrag += start - ptr_end;
+            start = ptr;
+        }
+    }
+    if nfrag > h.frag {
+        return Err(bad());
+    }
+    if let Some(b) = data.get_mut(hdr + 7) {
+        *b = (h.frag - nfrag) as u8;
+    }
+    data.get_mut(start..end).ok_or_else(bad)?.fill(0);
+    if start <= h.content {
+        // The freed space begins the content area: grow the gap instead.
+        if start < h.content {
+            return Err(bad());
+        }
+        put_u16(data, hdr + 1, free_blk as u16);
+        put_u16(data, hdr + 5, if end == 65536 { 0 } else { end as u16 });
+    } else {
+        put_u16(data, ptr, start as u16);
+        put_u16(data, start, free_blk as u16);
+        put_u16(data, start + 2, (end - start) as u16);
+    }
+    Ok(())
+}
+
+/// Remove cell `idx` from the page in place (SQLite's `dropCell`).
+pub fn drop_cell(data: &mut [u8], pgno: Pgno, usable: usize, idx: usize) -> Result<()> {
+    let h = parse_hdr(data, pgno, usable)?;
+    let ci = parse_cell(data, &h, idx, pgno, usable)?;
+    free_space(data, &h, ci.start, ci.size, pgno, usable)?;
+    let hdr = h.off;
+    let n = h.ncells - 1;
+    if n == 0 {
+        put_u16(data, hdr + 1, 0);
+        put_u16(data, hdr + 3, 0);
+        put_u16(
+            data,
+            hdr + 5,
+            if usable == 65536 { 0 } else { usable as u16 },
+        );
+        if let Some(b) = data.get_mut(hdr + 7) {
+            *b = 0;
+        }
+        if let Some(p) = data.get_mut(hdr + h.hsize..hdr + h.hsize + 2) {
+            p.fill(0);
+        }
+        return Ok(());
+    }
+    let p = hdr + h.hsize + 2 * idx;
+    data.copy_within(p + 2..h.ptr_end(), p);
+    if let Some(z) = data.get_mut(h.ptr_end() - 2..h.ptr_end()) {
+        z.fill(0);
+    }
+    put_u16(data, hdr + 3, n as u16);
+    Ok(())
+}
+
+/// First-fit search of the freeblock list for `need` bytes (SQLite's `pageFindSlot`);
+/// returns the offset where the cell goes, having updated the list.
+fn find_slot(
+    data: &mut [u8],
+    h: &PageHdr,
+    need: usize,
+    pgno: Pgno,
+    usable: usize,
+) -> Result<Option<usize>> {
+    let bad = || crate::corrupt!(pgno);
+    let hdr = h.off;
+    let mut link = hdr + 1;
+    let mut pc = h.first_free;
+    let mut guard = 0usize;
+    while pc != 0 {
+        guard += 1;
+        if pc + 4 > usable || pc < h.content || guard > usable / 4 {
+            return Err(bad());
+        }
+        let next = usize::from(get_u16(data, pc).ok_or_else(bad)?);
+        let size = usize::from(get_u16(data, pc + 2).ok_or_else(bad)?);
+        if pc + size > usable {
+            return Err(bad());
+        }
+        if size >= need {
+            let x = size - need;
+            if x < 4 {
+                if h.frag > 57 {
+                    return Ok(None);
+                }
+                // Take the whole block; the remainder becomes fragmented bytes.
+                put_u16(data, link, next as u16);
+                if let Some(b) = data.get_mut(hdr + 7) {
+                    *b = (h.frag + x) as u8;
+                }
+                return Ok(Some(pc));
+            }
+            // Take the tail of the block.
+            put_u16(data, pc + 2, x as u16);
+            return Ok(Some(pc + x));
+        }
+        if next != 0 && next <= pc {
+            return Err(bad());
+        }
+        link = pc;
+        pc = next;
+    }
+    Ok(None)
+}
+
+/// Rewrite a page with its cells packed at the end (no freeblocks, no fragments).
+pub fn defragment(data: &mut [u8], pgno: Pgno, usable: usize) -> Result<()> {
+    let node = Node::load(data, pgno, usable)?;
+    node.write_to(data, usable)
+}
+
+/// Insert `cell` as cell `idx` directly into the page when it fits (using a freeblock, the
+/// gap, or the gap after defragmenting, as SQLite's `allocateSpace`). Returns `false` (page
+/// untouched) when the page does not have room: the caller balances.
 pub fn try_insert_in_place(
     data: &mut [u8],
     pgno: Pgno,
@@ -349,31 +558,40 @@ pub fn try_insert_in_place(
     idx: usize,
     cell: &[u8],
 ) -> Result<bool> {
-    let h = parse_hdr(data, pgno, usable)?;
+    let mut h = parse_hdr(data, pgno, usable)?;
     let sz = cell_bytes_size(cell);
     if idx > h.ncells || h.ncells >= 65535 {
         return Ok(false);
     }
-    let gap_end = h.content;
-    if gap_end < h.ptr_end() + 2 + sz {
+    if free_bytes(data, &h, pgno, usable)? < sz + 2 {
         return Ok(false);
     }
-    let new_content = gap_end - sz;
-    data.get_mut(new_content..new_content + cell.len())
+    let mut pos = None;
+    if h.first_free != 0 && h.content >= h.ptr_end() + 2 {
+        pos = find_slot(data, &h, sz, pgno, usable)?;
+        h = parse_hdr(data, pgno, usable)?;
+    }
+    let pos = match pos {
+        Some(p) => p,
+        None => {
+            if h.content < h.ptr_end() + 2 + sz {
+                defragment(data, pgno, usable)?;
+                h = parse_hdr(data, pgno, usable)?;
+                if h.content < h.ptr_end() + 2 + sz {
+                    return Err(crate::corrupt!(pgno));
+                }
+            }
+            let p = h.content - sz;
+            put_u16(data, h.off + 5, p as u16);
+            p
+        }
+    };
+    data.get_mut(pos..pos + cell.len())
         .ok_or_else(|| crate::corrupt!(pgno))?
         .copy_from_slice(cell);
     let pstart = h.off + h.hsize + 2 * idx;
     data.copy_within(pstart..h.ptr_end(), pstart + 2);
-    put_u16(data, pstart, new_content as u16);
+    put_u16(data, pstart, pos as u16);
     put_u16(data, h.off + 3, (h.ncells + 1) as u16);
-    put_u16(
-        data,
-        h.off + 5,
-        if new_content == 65536 {
-            0
-        } else {
-            new_content as u16
-        },
-    );
     Ok(true)
 }

@@ -16,15 +16,22 @@
 //! - [`printf`]: the printf engine (also for `sqlite3_mprintf`).
 //! - [`collation::builtin_collation`], [`like::like_match`], [`like::glob_match`].
 //! - [`scalar::quote_value`]: SQL literal of a value.
+//! - [`arith`]: operators with SQLite's semantics (`+ - * / %`, `||`, bitwise, shifts, NOT,
+//!   unary minus, comparison with affinity) for the VM.
+//! - [`window::frame_override`] / [`window::window_only`]: how the VM must frame built-in
+//!   window functions (protocol in `window.rs`).
+//! - [`json::JSON_SUBTYPE`]: the subtype JSON functions put on their results.
 //!
 //! Invariants: built-ins never panic on any argument values (missing arguments read as NULL);
 //! every function is a pure function of its arguments and the context, except `random()`,
 //! `randomblob()` and the date/time functions reading 'now'.
 
 pub mod aggregate;
+pub mod arith;
 pub mod collation;
 pub mod datetime;
 pub(crate) mod f80;
+pub mod json;
 pub mod like;
 pub mod math;
 pub mod printf;
@@ -126,6 +133,7 @@ macro_rules! a {
 
 use aggregate as ag;
 use datetime as dt;
+use json as js;
 use math as ma;
 use scalar as sc;
 use window as wi;
@@ -219,6 +227,26 @@ static BUILTINS: &[FuncDef] = &[
     s!("tan", 1, ma::tan),
     s!("tanh", 1, ma::tanh),
     s!("trunc", 1, ma::trunc),
+    // JSON.
+    s!("json", 1, js::json),
+    s!("json_valid", 1, js::json_valid),
+    s!("json_type", 1, js::json_type),
+    s!("json_type", 2, js::json_type),
+    s!("json_extract", -1, js::json_extract),
+    s!("->", 2, js::arrow_json),
+    s!("->>", 2, js::arrow_sql),
+    s!("json_array", -1, js::json_array),
+    s!("json_object", -1, js::json_object),
+    s!("json_array_length", 1, js::json_array_length),
+    s!("json_array_length", 2, js::json_array_length),
+    s!("json_insert", -1, js::json_insert),
+    s!("json_replace", -1, js::json_replace),
+    s!("json_set", -1, js::json_set),
+    s!("json_remove", -1, js::json_remove),
+    s!("json_quote", 1, js::json_quote),
+    s!("json_patch", 2, js::json_patch),
+    a!("json_group_array", 1, js::group_array_factory),
+    a!("json_group_object", 2, js::group_object_factory),
     // Aggregates.
     a!("avg", 1, ag::avg_factory),
     a!("count", 0, ag::count_star_factory),

@@ -440,8 +440,17 @@ pub fn format(fmt: &[u8], args: &[PrintfArg]) -> Result<Vec<u8>> {
                 }
             }
             Kind::CharX => {
-                let t = a.text();
                 let mut ch: Vec<u8> = Vec::new();
+                // C callers pass `%c` an integer code point; SQL passes a value whose first
+                // character is used.
+                let t = if let Some(PrintfArg::Int(code)) = a.args.get(a.used).copied() {
+                    a.used += 1;
+                    let c = char::from_u32(code as u32).unwrap_or('\u{fffd}');
+                    let mut b = [0u8; 4];
+                    Some(Cow::Owned(c.encode_utf8(&mut b).as_bytes().to_vec()))
+                } else {
+                    a.text()
+                };
                 match t.as_deref() {
                     Some(s) => {
                         if let Some(&b0) = s.first() {

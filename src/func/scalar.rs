@@ -110,7 +110,12 @@ pub fn printf(_: &mut FuncContext, a: &[Value]) -> Result<Value> {
         None => return Ok(Value::Null),
     };
     let args: Vec<PrintfArg> = a.iter().skip(1).map(PrintfArg::Val).collect();
-    Ok(Value::Text(format(&fmt, &args)?))
+    // A result over the length limit is NULL, as SQLite's failed string accumulator gives.
+    match format(&fmt, &args) {
+        Ok(t) => Ok(Value::Text(t)),
+        Err(e) if e.code == SQLITE_TOOBIG => Ok(Value::Null),
+        Err(e) => Err(e),
+    }
 }
 
 /// Escape character for `like(P,S,E)`: must be exactly one character.

@@ -10,9 +10,25 @@
 //! - `begin_read`/`end_read` bracket a read transaction (SHARED lock); `begin_write` takes
 //!   RESERVED (or EXCLUSIVE); `commit`/`rollback` end a write transaction and keep SHARED
 //!   until `end_read`. `read` on a file pager outside a read transaction starts one.
-//! - Constructors: [`Pager::open`] (a file through a VFS), [`Pager::open_memory`] (no file;
-//!   what `:memory:` uses), [`Pager::open_image_file`] (test helper: in-memory pager that
-//!   dumps the whole image to a path on commit, no journal, no locks).
+//! - Constructors: [`Pager::open`] (a file through a VFS, e.g.
+//!   `Pager::open(crate::vfs::unix::default_vfs(), path, flags)`; `":memory:"`/`""` give a
+//!   memory pager), [`Pager::open_memory`] (no file; what `:memory:` uses; journal mode
+//!   MEMORY or OFF), [`Pager::open_image_file`] (test helper: in-memory pager that dumps the
+//!   whole image to a path on commit, no journal, no locks).
+//! - Busy: `begin_read`, `begin_write` and `commit` may return `SQLITE_BUSY`; nothing changes
+//!   then and the call may be retried (the db layer runs the busy handler). A `commit` that
+//!   got BUSY still holds RESERVED (or PENDING) and its transaction stays open.
+//! - Errors: after an I/O error or `SQLITE_FULL` once the db file may have been written
+//!   (commit, or a cache spill), the pager is in the ERROR state: every call returns that
+//!   error until `rollback` (which plays the journal back) or `end_read` (which leaves the
+//!   journal hot for the next reader). Errors before that roll back in memory by themselves.
+//! - Header checks at `begin_read`: not `SQLite format 3\0`, bad page size or payload
+//!   fractions, or read version > 2 → `SQLITE_NOTADB`; write version > 2 → read-only; a WAL
+//!   database (versions 2) is read-only while no `-wal` file exists, refused otherwise (WAL is
+//!   not implemented yet).
+//! - Settings: `set_journal_mode` (returns the mode in effect; WAL refused), `synchronous` /
+//!   `set_synchronous` (0..=3), `cache_size` / `set_cache_size` (pages if > 0, KiB if < 0,
+//!   default -2000), `set_page_size` (only while the database is empty).
 //!
 //! # States (file pager)
 //! ```text
@@ -155,9 +171,6 @@ pub struct Pager {
     j_sector: u64,
     /// The current header holds the magic and record count and was synced; no record since.
     j_synced: bool,
-    /// A spill synced the journal: the next record starts a new header (SQLite's
-    /// `syncJournal(newHdr=1)`), so the synced count stays true.
-    j_new_hdr: bool,
     in_journal: PgSet,
     mem_journal: PgMap<Box<[u8]>>,
     db_modified: bool,
@@ -262,7 +275,6 @@ impl Pager {
             j_hdr_off: 0,
             j_sector: 4096,
             j_synced: false,
-            j_new_hdr: false,
             in_journal: PgSet::default(),
             mem_journal: PgMap::default(),
             db_modified: false,
@@ -380,7 +392,7 @@ impl Pager {
     }
     pub fn set_cache_size(&mut self, n: i64) {
         self.cache_size = n;
-        self.evict();
+        self.evict(true);
     }
     /// Number of pages currently cached (tests, `PRAGMA cache_spill` heuristics).
     pub fn cached_pages(&self) -> usize {
@@ -405,13 +417,20 @@ impl Pager {
         self.lru.clear();
     }
 
-    /// Evict clean pages until within budget (invariant 5: dirty pages stay).
-    fn evict(&mut self) {
+    /// Evict clean pages until within budget (invariant 5: dirty pages stay). `full`: scan
+    /// the whole cache (a cache_size change) instead of a bounded slice (a miss).
+    fn evict(&mut self, full: bool) {
         if self.fd.is_none() {
             return;
         }
         let max = self.max_cached();
-        let mut budget = self.lru.len();
+        // Bounded scan: with a cache full of dirty pages (journal_mode=OFF never spills) a
+        // miss must not cost a walk over the whole cache.
+        let mut budget = if full {
+            self.lru.len()
+        } else {
+            self.lru.len().min(256)
+        };
         while self.cache.len() >= max && budget > 0 {
             budget -= 1;
             let Some(p) = self.lru.pop_front() else { break };
@@ -432,7 +451,7 @@ impl Pager {
     /// Before inserting a page: evict clean pages, then spill dirty ones if still full.
     fn make_room(&mut self) -> Result<()> {
         if self.fd.is_some() && self.cache.len() >= self.max_cached() {
-            self.evict();
+            self.evict(false);
             if self.cache.len() >= self.max_cached() {
                 self.spill()?;
             }
@@ -817,7 +836,6 @@ impl Pager {
         self.j_off = 0;
         self.j_hdr_off = 0;
         self.j_synced = false;
-        self.j_new_hdr = false;
         self.in_journal.clear();
         self.mem_journal.clear();
         self.db_modified = false;
@@ -878,7 +896,6 @@ impl Pager {
         self.j_off = off + sector as u64;
         self.j_nrec = 0;
         self.j_synced = false;
-        self.j_new_hdr = false;
         Ok(())
     }
 
@@ -892,10 +909,6 @@ impl Pager {
                 let img = self.original_image(pgno)?;
                 if self.jfd.is_none() {
                     self.open_journal()?;
-                }
-                if self.j_new_hdr {
-                    let off = self.j_off.div_ceil(self.j_sector) * self.j_sector;
-                    self.write_journal_header(off)?;
                 }
                 let mut rec = Vec::with_capacity(img.len() + 8);
                 rec.extend_from_slice(&pgno.to_be_bytes());
@@ -1026,8 +1039,9 @@ impl Pager {
         if self.state != State::Writer {
             return Ok(());
         }
-        let any_dirty =
-            self.cache.values().any(|p| p.dirty) || self.page_count != self.db_orig_size;
+        let any_dirty = self.db_modified
+            || self.page_count != self.db_orig_size
+            || self.cache.values().any(|p| p.dirty);
         if any_dirty && self.page_count >= 1 {
             let n = self.page_count;
             let base = match self.file_vers {
@@ -1053,7 +1067,7 @@ impl Pager {
             self.state = State::Reader;
             return Ok(());
         }
-        if !any_dirty && self.page_count == self.db_orig_size {
+        if !any_dirty && self.page_count == self.db_orig_size && !self.db_modified {
             // Nothing to write: just end the transaction.
             return match self.finalize_journal() {
                 Ok(()) => self.finish_write(),
@@ -1136,11 +1150,21 @@ impl Pager {
     fn sync_journal(&mut self) -> Result<()> {
         let sync = self.synchronous;
         let nrec = self.j_nrec;
+        let next_hdr = self.j_off.div_ceil(self.j_sector) * self.j_sector;
         let j = self
             .jfd
             .as_mut()
             .ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
         if sync > 0 {
+            // A stale header of an older transaction (PERSIST mode reuses the file) right
+            // after our records would be taken for a continuation: spoil its magic first.
+            let mut m = [0u8; 8];
+            match j.read_at(&mut m, next_hdr) {
+                Ok(()) if m == JOURNAL_MAGIC => j.write_at(&[0u8], next_hdr)?,
+                Ok(()) => {}
+                Err(e) if e.code == SQLITE_IOERR_SHORT_READ => {}
+                Err(e) => return Err(e),
+            }
             if sync >= 2 {
                 j.sync(false)?;
             }
@@ -1179,19 +1203,26 @@ impl Pager {
     fn spill_inner(&mut self) -> Result<()> {
         if self.jfd.is_some() && !self.j_synced {
             self.sync_journal()?;
-            // With synchronous=OFF the header's count is -1 (to the end of the file): keep
-            // appending to it instead of starting a new header.
-            self.j_new_hdr = self.synchronous > 0;
+            // Later records go under a new header, written now (zero magic until synced) so
+            // that playback stops there. With synchronous=OFF the count is -1 (to the end of
+            // the file): keep appending to the one header instead.
+            if self.synchronous > 0 {
+                let off = self.j_off.div_ceil(self.j_sector) * self.j_sector;
+                self.write_journal_header(off)?;
+                self.j_synced = true;
+            }
         }
         match self.fd_mut()?.lock(LockLevel::Exclusive) {
             Ok(()) => {}
             Err(e) if e.is_busy() => return Ok(()),
             Err(e) => return Err(e),
         }
+        // Spill a quarter of the cache at once: each spill may cost a journal sync.
         let max = self.max_cached();
+        let target = max - max / 4;
         let ps = self.page_size as u64;
         let mut budget = self.lru.len();
-        while self.cache.len() >= max && budget > 0 {
+        while self.cache.len() >= target && budget > 0 {
             budget -= 1;
             let Some(pgno) = self.lru.pop_front() else {
                 break;

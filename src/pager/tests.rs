@@ -655,3 +655,242 @@ fn read_only_fallback_refuses_writes() {
     check(&mut p, 2, 1);
     assert_eq!(p.begin_write(false).unwrap_err().code, SQLITE_READONLY);
 }
+
+/// Model-based random test: writes, truncations, savepoints, commits, rollbacks and reopens
+/// with a tiny cache (so spills happen) against a plain in-memory model of the pages.
+#[test]
+fn random_operations_match_model() {
+    // PAGER_SEEDS=n runs n seeds (a longer hunt); the default keeps the test fast.
+    let n = std::env::var("PAGER_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(24u64);
+    for seed in 1..=n {
+        random_run(seed, 600, false);
+    }
+    for seed in 1..=n / 4 {
+        random_run(seed, 600, true);
+    }
+}
+
+fn trace(seed: u64, s: String) {
+    if std::env::var("PAGER_TRACE")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        == Some(seed)
+    {
+        eprintln!("{s}");
+    }
+}
+
+fn random_run(seed: u64, steps: usize, memory: bool) {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut rnd = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n.max(1)
+    };
+    let mem = Arc::new(MemoryVfs::new());
+    let fv = Arc::new(FaultVfs::new(mem.clone()));
+    let st = fv.state();
+    let modes = [
+        JournalMode::Delete,
+        JournalMode::Truncate,
+        JournalMode::Persist,
+        JournalMode::Memory,
+    ];
+    let mode = modes[(seed % 4) as usize];
+    // synchronous FULL, NORMAL, OFF; power loss is only survivable with FULL.
+    let sync = [2u8, 1, 0][((seed / 4) % 3) as usize];
+    let open = |fv: &Arc<FaultVfs>| {
+        if memory {
+            return Pager::open_memory(512);
+        }
+        let mut p = Pager::open(fv.clone(), "r.db", create()).unwrap();
+        p.set_page_size(512).unwrap();
+        p.set_journal_mode(mode).unwrap();
+        p.set_cache_size(10);
+        p.set_synchronous(sync);
+        p
+    };
+    let mut p = open(&fv);
+    // Model: committed pages and the current transaction's pages; a page is identified by
+    // its byte 200 (page 1 keeps a valid header).
+    let mut committed: Vec<u8> = vec![];
+    let mut cur: Vec<u8> = vec![];
+    let mut sps: Vec<Vec<u8>> = vec![];
+    let mut in_txn = false;
+    let codes = [SQLITE_IOERR_WRITE, SQLITE_FULL, 0];
+    // A commit that fails after its commit point (the journal finalized) is durable although
+    // it reports an error, as in SQLite: afterwards the file holds the old or the new state.
+    let mut committing: Option<Vec<u8>> = None;
+    for step in 0..steps {
+        let ctx = format!("seed {seed} step {step} mode {mode:?} sync {sync}");
+        if rnd(25) == 0 && !memory {
+            let n = 1 + rnd(15);
+            st.arm(n, codes[rnd(3) as usize], false);
+            trace(seed, format!("{step}: arm fault at {n}"));
+        }
+        // Each operation either succeeds (and the model follows) or fails with an injected
+        // I/O error: then ROLLBACK must bring back the committed state.
+        let r: Result<()> = 'op: {
+            macro_rules! t {
+                ($e:expr) => {
+                    match $e {
+                        Ok(v) => v,
+                        Err(e) => break 'op Err(e),
+                    }
+                };
+            }
+            match rnd(14) {
+                0..=3 | 10..=13 => {
+                    if !in_txn {
+                        t!(p.begin_write(false));
+                        in_txn = true;
+                    }
+                    // Mostly rewrite existing pages; sometimes append a few.
+                    let k = if rnd(3) == 0 { 1 + rnd(8) } else { 1 };
+                    for _ in 0..k {
+                        let pg = if k > 1 {
+                            cur.len() + 1
+                        } else {
+                            1 + rnd(cur.len() as u64 + 1) as usize
+                        };
+                        let v = 1 + rnd(250) as u8;
+                        let buf = t!(p.write(pg as Pgno));
+                        buf[200] = v;
+                        if pg == 1 {
+                            init_header(buf, 512);
+                        }
+                        trace(seed, format!("{step}: write {pg}={v}"));
+                        if pg > cur.len() {
+                            cur.push(v);
+                        } else {
+                            cur[pg - 1] = v;
+                        }
+                    }
+                }
+                4 if in_txn && cur.len() > 1 && rnd(3) == 0 => {
+                    let n = cur.len() - rnd(cur.len().min(6) as u64) as usize;
+                    t!(p.truncate(n as Pgno));
+                    trace(seed, format!("{step}: truncate {n}"));
+                    cur.truncate(n);
+                }
+                5 if in_txn => {
+                    let n = sps.len() + 1;
+                    t!(p.savepoint_open(n));
+                    trace(seed, format!("{step}: sp open {n}"));
+                    sps.push(cur.clone());
+                }
+                6 if !sps.is_empty() => {
+                    let i = rnd(sps.len() as u64) as usize;
+                    t!(p.savepoint_rollback(i));
+                    trace(seed, format!("{step}: sp rollback {i}"));
+                    sps.truncate(i + 1);
+                    cur = sps[i].clone();
+                }
+                7 if !sps.is_empty() => {
+                    let i = rnd(sps.len() as u64) as usize;
+                    t!(p.savepoint_release(i));
+                    trace(seed, format!("{step}: sp release {i}"));
+                    sps.truncate(i);
+                }
+                8 if in_txn => {
+                    if rnd(2) == 0 {
+                        trace(seed, format!("{step}: commit"));
+                        committing = Some(cur.clone());
+                        t!(p.commit());
+                        committing = None;
+                        committed = cur.clone();
+                    } else {
+                        trace(seed, format!("{step}: rollback"));
+                        t!(p.rollback());
+                        cur = committed.clone();
+                    }
+                    sps.clear();
+                    in_txn = false;
+                }
+                9 if memory => {}
+                9 if !in_txn => {
+                    p.end_read();
+                    drop(p);
+                    p = open(&fv);
+                    trace(seed, format!("{step}: reopen"));
+                    t!(p.begin_read());
+                }
+                9 if mode != JournalMode::Memory && sync == 2 && rnd(2) == 0 => {
+                    // Power loss in the middle of a transaction (maybe after spills).
+                    p.crash_for_test();
+                    st.arm(0, 0, false);
+                    mem.crash(rnd(1 << 30));
+                    trace(seed, format!("{step}: power loss"));
+                    p = open(&fv);
+                    cur = committed.clone();
+                    sps.clear();
+                    in_txn = false;
+                    t!(p.begin_read());
+                }
+                _ => {}
+            }
+            for _ in 0..3 {
+                if cur.is_empty() {
+                    break;
+                }
+                let pg = 1 + rnd(cur.len() as u64) as usize;
+                let got = t!(p.read(pg as Pgno))[200];
+                assert_eq!(got, cur[pg - 1], "{ctx} page {pg}");
+            }
+            Ok(())
+        };
+        if let Err(e) = r {
+            trace(seed, format!("{step}: error {e:?}, rollback"));
+            assert!(st.fired(), "{ctx}: unexpected {e:?}");
+            st.arm(0, 0, false);
+            p.rollback().unwrap();
+            if let Some(new) = committing.take() {
+                let matches = |p: &mut Pager, want: &[u8]| {
+                    p.page_count() as usize == want.len()
+                        && want
+                            .iter()
+                            .enumerate()
+                            .all(|(i, v)| p.read(i as Pgno + 1).unwrap()[200] == *v)
+                };
+                if matches(&mut p, &new) {
+                    committed = new;
+                } else {
+                    assert!(matches(&mut p, &committed), "{ctx}: neither old nor new");
+                }
+            }
+            cur = committed.clone();
+            sps.clear();
+            in_txn = false;
+        }
+        assert_eq!(p.page_count() as usize, cur.len(), "{ctx}");
+    }
+    st.arm(0, 0, false);
+    if in_txn {
+        p.rollback().unwrap();
+    }
+    let mut q = if memory {
+        p
+    } else {
+        p.end_read();
+        drop(p);
+        open(&fv)
+    };
+    q.begin_read().unwrap();
+    assert_eq!(
+        q.page_count() as usize,
+        committed.len(),
+        "seed {seed} final"
+    );
+    for (i, v) in committed.iter().enumerate() {
+        assert_eq!(
+            q.read(i as Pgno + 1).unwrap()[200],
+            *v,
+            "seed {seed} final page {}",
+            i + 1
+        );
+    }
+}

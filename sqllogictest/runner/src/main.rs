@@ -31,14 +31,16 @@ use std::time::{Duration, Instant};
 
 const USAGE: &str =
     "usage: slt-runner --lib PATH/libsqlite3.so.0 [--timeout SECS] [-j N] [--show N]
-                  [--report FILE.tsv] [--tmpdir DIR] (FILE.test | DIR | @LISTFILE)...
+                  [--budget SECS] [--report FILE.tsv] [--tmpdir DIR] (FILE.test | DIR | @LISTFILE)...
   Runs each .test file in a child process on a fresh database; prints per-file and total
-  'N passed, M failed'; exits 1 if any record failed.
+  'N passed, M failed'; exits 1 if any record failed. --timeout is per file (default 900);
+  --budget is for the whole run: files not started within it count all their records failed.
   @LISTFILE: one path per line ('#' comments), relative to the current directory.";
 
 struct Opts {
     lib: String,
     timeout: u64,
+    budget: Option<u64>,
     jobs: usize,
     show: usize,
     report: Option<String>,
@@ -64,6 +66,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
     let mut o = Opts {
         lib: String::new(),
         timeout: 900,
+        budget: None,
         jobs: 1,
         show: 5,
         report: None,
@@ -76,6 +79,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         match a.as_str() {
             "--lib" => o.lib = val("--lib")?,
             "--timeout" => o.timeout = val("--timeout")?.parse().map_err(|e| format!("{e}"))?,
+            "--budget" => o.budget = Some(val("--budget")?.parse().map_err(|e| format!("{e}"))?),
             "-j" | "--jobs" => o.jobs = val("-j")?.parse().map_err(|e| format!("{e}"))?,
             "--show" => o.show = val("--show")?.parse().map_err(|e| format!("{e}"))?,
             "--report" => o.report = Some(val("--report")?),
@@ -157,7 +161,10 @@ fn parent_main(o: Opts) -> i32 {
         handles.push(std::thread::spawn(move || loop {
             let next = queue.lock().ok().and_then(|mut q| q.pop_front());
             let Some(file) = next else { break };
-            let r = run_file(&exe, &o, &file);
+            let r = match o.budget {
+                Some(b) if start.elapsed().as_secs() >= b => not_run(&file, b),
+                _ => run_file(&exe, &o, &file),
+            };
             let mut line = format!(
                 "{} {}: {} passed, {} failed ({:.1}s){}",
                 if r.failed == 0 { "ok  " } else { "FAIL" },
@@ -222,6 +229,28 @@ fn parent_main(o: Opts) -> i32 {
         0
     } else {
         1
+    }
+}
+
+/// A file skipped because the run's time budget is spent: all its records fail.
+fn not_run(file: &str, budget: u64) -> FileResult {
+    let total = std::fs::read(file)
+        .map(|b| {
+            let recs = script::parse(&String::from_utf8_lossy(&b));
+            script::runnable(&recs)
+                .iter()
+                .filter(|r| r.scored())
+                .count()
+        })
+        .unwrap_or(1);
+    FileResult {
+        file: file.to_string(),
+        passed: 0,
+        failed: total.max(1),
+        secs: 0.0,
+        status: format!("not run: time budget of {budget}s spent"),
+        failures: Vec::new(),
+        engine: String::new(),
     }
 }
 
@@ -369,8 +398,9 @@ fn child_main(args: &[String]) -> i32 {
         eprintln!("slt-runner --child FILE --lib LIB");
         return 2;
     };
-    let out = std::io::stdout();
-    let mut out = out.lock();
+    // The protocol goes to the original stdout; anything the library under test prints to
+    // stdout is sent to stderr instead, so it cannot corrupt protocol lines.
+    let mut out = protocol_channel();
     let text = match std::fs::read(&file) {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
         Err(e) => {
@@ -403,6 +433,21 @@ fn child_main(args: &[String]) -> i32 {
     let _ = out.flush();
     remove_db(&db_path);
     code
+}
+
+/// Moves this process's stdout to a private descriptor for the protocol and points fd 1 at
+/// stderr. Falls back to plain stdout if the descriptors cannot be duplicated.
+fn protocol_channel() -> Box<dyn Write> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: dup/dup2 on the standard descriptors, which are open for the whole process; the
+    // new descriptor is owned only by the File created from it.
+    unsafe {
+        let fd = libc::dup(1);
+        if fd >= 0 && libc::dup2(2, 1) >= 0 {
+            return Box::new(std::io::BufWriter::new(std::fs::File::from_raw_fd(fd)));
+        }
+    }
+    Box::new(std::io::stdout())
 }
 
 fn unique() -> u128 {

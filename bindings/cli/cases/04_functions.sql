@@ -1,0 +1,21 @@
+-- Built-in functions: string, date/time, JSON, math, aggregates, windows, CTEs.
+select upper('abc'), lower('ÀBC'), substr('hello', 2, 3), substr('hello', -3), replace('aaa', 'a', 'bb'), trim('  x  '), ltrim('xxy', 'x'), instr('hello', 'll');
+select coalesce(null, null, 3), ifnull(null, 'd'), nullif(1, 1), iif(1 > 2, 'a', 'b'), typeof(zeroblob(4)), length(randomblob(8));
+select date('2024-02-28', '+1 day'), date('2023-02-28', '+1 day'), time('12:34:56', '+90 minutes'), datetime('2000-01-01 00:00:00', '-1 second');
+select strftime('%Y-%m-%d %H:%M:%S %j %w', '2024-03-10 08:09:10'), julianday('2000-01-01'), unixepoch('1970-01-02'), date(0, 'unixepoch');
+select json('{"a": [1, 2, {"b": null}]}'), json_extract('{"a": {"b": [10, 20]}}', '$.a.b[1]'), json_array(1, 'x', null), json_object('k', 3.5);
+select json_type('[1]'), json_valid('{'), json_array_length('[1,2,3]'), json_set('{"a":1}', '$.b', 2), json_remove('[1,2,3]', '$[1]');
+select key, value, type from json_each('{"x": 1, "y": [2], "z": "s"}');
+select sqrt(16), pow(2, 10), floor(-1.5), ceil(1.2), ln(1), log10(1000), pi() > 3.14;
+create table s(g text, v integer);
+insert into s values ('a', 1), ('a', 2), ('b', 3), ('b', 4), ('b', 5), ('c', null);
+select g, count(*), count(v), sum(v), total(v), avg(v), min(v), max(v), group_concat(v, '-') from s group by g order by g;
+select g, v, row_number() over w, rank() over w, sum(v) over (partition by g order by v rows between unbounded preceding and current row), lag(v) over w, lead(v, 1, -1) over w from s window w as (partition by g order by v) order by g, v;
+select g, v, ntile(2) over (order by v), first_value(v) over (order by v), percent_rank() over (order by v) from s where v is not null order by v;
+with recursive fib(n, a, b) as (select 1, 0, 1 union all select n + 1, b, a + b from fib where n < 15) select group_concat(a, ',') from fib;
+with t(x) as (values (3), (1), (2)) select x from t order by x desc limit 2 offset 0;
+select g from s union select 'z' except select 'b' order by 1;
+select g, sum(v) from s group by g having sum(v) > 3 order by 2 desc;
+select distinct g from s where v between 2 and 4 order by g;
+select s1.g, s2.v from s s1 left join s s2 on s2.v = s1.v + 1 where s1.g = 'a' order by 1, 2;
+select (select max(v) from s), exists(select 1 from s where v > 4), 3 in (select v from s), case when 1 then 'y' else 'n' end;
