@@ -34,6 +34,13 @@ use std::collections::HashMap;
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_void};
 
+/// What finalize keeps of a statement after handing it back to the engine.
+#[allow(non_camel_case_types)]
+struct Finalized {
+    last_err: c_int,
+    last_msg: Option<String>,
+}
+
 pub struct StmtState {
     pub stmt: Statement,
     pub running: bool,
@@ -153,7 +160,11 @@ unsafe fn prepare_impl(
                 // SAFETY: writable; points into the caller's SQL text.
                 unsafe { *tail = sql.add(bytes.len()) };
             }
-            g.fail(&e)
+            let rc = g.fail(&e);
+            // The engine knows where a syntax error is (sqlite3_error_offset).
+            let off = g.with_conn_ref(|c| c.last_error_offset()).unwrap_or(-1);
+            g.err.borrow_mut().offset = off;
+            rc
         }
         Ok((stmt, used)) => {
             let used = used.min(bytes.len());
@@ -514,9 +525,9 @@ pub extern "C" fn sqlite3_finalize(p: *mut sqlite3_stmt) -> c_int {
             st.free_cols();
             let keys: Vec<usize> = st.pointers.keys().copied().collect();
             for k in keys { st.drop_pointer(k); }
-            if st.running && !st.halted {
-                g.with_conn(|c| st.stmt.reset(c));
-            }
+            let StmtState { stmt, last_err, last_msg, .. } = st;
+            g.with_conn(|c| stmt.finalize(c));
+            let st = Finalized { last_err, last_msg };
             if st.last_err == SQLITE_OK { g.ok(); } else { g.set_err_code(st.last_err, st.last_msg.as_deref()); }
             g.rc(st.last_err)
         };
