@@ -205,6 +205,16 @@ int main(void) {
   printf("finalize: %d %s\n", sqlite3_errcode(db), sqlite3_errmsg(db));
   CHECK_INT(sqlite3_exec(db, "select 1", 0, 0, 0), SQLITE_OK, "exec ok");
   printf("after exec: %d %s\n", sqlite3_errcode(db), sqlite3_errmsg(db));
+  {
+    /* sqlite3_sql is exactly the text prepare consumed; the tail is the rest. */
+    static const char *cases[] = {"BEGIN ", "  select 1 ;  select 2", "select 1 -- c\n", "/* x */ select 3;", 0};
+    const char *tail = 0;
+    for (i = 0; cases[i]; i++) {
+      CHECK_INT(sqlite3_prepare_v2(db, cases[i], -1, &st, &tail), SQLITE_OK, "prepare for sqlite3_sql");
+      printf("sql [%s] tail [%s]\n", sqlite3_sql(st), tail);
+      sqlite3_finalize(st);
+    }
+  }
   CHECK_INT(sqlite3_trace_v2(db, SQLITE_TRACE_STMT | SQLITE_TRACE_ROW | SQLITE_TRACE_PROFILE | SQLITE_TRACE_CLOSE, trace_cb, 0), SQLITE_OK, "trace_v2");
   CHECK_INT(sqlite3_exec(db, "select 1 union all select 2", 0, 0, 0), SQLITE_OK, "traced exec");
   sqlite3_prepare_v2(db, "select ?", -1, &st, 0);

@@ -58,6 +58,7 @@ pub struct StmtState {
     pub cols_fresh: Vec<bool>,
     pub strs: HashMap<(u8, usize), CString>,
     pub strs16: HashMap<(u8, usize), Vec<u16>>,
+    /// `sqlite3_sql`: exactly the text prepare consumed (as SQLite keeps it).
     pub sql: Option<CString>,
     /// Bound pointers with their destructors, by parameter index.
     pub pointers: HashMap<usize, (usize, usize)>,
@@ -186,7 +187,7 @@ unsafe fn prepare_impl(
                         cols_fresh: Vec::new(),
                         strs: HashMap::new(),
                         strs16: HashMap::new(),
-                        sql: None,
+                        sql: Some(cstring_bytes(&bytes[..used])),
                         pointers: HashMap::new(),
                     }),
                 }));
