@@ -203,3 +203,248 @@ fn our_hot_journal_is_rolled_back_by_sqlite() {
     our_crash_case(1, 5);
     our_crash_case(0, 5);
 }
+
+/// Our transaction spills (cache_size=10, so the journal gets several headers and the db
+/// file is written before commit), then we "crash": real SQLite rolls the journal back.
+#[test]
+fn our_spilled_transaction_crash_is_rolled_back_by_sqlite() {
+    for sync in [2u8, 1, 0] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db").to_str().unwrap().to_string();
+        let new = dir.path().join("n.db").to_str().unwrap().to_string();
+        make_db(&db, 200, "delete");
+        make_db(&new, 500, "delete");
+        let orig = std::fs::read(&db).unwrap();
+        let new_img = std::fs::read(&new).unwrap();
+        let mut p = Pager::open(default_vfs(), &db, OpenFlags::default()).unwrap();
+        p.set_synchronous(sync);
+        p.set_cache_size(10);
+        p.begin_write(false).unwrap();
+        let n = (new_img.len() / 4096) as u32;
+        for pg in 1..=n {
+            let off = (pg as usize - 1) * 4096;
+            p.write(pg)
+                .unwrap()
+                .copy_from_slice(&new_img[off..off + 4096]);
+        }
+        p.crash_for_test();
+        assert_ne!(std::fs::read(&db).unwrap(), orig, "spilled");
+        assert_eq!(sqlite3(&db, "PRAGMA integrity_check"), "ok", "sync {sync}");
+        assert_eq!(sqlite3(&db, "SELECT count(*) FROM t"), "200");
+        assert_eq!(
+            std::fs::read(&db).unwrap(),
+            orig,
+            "byte-identical, sync {sync}"
+        );
+    }
+}
+
+/// A commit by a real SQLite process between two of our read transactions invalidates our
+/// cache (file change counter), and our commit is seen by SQLite.
+#[test]
+fn cache_follows_commits_of_another_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v.db").to_str().unwrap().to_string();
+    make_db(&db, 50, "delete");
+    let mut p = Pager::open(default_vfs(), &db, OpenFlags::default()).unwrap();
+    p.begin_read().unwrap();
+    let n0 = p.page_count();
+    for pg in 1..=n0 {
+        p.read(pg).unwrap();
+    }
+    p.end_read();
+    sqlite3(
+        &db,
+        "UPDATE t SET b=zeroblob(300) WHERE a<=50; INSERT INTO t(b) SELECT b FROM t;",
+    );
+    let img = std::fs::read(&db).unwrap();
+    p.begin_read().unwrap();
+    assert!(p.page_count() > n0);
+    for pg in 1..=p.page_count() {
+        let off = (pg as usize - 1) * 4096;
+        assert_eq!(p.read(pg).unwrap(), &img[off..off + 4096], "page {pg}");
+    }
+    p.end_read();
+}
+
+/// A live journal of a real SQLite writer (holding RESERVED) is not hot: we read the last
+/// committed content and leave the journal alone; the writer then commits normally.
+#[test]
+fn live_journal_of_sqlite_writer_is_not_rolled_back() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db").to_str().unwrap().to_string();
+    make_db(&db, 50, "persist");
+    let before = std::fs::read(&db).unwrap();
+    let script = format!(
+        "import sqlite3,sys\n\
+         c=sqlite3.connect({db:?}, isolation_level=None)\n\
+         c.execute('PRAGMA journal_mode=persist').fetchall()\n\
+         c.execute('BEGIN IMMEDIATE')\n\
+         c.execute('UPDATE t SET b=zeroblob(10) WHERE a<10')\n\
+         print('ready', flush=True)\n\
+         sys.stdin.readline()\n\
+         c.execute('COMMIT')\n"
+    );
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+    let jpath = format!("{db}-journal");
+    assert!(std::fs::metadata(&jpath).unwrap().len() > 0);
+    let mut p = Pager::open(default_vfs(), &db, OpenFlags::default()).unwrap();
+    p.begin_read().unwrap();
+    for pg in 1..=p.page_count() {
+        let off = (pg as usize - 1) * 4096;
+        assert_eq!(p.read(pg).unwrap(), &before[off..off + 4096]);
+    }
+    assert!(p.begin_write(false).unwrap_err().is_busy());
+    p.end_read();
+    writeln!(stdin, "go").unwrap();
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    assert_eq!(
+        sqlite3(&db, "SELECT count(*) FROM t WHERE length(b)=10"),
+        "9"
+    );
+    assert_eq!(sqlite3(&db, "PRAGMA integrity_check"), "ok");
+}
+
+fn kill_mid_transaction(db: &str) {
+    let script = format!(
+        "import sqlite3,os\n\
+         c=sqlite3.connect({db:?}, isolation_level=None)\n\
+         c.execute('PRAGMA cache_size=10')\n\
+         c.execute('BEGIN')\n\
+         for i in range(2000): c.execute('INSERT INTO t(b) VALUES(randomblob(500))')\n\
+         os.kill(os.getpid(), 9)\n"
+    );
+    assert!(!python(&script).success());
+}
+
+/// SQLite's super-journal trailer: name, length, byte-sum checksum, magic.
+fn append_super_journal_name(jpath: &str, name: &str) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(jpath)
+        .unwrap();
+    let sum = name.bytes().fold(0u32, |a, b| a.wrapping_add(b as u32));
+    let mut rec = vec![];
+    rec.extend_from_slice(&((0x4000_0000u32 / 4096) + 1).to_be_bytes());
+    rec.extend_from_slice(name.as_bytes());
+    rec.extend_from_slice(&(name.len() as u32).to_be_bytes());
+    rec.extend_from_slice(&sum.to_be_bytes());
+    rec.extend_from_slice(&[0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]);
+    f.write_all(&rec).unwrap();
+}
+
+/// A hot journal that names a super-journal: played back only if the super-journal exists
+/// (otherwise the multi-database transaction had committed), as SQLite's pager_playback.
+#[test]
+fn super_journal_decides_playback() {
+    // (played back?, super-journal file content or None for no file). An empty super-journal
+    // counts as absent, as SQLite's unixAccess says.
+    let cases: [(bool, Option<&[u8]>); 3] = [(true, Some(b"x")), (false, Some(b"")), (false, None)];
+    for (super_exists, super_file) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db").to_str().unwrap().to_string();
+        make_db(&db, 100, "delete");
+        let orig = std::fs::read(&db).unwrap();
+        kill_mid_transaction(&db);
+        let jpath = format!("{db}-journal");
+        let sj = dir.path().join("s.db-mj0123").to_str().unwrap().to_string();
+        if let Some(bytes) = super_file {
+            std::fs::write(&sj, bytes).unwrap();
+        }
+        append_super_journal_name(&jpath, &sj);
+        let torn = std::fs::read(&db).unwrap();
+        assert_ne!(torn, orig);
+        // The same files, for real SQLite to decide (differential check).
+        let db2 = dir.path().join("copy.db").to_str().unwrap().to_string();
+        std::fs::copy(&db, &db2).unwrap();
+        std::fs::copy(&jpath, format!("{db2}-journal")).unwrap();
+        let mut p = Pager::open(default_vfs(), &db, OpenFlags::default()).unwrap();
+        p.begin_read().unwrap();
+        p.end_read();
+        drop(p);
+        assert!(!std::path::Path::new(&jpath).exists());
+        let now = std::fs::read(&db).unwrap();
+        if super_exists {
+            assert_eq!(now, orig, "played back");
+        } else {
+            assert_eq!(now, torn, "not played back");
+        }
+        let _ = Command::new("sqlite3")
+            .arg(&db2)
+            .arg("SELECT count(*) FROM sqlite_schema")
+            .output()
+            .unwrap();
+        assert!(!std::path::Path::new(&format!("{db2}-journal")).exists());
+        let theirs = std::fs::read(&db2).unwrap();
+        assert!(
+            theirs == now,
+            "super_exists {super_exists}: sqlite {} bytes, ours {} bytes, orig {}, torn {}; \
+             sqlite==orig {} sqlite==torn {}",
+            theirs.len(),
+            now.len(),
+            orig.len(),
+            torn.len(),
+            theirs == orig,
+            theirs == torn
+        );
+    }
+}
+
+/// WAL is not implemented: a WAL database without a -wal file is readable and refuses
+/// writes; with a live -wal file it is refused rather than read wrongly.
+#[test]
+fn wal_database_is_refused_not_misread() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db").to_str().unwrap().to_string();
+    make_db(&db, 20, "wal");
+    assert_eq!(std::fs::read(&db).unwrap()[18], 2);
+    let mut p = Pager::open(default_vfs(), &db, OpenFlags::default()).unwrap();
+    p.begin_read().unwrap();
+    assert!(p.page_count() > 1);
+    p.read(2).unwrap();
+    let e = p.begin_write(false).unwrap_err();
+    assert_eq!(e.code, SQLITE_READONLY);
+    p.end_read();
+    // A live WAL file (a python process keeps the connection open after a write).
+    use std::io::{BufRead, BufReader, Write};
+    let script = format!(
+        "import sqlite3,sys\n\
+         c=sqlite3.connect({db:?}, isolation_level=None)\n\
+         c.execute('INSERT INTO t(b) VALUES(1)')\n\
+         print('ready', flush=True)\n\
+         sys.stdin.readline()\n"
+    );
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+    assert_eq!(p.begin_read().unwrap_err().code, SQLITE_CANTOPEN);
+    assert!(!p.in_read_txn());
+    writeln!(stdin, "go").unwrap();
+    drop(stdin);
+    child.wait().unwrap();
+}

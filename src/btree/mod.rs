@@ -11,13 +11,36 @@
 //! - Records are SQLite's record format (`record.rs`): `encode_record(&[Value]) -> Vec<u8>`,
 //!   lazy decoding with [`record::RecordReader`].
 //! - Index keys are records compared with [`KeyInfo`] (per-column collation and sort order).
+//!
+//! Layout: `format.rs` (byte helpers, header/page layout diagram), `record.rs`, `page.rs`
+//! (page header, cells, `Node`), `cursor.rs` (cursor state machine), `balance.rs`,
+//! `freelist.rs`, `overflow.rs`, `integrity.rs`.
+//!
+//! Btree invariants:
+//! 1. A database with pages has a valid page 1 (header magic, page size equal to the
+//!    pager's); a brand-new (0-page) database gets page 1 in its first write transaction.
+//! 2. `clock` increases on every change; `stamps[root]` is the clock value of the last change
+//!    to the tree `root`, and `reset_stamp` the clock at the last rollback (which may change
+//!    any tree). A cursor positioned at clock `c` is stale iff a stamp of its tree is > `c`.
+//! 3. Writes happen only inside a pager write transaction (`require_write`).
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+pub mod balance;
+mod cursor;
+pub mod format;
+pub mod freelist;
+pub mod integrity;
+pub mod overflow;
+pub mod page;
 pub mod record;
 
 use crate::error::{codes::*, Error, Result};
 use crate::pager::{Pager, Pgno};
 use crate::value::Value;
+use format::*;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A text collation: compares two UTF-8 (by convention) byte strings.
@@ -43,6 +66,10 @@ pub const META_APPLICATION_ID: usize = 8; // offset 68
 
 pub struct Btree {
     pub pager: Pager,
+    /// Change clock (invariant 2).
+    clock: u64,
+    stamps: HashMap<Pgno, u64>,
+    reset_stamp: u64,
 }
 
 /// Result of a seek.
@@ -57,59 +84,297 @@ pub enum SeekResult {
     Empty,
 }
 
+/// Cursor states (see the diagram in `cursor.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CursorState {
+    Invalid,
+    Valid,
+    RequireSeek,
+    Eof,
+}
+
 pub struct BtCursor {
     pub root: Pgno,
     pub intkey: bool,
     pub key_info: Option<KeyInfo>,
-}
-
-fn todo_err() -> Error {
-    Error::new(SQLITE_INTERNAL, "btree: not implemented")
+    stack: Vec<(Pgno, usize)>,
+    state: CursorState,
+    stamp: u64,
+    saved_rowid: i64,
+    saved_key: Vec<u8>,
 }
 
 impl Btree {
     /// Wrap a pager. A brand new (0-page) database gets page 1 (header + empty
     /// `sqlite_schema` table b-tree) in the first write transaction.
     pub fn new(pager: Pager) -> Result<Btree> {
-        Ok(Btree { pager })
+        Ok(Btree {
+            pager,
+            clock: 1,
+            stamps: HashMap::new(),
+            reset_stamp: 0,
+        })
     }
+
+    /// Latest change stamp of tree `root` (invariant 2).
+    fn stamp_of(&self, root: Pgno) -> u64 {
+        self.stamps
+            .get(&root)
+            .copied()
+            .unwrap_or(0)
+            .max(self.reset_stamp)
+    }
+
+    /// Record a change to tree `root`.
+    fn touch(&mut self, root: Pgno) {
+        self.clock += 1;
+        self.stamps.insert(root, self.clock);
+    }
+
+    /// Everything may have changed (rollback).
+    fn touch_all(&mut self) {
+        self.clock += 1;
+        self.reset_stamp = self.clock;
+        self.stamps.clear();
+    }
+
+    fn require_write(&mut self) -> Result<()> {
+        if !self.pager.in_write_txn() {
+            return Err(Error::new(
+                SQLITE_INTERNAL,
+                "btree: write outside a write transaction",
+            ));
+        }
+        if self.pager.page_count() == 0 {
+            return Err(Error::new(SQLITE_INTERNAL, "btree: no page 1"));
+        }
+        // Auto-vacuum files need pointer-map upkeep, which is not implemented: refuse to
+        // write rather than leave a file real SQLite would find corrupt.
+        if self.get_meta(META_LARGEST_ROOT_PAGE)? != 0 {
+            return Err(Error::new(
+                SQLITE_ERROR,
+                "writing auto_vacuum databases is not supported yet",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Page size and usable size (page size minus reserved bytes).
+    pub fn page_size(&self) -> usize {
+        self.pager.page_size()
+    }
+    pub fn usable_size(&self) -> usize {
+        self.pager.usable_size()
+    }
+
+    /// Check page 1 of an existing database and adopt its reserved-bytes setting.
+    fn check_header(&mut self) -> Result<()> {
+        if self.pager.page_count() == 0 {
+            return Ok(());
+        }
+        let ps = self.pager.page_size();
+        let p1 = self.pager.read(1)?;
+        if p1.get(..16) != Some(&MAGIC[..]) {
+            return Err(Error::notadb());
+        }
+        let raw = get_u16(p1, HDR_PAGE_SIZE).ok_or_else(Error::notadb)?;
+        let hdr_ps = if raw == 1 { 65536 } else { usize::from(raw) };
+        if hdr_ps != ps {
+            return Err(Error::notadb());
+        }
+        let reserved = usize::from(*p1.get(HDR_RESERVED).unwrap_or(&0));
+        if p1.get(HDR_MAX_FRAC..HDR_MAX_FRAC + 3) != Some(&[64u8, 32, 32][..]) {
+            return Err(Error::notadb());
+        }
+        if ps - reserved < 480 {
+            return Err(Error::notadb());
+        }
+        if reserved != ps - self.pager.usable_size() {
+            self.pager.set_reserved(reserved);
+        }
+        Ok(())
+    }
+
+    /// Write page 1 of a new database: the header exactly as SQLite 3.40.1 writes it, and an
+    /// empty table-leaf root for `sqlite_schema`.
+    fn new_database(&mut self) -> Result<()> {
+        let ps = self.pager.page_size();
+        let usable = self.pager.usable_size();
+        let reserved = ps - usable;
+        let p1 = self.pager.write(1)?;
+        p1.fill(0);
+        p1.get_mut(..16)
+            .ok_or_else(|| Error::code(SQLITE_INTERNAL))?
+            .copy_from_slice(MAGIC);
+        put_u16(p1, HDR_PAGE_SIZE, if ps == 65536 { 1 } else { ps as u16 });
+        let bytes: [(usize, u8); 6] = [
+            (HDR_WRITE_VERSION, 1),
+            (HDR_READ_VERSION, 1),
+            (HDR_RESERVED, reserved as u8),
+            (HDR_MAX_FRAC, 64),
+            (HDR_MIN_FRAC, 32),
+            (HDR_LEAF_FRAC, 32),
+        ];
+        for (o, v) in bytes {
+            if let Some(b) = p1.get_mut(o) {
+                *b = v;
+            }
+        }
+        put_u32(p1, HDR_DB_SIZE, 1);
+        put_u32(p1, HDR_SCHEMA_FORMAT, 4);
+        put_u32(p1, HDR_TEXT_ENCODING, 1);
+        put_u32(p1, HDR_VERSION_NUMBER, crate::SQLITE_VERSION_NUMBER as u32);
+        let root = page::Node {
+            pgno: 1,
+            ptype: PTYPE_TABLE_LEAF,
+            cells: Vec::new(),
+            right: 0,
+        };
+        root.write_to(p1, usable)
+    }
+
     pub fn begin_read(&mut self) -> Result<()> {
-        Err(todo_err())
+        if !self.pager.in_read_txn() {
+            // Another connection may have changed the file since our last transaction.
+            self.touch_all();
+        }
+        self.pager.begin_read()?;
+        if let Err(e) = self.check_header() {
+            self.pager.end_read();
+            return Err(e);
+        }
+        Ok(())
     }
-    pub fn begin_write(&mut self, _exclusive: bool) -> Result<()> {
-        Err(todo_err())
+    pub fn begin_write(&mut self, exclusive: bool) -> Result<()> {
+        if !self.pager.in_read_txn() {
+            self.touch_all();
+        }
+        self.pager.begin_write(exclusive)?;
+        self.check_header()?;
+        if self.pager.page_count() == 0 {
+            self.new_database()?;
+            self.touch(1);
+        }
+        Ok(())
     }
     pub fn commit(&mut self) -> Result<()> {
-        Err(todo_err())
+        self.pager.commit()
     }
     pub fn rollback(&mut self) -> Result<()> {
-        Err(todo_err())
+        self.touch_all();
+        self.pager.rollback()
     }
-    pub fn end_read(&mut self) {}
+    pub fn end_read(&mut self) {
+        self.pager.end_read();
+    }
+    /// Open nested savepoints up to `n` (pager passthrough).
+    pub fn savepoint_open(&mut self, n: usize) -> Result<()> {
+        self.pager.savepoint_open(n)
+    }
+    pub fn savepoint_release(&mut self, i: usize) -> Result<()> {
+        self.pager.savepoint_release(i)
+    }
+    pub fn savepoint_rollback(&mut self, i: usize) -> Result<()> {
+        self.touch_all();
+        self.pager.savepoint_rollback(i)
+    }
     /// Create an empty table (`intkey = true`) or index b-tree; returns its root page.
-    pub fn create_tree(&mut self, _intkey: bool) -> Result<Pgno> {
-        Err(todo_err())
+    pub fn create_tree(&mut self, intkey: bool) -> Result<Pgno> {
+        self.require_write()?;
+        let pg = freelist::allocate_page(&mut self.pager)?;
+        let usable = self.pager.usable_size();
+        let node = page::Node {
+            pgno: pg,
+            ptype: if intkey {
+                PTYPE_TABLE_LEAF
+            } else {
+                PTYPE_INDEX_LEAF
+            },
+            cells: Vec::new(),
+            right: 0,
+        };
+        node.write_to(self.pager.write(pg)?, usable)?;
+        self.touch(pg);
+        Ok(pg)
     }
     /// Free every page of the tree rooted at `root` (root included).
-    pub fn drop_tree(&mut self, _root: Pgno) -> Result<()> {
-        Err(todo_err())
+    pub fn drop_tree(&mut self, root: Pgno) -> Result<()> {
+        self.require_write()?;
+        if root < 2 {
+            return Err(Error::new(SQLITE_ERROR, "cannot drop page 1"));
+        }
+        self.touch(root);
+        self.free_subtree(root, 0, true)
     }
     /// Delete every entry, keeping the root page.
-    pub fn clear_tree(&mut self, _root: Pgno) -> Result<()> {
-        Err(todo_err())
+    pub fn clear_tree(&mut self, root: Pgno) -> Result<()> {
+        self.require_write()?;
+        self.touch(root);
+        let usable = self.pager.usable_size();
+        let ptype = {
+            let h = page::parse_hdr(self.pager.read(root)?, root, usable)?;
+            h.ptype
+        };
+        self.free_subtree(root, 0, false)?;
+        let node = page::Node {
+            pgno: root,
+            ptype: if page::is_intkey(ptype) {
+                PTYPE_TABLE_LEAF
+            } else {
+                PTYPE_INDEX_LEAF
+            },
+            cells: Vec::new(),
+            right: 0,
+        };
+        node.write_to(self.pager.write(root)?, usable)
     }
-    pub fn get_meta(&mut self, _idx: usize) -> Result<u32> {
-        Err(todo_err())
+
+    /// Free the overflow chains and child pages below `pg`, and `pg` itself if `free_self`.
+    fn free_subtree(&mut self, pg: Pgno, depth: usize, free_self: bool) -> Result<()> {
+        if depth > MAX_DEPTH || pg < 1 || pg > self.pager.page_count() {
+            return Err(crate::corrupt!(pg));
+        }
+        let usable = self.pager.usable_size();
+        let node = page::Node::load(self.pager.read(pg)?, pg, usable)?;
+        for c in &node.cells {
+            let ci = page::parse_cell_at(c, node.ptype, 0, pg, usable)?;
+            overflow::free_chain(&mut self.pager, ci.overflow, ci.payload_len, ci.local)?;
+            if !node.is_leaf() {
+                self.free_subtree(ci.child, depth + 1, true)?;
+            }
+        }
+        if !node.is_leaf() {
+            self.free_subtree(node.right, depth + 1, true)?;
+        }
+        if free_self {
+            freelist::free_page(&mut self.pager, pg)?;
+        }
+        Ok(())
     }
-    pub fn set_meta(&mut self, _idx: usize, _v: u32) -> Result<()> {
-        Err(todo_err())
+
+    pub fn get_meta(&mut self, idx: usize) -> Result<u32> {
+        if idx > 15 {
+            return Err(Error::range());
+        }
+        if self.pager.page_count() == 0 {
+            return Ok(0);
+        }
+        get_u32(self.pager.read(1)?, 36 + 4 * idx).ok_or_else(|| crate::corrupt!(1))
+    }
+    pub fn set_meta(&mut self, idx: usize, v: u32) -> Result<()> {
+        self.require_write()?;
+        if idx == 0 || idx > 15 {
+            return Err(Error::range());
+        }
+        put_u32(self.pager.write(1)?, 36 + 4 * idx, v);
+        Ok(())
     }
     pub fn freelist_count(&mut self) -> Result<u32> {
-        Err(todo_err())
+        freelist::freelist_count(&mut self.pager)
     }
     /// `PRAGMA integrity_check` over the given roots; returns SQLite-style messages (empty = ok).
-    pub fn integrity_check(&mut self, _roots: &[Pgno], _max_errors: usize) -> Result<Vec<String>> {
-        Err(todo_err())
+    pub fn integrity_check(&mut self, roots: &[Pgno], max_errors: usize) -> Result<Vec<String>> {
+        integrity::check(self, roots, max_errors)
     }
 }
 
@@ -119,57 +384,118 @@ impl BtCursor {
             root,
             intkey,
             key_info,
+            stack: Vec::with_capacity(8),
+            state: CursorState::Invalid,
+            stamp: 0,
+            saved_rowid: 0,
+            saved_key: Vec::new(),
         }
     }
     /// Move to the first entry; `false` if the tree is empty.
-    pub fn first(&mut self, _bt: &mut Btree) -> Result<bool> {
-        Err(todo_err())
+    pub fn first(&mut self, bt: &mut Btree) -> Result<bool> {
+        self.check_invariants();
+        self.first_impl(bt)
     }
-    pub fn last(&mut self, _bt: &mut Btree) -> Result<bool> {
-        Err(todo_err())
+    pub fn last(&mut self, bt: &mut Btree) -> Result<bool> {
+        self.check_invariants();
+        self.last_impl(bt)
     }
     /// `false` when moved past the end.
-    pub fn next(&mut self, _bt: &mut Btree) -> Result<bool> {
-        Err(todo_err())
+    pub fn next(&mut self, bt: &mut Btree) -> Result<bool> {
+        self.check_invariants();
+        self.next_impl(bt)
     }
-    pub fn prev(&mut self, _bt: &mut Btree) -> Result<bool> {
-        Err(todo_err())
+    pub fn prev(&mut self, bt: &mut Btree) -> Result<bool> {
+        self.check_invariants();
+        self.prev_impl(bt)
     }
+    /// On an entry (or on a saved position that will be re-sought).
     pub fn is_valid(&self) -> bool {
-        false
+        matches!(self.state, CursorState::Valid | CursorState::RequireSeek)
     }
     /// Table b-tree: seek a rowid.
-    pub fn seek_rowid(&mut self, _bt: &mut Btree, _rowid: i64) -> Result<SeekResult> {
-        Err(todo_err())
+    pub fn seek_rowid(&mut self, bt: &mut Btree, rowid: i64) -> Result<SeekResult> {
+        if !self.intkey {
+            return Err(Error::misuse());
+        }
+        self.seek_rowid_inner(bt, rowid)
     }
-    /// Index b-tree: seek the key (a prefix of the index columns is allowed; with
-    /// `prefix_only` the comparison ignores the remaining columns).
-    pub fn seek_index(&mut self, _bt: &mut Btree, _key: &[Value]) -> Result<SeekResult> {
-        Err(todo_err())
+    /// Index b-tree: seek the key (a prefix of the index columns is allowed: entries equal on
+    /// the prefix compare `Equal`, and the cursor lands on any one of them).
+    pub fn seek_index(&mut self, bt: &mut Btree, key: &[Value]) -> Result<SeekResult> {
+        self.seek_index_with(bt, key, Ordering::Equal)
     }
-    /// Rowid of the current entry (table b-tree).
-    pub fn rowid(&mut self, _bt: &mut Btree) -> Result<i64> {
-        Err(todo_err())
+    /// Index b-tree: seek with SQLite's `default_rc`: `tie` is how an entry equal to `key` on
+    /// all of `key`'s columns compares. `Greater` lands on the first entry >= key (or the
+    /// last entry < key, result `Less`); `Less` lands just after all such entries (on the last
+    /// entry <= key, result `Less`, or the first > key, result `Greater`). Never `Found`
+    /// unless `tie` is `Equal`.
+    pub fn seek_index_with(
+        &mut self,
+        bt: &mut Btree,
+        key: &[Value],
+        tie: Ordering,
+    ) -> Result<SeekResult> {
+        if self.intkey {
+            return Err(Error::misuse());
+        }
+        let ki = self.key_info.clone().unwrap_or_default();
+        self.seek_index_inner(bt, key, &ki, tie)
+    }
+    /// Rowid of the current entry (table b-tree; for an index, the last key column).
+    pub fn rowid(&mut self, bt: &mut Btree) -> Result<i64> {
+        self.rowid_impl(bt)
     }
     /// The whole payload of the current entry (record bytes, overflow included).
-    pub fn payload(&mut self, _bt: &mut Btree) -> Result<Vec<u8>> {
-        Err(todo_err())
+    pub fn payload(&mut self, bt: &mut Btree) -> Result<Vec<u8>> {
+        let mut v = Vec::new();
+        self.payload_impl(bt, &mut v)?;
+        Ok(v)
+    }
+    /// Like [`payload`](Self::payload), into a reused buffer (cleared first).
+    pub fn payload_into(&mut self, bt: &mut Btree, out: &mut Vec<u8>) -> Result<()> {
+        self.payload_impl(bt, out)
     }
     /// Table b-tree: insert or replace the row with `rowid`.
-    pub fn insert(&mut self, _bt: &mut Btree, _rowid: i64, _record: &[u8]) -> Result<()> {
-        Err(todo_err())
+    pub fn insert(&mut self, bt: &mut Btree, rowid: i64, record: &[u8]) -> Result<()> {
+        self.check_invariants();
+        self.insert_impl(bt, rowid, record)
     }
-    /// Index b-tree: insert the key record (no-op replace if an identical key exists).
-    pub fn insert_index(&mut self, _bt: &mut Btree, _key: &[u8]) -> Result<()> {
-        Err(todo_err())
+    /// Index b-tree: insert the key record (an equal key is replaced; identical bytes: no-op).
+    pub fn insert_index(&mut self, bt: &mut Btree, key: &[u8]) -> Result<()> {
+        self.insert_index_impl(bt, key)
     }
     /// Delete the current entry; the cursor then points just before the next entry, so a
-    /// following `next()` lands on it.
-    pub fn delete(&mut self, _bt: &mut Btree) -> Result<()> {
-        Err(todo_err())
+    /// following `next()` lands on it (and `prev()` on the entry before the deleted one).
+    pub fn delete(&mut self, bt: &mut Btree) -> Result<()> {
+        self.check_invariants();
+        self.delete_impl(bt)
     }
     /// Largest rowid in the table (0 if empty): for new rowids.
-    pub fn max_rowid(&mut self, _bt: &mut Btree) -> Result<i64> {
-        Err(todo_err())
+    pub fn max_rowid(&mut self, bt: &mut Btree) -> Result<i64> {
+        if self.last(bt)? {
+            self.rowid(bt)
+        } else {
+            Ok(0)
+        }
+    }
+    /// Number of entries in the tree (`OP_Count`): walks the pages, not the records.
+    pub fn count(&mut self, bt: &mut Btree) -> Result<i64> {
+        cursor::count_entries(bt, self.root, self.intkey)
+    }
+    /// Debug-build consistency check of the cursor's own state (invariants 1 and 4 of
+    /// `cursor.rs`); free in release builds.
+    #[cfg(debug_assertions)]
+    pub fn check_invariants(&self) {
+        debug_assert!(self.stack.len() <= MAX_DEPTH);
+        debug_assert!(self.state != CursorState::Valid || !self.stack.is_empty());
+        debug_assert!(self.stack.first().is_none_or(|&(pg, _)| pg == self.root));
+    }
+    #[cfg(not(debug_assertions))]
+    pub fn check_invariants(&self) {}
+    /// Forget the position (the next call must be a seek, first or last).
+    pub fn invalidate(&mut self) {
+        self.state = CursorState::Invalid;
+        self.stack.clear();
     }
 }

@@ -9,12 +9,34 @@
 //! - `prepare` compiles the first statement of `sql` and returns it with the number of bytes
 //!   consumed (for the tail pointer). `Ok((None, n))` when only whitespace/comments remain.
 //! - Text passed in and out is bytes (UTF-8 by convention); `capi` does UTF-16 conversion.
+//! - A `Statement` must be `reset` (or `finalize`d) with its connection before it is dropped
+//!   while running, so that the connection's count of running statements stays right.
+//!
+//! Transaction state machine (per connection, SQLite's):
+//! ```text
+//!            BEGIN / SAVEPOINT (outside txn)                COMMIT / RELEASE outermost
+//!  AUTOCOMMIT ---------------------------------> EXPLICIT ------------------------------> AUTOCOMMIT
+//!      |  statement starts: Transaction op opens read/write txn per database (DbSlot.txn)
+//!      |  last running statement ends: commit (ok) or rollback (error) every database
+//!      +-- ROLLBACK / Halt with OE_ROLLBACK: roll back every database, back to AUTOCOMMIT
+//! ```
+//! Invariants:
+//! - `DbSlot.txn` is 0 (none), 1 (read) or 2 (write) and matches the b-tree's state.
+//! - In AUTOCOMMIT no transaction outlives the last running statement (`active_vms == 0`).
+//! - Pager savepoint `i` (0-based) on a database in a write transaction is named savepoint
+//!   `savepoints[i]`; a running write statement inside a transaction adds one more on top
+//!   (its statement journal), released or rolled back when the statement ends.
 
-use crate::btree::Collation;
+use crate::btree::{BtCursor, Btree, Collation, META_SCHEMA_VERSION};
 use crate::error::{codes::*, Error, Result};
 use crate::func::{AggState, FuncContext};
+use crate::pager::{JournalMode, Pager};
+use crate::sql::schema::{Schema, SchemaRow};
 use crate::value::Value;
-use std::sync::atomic::AtomicBool;
+use crate::vdbe::exec::{StepResult, Vm, VmHost, OE_FAIL, OE_ROLLBACK};
+use crate::vdbe::{mem, rec, Opcode, Program};
+use crate::vfs::Vfs;
+use std::sync::atomic::{AtomicBool, Ordering as AO};
 use std::sync::Arc;
 
 /// `SQLITE_OPEN_*` flags as passed to `sqlite3_open_v2`.
@@ -58,137 +80,1336 @@ pub struct UserFunction {
 /// Busy handler: called with the retry count; return `true` to retry.
 pub type BusyHandler = Box<dyn FnMut(i32) -> bool + Send>;
 
-pub struct Connection {
-    _private: (),
+/// Number of `sqlite3_limit` categories and their defaults (Debian's 3.40.1 build).
+const N_LIMIT: usize = 12;
+const LIMIT_DEFAULTS: [i32; N_LIMIT] = [
+    1_000_000_000,
+    1_000_000_000,
+    2000,
+    1000,
+    500,
+    250_000_000,
+    127,
+    10,
+    50000,
+    250_000,
+    1000,
+    0,
+];
+/// Hard upper bounds (`SQLITE_MAX_*`).
+const LIMIT_MAX: [i32; N_LIMIT] = [
+    1_000_000_000,
+    1_000_000_000,
+    2000,
+    1000,
+    500,
+    250_000_000,
+    127,
+    10,
+    50000,
+    250_000,
+    1000,
+    8,
+];
+
+/// How many times a statement is recompiled after `SQLITE_SCHEMA` before giving up.
+const MAX_SCHEMA_RETRY: usize = 50;
+
+/// One attached database.
+pub struct DbSlot {
+    pub name: String,
+    /// Full path, `""` for memory / private temp databases.
+    pub path: String,
+    pub bt: Btree,
+    pub schema: Schema,
+    pub schema_loaded: bool,
+    pub readonly: bool,
+    /// 0 none, 1 read, 2 write.
+    pub txn: u8,
 }
 
-fn todo_err() -> Error {
-    Error::new(SQLITE_ERROR, "not implemented yet")
+pub struct Connection {
+    dbs: Vec<DbSlot>,
+    #[allow(dead_code)]
+    vfs: Arc<dyn Vfs>,
+    autocommit: bool,
+    /// Named savepoints, outermost first.
+    savepoints: Vec<String>,
+    /// The outermost savepoint opened the transaction (RELEASE of it commits).
+    savepoint_txn: bool,
+    /// Statements between their first step and their end.
+    active_vms: usize,
+    last_insert_rowid: i64,
+    changes: i64,
+    total_changes: i64,
+    interrupt: Arc<AtomicBool>,
+    busy_timeout_ms: i32,
+    busy_handler: Option<BusyHandler>,
+    functions: Vec<UserFunction>,
+    collations: Vec<(String, Collation)>,
+    limits: [i32; N_LIMIT],
+    error_offset: i32,
+    /// Connection settings without engine backing yet (`PRAGMA foreign_keys` & co).
+    settings: Vec<(String, Value)>,
+}
+
+// The C API keeps a Connection behind a mutex and may move it between threads.
+const _: fn() = || {
+    fn assert_send<T: Send>() {}
+    assert_send::<Connection>();
+    assert_send::<Statement>();
+};
+
+/// The parsed form of a filename / URI passed to `open`.
+#[derive(Debug, PartialEq, Eq)]
+struct OpenTarget {
+    path: String,
+    memory: bool,
+    flags: i32,
+    vfs: Option<String>,
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let h = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(c) = h {
+                out.push(c);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// SQLite's `sqlite3ParseUri` (the subset we honour: mode, cache, immutable, vfs).
+fn parse_target(filename: &str, mut flags: i32, vfs: Option<&str>) -> Result<OpenTarget> {
+    let mut vfs = vfs.map(|s| s.to_string());
+    if flags & open_flags::URI != 0 && filename.starts_with("file:") {
+        let rest = &filename[5..];
+        let (path_part, query) = match rest.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (rest, None),
+        };
+        let path_part = path_part.split('#').next().unwrap_or("");
+        let path = if let Some(after) = path_part.strip_prefix("//") {
+            match after.find('/') {
+                Some(0) => after.to_string(),
+                Some(i) => {
+                    let auth = &after[..i];
+                    if !auth.is_empty() && auth != "localhost" {
+                        return Err(Error::new(
+                            SQLITE_ERROR,
+                            format!("invalid uri authority: {auth}"),
+                        ));
+                    }
+                    after[i..].to_string()
+                }
+                None => {
+                    if !after.is_empty() && after != "localhost" {
+                        return Err(Error::new(
+                            SQLITE_ERROR,
+                            format!("invalid uri authority: {after}"),
+                        ));
+                    }
+                    String::new()
+                }
+            }
+        } else {
+            path_part.to_string()
+        };
+        let mut path = percent_decode(&path);
+        let mut memory = path == ":memory:";
+        if let Some(q) = query {
+            for kv in q.split('&').filter(|s| !s.is_empty()) {
+                let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+                let v = percent_decode(v);
+                match k {
+                    "vfs" => vfs = Some(v),
+                    "mode" => {
+                        let (mode, allowed) = match v.as_str() {
+                            "ro" => (open_flags::READONLY, true),
+                            "rw" => (open_flags::READWRITE, true),
+                            "rwc" => (open_flags::READWRITE | open_flags::CREATE, true),
+                            "memory" => {
+                                memory = true;
+                                (flags & 7, true)
+                            }
+                            _ => (0, false),
+                        };
+                        if !allowed {
+                            return Err(Error::new(
+                                SQLITE_ERROR,
+                                format!("no such access mode: {v}"),
+                            ));
+                        }
+                        let limit = flags & 7;
+                        if mode > limit {
+                            return Err(Error::new(
+                                SQLITE_PERM,
+                                format!("access mode not allowed: {v}"),
+                            ));
+                        }
+                        flags = (flags & !7) | mode;
+                    }
+                    "cache" => {
+                        if v != "shared" && v != "private" {
+                            return Err(Error::new(
+                                SQLITE_ERROR,
+                                format!("no such cache mode: {v}"),
+                            ));
+                        }
+                    }
+                    "immutable" => {
+                        if v == "1" {
+                            flags = (flags & !7) | open_flags::READONLY;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if memory {
+            path = String::new();
+        }
+        return Ok(OpenTarget {
+            path,
+            memory,
+            flags,
+            vfs,
+        });
+    }
+    let memory = filename == ":memory:" || filename.is_empty() || flags & open_flags::MEMORY != 0;
+    Ok(OpenTarget {
+        path: if memory {
+            String::new()
+        } else {
+            filename.to_string()
+        },
+        memory,
+        flags,
+        vfs,
+    })
 }
 
 impl Connection {
     /// `filename` is as given to `sqlite3_open_v2` (`:memory:`, a path, or a `file:` URI when
     /// `flags & URI` or the URI default applies). `vfs` names a VFS or `None` for the default.
-    pub fn open(_filename: &str, _flags: i32, _vfs: Option<&str>) -> Result<Connection> {
-        Err(Error::code(SQLITE_CANTOPEN))
+    pub fn open(filename: &str, flags: i32, vfs: Option<&str>) -> Result<Connection> {
+        let t = parse_target(filename, flags, vfs)?;
+        let the_vfs = crate::vfs::unix::default_vfs();
+        if let Some(name) = &t.vfs {
+            if name != the_vfs.name() && name != "unix" && name != "unix-none" {
+                return Err(Error::new(SQLITE_ERROR, format!("no such vfs: {name}")));
+            }
+        }
+        let ro = t.flags & open_flags::READONLY != 0 && t.flags & open_flags::READWRITE == 0;
+        let (pager, path) = if t.memory {
+            (Pager::open_memory(4096), String::new())
+        } else {
+            let vflags = crate::vfs::OpenFlags {
+                read_only: ro,
+                create: t.flags & open_flags::CREATE != 0,
+                exclusive: false,
+                delete_on_close: false,
+            };
+            let full = the_vfs
+                .full_pathname(&t.path)
+                .map_err(|_| Error::code(SQLITE_CANTOPEN))?;
+            let p = Pager::open(the_vfs.clone(), &t.path, vflags).map_err(|e| {
+                if e.primary() == SQLITE_CANTOPEN {
+                    Error::new(e.code, "unable to open database file")
+                } else {
+                    e
+                }
+            })?;
+            (p, full)
+        };
+        let main = DbSlot {
+            name: "main".into(),
+            path,
+            bt: Btree::new(pager)?,
+            schema: Schema::default(),
+            schema_loaded: false,
+            readonly: ro,
+            txn: 0,
+        };
+        let temp = DbSlot {
+            name: "temp".into(),
+            path: String::new(),
+            bt: Btree::new(Pager::open_memory(4096))?,
+            schema: Schema::default(),
+            schema_loaded: false,
+            readonly: false,
+            txn: 0,
+        };
+        Ok(Connection {
+            dbs: vec![main, temp],
+            vfs: the_vfs,
+            autocommit: true,
+            savepoints: Vec::new(),
+            savepoint_txn: false,
+            active_vms: 0,
+            last_insert_rowid: 0,
+            changes: 0,
+            total_changes: 0,
+            interrupt: Arc::new(AtomicBool::new(false)),
+            busy_timeout_ms: 0,
+            busy_handler: None,
+            functions: Vec::new(),
+            collations: builtin_collations(),
+            limits: LIMIT_DEFAULTS,
+            error_offset: -1,
+            settings: Vec::new(),
+        })
     }
+
     /// Close: finalize-time checks are done by `capi` (it knows about live statements).
-    pub fn close(self) -> Result<()> {
+    pub fn close(mut self) -> Result<()> {
+        if !self.autocommit || self.dbs.iter().any(|d| d.txn != 0) {
+            self.rollback_all();
+        }
         Ok(())
     }
-    pub fn prepare(&mut self, _sql: &[u8]) -> Result<(Option<Statement>, usize)> {
-        Err(todo_err())
+
+    pub fn prepare(&mut self, sql: &[u8]) -> Result<(Option<Statement>, usize)> {
+        self.error_offset = -1;
+        if sql.len() > self.limits[1] as usize {
+            return Err(Error::new(SQLITE_TOOBIG, "statement too long"));
+        }
+        self.ensure_schemas()?;
+        let compiled = self.compile(sql)?;
+        let tail = compiled.tail;
+        match compiled.program {
+            None => Ok((None, tail)),
+            Some(p) => {
+                let text = String::from_utf8_lossy(sql.get(..tail).unwrap_or(sql))
+                    .trim()
+                    .to_string();
+                Ok((Some(Statement::new(p, text)), tail))
+            }
+        }
     }
+
+    /// A statement for an already-built program (tests, internal SQL, hand-written
+    /// programs). The program's `sql` is its text for `sqlite3_sql`.
+    pub fn prepare_program(&mut self, p: Program) -> Statement {
+        let sql = p.sql.clone();
+        Statement::new(p, sql)
+    }
+
+    fn compile(&mut self, sql: &[u8]) -> Result<crate::sql::Compiled> {
+        let schemas: Vec<(String, &Schema)> = self
+            .dbs
+            .iter()
+            .map(|d| (d.name.clone(), &d.schema))
+            .collect();
+        let ctx = crate::sql::CompileContext {
+            schemas: &schemas,
+            user_functions: &self.functions,
+            collations: &self.collations,
+        };
+        match crate::sql::compile(&ctx, sql) {
+            Ok(c) => {
+                if let Some(off) = c.error_offset {
+                    self.error_offset = off as i32;
+                }
+                Ok(c)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Byte offset of the last syntax error (`sqlite3_error_offset`), -1 if none.
+    pub fn last_error_offset(&self) -> i32 {
+        self.error_offset
+    }
+
     pub fn last_insert_rowid(&self) -> i64 {
-        0
+        self.last_insert_rowid
     }
-    pub fn set_last_insert_rowid(&mut self, _rowid: i64) {}
+    pub fn set_last_insert_rowid(&mut self, rowid: i64) {
+        self.last_insert_rowid = rowid;
+    }
     pub fn changes(&self) -> i64 {
-        0
+        self.changes
     }
     pub fn total_changes(&self) -> i64 {
-        0
+        self.total_changes
     }
     pub fn is_autocommit(&self) -> bool {
-        true
+        self.autocommit
     }
     /// Shared flag that `sqlite3_interrupt` sets from any thread without the mutex.
     pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
-        Arc::new(AtomicBool::new(false))
+        self.interrupt.clone()
     }
-    pub fn set_busy_timeout(&mut self, _ms: i32) {}
-    pub fn set_busy_handler(&mut self, _h: Option<BusyHandler>) {}
+    pub fn set_busy_timeout(&mut self, ms: i32) {
+        self.busy_timeout_ms = ms.max(0);
+        self.busy_handler = None;
+    }
+    pub fn set_busy_handler(&mut self, h: Option<BusyHandler>) {
+        self.busy_handler = h;
+        self.busy_timeout_ms = 0;
+    }
     /// Register (or with `None` for imp... use `remove_function`) a user function.
-    pub fn create_function(&mut self, _f: UserFunction) -> Result<()> {
-        Err(todo_err())
-    }
-    pub fn remove_function(&mut self, _name: &str, _nargs: i32) -> Result<()> {
+    pub fn create_function(&mut self, f: UserFunction) -> Result<()> {
+        if f.name.is_empty() || f.name.len() > 255 || f.nargs < -1 || f.nargs > 127 {
+            return Err(Error::misuse());
+        }
+        if self.active_vms > 0 {
+            return Err(Error::new(
+                SQLITE_BUSY,
+                "unable to delete/modify user-function due to active statements",
+            ));
+        }
+        self.functions
+            .retain(|g| !(g.name.eq_ignore_ascii_case(&f.name) && g.nargs == f.nargs));
+        self.functions.push(f);
         Ok(())
     }
+    pub fn remove_function(&mut self, name: &str, nargs: i32) -> Result<()> {
+        self.functions
+            .retain(|g| !(g.name.eq_ignore_ascii_case(name) && g.nargs == nargs));
+        Ok(())
+    }
+    /// The registered user functions (for the compiler and for tests).
+    pub fn user_functions(&self) -> &[UserFunction] {
+        &self.functions
+    }
     /// `None` removes the collation.
-    pub fn create_collation(&mut self, _name: &str, _c: Option<Collation>) -> Result<()> {
-        Err(todo_err())
+    pub fn create_collation(&mut self, name: &str, c: Option<Collation>) -> Result<()> {
+        if self.active_vms > 0 {
+            return Err(Error::new(
+                SQLITE_BUSY,
+                "unable to delete/modify collation sequence due to active statements",
+            ));
+        }
+        self.collations
+            .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        if let Some(c) = c {
+            self.collations.push((name.to_string(), c));
+        }
+        Ok(())
+    }
+    /// A collation by name (case-insensitive): BINARY, NOCASE, RTRIM or a user one.
+    pub fn collation(&self, name: &str) -> Option<Collation> {
+        self.collations
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, c)| c.clone())
     }
     /// Path of an attached database (`"main"`, `"temp"`, …); `Some("")` for memory/temp.
-    pub fn db_filename(&self, _db_name: &str) -> Option<String> {
-        None
+    pub fn db_filename(&self, db_name: &str) -> Option<String> {
+        self.slot_by_name(db_name).map(|d| d.path.clone())
     }
     /// `Some(true)` read-only, `Some(false)` read-write, `None` no such database.
-    pub fn db_readonly(&self, _db_name: &str) -> Option<bool> {
-        None
+    pub fn db_readonly(&self, db_name: &str) -> Option<bool> {
+        self.slot_by_name(db_name).map(|d| d.readonly)
     }
     /// `sqlite3_limit`: returns the old value; `new < 0` only queries.
-    pub fn limit(&mut self, _id: i32, _new: i32) -> i32 {
-        -1
+    pub fn limit(&mut self, id: i32, new: i32) -> i32 {
+        let Some(i) = usize::try_from(id).ok().filter(|i| *i < N_LIMIT) else {
+            return -1;
+        };
+        let old = self.limits[i];
+        if new >= 0 {
+            self.limits[i] = new.min(LIMIT_MAX[i]);
+        }
+        old
+    }
+
+    /// The schema of database `db` (0 main, 1 temp), as last loaded.
+    pub fn schema(&self, db: usize) -> Option<&Schema> {
+        self.dbs.get(db).map(|d| &d.schema)
+    }
+
+    fn slot_by_name(&self, name: &str) -> Option<&DbSlot> {
+        self.dbs.iter().find(|d| d.name.eq_ignore_ascii_case(name))
+    }
+
+    // ---- busy handling ---------------------------------------------------------------
+
+    /// SQLite's `sqliteDefaultBusyCallback` / user handler: `true` = retry.
+    fn invoke_busy(&mut self, count: i32) -> bool {
+        if let Some(h) = self.busy_handler.as_mut() {
+            return h(count);
+        }
+        let timeout = self.busy_timeout_ms;
+        if timeout <= 0 {
+            return false;
+        }
+        const DELAYS: [i32; 12] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
+        const TOTALS: [i32; 12] = [0, 1, 3, 8, 18, 33, 53, 78, 103, 128, 178, 228];
+        let c = count.max(0) as usize;
+        let (mut delay, prior) = if c < DELAYS.len() {
+            (DELAYS[c], TOTALS[c])
+        } else {
+            (100, TOTALS[11] + 100 * (c as i32 - 11))
+        };
+        if prior + delay > timeout {
+            delay = timeout - prior;
+            if delay <= 0 {
+                return false;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(delay as u64));
+        true
+    }
+
+    fn with_busy<T>(&mut self, db: usize, f: impl Fn(&mut Btree) -> Result<T>) -> Result<T> {
+        let mut count = 0;
+        loop {
+            let slot = self
+                .dbs
+                .get_mut(db)
+                .ok_or_else(|| Error::sql("no such database"))?;
+            match f(&mut slot.bt) {
+                Err(e) if e.is_busy() => {
+                    if !self.invoke_busy(count) {
+                        return Err(e);
+                    }
+                    count += 1;
+                }
+                r => return r,
+            }
+        }
+    }
+
+    // ---- transactions ---------------------------------------------------------------
+
+    fn begin_read(&mut self, db: usize) -> Result<()> {
+        let needs = self.dbs.get(db).map(|d| d.txn == 0).unwrap_or(false);
+        if needs {
+            self.with_busy(db, |bt| bt.begin_read())?;
+            if let Some(d) = self.dbs.get_mut(db) {
+                d.txn = 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn begin_write(&mut self, db: usize, exclusive: bool) -> Result<()> {
+        self.begin_read(db)?;
+        let (txn, ro) = match self.dbs.get(db) {
+            Some(d) => (d.txn, d.readonly),
+            None => return Err(Error::sql("no such database")),
+        };
+        if txn == 2 {
+            return Ok(());
+        }
+        if ro {
+            return Err(Error::readonly());
+        }
+        self.with_busy(db, |bt| bt.begin_write(exclusive))?;
+        let n_sp = self.savepoints.len();
+        let d = &mut self.dbs[db];
+        d.txn = 2;
+        if n_sp > 0 {
+            d.bt.savepoint_open(n_sp)?;
+        }
+        Ok(())
+    }
+
+    fn file_cookie(&mut self, db: usize) -> Result<u32> {
+        let d = self
+            .dbs
+            .get_mut(db)
+            .ok_or_else(|| Error::sql("no such database"))?;
+        if d.bt.pager.page_count() == 0 {
+            return Ok(0);
+        }
+        d.bt.get_meta(META_SCHEMA_VERSION)
+    }
+
+    fn commit_all(&mut self) -> Result<()> {
+        for db in 0..self.dbs.len() {
+            if self.dbs[db].txn == 2 {
+                self.with_busy(db, |bt| bt.commit())?;
+                self.dbs[db].txn = 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn end_reads(&mut self) {
+        for d in self.dbs.iter_mut() {
+            if d.txn != 0 {
+                d.bt.end_read();
+                d.txn = 0;
+            }
+        }
+    }
+
+    fn rollback_all(&mut self) {
+        let mut schema_dirty = false;
+        for d in self.dbs.iter_mut() {
+            if d.txn == 2 {
+                // A failed rollback leaves the pager in its error state; nothing more to do.
+                let _ = d.bt.rollback();
+                schema_dirty = true;
+            }
+            if d.txn != 0 {
+                d.bt.end_read();
+                d.txn = 0;
+            }
+        }
+        if schema_dirty {
+            for d in self.dbs.iter_mut() {
+                d.schema_loaded = false;
+            }
+        }
+        self.autocommit = true;
+        self.savepoints.clear();
+        self.savepoint_txn = false;
+    }
+
+    /// Called when a statement stops running (done, error or reset).
+    fn statement_ended(
+        &mut self,
+        stmt_sp: &mut Vec<(usize, usize)>,
+        err: Option<&Error>,
+        action: i32,
+    ) -> Result<()> {
+        self.active_vms = self.active_vms.saturating_sub(1);
+        let mut result = Ok(());
+        match err {
+            Some(_) if action == OE_ROLLBACK => {
+                stmt_sp.clear();
+                self.rollback_all();
+                return Ok(());
+            }
+            Some(_) if action != OE_FAIL => {
+                // Statement rollback (OE_ABORT): undo this statement only.
+                for (db, i) in stmt_sp.drain(..) {
+                    if let Some(d) = self.dbs.get_mut(db) {
+                        if d.txn == 2 {
+                            let _ = d.bt.savepoint_rollback(i);
+                            let _ = d.bt.savepoint_release(i);
+                            d.schema_loaded = false;
+                        }
+                    }
+                }
+                if self.autocommit && self.active_vms == 0 {
+                    self.rollback_all();
+                    return Ok(());
+                }
+            }
+            _ => {
+                for (db, i) in stmt_sp.drain(..) {
+                    if let Some(d) = self.dbs.get_mut(db) {
+                        if d.txn == 2 {
+                            let _ = d.bt.savepoint_release(i);
+                        }
+                    }
+                }
+            }
+        }
+        if self.autocommit && self.active_vms == 0 {
+            if let Err(e) = self.commit_all() {
+                self.rollback_all();
+                result = Err(e);
+            }
+            self.end_reads();
+        }
+        result
+    }
+
+    fn find_savepoint(&self, name: &str) -> Option<usize> {
+        self.savepoints
+            .iter()
+            .rposition(|s| s.eq_ignore_ascii_case(name))
+    }
+
+    // ---- schema -------------------------------------------------------------------------
+
+    /// Make sure each database's schema matches its file (reloading if the cookie moved).
+    fn ensure_schemas(&mut self) -> Result<()> {
+        for db in 0..self.dbs.len() {
+            let had_txn = self.dbs[db].txn != 0;
+            if db == 1 && self.dbs[1].bt.pager.page_count() == 0 {
+                // An untouched temp database: nothing to load.
+                self.dbs[1].schema_loaded = true;
+                continue;
+            }
+            self.begin_read(db)?;
+            let r = (|| -> Result<()> {
+                let cookie = self.file_cookie(db)?;
+                let d = &self.dbs[db];
+                if !d.schema_loaded || d.schema.cookie != cookie {
+                    self.load_schema(db)?;
+                }
+                Ok(())
+            })();
+            if !had_txn && self.autocommit && self.active_vms == 0 {
+                if let Some(d) = self.dbs.get_mut(db) {
+                    d.bt.end_read();
+                    d.txn = 0;
+                }
+            }
+            r?;
+        }
+        Ok(())
+    }
+
+    /// Read `sqlite_schema` (root page 1) of `db` into its `Schema`. Needs a read transaction.
+    fn load_schema(&mut self, db: usize) -> Result<()> {
+        let cookie = self.file_cookie(db)?;
+        let d = self
+            .dbs
+            .get_mut(db)
+            .ok_or_else(|| Error::sql("no such database"))?;
+        let mut rows = Vec::new();
+        if d.bt.pager.page_count() > 0 {
+            let mut c = BtCursor::new(1, true, None);
+            let mut ok = c.first(&mut d.bt)?;
+            let mut vals = Vec::new();
+            while ok {
+                let payload = c.payload(&mut d.bt)?;
+                rec::decode_into(&payload, &mut vals)?;
+                let text = |i: usize| -> String {
+                    match vals.get(i) {
+                        Some(Value::Text(t)) => String::from_utf8_lossy(t).into_owned(),
+                        _ => String::new(),
+                    }
+                };
+                let rootpage = match vals.get(3) {
+                    Some(Value::Integer(i)) => u32::try_from(*i).map_err(|_| crate::corrupt!(1))?,
+                    _ => 0,
+                };
+                rows.push(SchemaRow {
+                    kind: text(0),
+                    name: text(1),
+                    tbl_name: text(2),
+                    rootpage,
+                    sql: match vals.get(4) {
+                        Some(Value::Text(t)) => Some(String::from_utf8_lossy(t).into_owned()),
+                        _ => None,
+                    },
+                });
+                ok = c.next(&mut d.bt)?;
+            }
+        }
+        d.schema = Schema::load(rows, cookie)?;
+        d.schema_loaded = true;
+        Ok(())
+    }
+}
+
+fn journal_mode_name(m: JournalMode) -> &'static str {
+    match m {
+        JournalMode::Delete => "delete",
+        JournalMode::Truncate => "truncate",
+        JournalMode::Persist => "persist",
+        JournalMode::Memory => "memory",
+        JournalMode::Off => "off",
+        JournalMode::Wal => "wal",
+    }
+}
+
+fn text_of(v: &Value) -> String {
+    mem::to_text(v)
+        .map(|t| String::from_utf8_lossy(&t).to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// A boolean pragma argument (`on`, `yes`, `true`, 1 ...), as SQLite's `getSafetyLevel`.
+fn pragma_bool(v: &Value) -> i64 {
+    match text_of(v).as_str() {
+        "on" | "yes" | "true" => 1,
+        "off" | "no" | "false" => 0,
+        _ => (mem::to_int(v) != 0) as i64,
+    }
+}
+
+/// Default values (Debian's 3.40.1 build) of settings kept in `Connection::settings`.
+fn setting_default(name: &str) -> Value {
+    Value::Integer(match name {
+        "secure_delete" | "automatic_index" | "cache_spill" => 1,
+        "wal_autocheckpoint" => 1000,
+        "max_page_count" => 1_073_741_823,
+        "locking_mode" => return Value::text("normal"),
+        "encoding" => return Value::text("UTF-8"),
+        _ => 0,
+    })
+}
+
+impl Connection {
+    /// `PRAGMA <name> [= new]` for connection settings (see `P4::Pragma`).
+    fn pragma(&mut self, db: usize, name: &str, new: Option<&Value>) -> Result<Value> {
+        let busy_ms = self.busy_timeout_ms;
+        let d = self
+            .dbs
+            .get_mut(db)
+            .ok_or_else(|| Error::sql("no such database"))?;
+        match name {
+            "page_size" => {
+                if let Some(v) = new {
+                    let n = mem::to_int(v);
+                    // SQLite ignores invalid sizes and sizes set on a non-empty database.
+                    if (512..=65536).contains(&n) && (n & (n - 1)) == 0 {
+                        let _ = d.bt.pager.set_page_size(n as usize);
+                    }
+                }
+                Ok(Value::Integer(d.bt.pager.page_size() as i64))
+            }
+            "cache_size" => {
+                if let Some(v) = new {
+                    d.bt.pager.set_cache_size(mem::to_int(v));
+                }
+                Ok(Value::Integer(d.bt.pager.cache_size()))
+            }
+            "synchronous" => {
+                if let Some(v) = new {
+                    let lvl = match text_of(v).as_str() {
+                        "off" | "no" | "false" => 0,
+                        "normal" => 1,
+                        "full" | "on" | "yes" | "true" => 2,
+                        "extra" => 3,
+                        _ => mem::to_int(v).clamp(0, 3),
+                    };
+                    d.bt.pager.set_synchronous(lvl as u8);
+                }
+                Ok(Value::Integer(d.bt.pager.synchronous() as i64))
+            }
+            "journal_mode" => {
+                let cur = d.bt.pager.journal_mode();
+                let m = match new.map(text_of).as_deref() {
+                    None => None,
+                    Some("delete") => Some(JournalMode::Delete),
+                    Some("truncate") => Some(JournalMode::Truncate),
+                    Some("persist") => Some(JournalMode::Persist),
+                    Some("memory") => Some(JournalMode::Memory),
+                    Some("off") => Some(JournalMode::Off),
+                    Some("wal") => Some(JournalMode::Wal),
+                    Some(_) => None,
+                };
+                let got = match m {
+                    Some(m) if m != cur => d.bt.pager.set_journal_mode(m)?,
+                    _ => cur,
+                };
+                Ok(Value::text(journal_mode_name(got)))
+            }
+            "busy_timeout" => {
+                if let Some(v) = new {
+                    self.set_busy_timeout(mem::to_int(v).clamp(0, i32::MAX as i64) as i32);
+                    return Ok(Value::Integer(self.busy_timeout_ms as i64));
+                }
+                Ok(Value::Integer(busy_ms as i64))
+            }
+            _ => {
+                let key = name.to_string();
+                if let Some(v) = new {
+                    let stored = match name {
+                        "locking_mode" => {
+                            let t = text_of(v);
+                            if t == "exclusive" || t == "normal" {
+                                Value::text(&t)
+                            } else {
+                                self.pragma_get(name)
+                            }
+                        }
+                        "encoding" => self.pragma_get(name),
+                        "max_page_count" | "wal_autocheckpoint" | "mmap_size" | "cache_spill"
+                        | "temp_store" | "auto_vacuum" => Value::Integer(mem::to_int(v)),
+                        _ => Value::Integer(pragma_bool(v)),
+                    };
+                    self.settings.retain(|(k, _)| *k != key);
+                    self.settings.push((key, stored));
+                }
+                Ok(self.pragma_get(name))
+            }
+        }
+    }
+
+    fn pragma_get(&self, name: &str) -> Value {
+        self.settings
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| setting_default(name))
+    }
+}
+
+fn builtin_collations() -> Vec<(String, Collation)> {
+    vec![
+        (
+            "BINARY".into(),
+            Arc::new(|a: &[u8], b: &[u8]| a.cmp(b)) as Collation,
+        ),
+        ("NOCASE".into(), Arc::new(mem::nocase_cmp) as Collation),
+        ("RTRIM".into(), Arc::new(mem::rtrim_cmp) as Collation),
+    ]
+}
+
+/// The VM's view of the connection while one statement steps.
+struct StepHost<'a> {
+    conn: &'a mut Connection,
+    /// Statement-journal savepoints this statement opened: (database, pager savepoint index).
+    stmt_sp: &'a mut Vec<(usize, usize)>,
+}
+
+impl VmHost for StepHost<'_> {
+    fn btree(&mut self, db: usize) -> Result<&mut Btree> {
+        match self.conn.dbs.get_mut(db) {
+            Some(d) => Ok(&mut d.bt),
+            None => Err(Error::sql(format!("no such database: {db}"))),
+        }
+    }
+    fn begin_txn(&mut self, db: usize, write: i32) -> Result<u32> {
+        if write > 0 {
+            self.conn.begin_write(db, write >= 2)?;
+            // A statement journal when the statement runs inside a larger transaction.
+            let inside = !self.conn.autocommit || self.conn.active_vms > 1;
+            if inside && !self.stmt_sp.iter().any(|(d, _)| *d == db) {
+                let i = self.conn.savepoints.len();
+                let d = &mut self.conn.dbs[db];
+                d.bt.savepoint_open(i + 1)?;
+                self.stmt_sp.push((db, i));
+            }
+        } else {
+            self.conn.begin_read(db)?;
+        }
+        self.conn.file_cookie(db)
+    }
+    fn autocommit(&mut self, on: bool, rollback: bool) -> Result<()> {
+        let c = &mut *self.conn;
+        if !on {
+            if !c.autocommit {
+                return Err(Error::sql(
+                    "cannot start a transaction within a transaction",
+                ));
+            }
+            c.autocommit = false;
+            return Ok(());
+        }
+        if c.autocommit {
+            return Err(Error::sql(if rollback {
+                "cannot rollback - no transaction is active"
+            } else {
+                "cannot commit - no transaction is active"
+            }));
+        }
+        if rollback {
+            c.rollback_all();
+            return Ok(());
+        }
+        c.commit_all()?;
+        c.autocommit = true;
+        c.savepoints.clear();
+        c.savepoint_txn = false;
+        Ok(())
+    }
+    fn savepoint(&mut self, op: i32, name: &str) -> Result<()> {
+        let c = &mut *self.conn;
+        match op {
+            0 => {
+                if c.autocommit {
+                    c.autocommit = false;
+                    c.savepoint_txn = true;
+                }
+                c.savepoints.push(name.to_string());
+                let n = c.savepoints.len();
+                for d in c.dbs.iter_mut().filter(|d| d.txn == 2) {
+                    d.bt.savepoint_open(n)?;
+                }
+                Ok(())
+            }
+            1 | 2 => {
+                let Some(i) = c.find_savepoint(name) else {
+                    return Err(Error::sql(format!("no such savepoint: {name}")));
+                };
+                if op == 1 {
+                    if i == 0 && c.savepoint_txn {
+                        c.commit_all()?;
+                        c.autocommit = true;
+                        c.savepoints.clear();
+                        c.savepoint_txn = false;
+                        return Ok(());
+                    }
+                    c.savepoints.truncate(i);
+                    for d in c.dbs.iter_mut().filter(|d| d.txn == 2) {
+                        d.bt.savepoint_release(i)?;
+                    }
+                } else {
+                    c.savepoints.truncate(i + 1);
+                    for d in c.dbs.iter_mut().filter(|d| d.txn == 2) {
+                        d.bt.savepoint_rollback(i)?;
+                        d.schema_loaded = false;
+                    }
+                }
+                Ok(())
+            }
+            _ => Err(Error::sql("bad savepoint operation")),
+        }
+    }
+    fn parse_schema(&mut self, db: usize) -> Result<()> {
+        self.conn.load_schema(db)
+    }
+    fn schema_changed(&mut self, db: usize) {
+        if let Some(d) = self.conn.dbs.get_mut(db) {
+            d.schema_loaded = false;
+        }
+    }
+    fn interrupted(&self) -> bool {
+        self.conn.interrupt.load(AO::Relaxed)
+    }
+    fn last_insert_rowid(&self) -> i64 {
+        self.conn.last_insert_rowid
+    }
+    fn set_last_insert_rowid(&mut self, rowid: i64) {
+        self.conn.last_insert_rowid = rowid;
+    }
+    fn changes(&self) -> (i64, i64) {
+        (self.conn.changes, self.conn.total_changes)
+    }
+    fn set_changes(&mut self, n: i64) {
+        self.conn.changes = n;
+        self.conn.total_changes += n;
+    }
+    fn journal_mode(&mut self, db: usize, mode: Option<JournalMode>) -> Result<JournalMode> {
+        let d = self
+            .conn
+            .dbs
+            .get_mut(db)
+            .ok_or_else(|| Error::sql("no such database"))?;
+        match mode {
+            None => Ok(d.bt.pager.journal_mode()),
+            Some(m) => d.bt.pager.set_journal_mode(m),
+        }
+    }
+    fn pragma(&mut self, db: usize, name: &str, new: Option<&Value>) -> Result<Value> {
+        self.conn.pragma(db, name, new)
     }
 }
 
 /// A prepared statement.
 pub struct Statement {
-    _private: (),
+    vm: Vm,
+    sql: String,
+    /// Counted in the connection's running statements.
+    active: bool,
+    /// Statement journal savepoints (see `StepHost`).
+    stmt_sp: Vec<(usize, usize)>,
+    /// The program counts changes (INSERT/UPDATE/DELETE).
+    counts_changes: bool,
+    /// A row has been returned since the last reset (no transparent re-prepare after that).
+    returned_row: bool,
 }
 
 impl Statement {
+    fn new(p: Program, sql: String) -> Statement {
+        let counts_changes = p.ops.iter().any(|o| {
+            (o.opcode == Opcode::Insert && o.p5 & 1 != 0)
+                || (o.opcode == Opcode::Delete && (o.p2 & 1 != 0 || o.p5 & 1 != 0))
+                || (o.opcode == Opcode::Clear && o.p3 != 0)
+        });
+        Statement {
+            vm: Vm::new(p),
+            sql,
+            active: false,
+            stmt_sp: Vec::new(),
+            counts_changes,
+            returned_row: false,
+        }
+    }
+
     /// Run to the next row. `Ok(true)` = a row is available (`SQLITE_ROW`), `Ok(false)` = done.
-    pub fn step(&mut self, _conn: &mut Connection) -> Result<bool> {
-        Err(todo_err())
+    pub fn step(&mut self, conn: &mut Connection) -> Result<bool> {
+        if self.vm.is_done() {
+            // As sqlite3_step after SQLITE_DONE: start over.
+            self.reset(conn);
+        }
+        let mut retries = 0;
+        loop {
+            if !self.active {
+                if conn.active_vms == 0 {
+                    conn.interrupt.store(false, AO::Relaxed);
+                }
+                self.active = true;
+                conn.active_vms += 1;
+            }
+            let r = {
+                let mut host = StepHost {
+                    conn,
+                    stmt_sp: &mut self.stmt_sp,
+                };
+                self.vm.step(&mut host)
+            };
+            match r {
+                Ok(StepResult::Row) => {
+                    self.returned_row = true;
+                    return Ok(true);
+                }
+                Ok(StepResult::Done) => {
+                    self.finish(conn, None)?;
+                    return Ok(false);
+                }
+                Err(e)
+                    if e.code == SQLITE_SCHEMA
+                        && !self.returned_row
+                        && retries < MAX_SCHEMA_RETRY =>
+                {
+                    retries += 1;
+                    // Undo this attempt, reload the schema, recompile and go again.
+                    let _ = self.finish(conn, Some(&e));
+                    for d in conn.dbs.iter_mut() {
+                        d.schema_loaded = false;
+                    }
+                    conn.ensure_schemas()?;
+                    let compiled = conn.compile(self.sql.as_bytes())?;
+                    let Some(p) = compiled.program else {
+                        return Ok(false);
+                    };
+                    let vars = std::mem::take(&mut self.vm.vars);
+                    let sql = std::mem::take(&mut self.sql);
+                    *self = Statement::new(p, sql);
+                    for (i, v) in vars.into_iter().enumerate() {
+                        if let Some(slot) = self.vm.vars.get_mut(i) {
+                            *slot = v;
+                        }
+                    }
+                }
+                Err(e) => {
+                    let _ = self.finish(conn, Some(&e));
+                    return Err(e);
+                }
+            }
+        }
     }
+
+    fn finish(&mut self, conn: &mut Connection, err: Option<&Error>) -> Result<()> {
+        if !self.active {
+            return Ok(());
+        }
+        self.active = false;
+        if self.counts_changes && err.is_none() {
+            conn.changes = self.vm.n_change;
+            conn.total_changes += self.vm.n_change;
+        }
+        let action = self.vm.error_action;
+        conn.statement_ended(&mut self.stmt_sp, err, action)
+    }
+
     /// Back to the start; bindings are kept.
-    pub fn reset(&mut self, _conn: &mut Connection) {}
+    pub fn reset(&mut self, conn: &mut Connection) {
+        if self.active {
+            // As sqlite3_reset on an unfinished statement: it ends normally.
+            let _ = self.finish(conn, None);
+        }
+        self.vm.reset();
+        self.returned_row = false;
+    }
+    /// Reset and drop.
+    pub fn finalize(mut self, conn: &mut Connection) {
+        self.reset(conn);
+    }
     pub fn column_count(&self) -> usize {
-        0
+        match self.vm.prog.explain {
+            1 => 8,
+            2 => 4,
+            _ => self.vm.prog.column_names.len(),
+        }
     }
-    pub fn column_name(&self, _i: usize) -> Option<&str> {
-        None
+    pub fn column_name(&self, i: usize) -> Option<&str> {
+        match self.vm.prog.explain {
+            1 => crate::vdbe::explain::COLUMN_NAMES.get(i).copied(),
+            2 => ["id", "parent", "notused", "detail"].get(i).copied(),
+            _ => self.vm.prog.column_names.get(i).map(|s| s.as_str()),
+        }
     }
-    pub fn column_decltype(&self, _i: usize) -> Option<&str> {
-        None
+    pub fn column_decltype(&self, i: usize) -> Option<&str> {
+        self.vm
+            .prog
+            .column_decltypes
+            .get(i)
+            .and_then(|d| d.as_deref())
     }
     /// Table/column a result column comes from: (database, table, column).
-    pub fn column_origin(&self, _i: usize) -> Option<(&str, &str, &str)> {
-        None
+    pub fn column_origin(&self, i: usize) -> Option<(&str, &str, &str)> {
+        self.vm
+            .prog
+            .column_origins
+            .get(i)
+            .and_then(|o| o.as_ref())
+            .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
     }
     /// Value of column `i` of the current row (`Null` if there is no row).
-    pub fn column_value(&self, _i: usize) -> &Value {
-        &Value::Null
+    pub fn column_value(&self, i: usize) -> &Value {
+        static NULL: Value = Value::Null;
+        self.vm.column(i).unwrap_or(&NULL)
     }
     /// Number of columns in the current row (0 when no row).
     pub fn data_count(&self) -> usize {
-        0
+        if self.vm.is_running() {
+            self.vm.column_count_current()
+        } else {
+            0
+        }
     }
     /// 1-based index, as `sqlite3_bind_*`. `SQLITE_RANGE` when out of range.
-    pub fn bind(&mut self, _i: usize, _v: Value) -> Result<()> {
-        Err(Error::range())
+    pub fn bind(&mut self, i: usize, v: Value) -> Result<()> {
+        if self.active {
+            return Err(Error::misuse());
+        }
+        match i.checked_sub(1).and_then(|k| self.vm.vars.get_mut(k)) {
+            Some(slot) => {
+                *slot = v;
+                Ok(())
+            }
+            None => Err(Error::range()),
+        }
     }
-    pub fn clear_bindings(&mut self) {}
+    pub fn clear_bindings(&mut self) {
+        for v in self.vm.vars.iter_mut() {
+            *v = Value::Null;
+        }
+    }
     pub fn parameter_count(&self) -> usize {
-        0
+        self.vm.prog.param_names.len()
     }
     /// Name including its prefix character (`:a`, `@a`, `$a`, `?5`); `None` for plain `?`.
-    pub fn parameter_name(&self, _i: usize) -> Option<&str> {
-        None
+    pub fn parameter_name(&self, i: usize) -> Option<&str> {
+        i.checked_sub(1)
+            .and_then(|k| self.vm.prog.param_names.get(k))
+            .and_then(|n| n.as_deref())
     }
     /// 0 if not found.
-    pub fn parameter_index(&self, _name: &str) -> usize {
-        0
+    pub fn parameter_index(&self, name: &str) -> usize {
+        self.vm
+            .prog
+            .param_names
+            .iter()
+            .position(|n| n.as_deref() == Some(name))
+            .map(|k| k + 1)
+            .unwrap_or(0)
     }
     /// The SQL text the statement was prepared from.
     pub fn sql(&self) -> &str {
-        ""
+        &self.sql
     }
     /// SQL with parameters replaced by their bound values (as `sqlite3_expanded_sql`).
     pub fn expanded_sql(&self) -> String {
-        String::new()
+        expand_sql(&self.sql, &self.vm.prog.param_names, &self.vm.vars)
     }
     pub fn readonly(&self) -> bool {
-        true
+        self.vm.prog.readonly
     }
     /// Started stepping and not yet reset/done.
     pub fn busy(&self) -> bool {
-        false
+        self.active
     }
     /// 0 normal, 1 EXPLAIN, 2 EXPLAIN QUERY PLAN.
     pub fn explain_mode(&self) -> i32 {
-        0
+        self.vm.prog.explain as i32
     }
 }
+
+/// A value as an SQL literal (for `expanded_sql`).
+fn sql_literal(v: &Value) -> String {
+    match v {
+        Value::Null => "NULL".into(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(r) => mem::real_to_text(*r),
+        Value::Text(t) => {
+            let s = String::from_utf8_lossy(t);
+            format!("'{}'", s.replace('\'', "''"))
+        }
+        Value::Blob(b) => {
+            let mut s = String::with_capacity(b.len() * 2 + 3);
+            s.push_str("x'");
+            for c in b {
+                s.push_str(&format!("{c:02x}"));
+            }
+            s.push('\'');
+            s
+        }
+    }
+}
+
+/// Replace each parameter token of `sql` (outside literals and comments) with its value.
+fn expand_sql(sql: &str, names: &[Option<String>], vars: &[Value]) -> String {
+    let b = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut i = 0;
+    let mut next_anon = 1usize;
+    let mut last = 0;
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\'' | b'"' | b'`' | b'[' => {
+                let close = if c == b'[' { b']' } else { c };
+                i += 1;
+                while i < b.len() && b[i] != close {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b'?' | b':' | b'@' | b'$' => {
+                let start = i;
+                i += 1;
+                let idx = if c == b'?' {
+                    let ds = i;
+                    while i < b.len() && b[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                    if i > ds {
+                        let n: usize = sql[ds..i].parse().unwrap_or(0);
+                        next_anon = next_anon.max(n + 1);
+                        n
+                    } else {
+                        let n = next_anon;
+                        next_anon += 1;
+                        n
+                    }
+                } else {
+                    while i < b.len() && ident(b[i]) {
+                        i += 1;
+                    }
+                    let name = &sql[start..i.min(b.len())];
+                    let n = names
+                        .iter()
+                        .position(|x| x.as_deref() == Some(name))
+                        .map(|k| k + 1)
+                        .unwrap_or(0);
+                    if n >= next_anon {
+                        next_anon = n + 1;
+                    }
+                    n
+                };
+                if let Some(v) = idx.checked_sub(1).and_then(|k| vars.get(k)) {
+                    out.push_str(&sql[last..start]);
+                    out.push_str(&sql_literal(v));
+                    last = i.min(b.len());
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&sql[last.min(sql.len())..]);
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -10,9 +10,25 @@
 //! - `begin_read`/`end_read` bracket a read transaction (SHARED lock); `begin_write` takes
 //!   RESERVED (or EXCLUSIVE); `commit`/`rollback` end a write transaction and keep SHARED
 //!   until `end_read`. `read` on a file pager outside a read transaction starts one.
-//! - Constructors: [`Pager::open`] (a file through a VFS), [`Pager::open_memory`] (no file;
-//!   what `:memory:` uses), [`Pager::open_image_file`] (test helper: in-memory pager that
-//!   dumps the whole image to a path on commit, no journal, no locks).
+//! - Constructors: [`Pager::open`] (a file through a VFS, e.g.
+//!   `Pager::open(crate::vfs::unix::default_vfs(), path, flags)`; `":memory:"`/`""` give a
+//!   memory pager), [`Pager::open_memory`] (no file; what `:memory:` uses; journal mode
+//!   MEMORY or OFF), [`Pager::open_image_file`] (test helper: in-memory pager that dumps the
+//!   whole image to a path on commit, no journal, no locks).
+//! - Busy: `begin_read`, `begin_write` and `commit` may return `SQLITE_BUSY`; nothing changes
+//!   then and the call may be retried (the db layer runs the busy handler). A `commit` that
+//!   got BUSY still holds RESERVED (or PENDING) and its transaction stays open.
+//! - Errors: after an I/O error or `SQLITE_FULL` once the db file may have been written
+//!   (commit, or a cache spill), the pager is in the ERROR state: every call returns that
+//!   error until `rollback` (which plays the journal back) or `end_read` (which leaves the
+//!   journal hot for the next reader). Errors before that roll back in memory by themselves.
+//! - Header checks at `begin_read`: not `SQLite format 3\0`, bad page size or payload
+//!   fractions, or read version > 2 → `SQLITE_NOTADB`; write version > 2 → read-only; a WAL
+//!   database (versions 2) is read-only while no `-wal` file exists, refused otherwise (WAL is
+//!   not implemented yet).
+//! - Settings: `set_journal_mode` (returns the mode in effect; WAL refused), `synchronous` /
+//!   `set_synchronous` (0..=3), `cache_size` / `set_cache_size` (pages if > 0, KiB if < 0,
+//!   default -2000), `set_page_size` (only while the database is empty).
 //!
 //! # States (file pager)
 //! ```text
@@ -56,9 +72,32 @@
 use crate::error::{codes::*, Error, Result};
 use crate::vfs::{FileKind, LockLevel, OpenFlags, Vfs, VfsFile, PENDING_BYTE};
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 pub type Pgno = u32;
+
+/// Page numbers hash with one multiplication (Fibonacci hashing): a cache hit costs a few
+/// instructions instead of SipHash.
+#[derive(Default)]
+struct PgnoHasher(u64);
+
+impl Hasher for PgnoHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type PgMap<V> = HashMap<Pgno, V, BuildHasherDefault<PgnoHasher>>;
+type PgSet = HashSet<Pgno, BuildHasherDefault<PgnoHasher>>;
 
 /// `PRAGMA journal_mode` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,7 +130,7 @@ struct Page {
 struct Savepoint {
     page_count: Pgno,
     /// Page images as they were when the savepoint opened, for pages changed since.
-    orig: HashMap<Pgno, Box<[u8]>>,
+    orig: PgMap<Box<[u8]>>,
 }
 
 pub struct Pager {
@@ -100,6 +139,10 @@ pub struct Pager {
     fd: Option<Box<dyn VfsFile>>,
     journal_path: String,
     read_only: bool,
+    /// Header byte 18 > 2: newer write format, read-only (SQLite's BTS_READ_ONLY).
+    header_read_only: bool,
+    /// Header bytes 18/19 == 2: a WAL database (read-only until WAL lands).
+    wal_header: bool,
     page_size: usize,
     reserved: usize,
     journal_mode: JournalMode,
@@ -109,7 +152,7 @@ pub struct Pager {
 
     state: State,
     err: Option<Error>,
-    cache: HashMap<Pgno, Page>,
+    cache: PgMap<Page>,
     lru: VecDeque<Pgno>,
     page_count: Pgno,
     /// Pages in the db file as of the start of the current read transaction.
@@ -123,9 +166,13 @@ pub struct Pager {
     j_nrec: u32,
     j_nonce: u32,
     j_off: u64,
+    /// Offset of the journal header that the current records belong to.
+    j_hdr_off: u64,
+    j_sector: u64,
+    /// The current header holds the magic and record count and was synced; no record since.
     j_synced: bool,
-    in_journal: HashSet<Pgno>,
-    mem_journal: HashMap<Pgno, Box<[u8]>>,
+    in_journal: PgSet,
+    mem_journal: PgMap<Box<[u8]>>,
     db_modified: bool,
     savepoints: Vec<Savepoint>,
 }
@@ -157,6 +204,39 @@ pub fn journal_checksum(nonce: u32, data: &[u8]) -> u32 {
     ck
 }
 
+/// SQLite's `readSuperJournal`: the optional trailer `name, len(4), cksum(4), magic(8)` at
+/// the end of a journal; the checksum is the byte sum of the name. `None` if absent/invalid.
+fn read_super_journal_name(j: &mut dyn VfsFile) -> Result<Option<String>> {
+    let size = j.size()?;
+    if size < 16 {
+        return Ok(None);
+    }
+    let mut t = [0u8; 16];
+    j.read_at(&mut t, size - 16)?;
+    if t.get(8..16) != Some(&JOURNAL_MAGIC[..]) {
+        return Ok(None);
+    }
+    let len = get4(&t, 0) as u64;
+    let cksum = get4(&t, 4);
+    if len == 0 || len > size - 16 || len >= 4096 {
+        return Ok(None);
+    }
+    let mut name = vec![0u8; len as usize];
+    j.read_at(&mut name, size - 16 - len)?;
+    let sum = name.iter().fold(0u32, |a, &b| a.wrapping_add(b as u32));
+    if sum != cksum {
+        return Ok(None);
+    }
+    // The name may be NUL-padded; SQLite stops at the first NUL.
+    let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    if end == 0 {
+        return Ok(None);
+    }
+    Ok(Some(
+        String::from_utf8_lossy(name.get(..end).unwrap_or(&[])).into_owned(),
+    ))
+}
+
 /// Read that tolerates a short read (the tail is zero-filled by the VFS).
 fn read_allow_short(f: &mut dyn VfsFile, buf: &mut [u8], off: u64) -> Result<()> {
     match f.read_at(buf, off) {
@@ -172,6 +252,8 @@ impl Pager {
             fd: None,
             journal_path: String::new(),
             read_only: false,
+            header_read_only: false,
+            wal_header: false,
             page_size,
             reserved: 0,
             journal_mode: JournalMode::Memory,
@@ -180,7 +262,7 @@ impl Pager {
             image_path: None,
             state: State::Open,
             err: None,
-            cache: HashMap::new(),
+            cache: PgMap::default(),
             lru: VecDeque::new(),
             page_count: 0,
             db_file_size: 0,
@@ -190,9 +272,11 @@ impl Pager {
             j_nrec: 0,
             j_nonce: 0,
             j_off: 0,
+            j_hdr_off: 0,
+            j_sector: 4096,
             j_synced: false,
-            in_journal: HashSet::new(),
-            mem_journal: HashMap::new(),
+            in_journal: PgSet::default(),
+            mem_journal: PgMap::default(),
             db_modified: false,
             savepoints: Vec::new(),
         }
@@ -219,7 +303,7 @@ impl Pager {
         let full = vfs.full_pathname(path)?;
         let fd = vfs.open(&full, FileKind::MainDb, flags)?;
         let mut p = Pager::blank(4096);
-        p.read_only = flags.read_only;
+        p.read_only = flags.read_only || fd.is_read_only();
         p.journal_path = format!("{full}-journal");
         p.journal_mode = JournalMode::Delete;
         p.fd = Some(fd);
@@ -308,7 +392,7 @@ impl Pager {
     }
     pub fn set_cache_size(&mut self, n: i64) {
         self.cache_size = n;
-        self.evict();
+        self.evict(true);
     }
     /// Number of pages currently cached (tests, `PRAGMA cache_spill` heuristics).
     pub fn cached_pages(&self) -> usize {
@@ -333,14 +417,21 @@ impl Pager {
         self.lru.clear();
     }
 
-    /// Evict clean pages until within budget (invariant 5: dirty pages stay).
-    fn evict(&mut self) {
+    /// Evict clean pages until within budget (invariant 5: dirty pages stay). `full`: scan
+    /// the whole cache (a cache_size change) instead of a bounded slice (a miss).
+    fn evict(&mut self, full: bool) {
         if self.fd.is_none() {
             return;
         }
         let max = self.max_cached();
-        let mut budget = self.lru.len();
-        while self.cache.len() > max && budget > 0 {
+        // Bounded scan: with a cache full of dirty pages (journal_mode=OFF never spills) a
+        // miss must not cost a walk over the whole cache.
+        let mut budget = if full {
+            self.lru.len()
+        } else {
+            self.lru.len().min(256)
+        };
+        while self.cache.len() >= max && budget > 0 {
             budget -= 1;
             let Some(p) = self.lru.pop_front() else { break };
             match self.cache.get(&p) {
@@ -357,14 +448,23 @@ impl Pager {
         }
     }
 
+    /// Before inserting a page: evict clean pages, then spill dirty ones if still full.
+    fn make_room(&mut self) -> Result<()> {
+        if self.fd.is_some() && self.cache.len() >= self.max_cached() {
+            self.evict(false);
+            if self.cache.len() >= self.max_cached() {
+                self.spill()?;
+            }
+        }
+        Ok(())
+    }
+
     /// Bring `pgno` (<= page_count) into the cache.
     fn load(&mut self, pgno: Pgno) -> Result<()> {
         if self.cache.contains_key(&pgno) {
             return Ok(());
         }
-        if self.cache.len() >= self.max_cached() {
-            self.evict();
-        }
+        self.make_room()?;
         let mut data = vec![0u8; self.page_size].into_boxed_slice();
         if pgno <= self.db_file_size {
             if let Some(fd) = self.fd.as_mut() {
@@ -489,6 +589,24 @@ impl Pager {
         if h[21] != 64 || h[22] != 32 || h[23] != 32 || ps - (h[20] as usize) < 480 {
             return Err(Error::notadb());
         }
+        // File format versions (bytes 18/19): 1 = rollback journal, 2 = WAL. A read version
+        // above 2 cannot be read; a write version above 2 is read-only (SQLite's lockBtree).
+        if h[19] > 2 {
+            return Err(Error::notadb());
+        }
+        self.header_read_only = h[18] > 2;
+        self.wal_header = h[18] == 2 || h[19] == 2;
+        if self.wal_header {
+            // WAL is not implemented yet. Without a WAL file the db file alone is the whole
+            // database and may be read; with one, reading the db file would miss commits.
+            let wal = format!("{}-wal", self.journal_path.trim_end_matches("-journal"));
+            if self.vfs()?.exists(&wal)? {
+                return Err(Error::new(
+                    SQLITE_CANTOPEN,
+                    "unable to open database file: WAL mode is not supported yet",
+                ));
+            }
+        }
         let mut vers = [0u8; 16];
         vers.copy_from_slice(&h[24..40]);
         if ps != self.page_size || self.file_vers != Some(vers) {
@@ -548,6 +666,15 @@ impl Pager {
     /// record of every header, truncate the db to its original size.
     fn playback(&mut self, j: &mut dyn VfsFile) -> Result<()> {
         let size_j = j.size()?;
+        // A journal naming a super-journal that no longer exists belongs to a multi-database
+        // transaction that committed: nothing to play back (SQLite's pager_playback).
+        if let Some(name) = read_super_journal_name(j)? {
+            if !self.vfs()?.exists(&name)? {
+                self.drop_cache();
+                self.file_vers = None;
+                return Ok(());
+            }
+        }
         let mut hdr_sz = self.fd_mut()?.sector_size().clamp(32, MAX_SECTOR_SIZE) as u64;
         let mut off = 0u64;
         let mut first = true;
@@ -679,6 +806,15 @@ impl Pager {
             return Err(Error::readonly());
         }
         self.begin_read()?;
+        if self.wal_header {
+            return Err(Error::new(
+                SQLITE_READONLY,
+                "attempt to write a readonly database: WAL mode is not supported yet",
+            ));
+        }
+        if self.header_read_only {
+            return Err(Error::readonly());
+        }
         if let Some(fd) = self.fd.as_mut() {
             fd.lock(LockLevel::Reserved)?;
             if exclusive {
@@ -698,6 +834,7 @@ impl Pager {
         self.jfd = None;
         self.j_nrec = 0;
         self.j_off = 0;
+        self.j_hdr_off = 0;
         self.j_synced = false;
         self.in_journal.clear();
         self.mem_journal.clear();
@@ -721,13 +858,21 @@ impl Pager {
             create: true,
             ..Default::default()
         };
-        let mut j = vfs.open(&self.journal_path, FileKind::MainJournal, flags)?;
-        let sector = self
+        let j = vfs.open(&self.journal_path, FileKind::MainJournal, flags)?;
+        self.j_sector = self
             .fd
             .as_ref()
             .map(|f| f.sector_size())
             .unwrap_or(4096)
-            .clamp(32, MAX_SECTOR_SIZE);
+            .clamp(32, MAX_SECTOR_SIZE) as u64;
+        self.jfd = Some(j);
+        self.write_journal_header(0)
+    }
+
+    /// SQLite's `writeJournalHdr` at `off` (a multiple of the sector size); new nonce.
+    fn write_journal_header(&mut self, off: u64) -> Result<()> {
+        let vfs = self.vfs()?;
+        let sector = self.j_sector as u32;
         let mut nonce = [0u8; 4];
         vfs.randomness(&mut nonce);
         self.j_nonce = u32::from_be_bytes(nonce);
@@ -742,10 +887,15 @@ impl Pager {
         put4(&mut h, 16, self.db_orig_size);
         put4(&mut h, 20, sector);
         put4(&mut h, 24, self.page_size as u32);
-        j.write_at(&h, 0)?;
-        self.j_off = sector as u64;
+        let j = self
+            .jfd
+            .as_mut()
+            .ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        j.write_at(&h, off)?;
+        self.j_hdr_off = off;
+        self.j_off = off + sector as u64;
         self.j_nrec = 0;
-        self.jfd = Some(j);
+        self.j_synced = false;
         Ok(())
     }
 
@@ -772,6 +922,7 @@ impl Pager {
                 j.write_at(&rec, off)?;
                 self.j_off += rec.len() as u64;
                 self.j_nrec += 1;
+                self.j_synced = false;
             } else if self.fd.is_none() || self.journal_mode == JournalMode::Memory {
                 let img = self.original_image(pgno)?;
                 self.mem_journal.insert(pgno, img);
@@ -815,6 +966,9 @@ impl Pager {
         self.journal_page(pgno)?;
         if pgno == self.page_count + 1 {
             // A new page is zero-filled whatever the file holds beyond page_count.
+            if !self.cache.contains_key(&pgno) {
+                self.make_room()?;
+            }
             self.page_count = pgno;
             let data = vec![0u8; self.page_size].into_boxed_slice();
             self.cache.insert(pgno, Page { data, dirty: true });
@@ -885,8 +1039,9 @@ impl Pager {
         if self.state != State::Writer {
             return Ok(());
         }
-        let any_dirty =
-            self.cache.values().any(|p| p.dirty) || self.page_count != self.db_orig_size;
+        let any_dirty = self.db_modified
+            || self.page_count != self.db_orig_size
+            || self.cache.values().any(|p| p.dirty);
         if any_dirty && self.page_count >= 1 {
             let n = self.page_count;
             let base = match self.file_vers {
@@ -912,7 +1067,7 @@ impl Pager {
             self.state = State::Reader;
             return Ok(());
         }
-        if !any_dirty && self.page_count == self.db_orig_size {
+        if !any_dirty && self.page_count == self.db_orig_size && !self.db_modified {
             // Nothing to write: just end the transaction.
             return match self.finalize_journal() {
                 Ok(()) => self.finish_write(),
@@ -995,21 +1150,93 @@ impl Pager {
     fn sync_journal(&mut self) -> Result<()> {
         let sync = self.synchronous;
         let nrec = self.j_nrec;
+        let next_hdr = self.j_off.div_ceil(self.j_sector) * self.j_sector;
         let j = self
             .jfd
             .as_mut()
             .ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
         if sync > 0 {
+            // A stale header of an older transaction (PERSIST mode reuses the file) right
+            // after our records would be taken for a continuation: spoil its magic first.
+            let mut m = [0u8; 8];
+            match j.read_at(&mut m, next_hdr) {
+                Ok(()) if m == JOURNAL_MAGIC => j.write_at(&[0u8], next_hdr)?,
+                Ok(()) => {}
+                Err(e) if e.code == SQLITE_IOERR_SHORT_READ => {}
+                Err(e) => return Err(e),
+            }
             if sync >= 2 {
                 j.sync(false)?;
             }
             let mut h = [0u8; 12];
             h[..8].copy_from_slice(&JOURNAL_MAGIC);
             put4(&mut h, 8, nrec);
-            j.write_at(&h, 0)?;
+            j.write_at(&h, self.j_hdr_off)?;
             j.sync(false)?;
         }
         self.j_synced = true;
+        Ok(())
+    }
+
+    /// Write dirty pages to the db file mid-transaction to bound the cache (SQLite's
+    /// `pagerStress`): journal synced first (invariant 3), EXCLUSIVE taken (BUSY: no spill,
+    /// the cache grows instead), then dirty pages leave the cache oldest first. Afterwards a
+    /// rollback must play the journal back (`db_modified`).
+    fn spill(&mut self) -> Result<()> {
+        let can = self.state == State::Writer
+            && self.fd.is_some()
+            && (self.uses_journal_file() || self.journal_mode == JournalMode::Memory);
+        if !can {
+            return Ok(());
+        }
+        if let Err(e) = self.spill_inner() {
+            if e.is_busy() && !self.db_modified {
+                return Ok(());
+            }
+            self.err = Some(e.clone());
+            self.state = State::Error;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    fn spill_inner(&mut self) -> Result<()> {
+        if self.jfd.is_some() && !self.j_synced {
+            self.sync_journal()?;
+            // Later records go under a new header, written now (zero magic until synced) so
+            // that playback stops there. With synchronous=OFF the count is -1 (to the end of
+            // the file): keep appending to the one header instead.
+            if self.synchronous > 0 {
+                let off = self.j_off.div_ceil(self.j_sector) * self.j_sector;
+                self.write_journal_header(off)?;
+                self.j_synced = true;
+            }
+        }
+        match self.fd_mut()?.lock(LockLevel::Exclusive) {
+            Ok(()) => {}
+            Err(e) if e.is_busy() => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        // Spill a quarter of the cache at once: each spill may cost a journal sync.
+        let max = self.max_cached();
+        let target = max - max / 4;
+        let ps = self.page_size as u64;
+        let mut budget = self.lru.len();
+        while self.cache.len() >= target && budget > 0 {
+            budget -= 1;
+            let Some(pgno) = self.lru.pop_front() else {
+                break;
+            };
+            let Some(page) = self.cache.remove(&pgno) else {
+                continue;
+            };
+            if page.dirty {
+                self.db_modified = true;
+                let fd = self.fd_mut()?;
+                fd.write_at(&page.data, (pgno as u64 - 1) * ps)?;
+                self.db_file_size = self.db_file_size.max(pgno);
+            }
+        }
         Ok(())
     }
 
@@ -1157,7 +1384,7 @@ impl Pager {
         while self.savepoints.len() < n {
             self.savepoints.push(Savepoint {
                 page_count: self.page_count,
-                orig: HashMap::new(),
+                orig: PgMap::default(),
             });
         }
         Ok(())
@@ -1232,7 +1459,7 @@ impl Pager {
             }
             let jpath = self.journal_path.clone();
             let fd = self.fd_mut()?;
-            if vfs.exists(&jpath)? && fd.lock(LockLevel::Reserved).is_ok() {
+            if fd.lock(LockLevel::Reserved).is_ok() {
                 let _ = vfs.delete(&jpath, false);
                 fd.unlock(LockLevel::Shared)?;
             }
@@ -1244,11 +1471,20 @@ impl Pager {
     }
 }
 
+impl Pager {
+    /// Test hook: drop the pager as a crash would, without rolling back (files closed, locks
+    /// released, the journal left on disk as it is).
+    #[doc(hidden)]
+    pub fn crash_for_test(mut self) {
+        self.state = State::Open;
+    }
+}
+
 impl Drop for Pager {
     fn drop(&mut self) {
-        // An uncommitted transaction that never touched the db file is rolled back so that no
-        // stale journal is left; in ERROR state the journal stays hot for the next reader.
-        if self.state == State::Writer && !self.db_modified {
+        // An open write transaction is rolled back (as sqlite3PagerClose); if that fails
+        // (ERROR state) the journal stays hot for the next reader.
+        if self.state == State::Writer || self.state == State::Error {
             let _ = self.rollback();
         }
     }

@@ -46,6 +46,13 @@ pub enum P4 {
     Func(FuncRef),
     /// Table name for `Insert`/`Delete` (for constraint messages and hooks).
     Table(String),
+    /// A connection-setting pragma, carried by opcode `Noop` (SQL engineer): P1 = database,
+    /// P2 = register to receive the setting's value after the call (0 = none), P3 = register
+    /// holding the new value (0 = query only). Lower-case name: `page_size`, `cache_size`,
+    /// `synchronous`, `foreign_keys`, `journal_mode`, ... Unknown names are no-ops.
+    Pragma(String),
+    /// Integers, e.g. the root pages for `IntegrityCk`.
+    IntArray(Vec<i32>),
 }
 
 #[derive(Clone)]

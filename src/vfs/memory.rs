@@ -9,6 +9,10 @@
 //!    asked for EXCLUSIVE (new SHARED requests are then refused), EXCLUSIVE granted only when
 //!    the writer is the only SHARED holder.
 //!
+//! 3. Each file also keeps the bytes it had at its last `sync` and the log of writes since;
+//!    [`MemoryVfs::crash`] rebuilds every file from them, keeping a random subset of the
+//!    unsynced writes (a power loss). The log grows until the next sync: a test VFS.
+//!
 //! # FaultVfs
 //! Counts every mutating operation (write, truncate, sync) on every file it opened, in order,
 //! starting at 1. When the count reaches `fail_at`, that operation fails with the configured
@@ -33,7 +37,24 @@ struct MemLocks {
 #[derive(Default)]
 struct MemData {
     bytes: Mutex<Vec<u8>>,
+    /// The bytes as of the last sync, and the writes/truncates since, in order: what
+    /// [`MemoryVfs::crash`] chooses from.
+    durable: Mutex<Vec<u8>>,
+    unsynced: Mutex<Vec<Unsynced>>,
     locks: Mutex<MemLocks>,
+}
+
+enum Unsynced {
+    Write(u64, Vec<u8>),
+    Truncate(u64),
+}
+
+fn apply_write(bytes: &mut Vec<u8>, offset: u64, buf: &[u8]) {
+    let end = offset as usize + buf.len();
+    if bytes.len() < end {
+        bytes.resize(end, 0);
+    }
+    bytes[offset as usize..end].copy_from_slice(buf);
 }
 
 /// An in-memory VFS. Each instance is its own namespace of files.
@@ -51,7 +72,7 @@ impl MemoryVfs {
     pub fn contents(&self, path: &str) -> Option<Vec<u8>> {
         self.files.lock().get(path).map(|d| d.bytes.lock().clone())
     }
-    /// Replace a file's bytes, creating it (tests).
+    /// Replace a file's bytes, creating it (tests). The new bytes count as synced.
     pub fn set_contents(&self, path: &str, bytes: Vec<u8>) {
         let d = self
             .files
@@ -59,7 +80,39 @@ impl MemoryVfs {
             .entry(path.to_string())
             .or_default()
             .clone();
+        *d.durable.lock() = bytes.clone();
+        d.unsynced.lock().clear();
         *d.bytes.lock() = bytes;
+    }
+    /// Simulate a power loss: every file restarts from its content at its last sync (a file
+    /// never synced is empty), and each write or truncate made since is kept or lost at
+    /// random (`seed` 0: all lost). Deletions are immediate, hence durable. Locks are
+    /// cleared; callers drop their handles first.
+    pub fn crash(&self, seed: u64) {
+        let mut x = seed;
+        let mut keep = move || {
+            if x == 0 {
+                return false;
+            }
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x & 1 == 1
+        };
+        for d in self.files.lock().values() {
+            let mut b = d.durable.lock().clone();
+            for op in d.unsynced.lock().drain(..) {
+                if keep() {
+                    match op {
+                        Unsynced::Write(off, data) => apply_write(&mut b, off, &data),
+                        Unsynced::Truncate(n) => b.truncate(n as usize),
+                    }
+                }
+            }
+            *d.durable.lock() = b.clone();
+            *d.bytes.lock() = b;
+            *d.locks.lock() = MemLocks::default();
+        }
     }
 }
 
@@ -148,12 +201,11 @@ impl VfsFile for MemFile {
         if self.read_only {
             return Err(Error::readonly());
         }
-        let mut bytes = self.data.bytes.lock();
-        let end = offset as usize + buf.len();
-        if bytes.len() < end {
-            bytes.resize(end, 0);
-        }
-        bytes[offset as usize..end].copy_from_slice(buf);
+        apply_write(&mut self.data.bytes.lock(), offset, buf);
+        self.data
+            .unsynced
+            .lock()
+            .push(Unsynced::Write(offset, buf.to_vec()));
         Ok(())
     }
     fn truncate(&mut self, size: u64) -> Result<()> {
@@ -161,9 +213,13 @@ impl VfsFile for MemFile {
         if (size as usize) < bytes.len() {
             bytes.truncate(size as usize);
         }
+        self.data.unsynced.lock().push(Unsynced::Truncate(size));
         Ok(())
     }
     fn sync(&mut self, _full: bool) -> Result<()> {
+        let b = self.data.bytes.lock().clone();
+        *self.data.durable.lock() = b;
+        self.data.unsynced.lock().clear();
         Ok(())
     }
     fn size(&mut self) -> Result<u64> {
@@ -233,6 +289,9 @@ impl VfsFile for MemFile {
     }
     fn lock_level(&self) -> LockLevel {
         self.level
+    }
+    fn is_read_only(&self) -> bool {
+        self.read_only
     }
 }
 
@@ -380,6 +439,9 @@ impl VfsFile for FaultFile {
     }
     fn sector_size(&self) -> u32 {
         self.inner.sector_size()
+    }
+    fn is_read_only(&self) -> bool {
+        self.inner.is_read_only()
     }
 }
 

@@ -70,6 +70,11 @@ pub trait VfsFile: Send {
     fn sector_size(&self) -> u32 {
         4096
     }
+    /// Whether writes are refused (opened read-only, or the VFS fell back to read-only
+    /// because the file could not be opened for writing).
+    fn is_read_only(&self) -> bool {
+        false
+    }
 }
 
 pub trait Vfs: Send + Sync {

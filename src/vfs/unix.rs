@@ -104,7 +104,7 @@ impl Vfs for UnixVfs {
         "unix"
     }
 
-    fn open(&self, path: &str, _kind: FileKind, flags: OpenFlags) -> Result<Box<dyn VfsFile>> {
+    fn open(&self, path: &str, kind: FileKind, flags: OpenFlags) -> Result<Box<dyn VfsFile>> {
         let c = cpath(path)?;
         let mut oflags = libc::O_CLOEXEC;
         oflags |= if flags.read_only {
@@ -149,11 +149,16 @@ impl Vfs for UnixVfs {
             // SAFETY: c is a valid path string.
             unsafe { libc::unlink(c.as_ptr()) };
         }
+        // As SQLite (UNIXFILE_DIRSYNC): a newly created journal's directory entry is made
+        // durable at the journal's first sync, so that a hot journal survives power loss.
+        let dir_sync = (flags.create && matches!(kind, FileKind::MainJournal | FileKind::Wal))
+            .then(|| parent_dir(path));
         Ok(Box::new(UnixFile {
             fd,
             key,
             level: LockLevel::None,
             read_only,
+            dir_sync,
         }))
     }
 
@@ -167,30 +172,18 @@ impl Vfs for UnixVfs {
             return Err(Error::code(SQLITE_IOERR_DELETE));
         }
         if sync_dir {
-            let dir = match std::path::Path::new(path).parent() {
-                Some(d) if !d.as_os_str().is_empty() => d.to_string_lossy().into_owned(),
-                _ => ".".to_string(),
-            };
-            let cd = cpath(&dir)?;
-            // SAFETY: cd is a valid path string.
-            let dfd = unsafe { libc::open(cd.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
-            if dfd >= 0 {
-                // SAFETY: dfd is open and owned here.
-                let rc = unsafe { libc::fsync(dfd) };
-                // SAFETY: dfd is open and owned here.
-                unsafe { libc::close(dfd) };
-                if rc != 0 {
-                    return Err(Error::code(SQLITE_IOERR_DIR_FSYNC));
-                }
-            }
+            fsync_dir(&parent_dir(path))?;
         }
         Ok(())
     }
 
+    /// As SQLite's `unixAccess(SQLITE_ACCESS_EXISTS)`: an empty regular file does not count
+    /// as existing (an empty journal or super-journal is not hot).
     fn exists(&self, path: &str) -> Result<bool> {
-        let c = cpath(path)?;
-        // SAFETY: c is a valid path string.
-        Ok(unsafe { libc::access(c.as_ptr(), libc::F_OK) } == 0)
+        match std::fs::metadata(path) {
+            Ok(m) => Ok(!m.is_file() || m.len() > 0),
+            Err(_) => Ok(false),
+        }
     }
 
     fn writable(&self, path: &str) -> Result<bool> {
@@ -218,6 +211,30 @@ impl Vfs for UnixVfs {
     fn current_time_ms(&self) -> i64 {
         unix_time_ms()
     }
+}
+
+fn parent_dir(path: &str) -> String {
+    match std::path::Path::new(path).parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_string_lossy().into_owned(),
+        _ => ".".to_string(),
+    }
+}
+
+/// fsync a directory (a missing or unopenable directory is ignored, as SQLite does).
+fn fsync_dir(dir: &str) -> Result<()> {
+    let cd = cpath(dir)?;
+    // SAFETY: cd is a valid path string.
+    let dfd = unsafe { libc::open(cd.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    if dfd >= 0 {
+        // SAFETY: dfd is open and owned here.
+        let rc = unsafe { libc::fsync(dfd) };
+        // SAFETY: dfd is open and owned here.
+        unsafe { libc::close(dfd) };
+        if rc != 0 {
+            return Err(Error::code(SQLITE_IOERR_DIR_FSYNC));
+        }
+    }
+    Ok(())
 }
 
 /// Random bytes from the kernel (`getrandom`), falling back to a time-seeded mix.
@@ -258,14 +275,11 @@ pub struct UnixFile {
     key: InodeKey,
     level: LockLevel,
     read_only: bool,
+    /// Directory to fsync after the first successful sync (new journals).
+    dir_sync: Option<String>,
 }
 
 impl UnixFile {
-    /// Whether the file was opened read-only (possibly as a fallback).
-    pub fn is_read_only(&self) -> bool {
-        self.read_only
-    }
-
     fn lock_inner(&mut self, want: LockLevel, inode: &mut InodeInfo) -> Result<()> {
         use LockLevel::*;
         let ilevel = inode.level();
@@ -440,6 +454,9 @@ impl VfsFile for UnixFile {
         if rc != 0 {
             return Err(os_err(SQLITE_IOERR_FSYNC));
         }
+        if let Some(dir) = self.dir_sync.take() {
+            fsync_dir(&dir)?;
+        }
         Ok(())
     }
 
@@ -504,6 +521,10 @@ impl VfsFile for UnixFile {
     fn lock_level(&self) -> LockLevel {
         self.level
     }
+
+    fn is_read_only(&self) -> bool {
+        self.read_only
+    }
 }
 
 impl Drop for UnixFile {
@@ -565,6 +586,12 @@ mod tests {
         f.sync(false).unwrap();
         let v = default_vfs();
         assert!(v.exists(p.to_str().unwrap()).unwrap());
+        f.truncate(0).unwrap();
+        assert!(
+            !v.exists(p.to_str().unwrap()).unwrap(),
+            "empty = absent, as SQLite"
+        );
+        assert!(v.exists(dir.path().to_str().unwrap()).unwrap());
         drop(f);
         v.delete(p.to_str().unwrap(), true).unwrap();
         assert!(!v.exists(p.to_str().unwrap()).unwrap());

@@ -1,0 +1,434 @@
+//! Balancing: after an insert or delete changed one page (given as an in-memory [`Node`]
+//! that may be overfull or underfull), restore the b-tree invariants from that page up to
+//! the root, as SQLite's `balance()`:
+//!
+//! - root overfull → `balance_deeper`: the root's content moves to a new child, the root
+//!   becomes an interior page with no cells, and the child is balanced as a non-root page;
+//! - root interior with no cells → `balance_shallower`: the only child is copied into the
+//!   root (when it fits) and freed;
+//! - table leaf overfull by an append at the right edge → `balance_quick`: the new cell goes
+//!   alone on a new right-most leaf (sequential inserts fill pages 100%);
+//! - otherwise → `balance_nonroot`: the page and up to two siblings (3 in all) plus their
+//!   dividers are gathered, redistributed over as few pages as fit, evened out right to left,
+//!   and new dividers are written to the parent, which is then balanced in turn.
+//!
+//! Invariants: works on copies of the pages (no page borrow is held across pager calls); all
+//! pages written fit; pages no longer needed go to the freelist; the old pages of the
+//! sibling set are reused in ascending page-number order.
+
+use super::format::*;
+use super::freelist;
+use super::page::*;
+use crate::error::{codes::SQLITE_INTERNAL, Error, Result};
+use crate::pager::{Pager, Pgno};
+
+/// A page is underfull (worth merging) when more than 2/3 of it is free.
+pub fn underfull(node: &Node, usable: usize) -> bool {
+    usable.saturating_sub(node.used()) > usable * 2 / 3
+}
+
+fn write_node(pager: &mut Pager, node: &Node) -> Result<()> {
+    let usable = pager.usable_size();
+    let buf = pager.write(node.pgno)?;
+    node.write_to(buf, usable)
+}
+
+fn load(pager: &mut Pager, pgno: Pgno) -> Result<Node> {
+    let usable = pager.usable_size();
+    if pgno < 1 || pgno > pager.page_count() {
+        return Err(crate::corrupt!(pgno));
+    }
+    Node::load(pager.read(pgno)?, pgno, usable)
+}
+
+/// Balance after modifying the page `node`, reached from the root through `path`
+/// (ancestors as (page, index of the child taken), root first). `appended` says the change
+/// was one cell appended at the end of the right-most leaf (allows `balance_quick`).
+pub fn balance(
+    pager: &mut Pager,
+    path: &[(Pgno, usize)],
+    node: Node,
+    appended: bool,
+) -> Result<()> {
+    let usable = pager.usable_size();
+    let mut node = node;
+    let mut depth = path.len();
+    let mut quick_ok = appended;
+    loop {
+        if depth == 0 {
+            if node.fits(usable) {
+                if !node.is_leaf() && node.cells.is_empty() {
+                    return balance_shallower(pager, node);
+                }
+                return write_node(pager, &node);
+            }
+            // balance_deeper
+            let child_pg = freelist::allocate_page(pager)?;
+            let child = Node {
+                pgno: child_pg,
+                ptype: node.ptype,
+                cells: std::mem::take(&mut node.cells),
+                right: node.right,
+            };
+            let root = Node {
+                pgno: node.pgno,
+                ptype: if node.intkey() {
+                    PTYPE_TABLE_INTERIOR
+                } else {
+                    PTYPE_INDEX_INTERIOR
+                },
+                cells: Vec::new(),
+                right: child_pg,
+            };
+            node = balance_nonroot(pager, root, 0, child)?;
+            continue;
+        }
+        let fits = node.fits(usable);
+        if fits && !underfull(&node, usable) {
+            return write_node(pager, &node);
+        }
+        let Some(&(ppg, pidx)) = path.get(depth - 1) else {
+            return Err(Error::new(SQLITE_INTERNAL, "btree: bad balance path"));
+        };
+        let parent = load(pager, ppg)?;
+        if parent.is_leaf() || parent.child(pidx)? != node.pgno {
+            return Err(crate::corrupt!(ppg));
+        }
+        node = if quick_ok
+            && !fits
+            && node.ptype == PTYPE_TABLE_LEAF
+            && pidx == parent.cells.len()
+            && ppg != 1
+            && node.cells.len() > 1
+        {
+            balance_quick(pager, parent, node)?
+        } else {
+            balance_nonroot(pager, parent, pidx, node)?
+        };
+        quick_ok = false;
+        depth -= 1;
+    }
+}
+
+/// Root interior page with no cells: pull its only child up.
+fn balance_shallower(pager: &mut Pager, mut root: Node) -> Result<()> {
+    let usable = pager.usable_size();
+    let child_pg = root.right;
+    if child_pg == root.pgno {
+        return Err(crate::corrupt!(root.pgno));
+    }
+    let child = load(pager, child_pg)?;
+    let moved = Node {
+        pgno: root.pgno,
+        ptype: child.ptype,
+        cells: child.cells,
+        right: child.right,
+    };
+    if moved.fits(usable) {
+        write_node(pager, &moved)?;
+        freelist::free_page(pager, child_pg)?;
+        if !moved.is_leaf() && moved.cells.is_empty() {
+            // Degenerate chain of single children: keep pulling up.
+            return balance_shallower(pager, moved);
+        }
+        Ok(())
+    } else {
+        root.cells.clear();
+        write_node(pager, &root)
+    }
+}
+
+/// Append fast path: the last cell of `node` moves alone to a new right-most leaf.
+fn balance_quick(pager: &mut Pager, mut parent: Node, mut node: Node) -> Result<Node> {
+    let usable = pager.usable_size();
+    let Some(cell) = node.cells.pop() else {
+        return Err(Error::new(
+            SQLITE_INTERNAL,
+            "btree: balance_quick on empty page",
+        ));
+    };
+    if !node.fits(usable) {
+        // More than one cell too many: fall back to the general case.
+        node.cells.push(cell);
+        let idx = parent.cells.len();
+        return balance_nonroot(pager, parent, idx, node);
+    }
+    let new_pg = freelist::allocate_page(pager)?;
+    let newleaf = Node {
+        pgno: new_pg,
+        ptype: PTYPE_TABLE_LEAF,
+        cells: vec![cell],
+        right: 0,
+    };
+    write_node(pager, &newleaf)?;
+    write_node(pager, &node)?;
+    let last = node
+        .cells
+        .last()
+        .ok_or_else(|| crate::corrupt!(node.pgno))?;
+    let key = table_leaf_cell_rowid(last, node.pgno)?;
+    let mut div = node.pgno.to_be_bytes().to_vec();
+    put_varint(&mut div, key as u64);
+    parent.cells.push(div);
+    parent.right = new_pg;
+    Ok(parent)
+}
+
+/// Redistribute the cells of child `idx` of `parent` (given as `child`, possibly over- or
+/// underfull) and up to two of its siblings. Returns the updated parent (not yet written;
+/// it may itself be overfull or underfull).
+pub fn balance_nonroot(
+    pager: &mut Pager,
+    mut parent: Node,
+    idx: usize,
+    child: Node,
+) -> Result<Node> {
+    let usable = pager.usable_size();
+    let n = parent.cells.len();
+    let nold = (n + 1).min(3);
+    let start = if idx == 0 {
+        0
+    } else if idx >= n {
+        n + 1 - nold
+    } else {
+        idx - 1
+    }
+    .min(n + 1 - nold);
+    let ptype = child.ptype;
+    let leaf = is_leaf(ptype);
+    let intkey = is_intkey(ptype);
+    // Load the siblings (the modified child from memory).
+    let mut olds: Vec<Node> = Vec::with_capacity(nold);
+    let mut child = Some(child);
+    for j in 0..nold {
+        let ci = start + j;
+        let pg = parent.child(ci)?;
+        if ci == idx {
+            let c = child
+                .take()
+                .ok_or_else(|| Error::new(SQLITE_INTERNAL, "btree"))?;
+            if c.pgno != pg {
+                return Err(crate::corrupt!(parent.pgno));
+            }
+            olds.push(c);
+        } else {
+            if pg < 2 || pg == parent.pgno || olds.iter().any(|o| o.pgno == pg) {
+                return Err(crate::corrupt!(parent.pgno));
+            }
+            let s = load(pager, pg)?;
+            if s.ptype != ptype {
+                return Err(crate::corrupt!(pg));
+            }
+            olds.push(s);
+        }
+    }
+    if child.is_some() {
+        return Err(Error::new(
+            SQLITE_INTERNAL,
+            "btree: child not among siblings",
+        ));
+    }
+    // Gather cells (dividers included where they carry keys).
+    let total: usize = olds.iter().map(|o| o.cells.len()).sum::<usize>() + nold;
+    let mut cells: Vec<Vec<u8>> = Vec::with_capacity(total);
+    let last_right = olds.last().map_or(0, |o| o.right);
+    let old_pgnos: Vec<Pgno> = olds.iter().map(|o| o.pgno).collect();
+    let dividers: Vec<Vec<u8>> = parent.cells.drain(start..start + nold - 1).collect();
+    for (j, o) in olds.iter_mut().enumerate() {
+        cells.append(&mut o.cells);
+        if let Some(div) = dividers.get(j) {
+            if div.len() < 5 {
+                return Err(crate::corrupt!(parent.pgno));
+            }
+            if leaf {
+                if !intkey {
+                    cells.push(div.get(4..).unwrap_or(&[]).to_vec());
+                }
+            } else {
+                let mut d = div.clone();
+                put_u32(&mut d, 0, o.right);
+                cells.push(d);
+            }
+        }
+    }
+    drop(olds);
+    // Distribute.
+    let extract = !leaf || !intkey;
+    let cap = usable - hsize_of(ptype);
+    let sz: Vec<usize> = cells.iter().map(|c| cell_bytes_size(c) + 2).collect();
+    let counts = distribute(&sz, cap, extract).ok_or_else(|| crate::corrupt!(parent.pgno))?;
+    let k = counts.len();
+    // Page numbers: reuse the old ones, allocate or free the difference.
+    let mut pgnos: Vec<Pgno> = old_pgnos.iter().copied().take(k).collect();
+    while pgnos.len() < k {
+        pgnos.push(freelist::allocate_page(pager)?);
+    }
+    pgnos.sort_unstable();
+    for &pg in old_pgnos.iter().skip(k) {
+        freelist::free_page(pager, pg)?;
+    }
+    // Build new pages and dividers.
+    let mut new_divs: Vec<Vec<u8>> = Vec::with_capacity(k.saturating_sub(1));
+    let mut it = cells.into_iter();
+    for (j, (&count, &pg)) in counts.iter().zip(pgnos.iter()).enumerate() {
+        let page_cells: Vec<Vec<u8>> = it.by_ref().take(count).collect();
+        let mut node = Node {
+            pgno: pg,
+            ptype,
+            cells: page_cells,
+            right: 0,
+        };
+        if j + 1 < k {
+            if extract {
+                let mut d = it
+                    .next()
+                    .ok_or_else(|| Error::new(SQLITE_INTERNAL, "btree: divider missing"))?;
+                if leaf {
+                    let mut nd = pg.to_be_bytes().to_vec();
+                    nd.append(&mut d);
+                    new_divs.push(nd);
+                } else {
+                    node.right = get_u32(&d, 0).ok_or_else(|| crate::corrupt!(pg))?;
+                    put_u32(&mut d, 0, pg);
+                    new_divs.push(d);
+                }
+            } else {
+                let last = node
+                    .cells
+                    .last()
+                    .ok_or_else(|| Error::new(SQLITE_INTERNAL, "btree: empty page in split"))?;
+                let key = table_leaf_cell_rowid(last, pg)?;
+                let mut nd = pg.to_be_bytes().to_vec();
+                put_varint(&mut nd, key as u64);
+                new_divs.push(nd);
+            }
+        } else if !leaf {
+            node.right = last_right;
+        }
+        write_node(pager, &node)?;
+    }
+    // Parent: new dividers, and the pointer to the last new page.
+    let after = parent.cells.split_off(start);
+    parent.cells.extend(new_divs);
+    parent.cells.extend(after);
+    let last_pg = pgnos
+        .last()
+        .copied()
+        .ok_or_else(|| Error::new(SQLITE_INTERNAL, "btree: no pages after balance"))?;
+    parent.set_child(start + k - 1, last_pg)?;
+    Ok(parent)
+}
+
+/// Split cells of sizes `sz` (bytes incl. the 2-byte pointer) over as few pages of capacity
+/// `cap` as possible, then even them out right to left. Returns the number of cells per
+/// page. With `extract`, one cell between two pages becomes the divider in the parent
+/// (interior pages and index leaves). `None` if a cell does not fit a page at all.
+pub fn distribute(sz: &[usize], cap: usize, extract: bool) -> Option<Vec<usize>> {
+    let mut counts: Vec<usize> = Vec::new();
+    let (mut cur, mut cur_sz, mut i) = (0usize, 0usize, 0usize);
+    while let Some(&s) = sz.get(i) {
+        if cur_sz + s <= cap {
+            cur_sz += s;
+            cur += 1;
+            i += 1;
+        } else {
+            if cur == 0 {
+                return None;
+            }
+            counts.push(cur);
+            cur = 0;
+            cur_sz = 0;
+            if extract {
+                i += 1;
+            }
+        }
+    }
+    counts.push(cur);
+    let k = counts.len();
+    if extract && k > 1 && cur == 0 {
+        // The last cell became a divider with nothing after it: shift one cell right.
+        let prev = counts.get_mut(k - 2)?;
+        if *prev < 2 {
+            return None;
+        }
+        *prev -= 1;
+        *counts.get_mut(k - 1)? = 1;
+    }
+    // Even out, right to left (SQLite's second pass): move cells to the right page while
+    // it stays no larger than the left one.
+    let page_start = |counts: &[usize], j: usize| -> Option<usize> {
+        Some(counts.get(..j)?.iter().sum::<usize>() + if extract { j } else { 0 })
+    };
+    let sum = |a: usize, n: usize| -> Option<usize> { Some(sz.get(a..a + n)?.iter().sum()) };
+    for j in (1..k).rev() {
+        loop {
+            let (cl, cr) = (*counts.get(j - 1)?, *counts.get(j)?);
+            if cl <= 1 {
+                break;
+            }
+            let ls = page_start(&counts, j - 1)?;
+            let rs = page_start(&counts, j)?;
+            let szl = sum(ls, cl)?;
+            let szr = sum(rs, cr)?;
+            let last_l = *sz.get(ls + cl - 1)?;
+            let moved = if extract { *sz.get(rs - 1)? } else { last_l };
+            let new_r = szr + moved;
+            let new_l = szl - last_l;
+            if new_r > cap || new_r > new_l {
+                break;
+            }
+            *counts.get_mut(j - 1)? -= 1;
+            *counts.get_mut(j)? += 1;
+        }
+    }
+    Some(counts)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::distribute;
+
+    fn check(sz: &[usize], cap: usize, extract: bool) -> Vec<usize> {
+        let c = distribute(sz, cap, extract).unwrap();
+        let mut i = 0;
+        let mut total = 0;
+        for (j, &n) in c.iter().enumerate() {
+            assert!(n >= 1 || (sz.is_empty() && c.len() == 1), "{c:?}");
+            let used: usize = sz[i..i + n].iter().sum();
+            assert!(used <= cap, "page {j} overfull: {used} > {cap}");
+            i += n;
+            total += n;
+            if extract && j + 1 < c.len() {
+                i += 1;
+                total += 1;
+            }
+        }
+        assert_eq!(total, sz.len());
+        c
+    }
+
+    #[test]
+    fn distribute_fills_and_evens_out() {
+        // 10 cells of 100 into pages of 450: 3 pages, the last not nearly empty.
+        let c = check(&[100; 10], 450, false);
+        assert_eq!(c.len(), 3);
+        assert!(c.iter().all(|&n| n >= 3), "{c:?}");
+        // With dividers extracted: 9 cells in pages + 2 dividers... or fewer pages.
+        let c = check(&[100; 10], 450, true);
+        assert!(c.len() <= 3, "{c:?}");
+        // A divider cannot be left with nothing after it.
+        let c = check(&[100, 100, 100, 100, 100], 400, true);
+        assert_eq!(c.len(), 2);
+        assert_eq!(*c.last().unwrap() >= 1, true);
+        // One cell too big for any page: corruption.
+        assert!(distribute(&[10, 500], 450, false).is_none());
+        // Empty input: one empty page.
+        assert_eq!(distribute(&[], 450, false).unwrap(), vec![0]);
+        // Uneven sizes.
+        let sz: Vec<usize> = (0..200).map(|i| 5 + (i * 37) % 120).collect();
+        for extract in [false, true] {
+            check(&sz, 1000, extract);
+        }
+    }
+}

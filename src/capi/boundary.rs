@@ -1,0 +1,247 @@
+//! The panic boundary and the live-handle registry.
+//!
+//! Invariants:
+//! 1. Every export body runs inside [`run`] (via `capi_boundary!`): a Rust panic never crosses
+//!    into C. On a panic the export returns [`Fallback::panic_value`]; on a bad handle it returns
+//!    [`Fallback::misuse_value`] (or an explicit value given to the handle macro).
+//! 2. A handle pointer is dereferenced only after [`is_live`] says that the address is a live
+//!    handle of the expected [`Kind`]. Handles are registered right after `Box::into_raw` and
+//!    unregistered right before the box is dropped, so a closed / finalized handle is detected
+//!    without touching freed memory (SQLite's `sqlite3SafetyCheckOk`, made exact).
+//! 3. A use of a dead or wrong-kind handle is logged through `sqlite3_log(SQLITE_MISUSE, ...)`
+//!    as SQLite does ("misuse at line N of [source id]").
+
+use crate::error::codes::*;
+use parking_lot::RwLock;
+use std::collections::HashMap;
+use std::os::raw::{c_char, c_int, c_void};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::LazyLock;
+
+/// What a registered address is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Db,
+    Stmt,
+    Value,
+    Context,
+    Mutex,
+    Str,
+}
+
+static LIVE: LazyLock<RwLock<HashMap<usize, Kind>>> = LazyLock::new(|| RwLock::new(HashMap::new()));
+
+/// Record `p` as a live handle of kind `k`.
+pub fn register<T>(p: *const T, k: Kind) {
+    LIVE.write().insert(p as usize, k);
+}
+
+/// Forget `p`; returns whether it was live with kind `k` (a second call returns false).
+pub fn unregister<T>(p: *const T, k: Kind) -> bool {
+    let mut live = LIVE.write();
+    if live.get(&(p as usize)) == Some(&k) {
+        live.remove(&(p as usize));
+        true
+    } else {
+        false
+    }
+}
+
+/// Whether `p` is a live handle of kind `k`.
+pub fn is_live<T>(p: *const T, k: Kind) -> bool {
+    !p.is_null() && LIVE.read().get(&(p as usize)) == Some(&k)
+}
+
+/// Per-return-type answers for a panic and for a bad handle (rustls-ffi's `PanicOrDefault`).
+pub trait Fallback {
+    fn panic_value() -> Self;
+    fn misuse_value() -> Self;
+}
+impl Fallback for c_int {
+    fn panic_value() -> Self {
+        SQLITE_INTERNAL
+    }
+    fn misuse_value() -> Self {
+        SQLITE_MISUSE
+    }
+}
+impl Fallback for i64 {
+    fn panic_value() -> Self {
+        0
+    }
+    fn misuse_value() -> Self {
+        0
+    }
+}
+impl Fallback for u64 {
+    fn panic_value() -> Self {
+        0
+    }
+    fn misuse_value() -> Self {
+        0
+    }
+}
+impl Fallback for u32 {
+    fn panic_value() -> Self {
+        0
+    }
+    fn misuse_value() -> Self {
+        0
+    }
+}
+impl Fallback for f64 {
+    fn panic_value() -> Self {
+        0.0
+    }
+    fn misuse_value() -> Self {
+        0.0
+    }
+}
+impl Fallback for () {
+    fn panic_value() -> Self {}
+    fn misuse_value() -> Self {}
+}
+impl<T> Fallback for *mut T {
+    fn panic_value() -> Self {
+        std::ptr::null_mut()
+    }
+    fn misuse_value() -> Self {
+        std::ptr::null_mut()
+    }
+}
+impl<T> Fallback for *const T {
+    fn panic_value() -> Self {
+        std::ptr::null()
+    }
+    fn misuse_value() -> Self {
+        std::ptr::null()
+    }
+}
+
+/// Run an export body, turning a panic into the return type's panic value.
+pub fn run<R: Fallback>(f: impl FnOnce() -> R) -> R {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(_) => {
+            log_message(
+                SQLITE_INTERNAL,
+                "internal error: panic caught at the C boundary",
+            );
+            R::panic_value()
+        }
+    }
+}
+
+/// The process-wide `SQLITE_CONFIG_LOG` callback: (function, argument) as addresses.
+static LOGGER: RwLock<Option<(usize, usize)>> = RwLock::new(None);
+
+pub type LogFn = unsafe extern "C" fn(*mut c_void, c_int, *const c_char);
+
+pub fn set_logger(f: Option<LogFn>, arg: *mut c_void) {
+    *LOGGER.write() = f.map(|f| (f as usize, arg as usize));
+}
+
+pub fn logger_enabled() -> bool {
+    LOGGER.read().is_some()
+}
+
+/// `sqlite3_log` with an already formatted message.
+pub fn log_message(code: c_int, msg: &str) {
+    let l = *LOGGER.read();
+    if let Some((f, arg)) = l {
+        let Ok(c) = std::ffi::CString::new(msg.replace('\0', "")) else {
+            return;
+        };
+        // SAFETY: `f` was stored from a `LogFn` by `set_logger`; the callback receives the
+        // argument the application registered with it and a valid NUL-terminated string.
+        unsafe {
+            let f: LogFn = std::mem::transmute::<usize, LogFn>(f);
+            f(arg as *mut c_void, code, c.as_ptr());
+        }
+    }
+}
+
+/// Log an API misuse the way SQLite's `SQLITE_MISUSE_BKPT` does.
+pub fn log_misuse(line: u32) {
+    let id = crate::SQLITE_SOURCE_ID.get(20..30).unwrap_or("");
+    log_message(SQLITE_MISUSE, &format!("misuse at line {line} of [{id}]"));
+}
+
+/// Wrap an export body: `capi_boundary! { body }`.
+macro_rules! capi_boundary {
+    ($($body:tt)*) => {
+        $crate::capi::boundary::run(move || { $($body)* })
+    };
+}
+pub(crate) use capi_boundary;
+
+/// Check a handle pointer and borrow it: `handle!(p, Kind, Type)` returns the export's misuse
+/// value on a bad handle; `handle!(p, Kind, Type, else value)` returns `value` instead.
+macro_rules! handle {
+    ($p:expr, $kind:ident, $ty:ty) => {
+        handle!($p, $kind, $ty, else $crate::capi::boundary::Fallback::misuse_value())
+    };
+    ($p:expr, $kind:ident, $ty:ty, else $v:expr) => {{
+        let p: *const $ty = $p as *const $ty;
+        if !$crate::capi::boundary::is_live(p, $crate::capi::boundary::Kind::$kind) {
+            if !p.is_null() {
+                $crate::capi::boundary::log_misuse(line!());
+            }
+            return $v;
+        }
+        // SAFETY: the registry says `p` is a live handle of this kind (boundary invariant 2);
+        // handles are only freed after being unregistered.
+        unsafe { &*p }
+    }};
+}
+pub(crate) use handle;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panics_become_fallback_values() {
+        let r: c_int = run(|| panic!("boom"));
+        assert_eq!(r, SQLITE_INTERNAL);
+        let p: *mut u8 = run(|| panic!("boom"));
+        assert!(p.is_null());
+        let v: i64 = run(|| panic!("boom"));
+        assert_eq!(v, 0);
+        let ok: c_int = run(|| 7);
+        assert_eq!(ok, 7);
+    }
+
+    #[test]
+    fn registry_tracks_kind_and_life() {
+        let b = Box::into_raw(Box::new(5u64));
+        assert!(!is_live(b, Kind::Stmt));
+        register(b, Kind::Stmt);
+        assert!(is_live(b, Kind::Stmt));
+        assert!(!is_live(b, Kind::Db), "wrong kind is not live");
+        assert!(!unregister(b, Kind::Db));
+        assert!(unregister(b, Kind::Stmt));
+        assert!(!unregister(b, Kind::Stmt), "second unregister fails");
+        assert!(!is_live(b, Kind::Stmt));
+        assert!(!is_live(std::ptr::null::<u64>(), Kind::Stmt));
+        // SAFETY: allocated above, no longer registered.
+        drop(unsafe { Box::from_raw(b) });
+    }
+
+    fn misuse_export(p: *mut u64) -> c_int {
+        capi_boundary! { let _v = handle!(p, Db, u64); SQLITE_OK }
+    }
+
+    #[test]
+    fn handle_macro_rejects_dead_handles() {
+        let b = Box::into_raw(Box::new(1u64));
+        assert_eq!(misuse_export(b), SQLITE_MISUSE);
+        register(b, Kind::Db);
+        assert_eq!(misuse_export(b), SQLITE_OK);
+        unregister(b, Kind::Db);
+        assert_eq!(misuse_export(b), SQLITE_MISUSE);
+        assert_eq!(misuse_export(std::ptr::null_mut()), SQLITE_MISUSE);
+        // SAFETY: allocated above, no longer registered.
+        drop(unsafe { Box::from_raw(b) });
+    }
+}

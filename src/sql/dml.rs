@@ -1,0 +1,782 @@
+//! INSERT / UPDATE / DELETE code generation.
+//!
+//! Invariants:
+//! - Every index of the table is maintained: a row's index entries are deleted before the
+//!   row is, and inserted after the new record is (keys are `[index columns..., rowid]`).
+//! - Constraint checks happen before anything is written for a row: NOT NULL, then rowid
+//!   uniqueness, then each UNIQUE index, in SQLite's order, with SQLite's codes and messages
+//!   (`Halt` P1 = extended code, P2 = OE_* action, P4 = "t.a, t.b", P5 = 1 NOT NULL /
+//!   2 UNIQUE). OR IGNORE skips the row; OR REPLACE deletes the conflicting row.
+//! - UPDATE and DELETE run in two passes (collect rowids into a RowSet, then modify), so a
+//!   statement never sees its own changes while scanning.
+//! - The rowid of an INTEGER PRIMARY KEY table lives only in the b-tree key: the record holds
+//!   NULL in that column, as SQLite writes it.
+
+use super::build::{Builder, Scope, Source, SrcCol};
+use super::schema::{dequote, IndexOrigin, Table, AFF_INTEGER};
+use super::select::Dest;
+use crate::error::codes::*;
+use crate::error::{Error, Result};
+use crate::vdbe::{Opcode, P4};
+use sqlite3_parser::ast::{self, Expr, ResolveType, Stmt};
+
+const OE_ROLLBACK: i32 = 1;
+const OE_ABORT: i32 = 2;
+const OE_FAIL: i32 = 3;
+const OE_IGNORE: i32 = 4;
+const OE_REPLACE: i32 = 5;
+
+/// `Insert`/`Delete` P5 flags.
+const OPFLAG_NCHANGE: u16 = 0x01;
+const OPFLAG_LASTROWID: u16 = 0x20;
+
+fn oe(r: Option<ResolveType>) -> i32 {
+    match r {
+        Some(ResolveType::Rollback) => OE_ROLLBACK,
+        Some(ResolveType::Fail) => OE_FAIL,
+        Some(ResolveType::Ignore) => OE_IGNORE,
+        Some(ResolveType::Replace) => OE_REPLACE,
+        _ => OE_ABORT,
+    }
+}
+
+struct Target {
+    db: usize,
+    table: Table,
+    cur: i32,
+    /// (index, cursor)
+    idx: Vec<(super::schema::Index, i32)>,
+}
+
+impl<'a> Builder<'a> {
+    pub fn dml(&mut self, stmt: &Stmt) -> Result<()> {
+        match stmt {
+            Stmt::Insert {
+                with,
+                or_conflict,
+                tbl_name,
+                columns,
+                body,
+                returning,
+            } => {
+                if with.is_some() || returning.is_some() {
+                    return Err(Error::sql("WITH/RETURNING are not supported yet"));
+                }
+                self.insert(oe(*or_conflict), tbl_name, columns.as_ref(), body)
+            }
+            Stmt::Update {
+                with,
+                or_conflict,
+                tbl_name,
+                sets,
+                from,
+                where_clause,
+                returning,
+                order_by,
+                limit,
+                ..
+            } => {
+                if with.is_some()
+                    || returning.is_some()
+                    || from.is_some()
+                    || order_by.is_some()
+                    || limit.is_some()
+                {
+                    return Err(Error::sql(
+                        "UPDATE with WITH/FROM/RETURNING/ORDER BY/LIMIT is not supported yet",
+                    ));
+                }
+                self.update(oe(*or_conflict), tbl_name, sets, where_clause.as_ref())
+            }
+            Stmt::Delete {
+                with,
+                tbl_name,
+                where_clause,
+                returning,
+                order_by,
+                limit,
+                ..
+            } => {
+                if with.is_some() || returning.is_some() || order_by.is_some() || limit.is_some() {
+                    return Err(Error::sql(
+                        "DELETE with WITH/RETURNING/ORDER BY/LIMIT is not supported yet",
+                    ));
+                }
+                self.delete(tbl_name, where_clause.as_ref())
+            }
+            _ => Err(Error::sql("not a DML statement")),
+        }
+    }
+
+    fn open_target(&mut self, q: &ast::QualifiedName) -> Result<Target> {
+        let name = dequote(&q.name.0);
+        let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
+        let (db, t) = self.find_table(dbn.as_deref(), &name)?;
+        if t.is_view {
+            return Err(Error::sql(format!(
+                "cannot modify {} because it is a view",
+                t.name
+            )));
+        }
+        if t.root == 1 || (t.name.len() >= 7 && t.name[..7].eq_ignore_ascii_case("sqlite_")) {
+            return Err(Error::sql(format!("table {} may not be modified", t.name)));
+        }
+        if t.without_rowid {
+            return Err(Error::sql("WITHOUT ROWID tables are not supported yet"));
+        }
+        let t = t.clone();
+        self.use_db(db, true);
+        let cur = self.cursor();
+        self.emit4(
+            Opcode::OpenWrite,
+            cur,
+            t.root as i32,
+            db as i32,
+            P4::Int32(t.columns.len() as i32),
+            0,
+        );
+        let schema = self
+            .schema(db)
+            .ok_or_else(|| Error::sql("no such database"))?;
+        let idxs: Vec<_> = schema.table_indexes(&t).cloned().collect();
+        let mut idx = Vec::new();
+        for i in idxs {
+            let c = self.cursor();
+            let ki = self.index_key_info(&i)?;
+            self.emit4(
+                Opcode::OpenWrite,
+                c,
+                i.root as i32,
+                db as i32,
+                P4::KeyInfo(ki),
+                0,
+            );
+            idx.push((i, c));
+        }
+        Ok(Target {
+            db,
+            table: t,
+            cur,
+            idx,
+        })
+    }
+
+    fn target_source(&self, tg: &Target, alias: Option<&ast::Name>) -> Source {
+        Source {
+            name: alias
+                .map(|a| dequote(&a.0))
+                .unwrap_or_else(|| tg.table.name.clone()),
+            cursor: tg.cur,
+            cols: tg
+                .table
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| SrcCol {
+                    name: c.name.clone(),
+                    affinity: c.affinity,
+                    collation: c.collation.clone(),
+                    decltype: c.decltype.clone(),
+                    is_rowid: tg.table.ipk == Some(i),
+                })
+                .collect(),
+            table: Some((tg.db, tg.table.clone())),
+            using_hidden: vec![],
+        }
+    }
+
+    fn col_label(t: &Table, cols: &[usize]) -> String {
+        cols.iter()
+            .map(|c| {
+                format!(
+                    "{}.{}",
+                    t.name,
+                    t.columns.get(*c).map(|x| x.name.as_str()).unwrap_or("")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Build index key `[cols..., rowid]` from the row registers (`rec` = first column
+    /// register, `rid` = rowid register) into fresh registers.
+    fn index_key_from_regs(
+        &mut self,
+        t: &Table,
+        idx: &super::schema::Index,
+        rec: i32,
+        rid: i32,
+    ) -> i32 {
+        let n = idx.columns.len();
+        let k = self.regs(n + 1);
+        for (j, c) in idx.columns.iter().enumerate() {
+            if t.ipk == Some(c.column) {
+                self.emit(Opcode::SCopy, rid, k + j as i32, 0);
+            } else {
+                self.emit(Opcode::SCopy, rec + c.column as i32, k + j as i32, 0);
+            }
+        }
+        self.emit(Opcode::SCopy, rid, k + n as i32, 0);
+        k
+    }
+
+    /// Delete the row the table cursor is on, with its index entries.
+    fn delete_current(&mut self, tg: &Target, count: bool) {
+        let t = &tg.table;
+        let rid = self.reg();
+        self.emit(Opcode::Rowid, tg.cur, rid, 0);
+        for (idx, ic) in &tg.idx {
+            let n = idx.columns.len();
+            let k = self.regs(n + 1);
+            for (j, c) in idx.columns.iter().enumerate() {
+                if t.ipk == Some(c.column) {
+                    self.emit(Opcode::Rowid, tg.cur, k + j as i32, 0);
+                } else {
+                    self.emit(Opcode::Column, tg.cur, c.column as i32, k + j as i32);
+                }
+            }
+            self.emit(Opcode::SCopy, rid, k + n as i32, 0);
+            self.emit(Opcode::IdxDelete, *ic, k, n as i32 + 1);
+        }
+        self.emit4(
+            Opcode::Delete,
+            tg.cur,
+            0,
+            0,
+            P4::Table(t.name.clone()),
+            if count { OPFLAG_NCHANGE } else { 0 },
+        );
+    }
+
+    /// NOT NULL checks on the new row's registers; `skip` = where OR IGNORE goes.
+    fn not_null_checks(&mut self, tg: &Target, onerr: i32, rec: i32, skip: i32) -> Result<()> {
+        let t = tg.table.clone();
+        for (i, c) in t.columns.iter().enumerate() {
+            if !c.notnull || t.ipk == Some(i) {
+                continue;
+            }
+            let r = rec + i as i32;
+            let msg = P4::Text(format!("{}.{}", t.name, c.name));
+            match onerr {
+                OE_IGNORE => {
+                    self.emit(Opcode::IsNull, r, skip, 0);
+                }
+                OE_REPLACE if c.default.is_some() => {
+                    let ok = self.label();
+                    self.emit(Opcode::NotNull, r, ok, 0);
+                    if let Some(d) = &c.default {
+                        self.expr(d, r)?;
+                    }
+                    self.emit4(
+                        Opcode::HaltIfNull,
+                        SQLITE_CONSTRAINT_NOTNULL,
+                        OE_ABORT,
+                        r,
+                        msg,
+                        1,
+                    );
+                    self.resolve(ok);
+                }
+                _ => {
+                    let action = if onerr == OE_REPLACE { OE_ABORT } else { onerr };
+                    self.emit4(
+                        Opcode::HaltIfNull,
+                        SQLITE_CONSTRAINT_NOTNULL,
+                        action,
+                        r,
+                        msg,
+                        1,
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Uniqueness checks for the new row (`rec` columns, `rid` rowid). `old_rid` is the row
+    /// being updated (a conflict with itself is not a conflict). Returns the index keys.
+    fn unique_checks(
+        &mut self,
+        tg: &Target,
+        onerr: i32,
+        rec: i32,
+        rid: i32,
+        old_rid: Option<i32>,
+        skip: i32,
+    ) -> Result<Vec<i32>> {
+        let t = tg.table.clone();
+        let mut keys = Vec::new();
+        for (idx, ic) in tg.idx.clone() {
+            let k = self.index_key_from_regs(&t, &idx, rec, rid);
+            keys.push(k);
+            if !idx.unique {
+                continue;
+            }
+            let n = idx.columns.len() as i32;
+            let ok = self.label();
+            self.emit4(Opcode::NoConflict, ic, ok, k, P4::Int32(n), 0);
+            let other = self.reg();
+            self.emit(Opcode::IdxRowid, ic, other, 0);
+            if let Some(o) = old_rid {
+                self.emit4(Opcode::Eq, o, ok, other, P4::Coll(None), AFF_INTEGER as u16);
+            }
+            let code = if idx.origin == IndexOrigin::PrimaryKey {
+                SQLITE_CONSTRAINT_PRIMARYKEY
+            } else {
+                SQLITE_CONSTRAINT_UNIQUE
+            };
+            let cols: Vec<usize> = idx.columns.iter().map(|c| c.column).collect();
+            match onerr {
+                OE_IGNORE => self.goto(skip),
+                OE_REPLACE => {
+                    self.emit(Opcode::NotExists, tg.cur, ok, other);
+                    self.delete_current(tg, false);
+                    if let Some(o) = old_rid {
+                        // Put the table cursor back on the row being updated.
+                        self.emit(Opcode::NotExists, tg.cur, skip, o);
+                    }
+                }
+                _ => {
+                    self.emit4(
+                        Opcode::Halt,
+                        code,
+                        onerr,
+                        0,
+                        P4::Text(Self::col_label(&t, &cols)),
+                        2,
+                    );
+                }
+            }
+            self.resolve(ok);
+        }
+        Ok(keys)
+    }
+
+    fn insert(
+        &mut self,
+        onerr: i32,
+        q: &ast::QualifiedName,
+        columns: Option<&ast::DistinctNames>,
+        body: &ast::InsertBody,
+    ) -> Result<()> {
+        let tg = self.open_target(q)?;
+        let t = tg.table.clone();
+        let ncol = t.columns.len();
+        // Map each supplied value to a column (None = rowid).
+        let mut map: Vec<Option<usize>> = Vec::new();
+        let mut rowid_src: Option<usize> = None;
+        match columns {
+            Some(cols) => {
+                for (j, c) in cols.iter().enumerate() {
+                    let n = dequote(&c.0);
+                    match t.column_index(&n) {
+                        Some(i) => {
+                            if t.ipk == Some(i) {
+                                rowid_src = Some(j);
+                            }
+                            map.push(Some(i));
+                        }
+                        None if super::build::is_rowid_name(&n) => {
+                            rowid_src = Some(j);
+                            map.push(None);
+                        }
+                        None => {
+                            return Err(Error::sql(format!(
+                                "table {} has no column named {}",
+                                t.name, n
+                            )))
+                        }
+                    }
+                }
+            }
+            None => {
+                for i in 0..ncol {
+                    map.push(Some(i));
+                    if t.ipk == Some(i) {
+                        rowid_src = Some(i);
+                    }
+                }
+            }
+        }
+        let nval = map.len();
+        let vals = self.regs(nval.max(1));
+        let ret = self.reg();
+        let body_l = self.label();
+        let end = self.label();
+        let check_count = |got: usize| -> Result<()> {
+            if got != nval {
+                return Err(Error::sql(if columns.is_some() {
+                    format!("{got} values for {nval} columns")
+                } else {
+                    format!(
+                        "table {} has {} columns but {} values were supplied",
+                        t.name, nval, got
+                    )
+                }));
+            }
+            Ok(())
+        };
+        match body {
+            ast::InsertBody::DefaultValues => {
+                map.clear();
+                rowid_src = None;
+                self.emit(Opcode::Gosub, ret, body_l, 0);
+            }
+            ast::InsertBody::Select(sel, upsert) => {
+                if upsert.is_some() {
+                    return Err(Error::sql("UPSERT is not supported yet"));
+                }
+                let simple_values = match (
+                    &sel.body.select,
+                    &sel.body.compounds,
+                    &sel.order_by,
+                    &sel.limit,
+                    &sel.with,
+                ) {
+                    (ast::OneSelect::Values(rows), None, None, None, None) => Some(rows),
+                    _ => None,
+                };
+                match simple_values {
+                    Some(rows) => {
+                        self.scopes.push(Scope::default());
+                        for row in rows {
+                            check_count(row.len())?;
+                            for (j, e) in row.iter().enumerate() {
+                                self.expr(e, vals + j as i32)?;
+                            }
+                            self.emit(Opcode::Gosub, ret, body_l, 0);
+                        }
+                        self.scopes.pop();
+                    }
+                    None => {
+                        let eph = self.cursor();
+                        self.emit(Opcode::OpenEphemeral, eph, nval as i32, 0);
+                        let infos = self.select(sel, Dest::Eph(eph))?;
+                        check_count(infos.len())?;
+                        let done = self.label();
+                        self.emit(Opcode::Rewind, eph, done, 0);
+                        let top = self.addr();
+                        for j in 0..nval {
+                            self.emit(Opcode::Column, eph, j as i32, vals + j as i32);
+                        }
+                        self.emit(Opcode::Gosub, ret, body_l, 0);
+                        self.emit(Opcode::Next, eph, top, 0);
+                        self.resolve(done);
+                    }
+                }
+            }
+        }
+        self.goto(end);
+
+        // Row body: values in `vals..`, build and insert the row.
+        self.resolve(body_l);
+        let skip = self.label();
+        let rid = self.reg();
+        let rec = self.regs(ncol.max(1));
+        self.scopes.push(Scope::default());
+        for i in 0..ncol {
+            let r = rec + i as i32;
+            if t.ipk == Some(i) {
+                self.null(r);
+                continue;
+            }
+            match map.iter().position(|m| *m == Some(i)) {
+                Some(j) => {
+                    self.emit(Opcode::SCopy, vals + j as i32, r, 0);
+                }
+                None => match &t.columns[i].default {
+                    Some(d) => self.expr(d, r)?,
+                    None => self.null(r),
+                },
+            }
+        }
+        self.scopes.pop();
+        match rowid_src {
+            Some(j) => {
+                let have = self.label();
+                let got = self.label();
+                self.emit(Opcode::SCopy, vals + j as i32, rid, 0);
+                self.emit(Opcode::NotNull, rid, have, 0);
+                self.emit(Opcode::NewRowid, tg.cur, rid, 0);
+                self.goto(got);
+                self.resolve(have);
+                self.emit(Opcode::MustBeInt, rid, 0, 0);
+                // Rowid uniqueness.
+                let ok = self.label();
+                self.emit(Opcode::NotExists, tg.cur, ok, rid);
+                let pkname = match t.ipk {
+                    Some(i) => format!("{}.{}", t.name, t.columns[i].name),
+                    None => format!("{}.rowid", t.name),
+                };
+                match onerr {
+                    OE_IGNORE => self.goto(skip),
+                    OE_REPLACE => self.delete_current(&tg, false),
+                    _ => {
+                        self.emit4(
+                            Opcode::Halt,
+                            SQLITE_CONSTRAINT_PRIMARYKEY,
+                            onerr,
+                            0,
+                            P4::Text(pkname),
+                            2,
+                        );
+                    }
+                }
+                self.resolve(ok);
+                self.resolve(got);
+            }
+            None => {
+                self.emit(Opcode::NewRowid, tg.cur, rid, 0);
+            }
+        }
+        self.not_null_checks(&tg, onerr, rec, skip)?;
+        self.apply_affinity(
+            rec,
+            &t.columns.iter().map(|c| c.affinity).collect::<Vec<_>>(),
+        );
+        let keys = self.unique_checks(&tg, onerr, rec, rid, None, skip)?;
+        let record = self.reg();
+        self.emit(Opcode::MakeRecord, rec, ncol as i32, record);
+        for ((idx, ic), k) in tg.idx.iter().zip(&keys) {
+            let n = idx.columns.len() as i32 + 1;
+            let ir = self.reg();
+            self.emit(Opcode::MakeRecord, *k, n, ir);
+            self.emit4(Opcode::IdxInsert, *ic, ir, *k, P4::Int32(n), 0);
+        }
+        self.emit4(
+            Opcode::Insert,
+            tg.cur,
+            record,
+            rid,
+            P4::Table(t.name.clone()),
+            OPFLAG_NCHANGE | OPFLAG_LASTROWID,
+        );
+        self.resolve(skip);
+        self.emit(Opcode::Return, ret, 0, 0);
+        self.resolve(end);
+        Ok(())
+    }
+
+    /// Pass 1 of UPDATE/DELETE: collect the rowids of matching rows into a RowSet register.
+    fn collect_rowids(
+        &mut self,
+        tg: &Target,
+        alias: Option<&ast::Name>,
+        where_clause: Option<&Expr>,
+    ) -> Result<i32> {
+        let rs = self.reg();
+        self.null(rs);
+        let src = self.target_source(tg, alias);
+        let mut terms = Vec::new();
+        if let Some(w) = where_clause {
+            terms.push(w.clone());
+        }
+        let cur = tg.cur;
+        let mut body = move |b: &mut Builder<'a>| -> Result<()> {
+            let r = b.reg();
+            b.emit(Opcode::Rowid, cur, r, 0);
+            b.emit(Opcode::RowSetAdd, rs, r, 0);
+            Ok(())
+        };
+        self.where_scan(src, &terms, &mut body)?;
+        Ok(rs)
+    }
+
+    fn delete(&mut self, q: &ast::QualifiedName, where_clause: Option<&Expr>) -> Result<()> {
+        let tg = self.open_target(q)?;
+        self.scopes.push(Scope {
+            sources: vec![self.target_source(&tg, q.alias.as_ref())],
+            ..Default::default()
+        });
+        let rs = self.collect_rowids(&tg, q.alias.as_ref(), where_clause);
+        let rs = match rs {
+            Ok(r) => r,
+            Err(e) => {
+                self.scopes.pop();
+                return Err(e);
+            }
+        };
+        let done = self.label();
+        let r = self.reg();
+        let top = self.addr();
+        self.emit(Opcode::RowSetRead, rs, done, r);
+        self.emit(Opcode::NotExists, tg.cur, top, r);
+        self.delete_current(&tg, true);
+        self.emit(Opcode::Goto, 0, top, 0);
+        self.resolve(done);
+        self.scopes.pop();
+        Ok(())
+    }
+
+    fn update(
+        &mut self,
+        onerr: i32,
+        q: &ast::QualifiedName,
+        sets: &[ast::Set],
+        where_clause: Option<&Expr>,
+    ) -> Result<()> {
+        let tg = self.open_target(q)?;
+        let t = tg.table.clone();
+        let ncol = t.columns.len();
+        let mut assign: Vec<Option<Expr>> = vec![None; ncol];
+        let mut new_rowid: Option<Expr> = None;
+        for s in sets {
+            if s.col_names.len() != 1 {
+                return Err(Error::sql("row value assignments are not supported yet"));
+            }
+            for n in s.col_names.iter() {
+                let n = dequote(&n.0);
+                match t.column_index(&n) {
+                    Some(i) => {
+                        if t.ipk == Some(i) {
+                            new_rowid = Some(s.expr.clone());
+                        }
+                        assign[i] = Some(s.expr.clone());
+                    }
+                    None if super::build::is_rowid_name(&n) => new_rowid = Some(s.expr.clone()),
+                    None => return Err(Error::sql(format!("no such column: {n}"))),
+                }
+            }
+        }
+        self.scopes.push(Scope {
+            sources: vec![self.target_source(&tg, q.alias.as_ref())],
+            ..Default::default()
+        });
+        let r = self.update_body(&tg, onerr, q, &assign, new_rowid.as_ref(), where_clause);
+        self.scopes.pop();
+        r
+    }
+
+    fn update_body(
+        &mut self,
+        tg: &Target,
+        onerr: i32,
+        q: &ast::QualifiedName,
+        assign: &[Option<Expr>],
+        new_rowid: Option<&Expr>,
+        where_clause: Option<&Expr>,
+    ) -> Result<()> {
+        let t = tg.table.clone();
+        let ncol = t.columns.len();
+        let rs = self.collect_rowids(tg, q.alias.as_ref(), where_clause)?;
+        let done = self.label();
+        let old = self.reg();
+        let top = self.addr();
+        self.emit(Opcode::RowSetRead, rs, done, old);
+        self.emit(Opcode::NotExists, tg.cur, top, old);
+        let rid = self.reg();
+        let rec = self.regs(ncol.max(1));
+        // New values (computed from the old row).
+        for i in 0..ncol {
+            let r = rec + i as i32;
+            if t.ipk == Some(i) {
+                continue;
+            }
+            match &assign[i] {
+                Some(e) => self.expr(e, r)?,
+                None => {
+                    self.emit(Opcode::Column, tg.cur, i as i32, r);
+                }
+            }
+        }
+        match new_rowid {
+            Some(e) => {
+                self.expr(e, rid)?;
+                self.emit(Opcode::MustBeInt, rid, 0, 0);
+            }
+            None => {
+                self.emit(Opcode::SCopy, old, rid, 0);
+            }
+        }
+        if let Some(i) = t.ipk {
+            self.null(rec + i as i32);
+        }
+        let skip = top;
+        self.not_null_checks(tg, onerr, rec, skip)?;
+        self.apply_affinity(
+            rec,
+            &t.columns.iter().map(|c| c.affinity).collect::<Vec<_>>(),
+        );
+        if new_rowid.is_some() {
+            let same = self.label();
+            self.emit4(
+                Opcode::Eq,
+                old,
+                same,
+                rid,
+                P4::Coll(None),
+                AFF_INTEGER as u16,
+            );
+            let ok = self.label();
+            self.emit(Opcode::NotExists, tg.cur, ok, rid);
+            let pkname = match t.ipk {
+                Some(i) => format!("{}.{}", t.name, t.columns[i].name),
+                None => format!("{}.rowid", t.name),
+            };
+            match onerr {
+                OE_IGNORE => self.goto(skip),
+                OE_REPLACE => self.delete_current(tg, false),
+                _ => {
+                    self.emit4(
+                        Opcode::Halt,
+                        SQLITE_CONSTRAINT_PRIMARYKEY,
+                        onerr,
+                        0,
+                        P4::Text(pkname),
+                        2,
+                    );
+                }
+            }
+            self.resolve(ok);
+            self.emit(Opcode::NotExists, tg.cur, top, old);
+            self.resolve(same);
+        }
+        let keys = self.unique_checks(tg, onerr, rec, rid, Some(old), skip)?;
+        // Remove the old index entries and, if the rowid changes, the old row.
+        for (idx, ic) in &tg.idx {
+            let n = idx.columns.len();
+            let k = self.regs(n + 1);
+            for (j, c) in idx.columns.iter().enumerate() {
+                if t.ipk == Some(c.column) {
+                    self.emit(Opcode::SCopy, old, k + j as i32, 0);
+                } else {
+                    self.emit(Opcode::Column, tg.cur, c.column as i32, k + j as i32);
+                }
+            }
+            self.emit(Opcode::SCopy, old, k + n as i32, 0);
+            self.emit(Opcode::IdxDelete, *ic, k, n as i32 + 1);
+        }
+        if new_rowid.is_some() {
+            let same = self.label();
+            self.emit4(
+                Opcode::Eq,
+                old,
+                same,
+                rid,
+                P4::Coll(None),
+                AFF_INTEGER as u16,
+            );
+            self.emit4(Opcode::Delete, tg.cur, 0, 0, P4::Table(t.name.clone()), 0);
+            self.resolve(same);
+        }
+        let record = self.reg();
+        self.emit(Opcode::MakeRecord, rec, ncol as i32, record);
+        self.emit4(
+            Opcode::Insert,
+            tg.cur,
+            record,
+            rid,
+            P4::Table(t.name.clone()),
+            OPFLAG_NCHANGE,
+        );
+        for ((idx, ic), k) in tg.idx.iter().zip(&keys) {
+            let n = idx.columns.len() as i32 + 1;
+            let ir = self.reg();
+            self.emit(Opcode::MakeRecord, *k, n, ir);
+            self.emit4(Opcode::IdxInsert, *ic, ir, *k, P4::Int32(n), 0);
+        }
+        self.emit(Opcode::Goto, 0, top, 0);
+        self.resolve(done);
+        Ok(())
+    }
+}

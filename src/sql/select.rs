@@ -1,0 +1,1805 @@
+//! SELECT: FROM sources, nested-loop joins with simple index/rowid access, WHERE, aggregates,
+//! GROUP BY/HAVING, DISTINCT, ORDER BY (sorter), LIMIT/OFFSET, compounds, subqueries.
+//!
+//! Invariants:
+//! - Every WHERE/ON term is evaluated as a filter at the innermost loop level where all the
+//!   sources it names are positioned; an index or rowid seek only narrows the rows visited,
+//!   so a plan can never change a result, only its speed.
+//! - LEFT JOIN level state: `m` (a row matched) and `nd` (the NULL row was produced); the
+//!   NULL row runs the rest of the loop body once with the cursor on `NullRow`.
+//! - Results leave through [`Dest`]; ORDER BY goes through one sorter whose records are
+//!   `[sort keys..., result columns...]`, and LIMIT/OFFSET are applied where rows finally
+//!   leave (after the sort).
+
+use super::build::{Builder, ColRef, Scope, Source, SrcCol};
+use super::expr::{func_args, walk_children, SubDest, NULLEQ};
+use super::schema::{dequote, Index, AFF_BLOB, AFF_INTEGER, AFF_NONE};
+use crate::error::{Error, Result};
+use crate::vdbe::{Opcode, P4};
+use sqlite3_parser::ast::{self, Expr, Operator};
+
+/// Where result rows go.
+pub enum Dest {
+    Output,
+    /// Append to an ephemeral table (rowid'd) on this cursor.
+    Eph(i32),
+    Sub(SubDest),
+    /// Insert into an ephemeral index unless present (UNION / DISTINCT sets).
+    Set(i32),
+    /// Delete from an ephemeral index (EXCEPT).
+    Except(i32),
+    /// Insert into `.1` when present in `.0` (INTERSECT).
+    Intersect(i32, i32),
+}
+
+#[derive(Clone, Debug)]
+pub struct ResultInfo {
+    pub name: String,
+    pub decltype: Option<String>,
+    pub origin: Option<(String, String, String)>,
+    pub affinity: u8,
+}
+
+struct OutCtx {
+    distinct: Option<i32>,
+    /// Sorter cursor and number of key columns; the key exprs (resolved per row).
+    sorter: Option<(i32, Vec<SortKey>)>,
+    limit: Option<i32>,
+    offset: Option<i32>,
+    /// Where LIMIT exhaustion / scalar subquery completion jumps.
+    end: i32,
+}
+
+#[derive(Clone)]
+enum SortKey {
+    /// Result column index.
+    Result(usize),
+    Expr(Expr),
+    /// `x IS NULL` helper key for NULLS FIRST/LAST.
+    IsNull(Box<SortKey>),
+}
+
+struct Level {
+    src: usize,
+    left: bool,
+    on: Vec<Expr>,
+}
+
+enum Access {
+    Scan,
+    RowidEq(Expr),
+    RowidRange(Option<(Operator, Expr)>, Option<(Operator, Expr)>),
+    IndexEq(Index, Vec<Expr>),
+}
+
+fn split_and(e: &Expr, out: &mut Vec<Expr>) {
+    match e {
+        Expr::Binary(l, Operator::And, r) => {
+            split_and(l, out);
+            split_and(r, out);
+        }
+        Expr::Parenthesized(v) if v.len() == 1 => split_and(&v[0], out),
+        _ => out.push(e.clone()),
+    }
+}
+
+fn has_subquery(e: &Expr) -> bool {
+    match e {
+        Expr::Exists(_) | Expr::Subquery(_) | Expr::InSelect { .. } | Expr::InTable { .. } => true,
+        _ => {
+            let mut found = false;
+            walk_children(e, &mut |c| found |= has_subquery(c));
+            found
+        }
+    }
+}
+
+fn int_literal(e: &Expr) -> Option<i64> {
+    if let Expr::Literal(ast::Literal::Numeric(s)) = e {
+        s.parse::<i64>().ok()
+    } else {
+        None
+    }
+}
+
+fn flip(op: Operator) -> Operator {
+    match op {
+        Operator::Less => Operator::Greater,
+        Operator::LessEquals => Operator::GreaterEquals,
+        Operator::Greater => Operator::Less,
+        Operator::GreaterEquals => Operator::LessEquals,
+        o => o,
+    }
+}
+
+fn op_text(op: Operator) -> &'static str {
+    match op {
+        Operator::Less => "<",
+        Operator::LessEquals => "<=",
+        Operator::Greater => ">",
+        Operator::GreaterEquals => ">=",
+        _ => "=",
+    }
+}
+
+impl<'a> Builder<'a> {
+    /// Subquery used as an expression.
+    pub fn subquery(&mut self, sel: &ast::Select, d: SubDest) -> Result<()> {
+        let infos = self.select(sel, Dest::Sub(d))?;
+        let _ = infos;
+        Ok(())
+    }
+
+    /// Compile a SELECT sending rows to `dest`; returns the result columns.
+    pub fn select(&mut self, sel: &ast::Select, dest: Dest) -> Result<Vec<ResultInfo>> {
+        if sel.with.is_some() {
+            return Err(Error::sql("WITH clauses are not supported yet"));
+        }
+        self.sel_depth += 1;
+        let r = self
+            .check_select_depth()
+            .and_then(|_| match &sel.body.compounds {
+                Some(c) if !c.is_empty() => self.compound(sel, dest),
+                _ => self.simple(
+                    &sel.body.select,
+                    sel.order_by.as_deref(),
+                    sel.limit.as_ref(),
+                    dest,
+                ),
+            });
+        self.sel_depth -= 1;
+        r
+    }
+
+    fn check_select_depth(&self) -> Result<()> {
+        if self.depth > super::build::MAX_EXPR_DEPTH {
+            return Err(Error::sql(
+                "Expression tree is too large (maximum depth 1000)",
+            ));
+        }
+        Ok(())
+    }
+
+    fn limit_regs(
+        &mut self,
+        limit: Option<&ast::Limit>,
+        end: i32,
+    ) -> Result<(Option<i32>, Option<i32>)> {
+        match limit {
+            None => Ok((None, None)),
+            Some(l) => {
+                let lr = self.expr_reg(&l.expr)?;
+                self.emit(Opcode::MustBeInt, lr, 0, 0);
+                let off = match &l.offset {
+                    Some(o) => {
+                        let r = self.expr_reg(o)?;
+                        self.emit(Opcode::MustBeInt, r, 0, 0);
+                        Some(r)
+                    }
+                    None => None,
+                };
+                self.emit(Opcode::IfNot, lr, end, 0);
+                Ok((Some(lr), off))
+            }
+        }
+    }
+
+    /// Send one result row (in `base..base+n`) to its final destination, applying
+    /// OFFSET/LIMIT.
+    fn emit_final(&mut self, out: &OutCtx, dest: &Dest, base: i32, n: usize) -> Result<()> {
+        let skip = self.label();
+        if let Some(o) = out.offset {
+            self.emit(Opcode::IfPos, o, skip, 1);
+        }
+        let n32 = n as i32;
+        match dest {
+            Dest::Output => {
+                self.emit(Opcode::ResultRow, base, n32, 0);
+            }
+            Dest::Eph(cur) => {
+                let rec = self.reg();
+                let rid = self.reg();
+                self.emit(Opcode::MakeRecord, base, n32, rec);
+                self.emit(Opcode::NewRowid, *cur, rid, 0);
+                self.emit(Opcode::Insert, *cur, rec, rid);
+            }
+            Dest::Sub(SubDest::Scalar(r)) => {
+                self.emit(Opcode::Copy, base, *r, 0);
+                self.goto(out.end);
+            }
+            Dest::Sub(SubDest::Exists(r)) => {
+                self.int(1, *r);
+                self.goto(out.end);
+            }
+            Dest::Sub(SubDest::InIndex(cur, aff)) => {
+                let rec = self.reg();
+                self.apply_affinity(base, &[*aff]);
+                self.emit(Opcode::MakeRecord, base, 1, rec);
+                self.emit(Opcode::IdxInsert, *cur, rec, base);
+                if let Some(op) = self.ops.last_mut() {
+                    op.p4 = P4::Int32(1);
+                }
+            }
+            Dest::Set(cur) => {
+                let rec = self.reg();
+                self.emit4(Opcode::Found, *cur, skip, base, P4::Int32(n32), 0);
+                self.emit(Opcode::MakeRecord, base, n32, rec);
+                self.emit4(Opcode::IdxInsert, *cur, rec, base, P4::Int32(n32), 0);
+            }
+            Dest::Except(cur) => {
+                self.emit4(Opcode::NotFound, *cur, skip, base, P4::Int32(n32), 0);
+                self.emit(Opcode::IdxDelete, *cur, base, n32);
+            }
+            Dest::Intersect(src, dst) => {
+                let rec = self.reg();
+                self.emit4(Opcode::NotFound, *src, skip, base, P4::Int32(n32), 0);
+                self.emit4(Opcode::Found, *dst, skip, base, P4::Int32(n32), 0);
+                self.emit(Opcode::MakeRecord, base, n32, rec);
+                self.emit4(Opcode::IdxInsert, *dst, rec, base, P4::Int32(n32), 0);
+            }
+        }
+        if let Some(l) = out.limit {
+            self.emit(Opcode::DecrJumpZero, l, out.end, 0);
+        }
+        self.resolve(skip);
+        Ok(())
+    }
+
+    /// A row computed in the loop: DISTINCT, then sorter or final destination.
+    fn emit_row(&mut self, out: &OutCtx, dest: &Dest, base: i32, n: usize) -> Result<()> {
+        let skip = self.label();
+        if let Some(d) = out.distinct {
+            let rec = self.reg();
+            self.emit4(Opcode::Found, d, skip, base, P4::Int32(n as i32), 0);
+            self.emit(Opcode::MakeRecord, base, n as i32, rec);
+            self.emit4(Opcode::IdxInsert, d, rec, base, P4::Int32(n as i32), 0);
+        }
+        match &out.sorter {
+            Some((sc, keys)) => {
+                let nk = keys.len();
+                let kb = self.regs(nk + n);
+                for (i, k) in keys.iter().enumerate() {
+                    self.sort_key(k, base, kb + i as i32)?;
+                }
+                for i in 0..n {
+                    self.emit(Opcode::SCopy, base + i as i32, kb + (nk + i) as i32, 0);
+                }
+                let rec = self.reg();
+                self.emit(Opcode::MakeRecord, kb, (nk + n) as i32, rec);
+                self.emit(Opcode::SorterInsert, *sc, rec, 0);
+            }
+            None => self.emit_final(out, dest, base, n)?,
+        }
+        self.resolve(skip);
+        Ok(())
+    }
+
+    fn sort_key(&mut self, k: &SortKey, base: i32, target: i32) -> Result<()> {
+        match k {
+            SortKey::Result(i) => {
+                self.emit(Opcode::SCopy, base + *i as i32, target, 0);
+            }
+            SortKey::Expr(e) => self.expr(e, target)?,
+            SortKey::IsNull(inner) => {
+                let t = self.reg();
+                self.sort_key(inner, base, t)?;
+                let done = self.label();
+                self.int(1, target);
+                self.emit(Opcode::IsNull, t, done, 0);
+                self.int(0, target);
+                self.resolve(done);
+            }
+        }
+        Ok(())
+    }
+
+    /// Drain the sorter to the destination.
+    fn drain_sorter(&mut self, out: &OutCtx, dest: &Dest, n: usize) -> Result<()> {
+        if let Some((sc, keys)) = &out.sorter {
+            let nk = keys.len();
+            let pseudo = self.cursor();
+            let data = self.reg();
+            let base = self.regs(n);
+            let done = self.label();
+            self.emit(Opcode::OpenPseudo, pseudo, data, (nk + n) as i32);
+            self.emit(Opcode::SorterSort, *sc, done, 0);
+            let top = self.addr();
+            self.emit(Opcode::SorterData, *sc, data, pseudo);
+            for i in 0..n {
+                self.emit(Opcode::Column, pseudo, (nk + i) as i32, base + i as i32);
+            }
+            let out2 = OutCtx {
+                distinct: None,
+                sorter: None,
+                limit: out.limit,
+                offset: out.offset,
+                end: out.end,
+            };
+            self.emit_final(&out2, dest, base, n)?;
+            self.emit(Opcode::SorterNext, *sc, top, 0);
+            self.resolve(done);
+        }
+        Ok(())
+    }
+
+    /// Build the sort key list for ORDER BY; `results` are the result expressions with names.
+    fn order_keys(
+        &mut self,
+        order_by: &[ast::SortedColumn],
+        results: &[(Expr, String)],
+        by_result_only: bool,
+    ) -> Result<(Vec<SortKey>, Vec<(bool, Option<String>)>)> {
+        let mut keys = Vec::new();
+        let mut ki = Vec::new();
+        for (n, sc) in order_by.iter().enumerate() {
+            let (inner, coll) = match &sc.expr {
+                Expr::Collate(e, c) => (&**e, Some(dequote(c))),
+                e => (e, None),
+            };
+            let mut key = None;
+            if let Some(k) = int_literal(inner) {
+                if k < 1 || k as usize > results.len() {
+                    return Err(Error::sql(format!(
+                        "{} ORDER BY term out of range - should be between 1 and {}",
+                        ordinal(n + 1),
+                        results.len()
+                    )));
+                }
+                key = Some(SortKey::Result(k as usize - 1));
+            }
+            if key.is_none() {
+                if let Expr::Id(id) = inner {
+                    let nm = dequote(&id.0);
+                    if let Some(i) = results
+                        .iter()
+                        .position(|(_, name)| name.eq_ignore_ascii_case(&nm))
+                    {
+                        // Prefer a real column of that name unless it is an alias.
+                        if by_result_only
+                            || self.column_of(inner).ok().flatten().is_none()
+                            || results[i].0 == *inner
+                        {
+                            key = Some(SortKey::Result(i));
+                        }
+                    }
+                }
+            }
+            if key.is_none() {
+                if let Some(i) = results.iter().position(|(e, _)| e == inner) {
+                    key = Some(SortKey::Result(i));
+                }
+            }
+            let key = match key {
+                Some(k) => k,
+                None if by_result_only => {
+                    return Err(Error::sql(format!(
+                        "{} ORDER BY term does not match any column in the result set",
+                        ordinal(n + 1)
+                    )))
+                }
+                None => SortKey::Expr(inner.clone()),
+            };
+            let desc = sc.order == Some(ast::SortOrder::Desc);
+            let coll = coll.or_else(|| match &key {
+                SortKey::Result(i) => self.collation_of(&results[*i].0).map(|c| c.0),
+                SortKey::Expr(e) => self.collation_of(e).map(|c| c.0),
+                _ => None,
+            });
+            match (sc.nulls, desc) {
+                (Some(ast::NullsOrder::Last), false) => {
+                    keys.push(SortKey::IsNull(Box::new(key.clone())));
+                    ki.push((false, None));
+                }
+                (Some(ast::NullsOrder::First), true) => {
+                    keys.push(SortKey::IsNull(Box::new(key.clone())));
+                    ki.push((true, None));
+                }
+                _ => {}
+            }
+            keys.push(key);
+            ki.push((desc, coll));
+        }
+        Ok((keys, ki))
+    }
+
+    fn open_sorter(&mut self, ki: Vec<(bool, Option<String>)>, nres: usize) -> Result<i32> {
+        let sc = self.cursor();
+        let nk = ki.len();
+        let info = self.key_info(&ki)?;
+        self.emit4(
+            Opcode::SorterOpen,
+            sc,
+            (nk + nres) as i32,
+            0,
+            P4::KeyInfo(info),
+            0,
+        );
+        Ok(sc)
+    }
+
+    fn compound(&mut self, sel: &ast::Select, dest: Dest) -> Result<Vec<ResultInfo>> {
+        let comps = sel.body.compounds.as_deref().unwrap_or(&[]);
+        let all_union_all = comps
+            .iter()
+            .all(|c| c.operator == ast::CompoundOperator::UnionAll);
+        let end = self.label();
+        if comps.len() + 1 > 500 {
+            return Err(Error::sql("too many terms in compound SELECT"));
+        }
+        // Materialize into an ephemeral table (UNION ALL) or index (set operations).
+        let first_infos;
+        let tmp;
+        let n;
+        if all_union_all {
+            tmp = self.cursor();
+            let at = self.emit(Opcode::OpenEphemeral, tmp, 0, 0);
+            first_infos = self.simple(&sel.body.select, None, None, Dest::Eph(tmp))?;
+            n = first_infos.len();
+            self.ops[at as usize].p2 = n as i32;
+            for c in comps {
+                let infos = self.simple(&c.select, None, None, Dest::Eph(tmp))?;
+                if infos.len() != n {
+                    return Err(compound_arity(c.operator));
+                }
+            }
+        } else {
+            let mut cur = self.cursor();
+            let at = self.emit(Opcode::OpenEphemeral, cur, 0, 0);
+            first_infos = self.simple(&sel.body.select, None, None, Dest::Set(cur))?;
+            n = first_infos.len();
+            let ki = self.key_info(&vec![(false, None); n])?;
+            self.ops[at as usize].p2 = n as i32;
+            self.ops[at as usize].p4 = P4::KeyInfo(ki.clone());
+            for c in comps {
+                let infos = match c.operator {
+                    ast::CompoundOperator::Union | ast::CompoundOperator::UnionAll => {
+                        self.simple(&c.select, None, None, Dest::Set(cur))?
+                    }
+                    ast::CompoundOperator::Except => {
+                        self.simple(&c.select, None, None, Dest::Except(cur))?
+                    }
+                    ast::CompoundOperator::Intersect => {
+                        let c2 = self.cursor();
+                        self.emit4(
+                            Opcode::OpenEphemeral,
+                            c2,
+                            n as i32,
+                            0,
+                            P4::KeyInfo(ki.clone()),
+                            0,
+                        );
+                        let i = self.simple(&c.select, None, None, Dest::Intersect(cur, c2))?;
+                        cur = c2;
+                        i
+                    }
+                };
+                if infos.len() != n {
+                    return Err(compound_arity(c.operator));
+                }
+            }
+            tmp = cur;
+        }
+        // Read back, through ORDER BY and LIMIT.
+        let results: Vec<(Expr, String)> = first_infos
+            .iter()
+            .map(|i| {
+                (
+                    Expr::Id(ast::Id(format!("\"{}\"", i.name.replace('"', "\"\"")))),
+                    i.name.clone(),
+                )
+            })
+            .collect();
+        let (limit, offset) = self.limit_regs(sel.limit.as_ref(), end)?;
+        let sorter = match &sel.order_by {
+            Some(ob) => {
+                let (keys, ki) = self.order_keys(ob, &results, true)?;
+                let sc = self.open_sorter(ki, n)?;
+                self.eqp_line("USE TEMP B-TREE FOR ORDER BY".into());
+                Some((sc, keys))
+            }
+            None => None,
+        };
+        let out = OutCtx {
+            distinct: None,
+            sorter,
+            limit,
+            offset,
+            end,
+        };
+        let base = self.regs(n);
+        let done = self.label();
+        self.emit(Opcode::Rewind, tmp, done, 0);
+        let top = self.addr();
+        for i in 0..n {
+            self.emit(Opcode::Column, tmp, i as i32, base + i as i32);
+        }
+        self.emit_row(&out, &dest, base, n)?;
+        self.emit(Opcode::Next, tmp, top, 0);
+        self.resolve(done);
+        self.drain_sorter(&out, &dest, n)?;
+        self.resolve(end);
+        Ok(first_infos)
+    }
+
+    /// Open the FROM sources, returning them with the join levels.
+    fn open_from(&mut self, from: &ast::FromClause) -> Result<(Vec<Source>, Vec<Level>)> {
+        let mut sources = Vec::new();
+        let mut levels = Vec::new();
+        let mut items: Vec<(&ast::SelectTable, bool, Option<&ast::JoinConstraint>, bool)> =
+            Vec::new();
+        if let Some(s) = &from.select {
+            items.push((s, false, None, false));
+        }
+        if let Some(js) = &from.joins {
+            for j in js {
+                let (left, natural) = match j.operator {
+                    ast::JoinOperator::Comma => (false, false),
+                    ast::JoinOperator::TypedJoin(None) => (false, false),
+                    ast::JoinOperator::TypedJoin(Some(t)) => {
+                        if t.contains(ast::JoinType::RIGHT) {
+                            return Err(Error::sql("RIGHT and FULL OUTER JOINs are not supported"));
+                        }
+                        (
+                            t.contains(ast::JoinType::LEFT),
+                            t.contains(ast::JoinType::NATURAL),
+                        )
+                    }
+                };
+                items.push((&j.table, left, j.constraint.as_ref(), natural));
+            }
+        }
+        for (i, (item, left, cons, natural)) in items.into_iter().enumerate() {
+            let mut src = self.open_source(item)?;
+            let mut on = Vec::new();
+            let mut using: Vec<String> = Vec::new();
+            match cons {
+                Some(ast::JoinConstraint::On(e)) => split_and(e, &mut on),
+                Some(ast::JoinConstraint::Using(names)) => {
+                    using = names.iter().map(|n| dequote(&n.0)).collect();
+                }
+                None => {}
+            }
+            if natural {
+                for c in &src.cols {
+                    if sources.iter().any(|s: &Source| {
+                        s.cols.iter().any(|x| x.name.eq_ignore_ascii_case(&c.name))
+                    }) {
+                        using.push(c.name.clone());
+                    }
+                }
+            }
+            for u in &using {
+                let lsrc = sources
+                    .iter()
+                    .find(|s: &&Source| s.cols.iter().any(|c| c.name.eq_ignore_ascii_case(u)))
+                    .ok_or_else(|| {
+                        Error::sql(format!(
+                            "cannot join using column {u} - column not present in both tables"
+                        ))
+                    })?;
+                if !src.cols.iter().any(|c| c.name.eq_ignore_ascii_case(u)) {
+                    return Err(Error::sql(format!(
+                        "cannot join using column {u} - column not present in both tables"
+                    )));
+                }
+                let q = |t: &str| ast::Name(format!("\"{}\"", t.replace('"', "\"\"")));
+                on.push(Expr::Binary(
+                    Box::new(Expr::Qualified(q(&lsrc.name), q(u))),
+                    Operator::Equals,
+                    Box::new(Expr::Qualified(q(&src.name), q(u))),
+                ));
+                src.using_hidden.push(u.clone());
+            }
+            if i == 0 && !on.is_empty() {
+                return Err(Error::sql("a JOIN clause is required before ON"));
+            }
+            sources.push(src);
+            levels.push(Level { src: i, left, on });
+        }
+        if sources.len() > 64 {
+            return Err(Error::sql("at most 64 tables in a join"));
+        }
+        Ok((sources, levels))
+    }
+
+    fn open_source(&mut self, item: &ast::SelectTable) -> Result<Source> {
+        match item {
+            ast::SelectTable::Table(q, alias, _) => {
+                let name = dequote(&q.name.0);
+                let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
+                let (db, t) = self.find_table(dbn.as_deref(), &name)?;
+                let alias = alias.as_ref().map(|a| match a {
+                    ast::As::As(n) | ast::As::Elided(n) => dequote(&n.0),
+                });
+                if t.is_view {
+                    let sel = t
+                        .view_select
+                        .clone()
+                        .ok_or_else(|| Error::sql("malformed view"))?;
+                    return self.materialize(&sel, alias.unwrap_or_else(|| t.name.clone()));
+                }
+                if t.without_rowid {
+                    return Err(Error::sql("WITHOUT ROWID tables are not supported"));
+                }
+                let cur = self.cursor();
+                self.use_db(db, false);
+                self.emit4(
+                    Opcode::OpenRead,
+                    cur,
+                    t.root as i32,
+                    db as i32,
+                    P4::Int32(t.columns.len() as i32),
+                    0,
+                );
+                let cols = t
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| SrcCol {
+                        name: c.name.clone(),
+                        affinity: c.affinity,
+                        collation: c.collation.clone(),
+                        decltype: c.decltype.clone(),
+                        is_rowid: t.ipk == Some(i),
+                    })
+                    .collect();
+                Ok(Source {
+                    name: alias.unwrap_or_else(|| t.name.clone()),
+                    cursor: cur,
+                    cols,
+                    table: Some((db, t.clone())),
+                    using_hidden: vec![],
+                })
+            }
+            ast::SelectTable::Select(sel, alias) => {
+                let name = alias
+                    .as_ref()
+                    .map(|a| match a {
+                        ast::As::As(n) | ast::As::Elided(n) => dequote(&n.0),
+                    })
+                    .unwrap_or_else(|| "(subquery)".to_string());
+                self.materialize(sel, name)
+            }
+            ast::SelectTable::Sub(..) => Err(Error::sql("parenthesized joins are not supported")),
+            ast::SelectTable::TableCall(q, ..) => Err(Error::sql(format!(
+                "no such table-valued function: {}",
+                dequote(&q.name.0)
+            ))),
+        }
+    }
+
+    fn materialize(&mut self, sel: &ast::Select, name: String) -> Result<Source> {
+        let cur = self.cursor();
+        let at = self.emit(Opcode::OpenEphemeral, cur, 0, 0);
+        // The subquery does not see the FROM sources of the query being built.
+        let saved = std::mem::take(&mut self.scopes);
+        let outer: Vec<Scope> = saved[..saved.len().saturating_sub(1)].to_vec();
+        self.scopes = outer;
+        let r = self.select(sel, Dest::Eph(cur));
+        self.scopes = saved;
+        let infos = r?;
+        self.ops[at as usize].p2 = infos.len() as i32;
+        Ok(Source {
+            name,
+            cursor: cur,
+            cols: infos
+                .iter()
+                .map(|i| SrcCol {
+                    name: i.name.clone(),
+                    affinity: i.affinity,
+                    collation: None,
+                    decltype: i.decltype.clone(),
+                    is_rowid: false,
+                })
+                .collect(),
+            table: None,
+            using_hidden: vec![],
+        })
+    }
+
+    pub fn eqp_line(&mut self, detail: String) {
+        let id = self.eqp.len() as i32 + 2;
+        let parent = self.eqp_parent;
+        self.eqp.push((id, parent, detail));
+    }
+
+    /// Level of the deepest source an expression references (0 if none).
+    fn term_level(&self, e: &Expr, sources: &[Source]) -> usize {
+        if has_subquery(e) {
+            return sources.len().saturating_sub(1);
+        }
+        let mut lvl = 0;
+        self.visit_columns(e, &mut |c: &ColRef| {
+            if let Some(i) = sources.iter().position(|s| s.cursor == c.cursor) {
+                lvl = lvl.max(i);
+            }
+        });
+        lvl
+    }
+
+    fn visit_columns(&self, e: &Expr, f: &mut dyn FnMut(&ColRef)) {
+        match e {
+            Expr::Id(_) | Expr::Name(_) | Expr::Qualified(..) | Expr::DoublyQualified(..) => {
+                if let Ok(Some(c)) = self.column_of(e) {
+                    f(&c);
+                }
+            }
+            _ => walk_children(e, &mut |c| self.visit_columns(c, f)),
+        }
+    }
+
+    /// Choose how to visit source `src` given the terms that can be used at its level.
+    fn plan_access(&self, src: &Source, terms: &[Expr], sources: &[Source], lvl: usize) -> Access {
+        let t = match &src.table {
+            Some((_, t)) => t,
+            None => return Access::Scan,
+        };
+        // Candidate (column, op, other side) where the other side uses only earlier levels.
+        let mut cands: Vec<(i32, Operator, Expr)> = Vec::new();
+        for term in terms {
+            if let Expr::Binary(l, op, r) = term {
+                if !matches!(
+                    op,
+                    Operator::Equals
+                        | Operator::Less
+                        | Operator::LessEquals
+                        | Operator::Greater
+                        | Operator::GreaterEquals
+                ) {
+                    continue;
+                }
+                for (a, b, o) in [(l, r, *op), (r, l, flip(*op))] {
+                    if let Ok(Some(c)) = self.column_of(a) {
+                        if c.cursor == src.cursor
+                            && !has_subquery(b)
+                            && (self.term_level(b, sources) < lvl || self.refs_none(b, sources))
+                            && !self.refs_cursor(b, src.cursor)
+                        {
+                            cands.push((c.col, o, (**b).clone()));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some((_, _, e)) = cands
+            .iter()
+            .find(|(c, o, _)| *c < 0 && *o == Operator::Equals)
+        {
+            return Access::RowidEq(e.clone());
+        }
+        let mut best: Option<(Index, Vec<Expr>)> = None;
+        if let Some(schema) = src.table.as_ref().and_then(|(db, _)| self.schema(*db)) {
+            for idx in schema.table_indexes(t) {
+                if idx.partial.is_some() {
+                    continue;
+                }
+                let mut eqs = Vec::new();
+                for ic in &idx.columns {
+                    let hit = cands.iter().find(|(c, o, e)| {
+                        *c == ic.column as i32
+                            && *o == Operator::Equals
+                            && self.affinity(e) != AFF_NONE
+                            || (*c == ic.column as i32 && *o == Operator::Equals)
+                    });
+                    match hit {
+                        Some((_, _, e)) => eqs.push(e.clone()),
+                        None => break,
+                    }
+                }
+                // Only use an index whose collations match the comparison's default.
+                if !eqs.is_empty() && best.as_ref().map(|b| b.1.len() < eqs.len()).unwrap_or(true) {
+                    best = Some((idx.clone(), eqs));
+                }
+            }
+        }
+        if let Some((i, e)) = best {
+            return Access::IndexEq(i, e);
+        }
+        let lo = cands
+            .iter()
+            .find(|(c, o, _)| *c < 0 && matches!(o, Operator::Greater | Operator::GreaterEquals))
+            .map(|(_, o, e)| (*o, e.clone()));
+        let hi = cands
+            .iter()
+            .find(|(c, o, _)| *c < 0 && matches!(o, Operator::Less | Operator::LessEquals))
+            .map(|(_, o, e)| (*o, e.clone()));
+        if lo.is_some() || hi.is_some() {
+            return Access::RowidRange(lo, hi);
+        }
+        Access::Scan
+    }
+
+    fn refs_none(&self, e: &Expr, sources: &[Source]) -> bool {
+        let mut any = false;
+        self.visit_columns(e, &mut |c| {
+            if sources.iter().any(|s| s.cursor == c.cursor) {
+                any = true;
+            }
+        });
+        !any
+    }
+
+    fn refs_cursor(&self, e: &Expr, cur: i32) -> bool {
+        let mut any = false;
+        self.visit_columns(e, &mut |c| any |= c.cursor == cur);
+        any
+    }
+
+    /// One-table scan with WHERE terms (UPDATE/DELETE pass 1); the caller opened the cursor
+    /// and pushed a scope holding `src`.
+    pub fn where_scan(
+        &mut self,
+        src: Source,
+        terms: &[Expr],
+        body: &mut dyn FnMut(&mut Builder<'a>) -> Result<()>,
+    ) -> Result<()> {
+        let mut ts = Vec::new();
+        for t in terms {
+            split_and(t, &mut ts);
+        }
+        let sources = vec![src];
+        let levels = vec![Level {
+            src: 0,
+            left: false,
+            on: vec![],
+        }];
+        self.loops(&sources, &levels, &ts, body)
+    }
+
+    /// Generate the nested loops; `body` is called at the innermost point.
+    fn loops(
+        &mut self,
+        sources: &[Source],
+        levels: &[Level],
+        terms: &[Expr],
+        body: &mut dyn FnMut(&mut Builder<'a>) -> Result<()>,
+    ) -> Result<()> {
+        // Assign each WHERE term to a level.
+        let mut per_level: Vec<Vec<Expr>> = vec![Vec::new(); levels.len().max(1)];
+        let mut constant: Vec<Expr> = Vec::new();
+        for t in terms {
+            if levels.is_empty() || (self.refs_none(t, sources) && !has_subquery(t)) {
+                constant.push(t.clone());
+            } else {
+                let l = self.term_level(t, sources);
+                per_level[l].push(t.clone());
+            }
+        }
+        let skip_all = self.label();
+        for t in &constant {
+            self.jump_if_false(t, skip_all, true)?;
+        }
+        self.level(sources, levels, &per_level, 0, body)?;
+        self.resolve(skip_all);
+        Ok(())
+    }
+
+    fn level(
+        &mut self,
+        sources: &[Source],
+        levels: &[Level],
+        per_level: &[Vec<Expr>],
+        i: usize,
+        body: &mut dyn FnMut(&mut Builder<'a>) -> Result<()>,
+    ) -> Result<()> {
+        let lv = match levels.get(i) {
+            None => return body(self),
+            Some(l) => l,
+        };
+        let src = &sources[lv.src];
+        let cur = src.cursor;
+        let end = self.label();
+        let next = self.label();
+        let after = self.label();
+        let (m, nd) = if lv.left {
+            let m = self.reg();
+            let nd = self.reg();
+            self.int(0, m);
+            self.int(0, nd);
+            (m, nd)
+        } else {
+            (0, 0)
+        };
+        // Terms usable for access: WHERE terms at this level (not for LEFT joins' right
+        // side, whose WHERE terms must see the NULL row) plus its ON terms.
+        let mut usable: Vec<Expr> = lv.on.clone();
+        if !lv.left {
+            usable.extend(per_level[i].iter().cloned());
+        }
+        let access = self.plan_access(src, &usable, sources, i);
+        let label_name = match &src.table {
+            Some((_, t)) if t.name.eq_ignore_ascii_case(&src.name) => src.name.clone(),
+            Some((_, t)) => format!("{} AS {}", t.name, src.name),
+            None => src.name.clone(),
+        };
+        let mut idx_cursor = None;
+        let advance: Box<dyn Fn(&mut Builder<'a>, i32)>;
+        match &access {
+            Access::Scan => {
+                self.eqp_line(format!("SCAN {label_name}"));
+                self.emit(Opcode::Rewind, cur, end, 0);
+                advance = Box::new(move |b: &mut Builder<'a>, top| {
+                    b.emit(Opcode::Next, cur, top, 0);
+                });
+            }
+            Access::RowidEq(e) => {
+                self.eqp_line(format!(
+                    "SEARCH {label_name} USING INTEGER PRIMARY KEY (rowid=?)"
+                ));
+                let r = self.expr_reg(e)?;
+                self.emit(Opcode::SeekRowid, cur, end, r);
+                advance = Box::new(|_b: &mut Builder<'a>, _top| {});
+            }
+            Access::RowidRange(lo, hi) => {
+                let mut parts = Vec::new();
+                if let Some((o, _)) = lo {
+                    parts.push(format!("rowid{}?", op_text(*o)));
+                }
+                if let Some((o, _)) = hi {
+                    parts.push(format!("rowid{}?", op_text(*o)));
+                }
+                self.eqp_line(format!(
+                    "SEARCH {label_name} USING INTEGER PRIMARY KEY ({})",
+                    parts.join(" AND ")
+                ));
+                match lo {
+                    Some((o, e)) => {
+                        let r = self.expr_reg(e)?;
+                        self.emit(Opcode::IsNull, r, end, 0);
+                        self.apply_affinity(r, &[super::schema::AFF_NUMERIC]);
+                        let op = if *o == Operator::Greater {
+                            Opcode::SeekGT
+                        } else {
+                            Opcode::SeekGE
+                        };
+                        self.emit4(op, cur, end, r, P4::Int32(1), 0);
+                    }
+                    None => {
+                        self.emit(Opcode::Rewind, cur, end, 0);
+                    }
+                }
+                let hi_reg = match hi {
+                    Some((o, e)) => Some((*o, self.expr_reg(e)?)),
+                    None => None,
+                };
+                advance = Box::new(move |b: &mut Builder<'a>, top| {
+                    b.emit(Opcode::Next, cur, top, 0);
+                });
+                if let Some((o, hr)) = hi_reg {
+                    // Checked at the top of each iteration (below).
+                    idx_cursor = Some((-1, hr, o));
+                }
+            }
+            Access::IndexEq(idx, exprs) => {
+                let cols: Vec<String> = idx
+                    .columns
+                    .iter()
+                    .take(exprs.len())
+                    .map(|c| {
+                        src.table
+                            .as_ref()
+                            .and_then(|(_, t)| t.columns.get(c.column))
+                            .map(|c| format!("{}=?", c.name))
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                self.eqp_line(format!(
+                    "SEARCH {label_name} USING INDEX {} ({})",
+                    idx.name,
+                    cols.join(" AND ")
+                ));
+                let ic = self.cursor();
+                let db = src.table.as_ref().map(|(d, _)| *d).unwrap_or(0);
+                let ki = self.index_key_info(idx)?;
+                self.emit4(
+                    Opcode::OpenRead,
+                    ic,
+                    idx.root as i32,
+                    db as i32,
+                    P4::KeyInfo(ki),
+                    0,
+                );
+                let n = exprs.len();
+                let k = self.regs(n);
+                let mut affs = Vec::new();
+                for (j, e) in exprs.iter().enumerate() {
+                    self.expr(e, k + j as i32)?;
+                    self.emit(Opcode::IsNull, k + j as i32, end, 0);
+                    let col_aff = src
+                        .table
+                        .as_ref()
+                        .and_then(|(_, t)| t.columns.get(idx.columns[j].column))
+                        .map(|c| c.affinity)
+                        .unwrap_or(AFF_BLOB);
+                    affs.push(col_aff);
+                }
+                self.apply_affinity(k, &affs);
+                self.emit4(Opcode::SeekGE, ic, end, k, P4::Int32(n as i32), 0);
+                idx_cursor = Some((ic, k, Operator::Equals));
+                let nn = n as i32;
+                advance = Box::new(move |b: &mut Builder<'a>, top| {
+                    b.emit(Opcode::Next, ic, top, 0);
+                    let _ = nn;
+                });
+            }
+        }
+        let top = self.addr();
+        match (&access, idx_cursor) {
+            (Access::IndexEq(_, exprs), Some((ic, k, _))) => {
+                self.emit4(Opcode::IdxGT, ic, end, k, P4::Int32(exprs.len() as i32), 0);
+                let r = self.reg();
+                self.emit(Opcode::IdxRowid, ic, r, 0);
+                self.emit(Opcode::SeekRowid, cur, next, r);
+            }
+            (Access::RowidRange(..), Some((_, hr, o))) => {
+                let r = self.reg();
+                self.emit(Opcode::Rowid, cur, r, 0);
+                let op = if o == Operator::Less {
+                    Opcode::Ge
+                } else {
+                    Opcode::Gt
+                };
+                self.emit4(op, hr, end, r, P4::Coll(None), (AFF_INTEGER as u16) | 0x10);
+            }
+            _ => {}
+        }
+        for t in &lv.on {
+            self.jump_if_false(t, next, true)?;
+        }
+        if lv.left {
+            self.int(1, m);
+        }
+        let inner = self.addr();
+        for t in &per_level[i] {
+            self.jump_if_false(t, next, true)?;
+        }
+        self.level(sources, levels, per_level, i + 1, body)?;
+        self.resolve(next);
+        if lv.left {
+            self.emit(Opcode::If, nd, after, 0);
+        }
+        advance(self, top);
+        self.resolve(end);
+        if lv.left {
+            self.emit(Opcode::IfPos, m, after, 0);
+            self.int(1, nd);
+            self.emit(Opcode::NullRow, cur, 0, 0);
+            self.emit(Opcode::Goto, 0, inner, 0);
+        }
+        self.resolve(after);
+        Ok(())
+    }
+
+    pub fn index_key_info(&self, idx: &Index) -> Result<crate::btree::KeyInfo> {
+        let cols: Vec<(bool, Option<String>)> = idx
+            .columns
+            .iter()
+            .map(|c| (c.desc, c.collation.clone()))
+            .chain(std::iter::once((false, None)))
+            .collect();
+        self.key_info(&cols)
+    }
+
+    /// Expand the result columns: (expr, name, decltype/origin via resolution).
+    fn expand_results(
+        &self,
+        columns: &[ast::ResultColumn],
+        sources: &[Source],
+        spans: Option<&[String]>,
+    ) -> Result<Vec<(Expr, String, Option<String>)>> {
+        let mut out = Vec::new();
+        let q = |t: &str| ast::Name(format!("\"{}\"", t.replace('"', "\"\"")));
+        for (rci, rc) in columns.iter().enumerate() {
+            let span = spans
+                .filter(|s| s.len() == columns.len())
+                .and_then(|s| s.get(rci))
+                .filter(|s| !s.is_empty());
+            match rc {
+                ast::ResultColumn::Star => {
+                    if sources.is_empty() {
+                        return Err(Error::sql("no tables specified"));
+                    }
+                    for s in sources {
+                        for c in &s.cols {
+                            if s.using_hidden
+                                .iter()
+                                .any(|h| h.eq_ignore_ascii_case(&c.name))
+                            {
+                                continue;
+                            }
+                            out.push((
+                                Expr::Qualified(q(&s.name), q(&c.name)),
+                                c.name.clone(),
+                                None,
+                            ));
+                        }
+                    }
+                }
+                ast::ResultColumn::TableStar(t) => {
+                    let tn = dequote(&t.0);
+                    let s = sources
+                        .iter()
+                        .find(|s| s.name.eq_ignore_ascii_case(&tn))
+                        .ok_or_else(|| Error::sql(format!("no such table: {tn}")))?;
+                    for c in &s.cols {
+                        out.push((
+                            Expr::Qualified(q(&s.name), q(&c.name)),
+                            c.name.clone(),
+                            None,
+                        ));
+                    }
+                }
+                ast::ResultColumn::Expr(e, alias) => {
+                    let name = match alias {
+                        Some(ast::As::As(n)) | Some(ast::As::Elided(n)) => dequote(&n.0),
+                        None => match e {
+                            Expr::Id(_)
+                            | Expr::Qualified(..)
+                            | Expr::DoublyQualified(..)
+                            | Expr::Name(_) => match self.column_of(e) {
+                                Ok(Some(c)) => c.name,
+                                _ => span.cloned().unwrap_or_else(|| e.to_string()),
+                            },
+                            _ => span.cloned().unwrap_or_else(|| e.to_string()),
+                        },
+                    };
+                    out.push((e.clone(), name, alias.as_ref().map(|_| String::new())));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn simple(
+        &mut self,
+        core: &ast::OneSelect,
+        order_by: Option<&[ast::SortedColumn]>,
+        limit: Option<&ast::Limit>,
+        dest: Dest,
+    ) -> Result<Vec<ResultInfo>> {
+        let end = self.label();
+        match core {
+            ast::OneSelect::Values(rows) => {
+                let n = rows.first().map(|r| r.len()).unwrap_or(0);
+                let results: Vec<(Expr, String)> = (0..n)
+                    .map(|i| {
+                        (
+                            Expr::Literal(ast::Literal::Null),
+                            format!("column{}", i + 1),
+                        )
+                    })
+                    .collect();
+                let (lim, off) = self.limit_regs(limit, end)?;
+                let sorter = match order_by {
+                    Some(ob) => {
+                        let (keys, ki) = self.order_keys(ob, &results, true)?;
+                        Some((self.open_sorter(ki, n)?, keys))
+                    }
+                    None => None,
+                };
+                let out = OutCtx {
+                    distinct: None,
+                    sorter,
+                    limit: lim,
+                    offset: off,
+                    end,
+                };
+                let base = self.regs(n);
+                for row in rows {
+                    if row.len() != n {
+                        return Err(Error::sql("all VALUES must have the same number of terms"));
+                    }
+                    for (i, e) in row.iter().enumerate() {
+                        self.expr(e, base + i as i32)?;
+                    }
+                    self.emit_row(&out, &dest, base, n)?;
+                }
+                self.drain_sorter(&out, &dest, n)?;
+                self.resolve(end);
+                return Ok(results
+                    .into_iter()
+                    .map(|(_, name)| ResultInfo {
+                        name,
+                        decltype: None,
+                        origin: None,
+                        affinity: AFF_NONE,
+                    })
+                    .collect());
+            }
+            ast::OneSelect::Select {
+                distinctness,
+                columns,
+                from,
+                where_clause,
+                group_by,
+                window_clause,
+            } => {
+                if window_clause.is_some() {
+                    return Err(Error::sql("window functions are not supported"));
+                }
+                self.scopes.push(Scope::default());
+                let r = self.simple_select(
+                    *distinctness == Some(ast::Distinctness::Distinct),
+                    columns,
+                    from.as_ref(),
+                    where_clause.as_ref(),
+                    group_by.as_ref(),
+                    order_by,
+                    limit,
+                    dest,
+                    end,
+                );
+                self.scopes.pop();
+                r
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn simple_select(
+        &mut self,
+        distinct: bool,
+        columns: &[ast::ResultColumn],
+        from: Option<&ast::FromClause>,
+        where_clause: Option<&Expr>,
+        group_by: Option<&ast::GroupBy>,
+        order_by: Option<&[ast::SortedColumn]>,
+        limit: Option<&ast::Limit>,
+        dest: Dest,
+        end: i32,
+    ) -> Result<Vec<ResultInfo>> {
+        let (sources, levels) = match from {
+            Some(f) => self.open_from(f)?,
+            None => (vec![], vec![]),
+        };
+        if let Some(s) = self.scopes.last_mut() {
+            s.sources = sources.clone();
+        }
+        let spans = if self.sel_depth == 1 {
+            self.col_spans.take()
+        } else {
+            None
+        };
+        let results = self.expand_results(columns, &sources, spans.as_deref())?;
+        // Result infos.
+        let mut infos = Vec::new();
+        for (e, name, alias) in &results {
+            let c = if alias.is_some() {
+                self.column_of(e).ok().flatten()
+            } else {
+                self.column_of(e).ok().flatten()
+            };
+            infos.push(ResultInfo {
+                name: name.clone(),
+                decltype: c.as_ref().and_then(|c| c.decltype.clone()),
+                origin: c.as_ref().and_then(|c| c.origin.clone()),
+                affinity: self.affinity(e),
+            });
+        }
+        // Aliases usable in WHERE / GROUP BY / ORDER BY.
+        if let Some(s) = self.scopes.last_mut() {
+            for ((e, name, alias), _) in results.iter().zip(&infos) {
+                if alias.is_some() {
+                    s.aliases.push((name.clone(), e.clone()));
+                }
+            }
+        }
+        let n = results.len();
+        let res_pairs: Vec<(Expr, String)> = results
+            .iter()
+            .map(|(e, n, _)| (e.clone(), n.clone()))
+            .collect();
+        let mut terms = Vec::new();
+        if let Some(w) = where_clause {
+            split_and(w, &mut terms);
+        }
+        for l in &levels {
+            if !l.left {
+                terms.extend(l.on.iter().cloned());
+            }
+        }
+        let levels: Vec<Level> = levels
+            .into_iter()
+            .map(|l| if l.left { l } else { Level { on: vec![], ..l } })
+            .collect();
+
+        // Aggregates?
+        let mut aggs: Vec<Expr> = Vec::new();
+        for (e, _, _) in &results {
+            self.collect_aggs(e, &mut aggs);
+        }
+        if let Some(g) = group_by {
+            if let Some(h) = &g.having {
+                self.collect_aggs(h, &mut aggs);
+            }
+        }
+        if let Some(ob) = order_by {
+            for sc in ob {
+                self.collect_aggs(&sc.expr, &mut aggs);
+            }
+        }
+        for t in &terms {
+            let mut a = Vec::new();
+            self.collect_aggs(t, &mut a);
+            if let Some(f) = a.first().and_then(func_args) {
+                return Err(Error::sql(format!(
+                    "misuse of aggregate function {}()",
+                    f.0
+                )));
+            }
+        }
+        let is_agg = !aggs.is_empty() || group_by.is_some();
+        if let (Some(g), false) = (group_by, is_agg) {
+            if g.having.is_some() {
+                return Err(Error::sql("a GROUP BY clause is required before HAVING"));
+            }
+        }
+
+        let (lim, off) = self.limit_regs(limit, end)?;
+        let distinct_cur = if distinct {
+            let d = self.cursor();
+            let ki = self.key_info(&vec![(false, None); n])?;
+            self.emit4(Opcode::OpenEphemeral, d, n as i32, 0, P4::KeyInfo(ki), 0);
+            Some(d)
+        } else {
+            None
+        };
+        let sorter = match order_by {
+            Some(ob) if !ob.is_empty() => {
+                let (keys, ki) = self.order_keys(ob, &res_pairs, false)?;
+                Some((ki, keys))
+            }
+            _ => None,
+        };
+        let sorter = match sorter {
+            Some((ki, keys)) => Some((self.open_sorter(ki, n)?, keys)),
+            None => None,
+        };
+        let out = OutCtx {
+            distinct: distinct_cur,
+            sorter,
+            limit: lim,
+            offset: off,
+            end,
+        };
+        let base = self.regs(n.max(1));
+        if !is_agg {
+            let mut body = |b: &mut Builder<'a>| -> Result<()> {
+                for (i, (e, _, _)) in results.iter().enumerate() {
+                    b.expr(e, base + i as i32)?;
+                }
+                b.emit_row(&out, &dest, base, n)
+            };
+            self.loops(&sources, &levels, &terms, &mut body)?;
+        } else {
+            self.aggregate(
+                &sources, &levels, &terms, &results, &aggs, group_by, &out, &dest, base,
+            )?;
+        }
+        if out.distinct.is_some() {
+            self.eqp_line("USE TEMP B-TREE FOR DISTINCT".into());
+        }
+        if out.sorter.is_some() {
+            self.eqp_line("USE TEMP B-TREE FOR ORDER BY".into());
+        }
+        self.drain_sorter(&out, &dest, n)?;
+        self.resolve(end);
+        Ok(infos)
+    }
+
+    /// Columns referenced outside aggregate calls, resolved in the innermost scope.
+    fn bare_columns(&self, e: &Expr, sources: &[Source], out: &mut Vec<(i32, i32)>) {
+        if self.is_agg_call(e) {
+            return;
+        }
+        match e {
+            Expr::Id(_) | Expr::Name(_) | Expr::Qualified(..) | Expr::DoublyQualified(..) => {
+                if let Ok(Some(c)) = self.column_of(e) {
+                    if sources.iter().any(|s| s.cursor == c.cursor)
+                        && !out.contains(&(c.cursor, c.col))
+                    {
+                        out.push((c.cursor, c.col));
+                    }
+                } else if let Expr::Id(id) = e {
+                    if let Some(a) = self.alias_lookup(&dequote(&id.0)) {
+                        self.bare_columns(&a, sources, out);
+                    }
+                }
+            }
+            _ => walk_children(e, &mut |c| self.bare_columns(c, sources, out)),
+        }
+    }
+
+    fn alias_lookup(&self, name: &str) -> Option<Expr> {
+        self.scopes.last().and_then(|s| {
+            s.aliases
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|x| x.1.clone())
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn aggregate(
+        &mut self,
+        sources: &[Source],
+        levels: &[Level],
+        terms: &[Expr],
+        results: &[(Expr, String, Option<String>)],
+        aggs: &[Expr],
+        group_by: Option<&ast::GroupBy>,
+        out: &OutCtx,
+        dest: &Dest,
+        base: i32,
+    ) -> Result<()> {
+        let n = results.len();
+        // Resolve GROUP BY terms (numbers and aliases refer to result columns).
+        let mut gexprs: Vec<Expr> = Vec::new();
+        if let Some(g) = group_by {
+            for (i, e) in g.exprs.iter().enumerate() {
+                if let Some(k) = int_literal(e) {
+                    if k < 1 || k as usize > n {
+                        return Err(Error::sql(format!(
+                            "{} GROUP BY term out of range - should be between 1 and {}",
+                            ordinal(i + 1),
+                            n
+                        )));
+                    }
+                    gexprs.push(results[k as usize - 1].0.clone());
+                    continue;
+                }
+                if let Expr::Id(id) = e {
+                    if self.column_of(e)?.is_none() {
+                        if let Some(a) = self.alias_lookup(&dequote(&id.0)) {
+                            gexprs.push(a);
+                            continue;
+                        }
+                    }
+                }
+                let mut a = Vec::new();
+                self.collect_aggs(e, &mut a);
+                if !a.is_empty() {
+                    return Err(Error::sql(
+                        "aggregate functions are not allowed in the GROUP BY clause",
+                    ));
+                }
+                gexprs.push(e.clone());
+            }
+        }
+        let having = group_by.and_then(|g| g.having.clone());
+        // Aggregate descriptors: (expr, func, args, distinct cursor, accumulator).
+        struct Agg {
+            expr: Expr,
+            func: crate::vdbe::FuncRef,
+            args: Vec<Expr>,
+            distinct: Option<i32>,
+            acc: i32,
+            coll: Option<crate::btree::Collation>,
+        }
+        let mut ad = Vec::new();
+        for e in aggs {
+            let (name, args, distinct) = func_args(e).ok_or_else(|| Error::sql("bad aggregate"))?;
+            for a in &args {
+                let mut inner = Vec::new();
+                self.collect_aggs(a, &mut inner);
+                if !inner.is_empty() {
+                    return Err(Error::sql(format!(
+                        "misuse of aggregate function {}()",
+                        func_args(&inner[0]).map(|f| f.0).unwrap_or_default()
+                    )));
+                }
+            }
+            let (func, _) = self.resolve_func(&name, args.len())?;
+            let dcur = if distinct {
+                if args.len() != 1 {
+                    return Err(Error::sql(
+                        "DISTINCT aggregates must have exactly one argument",
+                    ));
+                }
+                let c = self.cursor();
+                let ki = self.key_info(&[(false, self.collation_of(&args[0]).map(|c| c.0))])?;
+                self.emit4(Opcode::OpenEphemeral, c, 1, 0, P4::KeyInfo(ki), 0);
+                Some(c)
+            } else {
+                None
+            };
+            let coll = match args.first().and_then(|a| self.collation_of(a)) {
+                Some((c, _)) => self.collation(Some(&c))?,
+                None => None,
+            };
+            let acc = self.reg();
+            ad.push(Agg {
+                expr: e.clone(),
+                func,
+                args,
+                distinct: dcur,
+                acc,
+                coll,
+            });
+        }
+        // Bare columns.
+        let mut bare = Vec::new();
+        for (e, _, _) in results {
+            self.bare_columns(e, sources, &mut bare);
+        }
+        if let Some(h) = &having {
+            self.bare_columns(h, sources, &mut bare);
+        }
+        if let Some((_, keys)) = &out.sorter {
+            for k in keys {
+                if let SortKey::Expr(e) = k {
+                    self.bare_columns(e, sources, &mut bare);
+                }
+            }
+        }
+        for g in &gexprs {
+            self.bare_columns(g, sources, &mut bare);
+        }
+        let bare_base = self.regs(bare.len().max(1));
+        let step = |b: &mut Builder<'a>,
+                    ad: &[Agg],
+                    arg_regs: &dyn Fn(&mut Builder<'a>, usize, &Agg) -> Result<i32>|
+         -> Result<()> {
+            for (k, a) in ad.iter().enumerate() {
+                let skip = b.label();
+                let ar = arg_regs(b, k, a)?;
+                if let Some(dc) = a.distinct {
+                    let rec = b.reg();
+                    b.emit4(Opcode::Found, dc, skip, ar, P4::Int32(1), 0);
+                    b.emit(Opcode::MakeRecord, ar, 1, rec);
+                    b.emit4(Opcode::IdxInsert, dc, rec, ar, P4::Int32(1), 0);
+                }
+                if a.coll.is_some() {
+                    b.emit4(Opcode::CollSeq, 0, 0, 0, P4::Coll(a.coll.clone()), 0);
+                }
+                b.emit4(
+                    Opcode::AggStep,
+                    0,
+                    ar,
+                    a.acc,
+                    P4::Func(a.func.clone()),
+                    a.args.len() as u16,
+                );
+                b.resolve(skip);
+            }
+            Ok(())
+        };
+        let finals = |b: &mut Builder<'a>, ad: &[Agg]| {
+            for a in ad {
+                b.emit4(
+                    Opcode::AggFinal,
+                    a.acc,
+                    a.args.len() as i32,
+                    0,
+                    P4::Func(a.func.clone()),
+                    0,
+                );
+            }
+        };
+        let install = |b: &mut Builder<'a>, ad: &[Agg], gregs: &[(Expr, i32)]| {
+            if let Some(s) = b.scopes.last_mut() {
+                for a in ad {
+                    s.overrides.push((a.expr.clone(), a.acc));
+                }
+                for g in gregs {
+                    s.overrides.push(g.clone());
+                }
+                for (i, c) in bare.iter().enumerate() {
+                    s.col_regs.push((*c, bare_base + i as i32));
+                }
+            }
+        };
+        let emit_output = |b: &mut Builder<'a>, skip: i32| -> Result<()> {
+            if let Some(h) = &having {
+                b.jump_if_false(h, skip, true)?;
+            }
+            for (i, (e, _, _)) in results.iter().enumerate() {
+                b.expr(e, base + i as i32)?;
+            }
+            b.emit_row(out, dest, base, n)
+        };
+
+        if gexprs.is_empty() {
+            for a in &ad {
+                b_null(self, a.acc);
+            }
+            for i in 0..bare.len() {
+                self.null(bare_base + i as i32);
+            }
+            let bare2 = bare.clone();
+            let mut body = |b: &mut Builder<'a>| -> Result<()> {
+                step(b, &ad, &|b: &mut Builder<'a>, _k, a: &Agg| {
+                    let r = b.regs(a.args.len().max(1));
+                    for (j, x) in a.args.iter().enumerate() {
+                        b.expr(x, r + j as i32)?;
+                    }
+                    Ok(r)
+                })?;
+                for (i, (cur, col)) in bare2.iter().enumerate() {
+                    let c = ColRef {
+                        cursor: *cur,
+                        col: *col,
+                        affinity: 0,
+                        collation: None,
+                        decltype: None,
+                        origin: None,
+                        name: String::new(),
+                    };
+                    b.read_column(&c, bare_base + i as i32);
+                }
+                Ok(())
+            };
+            self.loops(sources, levels, terms, &mut body)?;
+            finals(self, &ad);
+            install(self, &ad, &[]);
+            let skip = self.label();
+            emit_output(self, skip)?;
+            self.resolve(skip);
+            return Ok(());
+        }
+
+        // GROUP BY through a sorter: [keys..., agg args..., bare columns...].
+        self.eqp_line("USE TEMP B-TREE FOR GROUP BY".into());
+        let nk = gexprs.len();
+        let nargs: usize = ad.iter().map(|a| a.args.len()).sum();
+        let width = nk + nargs + bare.len();
+        let mut kinfo = Vec::new();
+        for g in &gexprs {
+            kinfo.push((false, self.collation_of(g).map(|c| c.0)));
+        }
+        let gs = self.open_sorter(kinfo.clone(), width - nk)?;
+        let bare2 = bare.clone();
+        {
+            let rowbase = self.regs(width.max(1));
+            let mut body = |b: &mut Builder<'a>| -> Result<()> {
+                for (i, g) in gexprs.iter().enumerate() {
+                    b.expr(g, rowbase + i as i32)?;
+                }
+                let mut k = nk;
+                for a in &ad {
+                    for x in &a.args {
+                        b.expr(x, rowbase + k as i32)?;
+                        k += 1;
+                    }
+                }
+                for (cur, col) in &bare2 {
+                    let c = ColRef {
+                        cursor: *cur,
+                        col: *col,
+                        affinity: 0,
+                        collation: None,
+                        decltype: None,
+                        origin: None,
+                        name: String::new(),
+                    };
+                    b.read_column(&c, rowbase + k as i32);
+                    k += 1;
+                }
+                let rec = b.reg();
+                b.emit(Opcode::MakeRecord, rowbase, width as i32, rec);
+                b.emit(Opcode::SorterInsert, gs, rec, 0);
+                Ok(())
+            };
+            self.loops(sources, levels, terms, &mut body)?;
+        }
+        let pseudo = self.cursor();
+        let data = self.reg();
+        let prev = self.regs(nk);
+        let curk = self.regs(nk);
+        let has = self.reg();
+        let ret = self.reg();
+        let done = self.label();
+        let out_sub = self.label();
+        let after_sub = self.label();
+        self.emit(Opcode::OpenPseudo, pseudo, data, width as i32);
+        for a in &ad {
+            b_null(self, a.acc);
+        }
+        self.int(0, has);
+        self.emit(Opcode::SorterSort, gs, done, 0);
+        let top = self.addr();
+        self.emit(Opcode::SorterData, gs, data, pseudo);
+        for i in 0..nk {
+            self.emit(Opcode::Column, pseudo, i as i32, curk + i as i32);
+        }
+        let changed = self.label();
+        let same = self.label();
+        self.emit(Opcode::IfNot, has, changed, 0);
+        for (i, ki) in kinfo.iter().enumerate() {
+            let c = self.collation(ki.1.as_deref())?;
+            self.emit4(
+                Opcode::Ne,
+                prev + i as i32,
+                changed,
+                curk + i as i32,
+                P4::Coll(c),
+                NULLEQ,
+            );
+        }
+        self.goto(same);
+        self.resolve(changed);
+        let skip_out = self.label();
+        self.emit(Opcode::IfNot, has, skip_out, 0);
+        self.emit(Opcode::Gosub, ret, out_sub, 0);
+        self.resolve(skip_out);
+        for i in 0..nk {
+            self.emit(Opcode::Copy, curk + i as i32, prev + i as i32, 0);
+        }
+        for a in &ad {
+            b_null(self, a.acc);
+        }
+        self.int(1, has);
+        self.resolve(same);
+        {
+            let mut off = nk;
+            let mut arg_pos = Vec::new();
+            for a in &ad {
+                arg_pos.push(off);
+                off += a.args.len();
+            }
+            let ap = arg_pos.clone();
+            step(self, &ad, &move |b: &mut Builder<'a>, k, a: &Agg| {
+                let r = b.regs(a.args.len().max(1));
+                for j in 0..a.args.len() {
+                    b.emit(Opcode::Column, pseudo, (ap[k] + j) as i32, r + j as i32);
+                }
+                Ok(r)
+            })?;
+            for i in 0..bare.len() {
+                self.emit(
+                    Opcode::Column,
+                    pseudo,
+                    (off + i) as i32,
+                    bare_base + i as i32,
+                );
+            }
+        }
+        self.emit(Opcode::SorterNext, gs, top, 0);
+        self.resolve(done);
+        self.emit(Opcode::IfNot, has, after_sub, 0);
+        self.emit(Opcode::Gosub, ret, out_sub, 0);
+        self.goto(after_sub);
+        // Output subroutine.
+        self.resolve(out_sub);
+        finals(self, &ad);
+        let gregs: Vec<(Expr, i32)> = gexprs
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.clone(), prev + i as i32))
+            .collect();
+        install(self, &ad, &gregs);
+        let skip = self.label();
+        emit_output(self, skip)?;
+        self.resolve(skip);
+        self.emit(Opcode::Return, ret, 0, 0);
+        self.resolve(after_sub);
+        Ok(())
+    }
+}
+
+fn b_null(b: &mut Builder<'_>, r: i32) {
+    b.null(r);
+}
+
+fn compound_arity(op: ast::CompoundOperator) -> Error {
+    let s = match op {
+        ast::CompoundOperator::Union => "UNION",
+        ast::CompoundOperator::UnionAll => "UNION ALL",
+        ast::CompoundOperator::Except => "EXCEPT",
+        ast::CompoundOperator::Intersect => "INTERSECT",
+    };
+    Error::sql(format!(
+        "SELECTs to the left and right of {s} do not have the same number of result columns"
+    ))
+}
+
+pub fn ordinal(n: usize) -> String {
+    let suf = match (n % 10, n % 100) {
+        (1, x) if x != 11 => "st",
+        (2, x) if x != 12 => "nd",
+        (3, x) if x != 13 => "rd",
+        _ => "th",
+    };
+    format!("{n}{suf}")
+}

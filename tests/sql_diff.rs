@@ -1,0 +1,375 @@
+//! Differential tests of the SQL compiler (through `db::Connection` and the VM) against real
+//! SQLite 3.40.1 (Python's `sqlite3` module, linked to the system library): each script is
+//! run statement by statement on a fresh file by both engines, and the printed results
+//! (column names, rows with exact value types, error messages) must be identical.
+
+use epiloglite::db::{open_flags, Connection};
+use epiloglite::Value;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn fmt_value(v: &Value) -> String {
+    match v {
+        Value::Null => "NULL".into(),
+        Value::Integer(i) => format!("i:{i}"),
+        Value::Real(r) => format!("r:{}", r.to_bits() as i64),
+        Value::Text(t) => format!("t:{}", String::from_utf8_lossy(t)),
+        Value::Blob(b) => format!(
+            "b:{}",
+            b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+        ),
+    }
+}
+
+fn ours(path: &str, stmts: &[&str]) -> Vec<String> {
+    let mut c = Connection::open(path, open_flags::READWRITE | open_flags::CREATE, None).unwrap();
+    let mut out = Vec::new();
+    for s in stmts {
+        let mut block = String::new();
+        match c.prepare(s.as_bytes()) {
+            Err(e) => block.push_str(&format!("ERR: {}", e.msg)),
+            Ok((None, _)) => {}
+            Ok((Some(mut st), _)) => {
+                if st.column_count() > 0 {
+                    let names: Vec<String> = (0..st.column_count())
+                        .map(|i| st.column_name(i).unwrap_or("").to_string())
+                        .collect();
+                    block.push_str(&format!("cols: {}\n", names.join("|")));
+                }
+                loop {
+                    match st.step(&mut c) {
+                        Ok(true) => {
+                            let row: Vec<String> = (0..st.column_count())
+                                .map(|i| fmt_value(st.column_value(i)))
+                                .collect();
+                            block.push_str(&row.join("|"));
+                            block.push('\n');
+                        }
+                        Ok(false) => break,
+                        Err(e) => {
+                            block.push_str(&format!("ERR: {}", e.msg));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        out.push(block.trim_end().to_string());
+    }
+    out
+}
+
+const PY: &str = r#"
+import sqlite3, sys, json, struct
+stmts = json.load(sys.stdin)
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+def fmt(v):
+    if v is None: return "NULL"
+    if isinstance(v, int): return "i:%d" % v
+    if isinstance(v, float): return "r:%d" % struct.unpack('<q', struct.pack('<d', v))[0]
+    if isinstance(v, str): return "t:" + v
+    return "b:" + bytes(v).hex()
+out = []
+for s in stmts:
+    block = ""
+    try:
+        cur = db.execute(s)
+        if cur.description:
+            block += "cols: " + "|".join(d[0] for d in cur.description) + "\n"
+        for row in cur:
+            block += "|".join(fmt(v) for v in row) + "\n"
+    except Exception as e:
+        block += "ERR: " + str(e)
+    out.append(block.rstrip())
+json.dump(out, sys.stdout)
+"#;
+
+fn json_str(s: &str) -> String {
+    let mut o = String::from("\"");
+    for ch in s.chars() {
+        match ch {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            '\n' => o.push_str("\\n"),
+            c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
+
+fn theirs(path: &str, stmts: &[&str]) -> Vec<String> {
+    let input = format!(
+        "[{}]",
+        stmts
+            .iter()
+            .map(|s| json_str(s))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(PY)
+        .arg(path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    // Minimal JSON array-of-strings decoder (the Python side emits only that).
+    let s = String::from_utf8(out.stdout).unwrap();
+    let mut res = Vec::new();
+    let b: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == '"' {
+            let mut cur = String::new();
+            i += 1;
+            while b[i] != '"' {
+                if b[i] == '\\' {
+                    i += 1;
+                    match b[i] {
+                        'n' => cur.push('\n'),
+                        't' => cur.push('\t'),
+                        'u' => {
+                            let h: String = b[i + 1..i + 5].iter().collect();
+                            let code = u32::from_str_radix(&h, 16).unwrap();
+                            i += 4;
+                            if (0xD800..0xDC00).contains(&code) {
+                                let h2: String = b[i + 3..i + 7].iter().collect();
+                                let lo = u32::from_str_radix(&h2, 16).unwrap();
+                                i += 6;
+                                cur.push(
+                                    char::from_u32(
+                                        0x10000 + ((code - 0xD800) << 10) + (lo - 0xDC00),
+                                    )
+                                    .unwrap(),
+                                );
+                            } else {
+                                cur.push(char::from_u32(code).unwrap_or('?'));
+                            }
+                        }
+                        c => cur.push(c),
+                    }
+                } else {
+                    cur.push(b[i]);
+                }
+                i += 1;
+            }
+            res.push(cur);
+        }
+        i += 1;
+    }
+    res
+}
+
+fn diff(name: &str, script: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let p1 = dir.path().join("ours.db");
+    let p2 = dir.path().join("theirs.db");
+    let a = ours(p1.to_str().unwrap(), script);
+    let b = theirs(p2.to_str().unwrap(), script);
+    assert_eq!(a.len(), b.len(), "{name}: output count");
+    let mut bad = Vec::new();
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        if x != y {
+            bad.push(format!(
+                "[{name} #{i}] {}\n  ours:   {x:?}\n  sqlite: {y:?}",
+                script[i]
+            ));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} differences:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn crud_and_constraints() {
+    diff(
+        "crud",
+        &[
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT NOT NULL, c UNIQUE DEFAULT 5)",
+            "INSERT INTO t(b) VALUES ('x')",
+            "INSERT INTO t(b, c) VALUES ('y', 1), ('z', 2)",
+            "INSERT INTO t VALUES (10, 'w', 3)",
+            "SELECT * FROM t",
+            "SELECT a, b, c FROM t WHERE a = 10",
+            "INSERT INTO t(b) VALUES (NULL)",
+            "INSERT INTO t(b, c) VALUES ('dup', 1)",
+            "INSERT INTO t VALUES (10, 'again', 99)",
+            "INSERT INTO t VALUES ('abc', 'bad', 98)",
+            "INSERT OR IGNORE INTO t(b, c) VALUES ('dup', 1)",
+            "INSERT OR REPLACE INTO t(a, b, c) VALUES (20, 'rep', 1)",
+            "SELECT a, b, c FROM t ORDER BY a",
+            "REPLACE INTO t VALUES (10, 'ten', 3)",
+            "SELECT a, b, c FROM t ORDER BY a",
+            "UPDATE t SET b = b || '!' WHERE a > 2",
+            "SELECT a, b, c FROM t ORDER BY a",
+            "UPDATE t SET c = 2 WHERE a = 20",
+            "UPDATE t SET a = a + 100 WHERE a = 1",
+            "SELECT a, b, c FROM t ORDER BY a",
+            "DELETE FROM t WHERE c = 3",
+            "SELECT a, b, c FROM t ORDER BY a",
+            "DELETE FROM t",
+            "SELECT count(*) FROM t",
+            "CREATE TABLE u(x, y, PRIMARY KEY(x, y))",
+            "INSERT INTO u VALUES (1, 2), (1, 3)",
+            "INSERT INTO u VALUES (1, 2)",
+            "CREATE TABLE t(z)",
+            "CREATE TABLE IF NOT EXISTS t(z)",
+            "CREATE INDEX ub ON u(y)",
+            "CREATE INDEX ub ON u(y)",
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name",
+            "DROP INDEX ub",
+            "DROP TABLE u",
+            "DROP TABLE u",
+            "DROP TABLE IF EXISTS u",
+            "SELECT name FROM sqlite_master",
+        ],
+    );
+}
+
+#[test]
+fn affinity_and_expressions() {
+    diff(
+        "affinity",
+        &[
+            "CREATE TABLE t(a TEXT, b NUMERIC, c INTEGER, d REAL, e BLOB, f)",
+            "INSERT INTO t VALUES ('1', '1.0', '2.5', '3', '4', '5')",
+            "INSERT INTO t VALUES (1, 1.5, 2.5, 3, 4, 5)",
+            "INSERT INTO t VALUES ('x', 'y', 'z', 'w', 'v', 'u')",
+            "SELECT a, b, c, d, e, f, typeof(a), typeof(b), typeof(c), typeof(d) FROM t",
+            "SELECT a = 1, b = '1', c < '3', f = '5' FROM t",
+            "SELECT 1 + 2, 5 / 2, 5.0 / 2, 5 % 3, 1 / 0, 1 % 0, 9223372036854775807 + 1, -9223372036854775808",
+            "SELECT 'a' || 'b' || NULL, 1 | 6, 7 & 3, 1 << 4, -16 >> 2, ~5, -(-3), +4",
+            "SELECT NULL AND 0, NULL OR 1, NULL AND 1, NOT NULL, 1 IS NULL, NULL IS NULL, 2 IS NOT 3",
+            "SELECT 3 BETWEEN 1 AND 5, 3 NOT BETWEEN 1 AND 2, 2 IN (1, 2), 3 IN (1, NULL), 3 NOT IN (1, 2)",
+            "SELECT CASE 2 WHEN 1 THEN 'a' WHEN 2 THEN 'b' END, CASE WHEN NULL THEN 1 ELSE 2 END",
+            "SELECT CAST('12abc' AS INTEGER), CAST(3.9 AS INTEGER), CAST(5 AS TEXT), CAST('1e3' AS REAL), CAST(x'41' AS TEXT)",
+            "SELECT 'abc' LIKE 'A%', 'abc' GLOB 'A*', 'abc' NOT LIKE 'b%'",
+            "SELECT 'A' = 'a', 'A' = 'a' COLLATE NOCASE, x'0102', 0x10, 1e2, .5",
+            "SELECT sqlite_version()",
+            "SELECT abs(-3), length('héllo'), upper('x'), coalesce(NULL, 2), ifnull(NULL, 'z')",
+            "SELECT nosuch(1)",
+            "SELECT abs(1, 2)",
+            "SELECT zz",
+        ],
+    );
+}
+
+#[test]
+fn select_features() {
+    diff(
+        "select",
+        &[
+            "CREATE TABLE e(id INTEGER PRIMARY KEY, name TEXT, dept INTEGER, sal REAL)",
+            "CREATE TABLE d(id INTEGER PRIMARY KEY, dname TEXT)",
+            "INSERT INTO d VALUES (1, 'eng'), (2, 'ops'), (3, 'empty')",
+            "INSERT INTO e VALUES (1, 'ann', 1, 100), (2, 'bob', 1, 80), (3, 'cy', 2, 90), (4, 'di', NULL, 50), (5, 'ed', 2, NULL)",
+            "CREATE INDEX edept ON e(dept)",
+            "SELECT name FROM e ORDER BY sal DESC",
+            "SELECT name FROM e ORDER BY sal ASC NULLS LAST",
+            "SELECT name FROM e ORDER BY sal DESC NULLS FIRST",
+            "SELECT name, sal FROM e ORDER BY dept, name DESC LIMIT 2 OFFSET 1",
+            "SELECT name FROM e WHERE dept = 1 ORDER BY name",
+            "SELECT DISTINCT dept FROM e ORDER BY 1",
+            "SELECT dept, count(*), sum(sal), avg(sal), min(name), max(sal) FROM e GROUP BY dept ORDER BY dept",
+            "SELECT dept, count(*) AS n FROM e GROUP BY dept HAVING n > 1",
+            "SELECT count(*), count(sal), total(sal), group_concat(name) FROM e",
+            "SELECT count(*) FROM e WHERE 0",
+            "SELECT count(DISTINCT dept) FROM e",
+            "SELECT e.name, d.dname FROM e, d WHERE e.dept = d.id ORDER BY e.name",
+            "SELECT e.name, d.dname FROM e JOIN d ON e.dept = d.id ORDER BY 1",
+            "SELECT e.name, d.dname FROM e LEFT JOIN d ON e.dept = d.id ORDER BY 1",
+            "SELECT d.dname, e.name FROM d LEFT JOIN e ON e.dept = d.id ORDER BY 1, 2",
+            "SELECT d.dname FROM d LEFT JOIN e ON e.dept = d.id WHERE e.id IS NULL",
+            "SELECT count(*) FROM e CROSS JOIN d",
+            "SELECT name FROM e WHERE sal > (SELECT avg(sal) FROM e) ORDER BY name",
+            "SELECT name FROM e WHERE dept IN (SELECT id FROM d WHERE dname = 'eng') ORDER BY name",
+            "SELECT dname FROM d WHERE EXISTS (SELECT 1 FROM e WHERE e.dept = d.id) ORDER BY 1",
+            "SELECT dname, (SELECT count(*) FROM e WHERE e.dept = d.id) FROM d ORDER BY 1",
+            "SELECT 3 IN (SELECT dept FROM e), 7 IN (SELECT dept FROM e), 7 NOT IN (SELECT sal FROM e WHERE sal IS NOT NULL)",
+            "SELECT dept FROM e UNION SELECT id FROM d",
+            "SELECT sal FROM e UNION ALL SELECT id FROM d",
+            "SELECT id FROM d EXCEPT SELECT dept FROM e",
+            "SELECT id FROM d INTERSECT SELECT dept FROM e",
+            "SELECT name FROM e UNION SELECT dname FROM d ORDER BY 1 DESC LIMIT 3",
+            "VALUES (1, 'a'), (2, 'b')",
+            "SELECT * FROM (SELECT name, sal * 2 AS s2 FROM e WHERE sal IS NOT NULL) WHERE s2 > 150 ORDER BY s2",
+            "SELECT 1, 'x', NULL",
+            "SELECT e.*, d.dname FROM e JOIN d ON d.id = e.dept WHERE e.id = 3",
+            "SELECT name FROM e WHERE id > 2 AND id <= 4",
+            "SELECT name AS n FROM e ORDER BY n LIMIT 1",
+            "SELECT id FROM e WHERE name LIKE '%d%' ORDER BY id",
+            "SELECT max(id) FROM e",
+            "SELECT id, name FROM e ORDER BY 3",
+            "SELECT name, dname FROM e, d",
+            "SELECT x FROM e",
+            "SELECT * FROM nosuch",
+        ],
+    );
+}
+
+#[test]
+fn transactions_and_pragmas() {
+    diff(
+        "txn",
+        &[
+            "CREATE TABLE t(a)",
+            "BEGIN",
+            "INSERT INTO t VALUES (1)",
+            "ROLLBACK",
+            "SELECT count(*) FROM t",
+            "BEGIN IMMEDIATE",
+            "INSERT INTO t VALUES (2)",
+            "SAVEPOINT s1",
+            "INSERT INTO t VALUES (3)",
+            "ROLLBACK TO s1",
+            "RELEASE s1",
+            "COMMIT",
+            "SELECT a FROM t",
+            "COMMIT",
+            "PRAGMA user_version",
+            "PRAGMA user_version = 42",
+            "PRAGMA user_version",
+            "PRAGMA application_id = 7",
+            "PRAGMA application_id",
+            "CREATE TABLE k(id INTEGER PRIMARY KEY, v TEXT NOT NULL DEFAULT 'q', w REAL UNIQUE)",
+            "PRAGMA table_info(k)",
+            "PRAGMA index_list(k)",
+            "PRAGMA index_info(sqlite_autoindex_k_1)",
+            "PRAGMA integrity_check",
+            "PRAGMA page_count",
+            "PRAGMA freelist_count",
+            "PRAGMA schema_version",
+            "SELEC 1",
+            "SELECT * FROM",
+        ],
+    );
+}
+
+/// SQLite stores 2.0 into an INTEGER column as the integer 2 (`sqlite3VdbeIntegerAffinity`
+/// in `applyAffinity`); the VM's `Affinity` does not do this yet.
+#[test]
+#[ignore = "VM: Affinity D/C must turn a lossless REAL into INTEGER"]
+fn affinity_real_to_integer() {
+    diff(
+        "aff2",
+        &[
+            "CREATE TABLE t(b NUMERIC, c INTEGER)",
+            "INSERT INTO t VALUES (2.0, 3.0)",
+            "SELECT b, c, typeof(b), typeof(c) FROM t",
+        ],
+    );
+}
