@@ -636,3 +636,43 @@ fn crash_at_every_io_of_a_rekey() {
     eprintln!("{cases} crash points");
     assert!(cases > 20, "only {cases} crash points");
 }
+
+#[test]
+fn persisted_and_truncated_journals_hold_no_plaintext() {
+    let dir = tempfile::tempdir().unwrap();
+    for mode in [
+        JournalMode::Persist,
+        JournalMode::Truncate,
+        JournalMode::Delete,
+    ] {
+        let path = dir.path().join(format!("{mode:?}.db"));
+        let path = path.to_str().unwrap();
+        let jpath = format!("{path}-journal");
+        let mut p = open(path, Some(RAW));
+        p.set_journal_mode(mode).unwrap();
+        for round in ["a", "b", "c"] {
+            p.begin_write(false).unwrap();
+            fill_pages(&mut p, 20, round);
+            // Mid-transaction: the journal holds the previous round's pages (encrypted).
+            if let Ok(j) = std::fs::read(&jpath) {
+                assert!(
+                    !contains(&j, MARKER.as_bytes()),
+                    "{mode:?} {round}: journal"
+                );
+            }
+            p.commit().unwrap();
+            p.end_read();
+        }
+        let j = std::fs::read(&jpath).unwrap_or_default();
+        if mode == JournalMode::Persist {
+            assert!(j.len() > 20 * 4096, "persisted journal keeps its records");
+        }
+        assert!(
+            !contains(&j, MARKER.as_bytes()),
+            "{mode:?}: journal after commit"
+        );
+        assert!(!contains(&std::fs::read(path).unwrap(), MARKER.as_bytes()));
+        p.begin_read().unwrap();
+        check_pages(&mut p, 20, "c");
+    }
+}

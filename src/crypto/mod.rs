@@ -7,7 +7,11 @@
 //! any page moved to another page number, any page copied in from another database (another
 //! salt) and any wrong key is detected. NOT protected: a running process's memory; rollback of
 //! the whole file to an older copy; and (format version 1) replay of an older version of the
-//! *same* page at the *same* position of the *same* database — its nonce and tag are valid.
+//! *same* page at the *same* position of the *same* database — its nonce and tag are valid
+//! (a planted hot journal can do exactly that, since journal playback needs no key).
+//! Nonce budget: random 96-bit nonces keep the collision probability under NIST SP 800-38D's
+//! 2^-32 for up to 2^32 page writes per key. `rekey` with a passphrase makes a fresh salt and
+//! so a fresh key; a raw key is used as given and keeps its budget across rekeys.
 //!
 //! # Format (version 1, identified by reserved-bytes R = 28 in header byte 20)
 //! ```text
