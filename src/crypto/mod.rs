@@ -2,7 +2,8 @@
 //! The format is `shared/ENCRYPTION.md` (format version 1); this header summarises it.
 //!
 //! # Threat model
-//! Protects the database file (and, through the pager, its journal/WAL images) at rest against
+//! Protects the database file and its rollback journal (WAL is not implemented yet; the temp
+//! database lives in memory, so no temp file is written) at rest against
 //! someone who can read or modify the file: every page is confidential, and any modified byte,
 //! any page moved to another page number, any page copied in from another database (another
 //! salt) and any wrong key is detected. NOT protected: a running process's memory; rollback of
@@ -33,10 +34,18 @@
 //!    output buffer is zeroed and the error is `SQLITE_CORRUPT` (via `corrupt!(pgno)`), except
 //!    for page 1 before this codec ever verified a page, which is `SQLITE_NOTADB` ("wrong key").
 //! 3. Key material (`Key`, passphrases, the Argon2 output) is zeroized on drop; `Debug` never
-//!    prints it. The AES key schedule is zeroized by the `aes` crate on drop.
+//!    prints it. The AES key schedule and the GHASH key are zeroized on drop by their crates
+//!    (their `zeroize` features are switched on in Cargo.toml); Argon2's 64 MiB work area too.
 //! 4. Nothing here panics on caller or file data: lengths are checked, slices go through `get`.
 //! 5. Page 1 is only encrypted if its plaintext carries the SQLite magic, the page size given and
 //!    reserved bytes = 28, so data can never be written where the nonce and tag go.
+//!
+//! # Use
+//! The db layer builds `KeyedCodec::new(KeySpec::parse(value)?)` from `PRAGMA key`,
+//! `sqlite3_key` or the URI (`KeySpec::from_hex` for `hexkey=`) and hands it to
+//! `Pager::set_codec` before the first access, or to `Pager::rekey` for `PRAGMA rekey`.
+//! `gen_vectors.py` (test vectors) and `dbcrypt.py` (whole-file encrypt/decrypt) are an
+//! independent implementation of this format in Python/OpenSSL, used by the tests.
 #![deny(clippy::unwrap_used, clippy::indexing_slicing, unsafe_code)]
 
 mod codec;
