@@ -380,3 +380,30 @@ fn key_schedules_are_zeroized_on_drop() {
     zod::<aes_gcm::aes::Aes256>();
     zod::<Key>();
 }
+
+#[test]
+fn random_bytes_never_decrypt_and_never_panic() {
+    // xorshift: deterministic garbage, including page 1 images whose clear header is valid.
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let c = codec();
+    for ps in [512usize, 4096, 65536] {
+        for round in 0..20 {
+            let mut page: Vec<u8> = (0..ps).map(|_| next() as u8).collect();
+            let pgno = (round % 3 + 1) as u32;
+            if round % 2 == 0 {
+                page[..16].copy_from_slice(&salt());
+                page[16..24].copy_from_slice(&plain_page1(ps)[16..24]);
+            }
+            let mut out = vec![0xAAu8; ps];
+            let e = c.decrypt_page(pgno, ps, &page, &mut out).unwrap_err();
+            assert!(e.code == SQLITE_CORRUPT || e.code == SQLITE_NOTADB);
+            assert!(out.iter().all(|&b| b == 0));
+        }
+    }
+}
