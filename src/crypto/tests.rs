@@ -407,3 +407,22 @@ fn random_bytes_never_decrypt_and_never_panic() {
         }
     }
 }
+
+#[test]
+fn random_keys_differ_and_work() {
+    let a = Key::random().unwrap();
+    let b = Key::random().unwrap();
+    assert_ne!(a, b);
+    assert_ne!(a.as_bytes(), &[0u8; 32]);
+    let c = PageCodec::new(&a, new_salt().unwrap());
+    let pt = plain_page(4, P);
+    let disk = c.encrypt_page(4, P, &pt).unwrap();
+    let mut out = vec![0u8; P];
+    c.decrypt_page(4, P, &disk, &mut out).unwrap();
+    assert_eq!(out, expected_plain(&pt));
+    let other = PageCodec::new(&b, *c.salt());
+    assert_eq!(
+        other.decrypt_page(4, P, &disk, &mut out).unwrap_err().code,
+        SQLITE_CORRUPT
+    );
+}
