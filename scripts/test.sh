@@ -136,8 +136,8 @@ if [ "$TARGET" = system ] && [ "${EPILOGLITE_INFO:-1}" = 1 ] \
 fi
 
 if [ $FULL = 1 ]; then
-    section "benchmark (benches/run.sh)"
-    if EPILOGLITE_NO_BUILD=1 benches/run.sh 2>&1 | tee "$LOGS/bench.log"; then
+    section "benchmark (benches/run.sh): system vs $E2E_LIB"
+    if EPILOGLITE_NO_BUILD=1 EPILOGLITE_LIB="$E2E_LIBDIR" benches/run.sh 2>&1 | tee "$LOGS/bench.log"; then
         record bench 1 0
     else
         record bench 0 1

@@ -540,3 +540,22 @@ fn views_and_create_as() {
         ],
     );
 }
+
+#[test]
+fn common_table_expressions() {
+    diff(
+        "cte",
+        &[
+            "CREATE TABLE emp(id INTEGER PRIMARY KEY, name TEXT, boss INT)",
+            "INSERT INTO emp VALUES (1, 'root', NULL), (2, 'a', 1), (3, 'b', 1), (4, 'c', 2), (5, 'd', 4)",
+            "WITH x AS (SELECT id, name FROM emp WHERE boss = 1) SELECT name FROM x ORDER BY name",
+            "WITH x(k, v) AS (SELECT id, name FROM emp), y AS (SELECT k FROM x WHERE k > 3) SELECT v FROM x JOIN y USING (k) ORDER BY v",
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5) SELECT x FROM c",
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 7) SELECT sum(x) FROM c",
+            "WITH RECURSIVE sub(id, depth) AS (SELECT 1, 0 UNION ALL SELECT emp.id, sub.depth + 1 FROM emp JOIN sub ON emp.boss = sub.id) SELECT id, depth FROM sub ORDER BY id",
+            "WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT n % 3 + 1 FROM r) SELECT n FROM r ORDER BY n",
+            "SELECT (WITH q AS (SELECT max(id) AS m FROM emp) SELECT m FROM q)",
+            "WITH x(a, b) AS (SELECT 1) SELECT * FROM x",
+        ],
+    );
+}

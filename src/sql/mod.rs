@@ -179,9 +179,15 @@ fn result_column_texts(text: &str, any_prefix: bool) -> Vec<String> {
         toks.push((tt, start, end));
     }
     let mut i = 0;
-    while i < toks.len() && toks[i].0 != TK_SELECT {
-        if !any_prefix && !matches!(toks[i].0, TK_EXPLAIN | TK_QUERY | TK_PLAN) {
-            return vec![];
+    let mut d0 = 0i32;
+    let with = toks.iter().any(|t| t.0 == TK_WITH);
+    while i < toks.len() && !(toks[i].0 == TK_SELECT && d0 == 0) {
+        match toks[i].0 {
+            TK_LP => d0 += 1,
+            TK_RP => d0 -= 1,
+            TK_EXPLAIN | TK_QUERY | TK_PLAN => {}
+            _ if any_prefix || with => {}
+            _ => return vec![],
         }
         i += 1;
     }

@@ -133,8 +133,25 @@ impl<'a> Builder<'a> {
 
     /// Compile a SELECT sending rows to `dest`; returns the result columns.
     pub fn select(&mut self, sel: &ast::Select, dest: Dest) -> Result<Vec<ResultInfo>> {
-        if sel.with.is_some() {
-            return Err(Error::sql("WITH clauses are not supported yet"));
+        if let Some(w) = &sel.with {
+            let n0 = self.ctes.len();
+            for c in &w.ctes {
+                self.ctes.push(super::build::Cte {
+                    name: dequote(&c.tbl_name.0),
+                    select: c.select.clone(),
+                    columns: c
+                        .columns
+                        .as_ref()
+                        .map(|v| v.iter().map(|ic| dequote(&ic.col_name.0)).collect()),
+                    recursive: w.recursive,
+                    bound: None,
+                });
+            }
+            let mut inner = sel.clone();
+            inner.with = None;
+            let r = self.select(&inner, dest);
+            self.ctes.truncate(n0);
+            return r;
         }
         self.sel_depth += 1;
         let r = self
@@ -608,10 +625,19 @@ impl<'a> Builder<'a> {
             ast::SelectTable::Table(q, alias, _) => {
                 let name = dequote(&q.name.0);
                 let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
-                let (db, t) = self.find_table(dbn.as_deref(), &name)?;
                 let alias = alias.as_ref().map(|a| match a {
                     ast::As::As(n) | ast::As::Elided(n) => dequote(&n.0),
                 });
+                if dbn.is_none() {
+                    if let Some(k) = self
+                        .ctes
+                        .iter()
+                        .rposition(|c| c.name.eq_ignore_ascii_case(&name))
+                    {
+                        return self.cte_source(k, alias.unwrap_or(name));
+                    }
+                }
+                let (db, t) = self.find_table(dbn.as_deref(), &name)?;
                 if t.is_view {
                     let sel = t
                         .view_select
@@ -667,6 +693,248 @@ impl<'a> Builder<'a> {
                 dequote(&q.name.0)
             ))),
         }
+    }
+
+    /// A reference to CTE `k`: the current row of a recursive CTE being computed, or the
+    /// CTE materialized into an ephemeral table.
+    fn cte_source(&mut self, k: usize, name: String) -> Result<Source> {
+        let cte = self.ctes[k].clone();
+        if let Some((cur, cols)) = &cte.bound {
+            return Ok(Source {
+                name,
+                cursor: *cur,
+                cols: cols.clone(),
+                table: None,
+                using_hidden: vec![],
+            });
+        }
+        // The CTE body sees only the CTEs defined before it (and itself, if recursive).
+        let saved = self.ctes.split_off(k + 1);
+        let r = if cte.recursive && self.is_self_referencing(&cte) {
+            self.recursive_cte(k, name)
+        } else {
+            let hidden = self.ctes.pop();
+            let r = self.materialize(&cte.select, name);
+            if let Some(h) = hidden {
+                self.ctes.push(h);
+            }
+            r
+        };
+        self.ctes.extend(saved);
+        let mut src = r?;
+        if let Some(cols) = &cte.columns {
+            if cols.len() != src.cols.len() {
+                return Err(Error::sql(format!(
+                    "table {} has {} values for {} columns",
+                    cte.name,
+                    src.cols.len(),
+                    cols.len()
+                )));
+            }
+            for (c, n) in src.cols.iter_mut().zip(cols) {
+                c.name = n.clone();
+            }
+        }
+        Ok(src)
+    }
+
+    fn is_self_referencing(&self, cte: &super::build::Cte) -> bool {
+        let text = format!("{}", ast::Cmd::Stmt(ast::Stmt::Select(cte.select.clone())));
+        // Cheap and conservative: the body mentions its own name as a FROM item.
+        let lname = cte.name.to_ascii_lowercase();
+        text.to_ascii_lowercase()
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|w| w == lname)
+    }
+
+    /// WITH RECURSIVE: anchor rows go to a queue; each popped row is output and becomes the
+    /// single row the recursive arm sees under the CTE's name (SQLite's algorithm).
+    fn recursive_cte(&mut self, k: usize, name: String) -> Result<Source> {
+        let cte = self.ctes[k].clone();
+        let sel = &cte.select;
+        let comps = sel.body.compounds.as_deref().unwrap_or(&[]);
+        let last = comps.last().ok_or_else(|| {
+            Error::sql(format!("recursive reference in a subquery: {}", cte.name))
+        })?;
+        let distinct = match last.operator {
+            ast::CompoundOperator::UnionAll => false,
+            ast::CompoundOperator::Union => true,
+            _ => {
+                return Err(Error::sql(format!(
+                    "recursive reference in a subquery: {}",
+                    cte.name
+                )))
+            }
+        };
+        if comps[..comps.len() - 1].iter().any(|c| {
+            c.operator != ast::CompoundOperator::UnionAll
+                && c.operator != ast::CompoundOperator::Union
+        }) {
+            return Err(Error::sql("unsupported compound in recursive CTE"));
+        }
+        let out = self.cursor();
+        let at_out = self.emit(Opcode::OpenEphemeral, out, 0, 0);
+        let queue = self.cursor();
+        let at_q = self.emit(Opcode::OpenEphemeral, queue, 0, 0);
+        let set = if distinct {
+            let c = self.cursor();
+            Some((c, self.emit(Opcode::OpenEphemeral, c, 0, 0)))
+        } else {
+            None
+        };
+        // Anchor: everything but the last arm; the CTE itself is not visible there.
+        let mut anchor = sel.clone();
+        anchor.body.compounds = if comps.len() > 1 {
+            Some(comps[..comps.len() - 1].to_vec())
+        } else {
+            None
+        };
+        anchor.order_by = None;
+        anchor.limit = None;
+        let hidden = self.ctes.pop();
+        let tmp = self.cursor();
+        let at_tmp = self.emit(Opcode::OpenEphemeral, tmp, 0, 0);
+        let r = self.select(&anchor, Dest::Eph(tmp));
+        if let Some(h) = hidden {
+            self.ctes.push(h);
+        }
+        let infos = r?;
+        let n = infos.len();
+        for a in [at_out, at_q, at_tmp] {
+            self.ops[a as usize].p2 = n as i32;
+        }
+        if let Some((c, a)) = set {
+            let ki = self.key_info(&vec![(false, None); n])?;
+            self.ops[a as usize].p2 = n as i32;
+            self.ops[a as usize].p4 = P4::KeyInfo(ki);
+            let _ = c;
+        }
+        let base = self.regs(n.max(1));
+        // Move anchor rows to the queue (through the distinct set for UNION).
+        let enqueue = |b: &mut Builder<'a>, base: i32| -> Result<()> {
+            let skip = b.label();
+            if let Some((c, _)) = set {
+                let rec = b.reg();
+                b.emit4(Opcode::Found, c, skip, base, P4::Int32(n as i32), 0);
+                b.emit(Opcode::MakeRecord, base, n as i32, rec);
+                b.emit4(Opcode::IdxInsert, c, rec, base, P4::Int32(n as i32), 0);
+            }
+            let rec = b.reg();
+            let rid = b.reg();
+            b.emit(Opcode::MakeRecord, base, n as i32, rec);
+            b.emit(Opcode::NewRowid, queue, rid, 0);
+            b.emit(Opcode::Insert, queue, rec, rid);
+            b.resolve(skip);
+            Ok(())
+        };
+        let done_tmp = self.label();
+        self.emit(Opcode::Rewind, tmp, done_tmp, 0);
+        let top_tmp = self.addr();
+        for i in 0..n {
+            self.emit(Opcode::Column, tmp, i as i32, base + i as i32);
+        }
+        enqueue(self, base)?;
+        self.emit(Opcode::Next, tmp, top_tmp, 0);
+        self.resolve(done_tmp);
+        // Main loop.
+        let cur_row = self.cursor();
+        let done = self.label();
+        let limit = match &sel.limit {
+            Some(l) => {
+                if l.offset.is_some() {
+                    return Err(Error::sql("OFFSET in a recursive CTE is not supported"));
+                }
+                let r = self.expr_reg(&l.expr)?;
+                self.emit(Opcode::MustBeInt, r, 0, 0);
+                self.emit(Opcode::IfNot, r, done, 0);
+                Some(r)
+            }
+            None => None,
+        };
+        let top = self.addr();
+        self.emit(Opcode::Rewind, queue, done, 0);
+        for i in 0..n {
+            self.emit(Opcode::Column, queue, i as i32, base + i as i32);
+        }
+        self.emit(Opcode::Delete, queue, 0, 0);
+        let rec = self.reg();
+        let rid = self.reg();
+        self.emit(Opcode::MakeRecord, base, n as i32, rec);
+        self.emit(Opcode::NewRowid, out, rid, 0);
+        self.emit(Opcode::Insert, out, rec, rid);
+        let last_row = self.label();
+        if let Some(l) = limit {
+            self.emit(Opcode::DecrJumpZero, l, last_row, 0);
+        }
+        let go_on = self.label();
+        self.goto(go_on);
+        self.resolve(last_row);
+        self.goto(done);
+        self.resolve(go_on);
+        self.emit(Opcode::OpenEphemeral, cur_row, n as i32, 0);
+        let rid2 = self.reg();
+        self.emit(Opcode::NewRowid, cur_row, rid2, 0);
+        self.emit(Opcode::Insert, cur_row, rec, rid2);
+        let cols: Vec<SrcCol> = infos
+            .iter()
+            .enumerate()
+            .map(|(i, info)| SrcCol {
+                name: cte
+                    .columns
+                    .as_ref()
+                    .and_then(|c| c.get(i).cloned())
+                    .unwrap_or_else(|| info.name.clone()),
+                affinity: info.affinity,
+                collation: None,
+                decltype: info.decltype.clone(),
+                is_rowid: false,
+            })
+            .collect();
+        self.ctes[k].bound = Some((cur_row, cols));
+        let step = ast::Select {
+            with: None,
+            body: ast::SelectBody {
+                select: last.select.clone(),
+                compounds: None,
+            },
+            order_by: None,
+            limit: None,
+        };
+        let step_tmp = self.cursor();
+        self.emit(Opcode::OpenEphemeral, step_tmp, n as i32, 0);
+        let r = self.select(&step, Dest::Eph(step_tmp));
+        self.ctes[k].bound = None;
+        let sinfos = r?;
+        if sinfos.len() != n {
+            return Err(compound_arity(last.operator));
+        }
+        let done2 = self.label();
+        self.emit(Opcode::Rewind, step_tmp, done2, 0);
+        let top2 = self.addr();
+        for i in 0..n {
+            self.emit(Opcode::Column, step_tmp, i as i32, base + i as i32);
+        }
+        enqueue(self, base)?;
+        self.emit(Opcode::Next, step_tmp, top2, 0);
+        self.resolve(done2);
+        self.emit(Opcode::Goto, 0, top, 0);
+        self.resolve(done);
+        Ok(Source {
+            name,
+            cursor: out,
+            cols: infos
+                .iter()
+                .map(|i| SrcCol {
+                    name: i.name.clone(),
+                    affinity: i.affinity,
+                    collation: None,
+                    decltype: i.decltype.clone(),
+                    is_rowid: false,
+                })
+                .collect(),
+            table: None,
+            using_hidden: vec![],
+        })
     }
 
     fn materialize(&mut self, sel: &ast::Select, name: String) -> Result<Source> {
