@@ -384,9 +384,8 @@ fn transactions_and_pragmas() {
 }
 
 /// SQLite stores 2.0 into an INTEGER column as the integer 2 (`sqlite3VdbeIntegerAffinity`
-/// in `applyAffinity`); the VM's `Affinity` does not do this yet.
+/// in `applyAffinity`).
 #[test]
-#[ignore = "VM: Affinity D/C must turn a lossless REAL into INTEGER"]
 fn affinity_real_to_integer() {
     diff(
         "aff2",
