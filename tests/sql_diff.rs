@@ -558,3 +558,21 @@ fn common_table_expressions() {
         ],
     );
 }
+
+#[test]
+fn upsert_do_nothing() {
+    diff(
+        "upsert",
+        &[
+            "CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT UNIQUE, v)",
+            "INSERT INTO t VALUES (1, 'a', 1), (2, 'b', 2)",
+            "INSERT INTO t VALUES (1, 'z', 9) ON CONFLICT DO NOTHING",
+            "INSERT INTO t VALUES (3, 'a', 9) ON CONFLICT (k) DO NOTHING",
+            "INSERT INTO t VALUES (1, 'q', 9) ON CONFLICT (k) DO NOTHING",
+            "INSERT INTO t VALUES (1, 'q', 9) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO t VALUES (4, 'a', 9) ON CONFLICT (v) DO NOTHING",
+            "INSERT INTO t VALUES (5, 'e', 5) ON CONFLICT DO NOTHING",
+            "SELECT * FROM t ORDER BY id",
+        ],
+    );
+}
