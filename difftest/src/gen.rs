@@ -145,11 +145,21 @@ pub struct Gen {
     rng: Rng,
     tables: Vec<Table>,
     nalias: usize,
+    /// Generate the literal -0.0.
+    negzero: bool,
+    /// Alias for rowid in the table check.
+    rowid_as: &'static str,
 }
 
 /// The statements of round `round` of seed `seed`.
-pub fn round(seed: u64, round: u64, nstmts: usize) -> Vec<Stmt> {
+pub fn round(seed: u64, round: u64, nstmts: usize, lenient: &[String]) -> Vec<Stmt> {
     let mut g = Gen {
+        negzero: !lenient.iter().any(|l| l == "negzero"),
+        rowid_as: if lenient.iter().any(|l| l == "rowidname") {
+            " AS rowid_"
+        } else {
+            ""
+        },
         rng: Rng::new(seed.wrapping_mul(0x1000_0000_01B3).wrapping_add(round)),
         tables: Vec::new(),
         nalias: 0,
@@ -165,7 +175,7 @@ pub fn round(seed: u64, round: u64, nstmts: usize) -> Vec<Stmt> {
             });
             // Check the table right after a change: detects silent divergence of data.
             v.push(Stmt {
-                sql: format!("SELECT rowid, * FROM {t}"),
+                sql: format!("SELECT rowid{}, * FROM {t}", g.rowid_as),
                 kind: Kind::Query { ordered: false },
             });
             n += 2;
@@ -183,7 +193,12 @@ pub fn round(seed: u64, round: u64, nstmts: usize) -> Vec<Stmt> {
 
 impl Gen {
     fn lit(&mut self) -> String {
-        self.rng.pick(LITERALS).to_string()
+        let l = self.rng.pick(LITERALS);
+        if !self.negzero && *l == "-0.0" {
+            "0.0".into()
+        } else {
+            l.to_string()
+        }
     }
 
     /// A literal for column `c`.
