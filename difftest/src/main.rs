@@ -42,6 +42,8 @@ const USAGE: &str =
   --lenient skips known bug classes: negzero = generate no -0.0 literal; errchanges = compare
   changes() only after DML that succeeded; rowidname = the table check after DML names rowid
   `AS rowid_` (an IPK table's rowid column is named after the IPK column).
+  --script FILE runs FILE (one statement per line) on both in this process and prints both
+  outcomes of each statement, marking those that differ.
   Exit status 1 when any statement differed.";
 
 #[derive(Clone)]
@@ -54,6 +56,9 @@ struct Opts {
     show: usize,
     timeout: u64,
     plant: usize,
+    /// `--script FILE`: run this SQL (one statement per line) on both, in process, and print
+    /// both outcomes of every statement (a repro helper).
+    script: Option<String>,
     /// Known bug classes to stop generating/comparing (so that other bugs show through).
     lenient: Vec<String>,
 }
@@ -72,6 +77,7 @@ fn parse(args: &[String]) -> Result<(Opts, Option<u64>), String> {
         timeout: 20,
         plant: 0,
         lenient: Vec::new(),
+        script: None,
     };
     let mut child_from = None;
     let mut it = args.iter();
@@ -88,6 +94,7 @@ fn parse(args: &[String]) -> Result<(Opts, Option<u64>), String> {
             "--timeout" => o.timeout = num(val(a)?)?.max(1),
             "--plant" => o.plant = num(val(a)?)? as usize,
             "--lenient" => o.lenient = val(a)?.split(',').map(str::to_string).collect(),
+            "--script" => o.script = Some(val(a)?),
             "--child-from" => child_from = Some(num(val(a)?)?),
             "-h" | "--help" => return Err("help".into()),
             s => return Err(format!("unknown argument {s}")),
@@ -103,6 +110,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match parse(&args) {
         Ok((o, Some(from))) => std::process::exit(child_main(&o, from)),
+        Ok((o, None)) if o.script.is_some() => std::process::exit(script_main(&o)),
         Ok((o, None)) => std::process::exit(parent_main(&o)),
         Err(e) => {
             eprintln!("difftest: {e}\n{USAGE}");
@@ -198,7 +206,11 @@ fn child_main(o: &Opts, from: u64) -> i32 {
             let mut b = db.run(&s.sql);
             counter += 1;
             if o.plant > 0 && counter % o.plant == 0 {
-                b.rows.push(vec![Val::Text(b"planted".to_vec())]);
+                if b.err.is_some() {
+                    b.err = Some((-999, "planted".into()));
+                } else {
+                    b.rows.push(vec![Val::Text(b"planted".to_vec())]);
+                }
             }
             match compare(s, &a, &b, o.lenient.iter().any(|l| l == "errchanges")) {
                 None => {
@@ -501,4 +513,51 @@ fn record(o: &Opts, t: &mut Tally, r: u64, stmts: &[Stmt], i: usize, kind: &str,
     s.push_str(&format!("-- statement:\n{};\n{detail}", stmts[i].sql));
     println!("{s}");
     let _ = std::io::stdout().flush();
+}
+
+/// `--script`: both libraries in this process; prints every statement's outcomes.
+fn script_main(o: &Opts) -> i32 {
+    let path = o.script.clone().unwrap_or_default();
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("difftest: {path}: {e}");
+            return 2;
+        }
+    };
+    let (ra, rb) = (Lib::load(&o.reference), Lib::load(&o.ours));
+    let (Ok(la), Ok(lb)) = (ra, rb) else {
+        eprintln!("difftest: cannot load a library");
+        return 2;
+    };
+    let (Ok(da), Ok(db)) = (Db::open(&la, ":memory:"), Db::open(&lb, ":memory:")) else {
+        eprintln!("difftest: cannot open databases");
+        return 2;
+    };
+    let mut ndiff = 0;
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("--"))
+    {
+        let sql = line.trim_end_matches(';');
+        let st = Stmt {
+            sql: sql.to_string(),
+            kind: Kind::Query { ordered: true },
+        };
+        let (a, b) = (da.run(sql), db.run(sql));
+        match classify(&st, &a, &b, false) {
+            None => println!("same   {sql};\n{}", show_outcome(&a)),
+            Some(k) => {
+                ndiff += 1;
+                println!(
+                    "DIFF [{k}] {sql};\nreference:\n{}ours:\n{}",
+                    show_outcome(&a),
+                    show_outcome(&b)
+                );
+            }
+        }
+    }
+    println!("{ndiff} statements differ");
+    i32::from(ndiff > 0)
 }
