@@ -100,3 +100,24 @@ fn difftest_epiloglite_matches_sqlite() {
     let (p, f, code, out) = run(&ours, &["--show", "10"]);
     assert_eq!((f, code), (0, 0), "{p} passed\n{out}");
 }
+
+/// A crash or a hang of the library under test costs the statement it happened on plus the
+/// rest of that round (counted as failures), never the harness: the other rounds still run.
+#[test]
+fn difftest_survives_crash_and_hang_of_the_library() {
+    let (p0, f0, _, out) = run(SYSTEM_LIB, &["--show", "0"]);
+    assert_eq!(f0, 0, "{out}");
+    for fault in ["--crash-at", "--hang-at"] {
+        let (p, f, code, out) = run(SYSTEM_LIB, &[fault, "30", "--timeout", "2", "--show", "1"]);
+        let kind = if fault == "--crash-at" {
+            "[crash]"
+        } else {
+            "[hang]"
+        };
+        assert!(out.contains(kind), "{out}");
+        assert!(out.contains("lost-after-crash"), "{out}");
+        assert_eq!(p + f, p0, "every statement is still counted once\n{out}");
+        assert!(f > 1 && f < 100, "only one round is lost\n{out}");
+        assert_eq!(code, 1, "{out}");
+    }
+}

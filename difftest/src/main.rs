@@ -42,6 +42,8 @@ const USAGE: &str =
   --lenient skips known bug classes: negzero = generate no -0.0 literal; errchanges = compare
   changes() only after DML that succeeded; rowidname = the table check after DML names rowid
   `AS rowid_` (an IPK table's rowid column is named after the IPK column).
+  --crash-at N / --hang-at N make the child abort / hang before running the N-th statement
+  on ours (counted from 1 in each child process; harness self-test).
   --script FILE runs FILE (one statement per line) on both in this process and prints both
   outcomes of each statement, marking those that differ.
   Exit status 1 when any statement differed.";
@@ -56,6 +58,8 @@ struct Opts {
     show: usize,
     timeout: u64,
     plant: usize,
+    /// Harness self-test: the child aborts (`crash`) or hangs (`hang`) at this statement number.
+    fault_at: Option<(String, usize)>,
     /// `--script FILE`: run this SQL (one statement per line) on both, in process, and print
     /// both outcomes of every statement (a repro helper).
     script: Option<String>,
@@ -78,6 +82,7 @@ fn parse(args: &[String]) -> Result<(Opts, Option<u64>), String> {
         plant: 0,
         lenient: Vec::new(),
         script: None,
+        fault_at: None,
     };
     let mut child_from = None;
     let mut it = args.iter();
@@ -95,6 +100,8 @@ fn parse(args: &[String]) -> Result<(Opts, Option<u64>), String> {
             "--plant" => o.plant = num(val(a)?)? as usize,
             "--lenient" => o.lenient = val(a)?.split(',').map(str::to_string).collect(),
             "--script" => o.script = Some(val(a)?),
+            "--crash-at" => o.fault_at = Some(("crash".into(), num(val(a)?)? as usize)),
+            "--hang-at" => o.fault_at = Some(("hang".into(), num(val(a)?)? as usize)),
             "--child-from" => child_from = Some(num(val(a)?)?),
             "-h" | "--help" => return Err("help".into()),
             s => return Err(format!("unknown argument {s}")),
@@ -203,8 +210,15 @@ fn child_main(o: &Opts, from: u64) -> i32 {
             let a = da.run(&s.sql);
             // Flush before running ours: if it crashes, the parent knows where.
             let _ = out.flush();
-            let mut b = db.run(&s.sql);
             counter += 1;
+            match &o.fault_at {
+                Some((k, n)) if *n == counter && k == "crash" => std::process::abort(),
+                Some((k, n)) if *n == counter && k == "hang" => loop {
+                    std::thread::sleep(Duration::from_secs(3600));
+                },
+                _ => {}
+            }
+            let mut b = db.run(&s.sql);
             if o.plant > 0 && counter % o.plant == 0 {
                 if b.err.is_some() {
                     b.err = Some((-999, "planted".into()));
@@ -410,7 +424,12 @@ fn run_child(o: &Opts, exe: &std::path::Path, from: u64, total: u64, t: &mut Tal
             &o.plant.to_string(),
         ])
         .args(["--child-from", &from.to_string()])
+        .args(match &o.fault_at {
+            Some((k, n)) if from == 0 => vec![format!("--{k}-at"), n.to_string()],
+            _ => vec![],
+        })
         .args(["--lenient", &o.lenient.join(",")])
+        .args(["--timeout", &o.timeout.to_string()])
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     let mut child = match cmd.spawn() {
