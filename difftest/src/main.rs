@@ -581,3 +581,113 @@ fn script_main(o: &Opts) -> i32 {
     println!("{ndiff} statements differ");
     i32::from(ndiff > 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(ordered: bool) -> Stmt {
+        Stmt {
+            sql: "SELECT 1".into(),
+            kind: Kind::Query { ordered },
+        }
+    }
+
+    fn rows(v: &[&[Val]]) -> Outcome {
+        Outcome {
+            cols: vec!["x".into(); v.first().map_or(1, |r| r.len())],
+            rows: v.iter().map(|r| r.to_vec()).collect(),
+            ..Outcome::default()
+        }
+    }
+
+    #[test]
+    fn rounds_are_deterministic_and_seed_dependent() {
+        let a: Vec<String> = gen::round(9, 3, 40, &[])
+            .into_iter()
+            .map(|s| s.sql)
+            .collect();
+        let b: Vec<String> = gen::round(9, 3, 40, &[])
+            .into_iter()
+            .map(|s| s.sql)
+            .collect();
+        let c: Vec<String> = gen::round(10, 3, 40, &[])
+            .into_iter()
+            .map(|s| s.sql)
+            .collect();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn integer_and_real_of_equal_value_differ() {
+        let a = rows(&[&[Val::Int(1)]]);
+        let b = rows(&[&[Val::Real(1f64.to_bits())]]);
+        assert_eq!(
+            classify(&q(false), &a, &b, false).as_deref(),
+            Some("type integer/real")
+        );
+        let z = rows(&[&[Val::Real(0f64.to_bits())]]);
+        let nz = rows(&[&[Val::Real((-0f64).to_bits())]]);
+        assert_eq!(
+            classify(&q(false), &z, &nz, false).as_deref(),
+            Some("real-bits")
+        );
+        let t = rows(&[&[Val::Text(b"a".to_vec())]]);
+        let bl = rows(&[&[Val::Blob(b"a".to_vec())]]);
+        assert_eq!(
+            classify(&q(false), &t, &bl, false).as_deref(),
+            Some("type text/blob")
+        );
+    }
+
+    #[test]
+    fn order_matters_only_for_ordered_queries() {
+        let a = rows(&[&[Val::Int(1)], &[Val::Int(2)]]);
+        let b = rows(&[&[Val::Int(2)], &[Val::Int(1)]]);
+        assert_eq!(classify(&q(false), &a, &b, false), None);
+        assert_eq!(
+            classify(&q(true), &a, &b, false).as_deref(),
+            Some("row-order")
+        );
+        let c = rows(&[&[Val::Int(1)], &[Val::Int(1)]]);
+        assert!(
+            classify(&q(false), &a, &c, false).is_some(),
+            "multisets, not sets"
+        );
+    }
+
+    #[test]
+    fn errors_changes_and_names_are_compared() {
+        let ok = rows(&[]);
+        let mut e1 = ok.clone();
+        e1.err = Some((19, "UNIQUE constraint failed: t.a".into()));
+        let mut e2 = e1.clone();
+        e2.err = Some((2067, "UNIQUE constraint failed: t.a".into()));
+        assert!(classify(&q(false), &ok, &e1, false)
+            .unwrap()
+            .starts_with("ours-error-only"));
+        assert!(classify(&q(false), &e1, &e2, false)
+            .unwrap()
+            .starts_with("errcode"));
+        let mut ch = ok.clone();
+        ch.changes = 3;
+        assert_eq!(
+            classify(&q(false), &ok, &ch, false).as_deref(),
+            Some("changes")
+        );
+        let mut nm = ok.clone();
+        nm.cols = vec!["y".into()];
+        assert_eq!(
+            classify(&q(false), &ok, &nm, false).as_deref(),
+            Some("column-names")
+        );
+    }
+
+    #[test]
+    fn escaping_round_trips() {
+        let s = "a\tb\nc\\d";
+        assert_eq!(unesc(&esc(s)), s);
+        assert!(!esc(s).contains('\n') && !esc(s).contains('\t'));
+    }
+}
