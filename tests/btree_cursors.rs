@@ -206,3 +206,42 @@ fn newrowid_insert_pattern() {
     assert!(bt.integrity_check(&[1, t], 10).unwrap().is_empty());
     bt.commit().unwrap();
 }
+
+/// An index key equal to an existing one (1 vs 1.0) replaces it; identical bytes are a no-op.
+#[test]
+fn index_equal_key_replaces() {
+    let mut bt = mem_btree(512);
+    bt.begin_write(false).unwrap();
+    let i = bt.create_tree(false).unwrap();
+    let mut c = BtCursor::new(i, false, None);
+    for r in 0..3000i64 {
+        c.insert_index(
+            &mut bt,
+            &encode_record(&[Value::Integer(r), Value::Integer(r)]),
+        )
+        .unwrap();
+    }
+    // Replace every key by its REAL twin; wherever the entry sits (leaf or interior page).
+    for r in 0..3000i64 {
+        c.insert_index(
+            &mut bt,
+            &encode_record(&[Value::Real(r as f64), Value::Integer(r)]),
+        )
+        .unwrap();
+        c.insert_index(
+            &mut bt,
+            &encode_record(&[Value::Real(r as f64), Value::Integer(r)]),
+        )
+        .unwrap();
+    }
+    assert_eq!(c.count(&mut bt).unwrap(), 3000);
+    let all = scan_index(&mut bt, i);
+    for (r, p) in all.iter().enumerate() {
+        assert!(
+            *p == encode_record(&[Value::Real(r as f64), Value::Integer(r as i64)]),
+            "entry {r}"
+        );
+    }
+    assert!(bt.integrity_check(&[1, i], 10).unwrap().is_empty());
+    bt.commit().unwrap();
+}

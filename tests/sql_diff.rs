@@ -384,9 +384,8 @@ fn transactions_and_pragmas() {
 }
 
 /// SQLite stores 2.0 into an INTEGER column as the integer 2 (`sqlite3VdbeIntegerAffinity`
-/// in `applyAffinity`); the VM's `Affinity` does not do this yet.
+/// in `applyAffinity`).
 #[test]
-#[ignore = "VM: Affinity D/C must turn a lossless REAL into INTEGER"]
 fn affinity_real_to_integer() {
     diff(
         "aff2",
@@ -556,6 +555,24 @@ fn common_table_expressions() {
             "WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT n % 3 + 1 FROM r) SELECT n FROM r ORDER BY n",
             "SELECT (WITH q AS (SELECT max(id) AS m FROM emp) SELECT m FROM q)",
             "WITH x(a, b) AS (SELECT 1) SELECT * FROM x",
+        ],
+    );
+}
+
+#[test]
+fn upsert_do_nothing() {
+    diff(
+        "upsert",
+        &[
+            "CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT UNIQUE, v)",
+            "INSERT INTO t VALUES (1, 'a', 1), (2, 'b', 2)",
+            "INSERT INTO t VALUES (1, 'z', 9) ON CONFLICT DO NOTHING",
+            "INSERT INTO t VALUES (3, 'a', 9) ON CONFLICT (k) DO NOTHING",
+            "INSERT INTO t VALUES (1, 'q', 9) ON CONFLICT (k) DO NOTHING",
+            "INSERT INTO t VALUES (1, 'q', 9) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO t VALUES (4, 'a', 9) ON CONFLICT (v) DO NOTHING",
+            "INSERT INTO t VALUES (5, 'e', 5) ON CONFLICT DO NOTHING",
+            "SELECT * FROM t ORDER BY id",
         ],
     );
 }

@@ -108,11 +108,10 @@ pub fn call_destructor(d: usize, p: *mut c_void) {
 macro_rules! with_stmt {
     ($p:expr, $default:expr, |$s:ident, $g:ident| $body:expr) => {{
         let s: &sqlite3_stmt = handle!($p, Stmt, sqlite3_stmt, else $default);
-        if !is_live(s.db, Kind::Db) {
-            return $default;
-        }
-        // SAFETY: the connection outlives its statements (close refuses / defers while
-        // statements are live), and the registry says it is live.
+        // A live statement implies a live connection: close refuses (BUSY) or defers (zombie)
+        // while statements exist, so no second registry lookup is needed.
+        debug_assert!(is_live(s.db, Kind::Db));
+        // SAFETY: the connection outlives its statements (see just above).
         let d = unsafe { &*s.db };
         let guard = d.m.lock();
         let $g: &DbState = &guard;
@@ -411,7 +410,9 @@ pub extern "C" fn sqlite3_step(p: *mut sqlite3_stmt) -> c_int {
                 if !others_busy {
                     d.interrupt.store(false, std::sync::atomic::Ordering::SeqCst);
                 }
-                st.started = Some(std::time::Instant::now());
+                let h = g.hooks.get();
+                let profiling = h.profile.0 != 0 || (h.trace_v2.0 != 0 && (h.trace_v2.2 & TRACE_PROFILE) != 0);
+                st.started = if profiling { Some(std::time::Instant::now()) } else { None };
             }
             st.running = true;
             StepHooks { hooks: g.hooks.get(), first }
@@ -1052,7 +1053,16 @@ pub extern "C" fn sqlite3_sql(p: *mut sqlite3_stmt) -> *const c_char {
 #[no_mangle]
 pub extern "C" fn sqlite3_expanded_sql(p: *mut sqlite3_stmt) -> *mut c_char {
     capi_boundary! {
-        with_stmt!(p, std::ptr::null_mut(), |st, _g| super::mem::malloc_cstring(st.stmt.expanded_sql().as_bytes()))
+        with_stmt!(p, std::ptr::null_mut(), |st, _g| {
+            // Without parameters the expansion is the statement's own text, byte for byte
+            // (SQLite keeps trailing spaces/comments; CPython's trace tests compare them).
+            if st.stmt.parameter_count() == 0 {
+                if let Some(c) = &st.sql {
+                    return super::mem::malloc_cstring(c.as_bytes());
+                }
+            }
+            super::mem::malloc_cstring(st.stmt.expanded_sql().as_bytes())
+        })
     }
 }
 

@@ -463,3 +463,13 @@ fn uncorrelated_subqueries_run_once() {
     let p = compile_with(&s, "SELECT (SELECT (SELECT t.a) FROM u) FROM t").unwrap();
     assert_eq!(p.ops.iter().filter(|o| o.opcode == Opcode::Once).count(), 0);
 }
+
+#[test]
+fn error_offset_of_syntax_error() {
+    let s = test_schema();
+    let schemas = vec![("main".to_string(), &s)];
+    let ctx = CompileContext { schemas: &schemas, user_functions: &[], collations: &[] };
+    let e = compile_ext(&ctx, b"select * frm t").err().unwrap();
+    assert_eq!(e.error.msg, "near \"frm\": syntax error");
+    assert_eq!(e.offset, Some(9));
+}

@@ -782,7 +782,7 @@ impl Vm {
                     }
                 }
                 Opcode::AggFinal | Opcode::AggValue => {
-                    let acc_reg = if opcode == Opcode::AggFinal { p1 } else { p1 };
+                    let acc_reg = p1; // the accumulator, for AggFinal and AggValue alike
                     let acc = usize::try_from(acc_reg).map_err(|_| internal("accumulator"))?;
                     if acc >= self.aggs.len() {
                         return Err(internal("accumulator"));
