@@ -46,6 +46,10 @@ fn make_db(path: &str, rows: usize, journal_mode: &str) {
 }
 
 fn killed_sqlite_case(journal_mode: &str) {
+    killed_sqlite_case_sync(journal_mode, "FULL");
+}
+
+fn killed_sqlite_case_sync(journal_mode: &str, synchronous: &str) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("k.db").to_str().unwrap().to_string();
     make_db(&db, 200, journal_mode);
@@ -55,6 +59,7 @@ fn killed_sqlite_case(journal_mode: &str) {
          c=sqlite3.connect({db:?}, isolation_level=None)\n\
          c.execute('PRAGMA journal_mode={journal_mode}').fetchall()\n\
          c.execute('PRAGMA cache_size=10')\n\
+         c.execute('PRAGMA synchronous={synchronous}')\n\
          c.execute('BEGIN')\n\
          for i in range(3000): c.execute('INSERT INTO t(b) VALUES(randomblob(500))')\n\
          c.execute('UPDATE t SET b=randomblob(10) WHERE a<150')\n\
@@ -66,6 +71,11 @@ fn killed_sqlite_case(journal_mode: &str) {
     assert!(std::path::Path::new(&jpath).exists(), "hot journal left");
     let spilled = std::fs::read(&db).unwrap();
     assert_ne!(spilled, orig, "pages spilled into the db before the kill");
+    let j = std::fs::read(&jpath).unwrap();
+    assert_eq!(j[..8], [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]);
+    if synchronous == "OFF" {
+        assert_eq!(j[8..12], [0xff; 4], "record count -1 in no-sync mode");
+    }
 
     let mut p = Pager::open(default_vfs(), &db, OpenFlags::default()).unwrap();
     p.set_journal_mode(match journal_mode {
@@ -99,6 +109,14 @@ fn killed_sqlite_case(journal_mode: &str) {
 #[test]
 fn hot_journal_of_killed_sqlite_is_rolled_back_by_us() {
     killed_sqlite_case("delete");
+}
+
+/// synchronous=OFF: SQLite's journal header says -1 records (read to the end of the file);
+/// NORMAL: no sync between header and records.
+#[test]
+fn hot_journal_of_killed_sqlite_sync_off_and_normal() {
+    killed_sqlite_case_sync("delete", "OFF");
+    killed_sqlite_case_sync("delete", "NORMAL");
 }
 
 #[test]

@@ -385,8 +385,23 @@ impl Connection {
         if sql.len() > self.limits[1] as usize {
             return Err(Error::new(SQLITE_TOOBIG, "statement too long"));
         }
-        self.ensure_schemas()?;
-        let compiled = self.compile(sql)?;
+        // As SQLite: a loaded schema is trusted at prepare time (the `Transaction` opcode
+        // verifies the cookie when the statement runs, and `step` re-prepares on
+        // SQLITE_SCHEMA). Only a failed compile makes us check the files for a newer schema.
+        let all_loaded = self.dbs.iter().all(|d| d.schema_loaded);
+        if !all_loaded {
+            self.ensure_schemas()?;
+        }
+        let compiled = match self.compile(sql) {
+            Ok(c) => c,
+            Err(e) => {
+                if all_loaded && self.ensure_schemas()? {
+                    self.compile(sql)?
+                } else {
+                    return Err(e);
+                }
+            }
+        };
         let tail = compiled.tail;
         match compiled.program {
             None => Ok((None, tail)),
@@ -417,14 +432,19 @@ impl Connection {
             user_functions: &self.functions,
             collations: &self.collations,
         };
-        match crate::sql::compile(&ctx, sql) {
+        match crate::sql::compile_ext(&ctx, sql) {
             Ok(c) => {
                 if let Some(off) = c.error_offset {
                     self.error_offset = off as i32;
                 }
                 Ok(c)
             }
-            Err(e) => Err(e),
+            Err(ce) => {
+                if let Some(off) = ce.offset {
+                    self.error_offset = i32::try_from(off).unwrap_or(-1);
+                }
+                Err(ce.error)
+            }
         }
     }
 
@@ -598,6 +618,7 @@ impl Connection {
     }
 
     fn begin_write(&mut self, db: usize, exclusive: bool) -> Result<()> {
+        let had_txn = self.dbs.get(db).map(|d| d.txn).unwrap_or(0);
         self.begin_read(db)?;
         let (txn, ro) = match self.dbs.get(db) {
             Some(d) => (d.txn, d.readonly),
@@ -609,7 +630,16 @@ impl Connection {
         if ro {
             return Err(Error::readonly());
         }
-        self.with_busy(db, |bt| bt.begin_write(exclusive))?;
+        if let Err(e) = self.with_busy(db, |bt| bt.begin_write(exclusive)) {
+            // As sqlite3BtreeBeginTrans: a failed upgrade does not leave behind the read lock
+            // it took itself (else a BEGIN whose first write was busy would block others).
+            if had_txn == 0 {
+                let d = &mut self.dbs[db];
+                d.bt.end_read();
+                d.txn = 0;
+            }
+            return Err(e);
+        }
         let n_sp = self.savepoints.len();
         let d = &mut self.dbs[db];
         d.txn = 2;
@@ -732,7 +762,9 @@ impl Connection {
     // ---- schema -------------------------------------------------------------------------
 
     /// Make sure each database's schema matches its file (reloading if the cookie moved).
-    fn ensure_schemas(&mut self) -> Result<()> {
+    /// Returns whether any schema was (re)loaded.
+    fn ensure_schemas(&mut self) -> Result<bool> {
+        let mut reloaded = false;
         for db in 0..self.dbs.len() {
             let had_txn = self.dbs[db].txn != 0;
             if db == 1 && self.dbs[1].bt.pager.page_count() == 0 {
@@ -741,13 +773,14 @@ impl Connection {
                 continue;
             }
             self.begin_read(db)?;
-            let r = (|| -> Result<()> {
+            let r = (|| -> Result<bool> {
                 let cookie = self.file_cookie(db)?;
                 let d = &self.dbs[db];
                 if !d.schema_loaded || d.schema.cookie != cookie {
                     self.load_schema(db)?;
+                    return Ok(true);
                 }
-                Ok(())
+                Ok(false)
             })();
             if !had_txn && self.autocommit && self.active_vms == 0 {
                 if let Some(d) = self.dbs.get_mut(db) {
@@ -755,9 +788,9 @@ impl Connection {
                     d.txn = 0;
                 }
             }
-            r?;
+            reloaded |= r?;
         }
-        Ok(())
+        Ok(reloaded)
     }
 
     /// Read `sqlite_schema` (root page 1) of `db` into its `Schema`. Needs a read transaction.
@@ -1137,6 +1170,7 @@ impl Statement {
                 self.active = true;
                 conn.active_vms += 1;
             }
+            self.vm.max_len = conn.limits[0].max(0) as usize;
             let r = {
                 let mut host = StepHost {
                     conn,

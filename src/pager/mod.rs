@@ -67,7 +67,7 @@
 //! commit can leave a corrupt file (as with SQLite). `ROLLBACK` before commit still works,
 //! because nothing is written before commit.
 
-#![deny(clippy::unwrap_used, clippy::indexing_slicing)]
+#![deny(unsafe_code, clippy::unwrap_used, clippy::indexing_slicing)]
 
 use crate::error::{codes::*, Error, Result};
 use crate::vfs::{FileKind, LockLevel, OpenFlags, Vfs, VfsFile, PENDING_BYTE};
@@ -154,6 +154,8 @@ pub struct Pager {
     err: Option<Error>,
     cache: PgMap<Page>,
     lru: VecDeque<Pgno>,
+    /// Buffers of evicted pages, reused by the next misses.
+    free_bufs: Vec<Box<[u8]>>,
     page_count: Pgno,
     /// Pages in the db file as of the start of the current read transaction.
     db_file_size: Pgno,
@@ -264,6 +266,7 @@ impl Pager {
             err: None,
             cache: PgMap::default(),
             lru: VecDeque::new(),
+            free_bufs: Vec::new(),
             page_count: 0,
             db_file_size: 0,
             file_vers: None,
@@ -437,7 +440,9 @@ impl Pager {
             match self.cache.get(&p) {
                 Some(pg) if pg.dirty => self.lru.push_back(p),
                 Some(_) => {
-                    self.cache.remove(&p);
+                    if let Some(pg) = self.cache.remove(&p) {
+                        self.recycle(pg.data);
+                    }
                 }
                 None => {}
             }
@@ -445,6 +450,13 @@ impl Pager {
         if self.lru.len() > 2 * self.cache.len() + 64 {
             let cache = &self.cache;
             self.lru.retain(|p| cache.contains_key(p));
+        }
+    }
+
+    /// Keep an evicted page's buffer for the next miss (a miss then allocates nothing).
+    fn recycle(&mut self, data: Box<[u8]>) {
+        if self.free_bufs.len() < 16 && data.len() == self.page_size {
+            self.free_bufs.push(data);
         }
     }
 
@@ -465,12 +477,19 @@ impl Pager {
             return Ok(());
         }
         self.make_room()?;
-        let mut data = vec![0u8; self.page_size].into_boxed_slice();
-        if pgno <= self.db_file_size {
-            if let Some(fd) = self.fd.as_mut() {
+        let mut data = match self.free_bufs.pop() {
+            Some(b) if b.len() == self.page_size => b,
+            _ => vec![0u8; self.page_size].into_boxed_slice(),
+        };
+        match self.fd.as_mut() {
+            Some(fd) if pgno <= self.db_file_size => {
                 let off = (pgno as u64 - 1) * self.page_size as u64;
-                read_allow_short(fd.as_mut(), &mut data, off)?;
+                if let Err(e) = read_allow_short(fd.as_mut(), &mut data, off) {
+                    self.recycle(data);
+                    return Err(e);
+                }
             }
+            _ => data.fill(0),
         }
         self.cache.insert(pgno, Page { data, dirty: false });
         self.lru.push_back(pgno);
@@ -1116,10 +1135,11 @@ impl Pager {
 
     /// Invariant 3, then 1 and 4: the commit sequence of `sqlite3PagerCommitPhaseOne/Two`.
     fn commit_to_file(&mut self) -> Result<()> {
+        // As SQLite's syncJournal: EXCLUSIVE first (BUSY: nothing done, retry later).
+        self.fd_mut()?.lock(LockLevel::Exclusive)?;
         if self.jfd.is_some() && !self.j_synced {
             self.sync_journal()?;
         }
-        self.fd_mut()?.lock(LockLevel::Exclusive)?;
         self.db_modified = true;
         let mut dirty: Vec<Pgno> = self
             .cache
@@ -1201,6 +1221,11 @@ impl Pager {
     }
 
     fn spill_inner(&mut self) -> Result<()> {
+        match self.fd_mut()?.lock(LockLevel::Exclusive) {
+            Ok(()) => {}
+            Err(e) if e.is_busy() => return Ok(()),
+            Err(e) => return Err(e),
+        }
         if self.jfd.is_some() && !self.j_synced {
             self.sync_journal()?;
             // Later records go under a new header, written now (zero magic until synced) so
@@ -1211,11 +1236,6 @@ impl Pager {
                 self.write_journal_header(off)?;
                 self.j_synced = true;
             }
-        }
-        match self.fd_mut()?.lock(LockLevel::Exclusive) {
-            Ok(()) => {}
-            Err(e) if e.is_busy() => return Ok(()),
-            Err(e) => return Err(e),
         }
         // Spill a quarter of the cache at once: each spill may cost a journal sync.
         let max = self.max_cached();
@@ -1236,6 +1256,7 @@ impl Pager {
                 fd.write_at(&page.data, (pgno as u64 - 1) * ps)?;
                 self.db_file_size = self.db_file_size.max(pgno);
             }
+            self.recycle(page.data);
         }
         Ok(())
     }

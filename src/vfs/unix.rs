@@ -649,4 +649,51 @@ mod tests {
         c.lock(Exclusive).unwrap();
         c.unlock(None).unwrap();
     }
+
+    /// Threads with their own files on one inode: at most one holds RESERVED or more at any
+    /// time, EXCLUSIVE only without other readers; the table ends empty.
+    #[test]
+    fn threads_exclude_each_other() {
+        use std::sync::atomic::{AtomicI32, Ordering};
+        use std::sync::Arc;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.db").to_str().unwrap().to_string();
+        let writers = Arc::new(AtomicI32::new(0));
+        let readers = Arc::new(AtomicI32::new(0));
+        let mut hs = vec![];
+        for _ in 0..4 {
+            let (p, writers, readers) = (p.clone(), writers.clone(), readers.clone());
+            hs.push(std::thread::spawn(move || {
+                let mut f = open(&p);
+                let mut wrote = 0;
+                for _ in 0..300 {
+                    if f.lock(LockLevel::Shared).is_err() {
+                        continue;
+                    }
+                    readers.fetch_add(1, Ordering::SeqCst);
+                    if f.lock(LockLevel::Reserved).is_ok() {
+                        assert_eq!(writers.fetch_add(1, Ordering::SeqCst), 0);
+                        // Our own read does not count against EXCLUSIVE.
+                        readers.fetch_sub(1, Ordering::SeqCst);
+                        if f.lock(LockLevel::Exclusive).is_ok() {
+                            assert_eq!(readers.load(Ordering::SeqCst), 0, "reader under EXCLUSIVE");
+                            wrote += 1;
+                        }
+                        readers.fetch_add(1, Ordering::SeqCst);
+                        writers.fetch_sub(1, Ordering::SeqCst);
+                        f.unlock(LockLevel::Shared).unwrap();
+                    }
+                    readers.fetch_sub(1, Ordering::SeqCst);
+                    f.unlock(LockLevel::None).unwrap();
+                }
+                wrote
+            }));
+        }
+        let total: i32 = hs.into_iter().map(|h| h.join().unwrap()).sum();
+        assert!(total > 0);
+        // This inode's entry is gone (other tests may have their own files open).
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(&p).unwrap();
+        assert!(!INODES.lock().contains_key(&(m.dev(), m.ino())));
+    }
 }
