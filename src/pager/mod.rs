@@ -77,6 +77,9 @@ use std::sync::Arc;
 
 pub type Pgno = u32;
 
+pub mod wal;
+pub use wal::CheckpointMode;
+
 /// Page numbers hash with one multiplication (Fibonacci hashing): a cache hit costs a few
 /// instructions instead of SipHash.
 #[derive(Default)]
@@ -177,6 +180,13 @@ pub struct Pager {
     mem_journal: PgMap<Box<[u8]>>,
     db_modified: bool,
     savepoints: Vec<Savepoint>,
+
+    /// WAL mode: the open WAL (see `wal.rs`). While it is open the db file keeps SHARED for
+    /// the pager's life (as SQLite), read transactions hold a WAL read mark, and commits
+    /// append frames instead of writing the db file.
+    wal: Option<wal::Wal>,
+    /// `PRAGMA wal_autocheckpoint` (0: off).
+    wal_autocheckpoint: u32,
 }
 
 fn get4(b: &[u8], off: usize) -> u32 {
@@ -282,6 +292,8 @@ impl Pager {
             mem_journal: PgMap::default(),
             db_modified: false,
             savepoints: Vec::new(),
+            wal: None,
+            wal_autocheckpoint: 1000,
         }
     }
 
@@ -481,8 +493,24 @@ impl Pager {
             Some(b) if b.len() == self.page_size => b,
             _ => vec![0u8; self.page_size].into_boxed_slice(),
         };
-        match self.fd.as_mut() {
-            Some(fd) if pgno <= self.db_file_size => {
+        let frame = match self.wal.as_mut() {
+            Some(w) => match w.find_frame(pgno) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.recycle(data);
+                    return Err(e);
+                }
+            },
+            None => None,
+        };
+        match (self.fd.as_mut(), frame, self.wal.as_mut()) {
+            (_, Some(f), Some(w)) => {
+                if let Err(e) = w.read_frame(f, &mut data) {
+                    self.recycle(data);
+                    return Err(e);
+                }
+            }
+            (Some(fd), _, _) if pgno <= self.db_file_size => {
                 let off = (pgno as u64 - 1) * self.page_size as u64;
                 if let Err(e) = read_allow_short(fd.as_mut(), &mut data, off) {
                     self.recycle(data);
@@ -526,8 +554,12 @@ impl Pager {
             self.state = State::Reader;
             return Ok(());
         }
+        if self.wal.is_some() {
+            return self.begin_read_wal();
+        }
         self.fd_mut()?.lock(LockLevel::Shared)?;
         match self.begin_read_locked() {
+            Ok(()) if self.wal.is_some() => self.begin_read_wal(),
             Ok(()) => {
                 self.state = State::Reader;
                 Ok(())
@@ -577,7 +609,15 @@ impl Pager {
             self.drop_cache();
             self.fd_mut()?.unlock(LockLevel::Shared)?;
         }
-        self.read_header()
+        self.read_header()?;
+        // SQLite's pagerOpenWalIfPresent: a -wal beside a non-empty db means WAL mode.
+        if self.wal.is_none() && !self.read_only && self.db_file_size > 0 {
+            let vfs = self.vfs()?;
+            if vfs.name() == "unix" && vfs.exists(&self.wal_path())? {
+                self.open_wal()?;
+            }
+        }
+        Ok(())
     }
 
     /// Validate the file header, learn the page size, drop a stale cache (file changed).
@@ -615,15 +655,17 @@ impl Pager {
         }
         self.header_read_only = h[18] > 2;
         self.wal_header = h[18] == 2 || h[19] == 2;
-        if self.wal_header {
-            // WAL is not implemented yet. Without a WAL file the db file alone is the whole
-            // database and may be read; with one, reading the db file would miss commits.
-            let wal = format!("{}-wal", self.journal_path.trim_end_matches("-journal"));
-            if self.vfs()?.exists(&wal)? {
-                return Err(Error::new(
-                    SQLITE_CANTOPEN,
-                    "unable to open database file: WAL mode is not supported yet",
-                ));
+        if self.wal_header && self.wal.is_none() {
+            if self.read_only {
+                // A read-only WAL database without a -wal file is the db file alone.
+                if self.vfs()?.exists(&self.wal_path())? {
+                    return Err(Error::new(
+                        SQLITE_CANTOPEN,
+                        "unable to open database file: read-only WAL database",
+                    ));
+                }
+            } else {
+                self.open_wal()?;
             }
         }
         let mut vers = [0u8; 16];
@@ -792,7 +834,10 @@ impl Pager {
         match self.state {
             State::Writer | State::Open => {}
             State::Reader => {
-                if let Some(fd) = self.fd.as_mut() {
+                if let Some(w) = self.wal.as_mut() {
+                    // WAL mode: the db file keeps SHARED while the WAL is open.
+                    w.end_read();
+                } else if let Some(fd) = self.fd.as_mut() {
                     let _ = fd.unlock(LockLevel::None);
                 }
                 self.state = State::Open;
@@ -825,6 +870,13 @@ impl Pager {
             return Err(Error::readonly());
         }
         self.begin_read()?;
+        if let Some(w) = self.wal.as_mut() {
+            w.begin_write()?;
+            self.reset_write_state();
+            self.db_orig_size = self.page_count;
+            self.state = State::Writer;
+            return Ok(());
+        }
         if self.wal_header {
             return Err(Error::new(
                 SQLITE_READONLY,
@@ -1063,12 +1115,23 @@ impl Pager {
             || self.cache.values().any(|p| p.dirty);
         if any_dirty && self.page_count >= 1 {
             let n = self.page_count;
-            let base = match self.file_vers {
+            let mut base = match self.file_vers {
                 Some(v) => u32::from_be_bytes([v[0], v[1], v[2], v[3]]),
                 None => 0,
             };
+            if self.wal.is_some() && self.db_orig_size >= 1 {
+                // WAL mode: the committed page 1 may live in the WAL, not the db file.
+                base = get4(self.read(1)?, 24);
+            }
             let cc = base.wrapping_add(1);
+            let wal = self.journal_mode == JournalMode::Wal;
             let p1 = self.write(1)?;
+            if wal {
+                // File format versions 2/2 mark a WAL database (fileformat2.html).
+                if let Some(v) = p1.get_mut(18..20) {
+                    v.copy_from_slice(&[2, 2]);
+                }
+            }
             put4(p1, 24, cc);
             put4(p1, 28, n);
             put4(p1, 92, cc);
@@ -1093,7 +1156,23 @@ impl Pager {
                 Err(e) => self.enter_error(e),
             };
         }
+        if self.wal.is_some() {
+            return match self.commit_to_wal() {
+                Ok(()) => {
+                    self.finish_write()?;
+                    self.auto_checkpoint();
+                    Ok(())
+                }
+                Err(e) => self.enter_error(e),
+            };
+        }
         match self.commit_to_file() {
+            Ok(()) if self.journal_mode == JournalMode::Wal => {
+                // First commit of an empty database switched to WAL: page 1 went to the db
+                // file (as SQLite's sqlite3BtreeSetVersion); from now on commits go to the WAL.
+                self.finish_write()?;
+                self.open_wal()
+            }
             Ok(()) => self.finish_write(),
             Err(e) if e.is_busy() && !self.db_modified => Err(e),
             Err(e) => self.enter_error(e),
@@ -1130,6 +1209,9 @@ impl Pager {
         self.db_file_size = self.page_count;
         self.note_file_vers();
         self.state = State::Reader;
+        if let Some(w) = self.wal.as_mut() {
+            w.end_write();
+        }
         self.fd_mut()?.unlock(LockLevel::Shared)
     }
 
@@ -1313,6 +1395,9 @@ impl Pager {
                 let r = self.finalize_journal();
                 self.reset_write_state();
                 self.state = State::Reader;
+                if let Some(w) = self.wal.as_mut() {
+                    w.end_write();
+                }
                 if let Some(fd) = self.fd.as_mut() {
                     fd.unlock(LockLevel::Shared)?;
                 }
@@ -1458,8 +1543,14 @@ impl Pager {
     /// write transaction.
     pub fn set_journal_mode(&mut self, m: JournalMode) -> Result<JournalMode> {
         self.check_invariants();
-        if m == JournalMode::Wal || self.state == State::Writer || self.state == State::Error {
+        if self.state == State::Writer || self.state == State::Error {
             return Ok(self.journal_mode);
+        }
+        if m == JournalMode::Wal {
+            return self.enter_wal_mode();
+        }
+        if self.wal.is_some() {
+            return self.leave_wal_mode(m);
         }
         if self.fd.is_none() {
             if matches!(m, JournalMode::Memory | JournalMode::Off) {
@@ -1497,6 +1588,9 @@ impl Pager {
     /// released, the journal left on disk as it is).
     #[doc(hidden)]
     pub fn crash_for_test(mut self) {
+        if let Some(w) = self.wal.take() {
+            w.abandon();
+        }
         self.state = State::Open;
     }
 }
@@ -1508,6 +1602,274 @@ impl Drop for Pager {
         if self.state == State::Writer || self.state == State::Error {
             let _ = self.rollback();
         }
+        if self.wal.is_some() {
+            self.end_read();
+            self.close_wal();
+        }
+    }
+}
+
+// ----- WAL mode ------------------------------------------------------------------------------
+
+impl Pager {
+    fn wal_path(&self) -> String {
+        format!("{}-wal", self.journal_path.trim_end_matches("-journal"))
+    }
+    fn db_path(&self) -> String {
+        self.journal_path.trim_end_matches("-journal").to_string()
+    }
+
+    /// Open the WAL (and -shm) for this database; the pager is in WAL mode afterwards.
+    fn open_wal(&mut self) -> Result<()> {
+        if self.wal.is_some() {
+            return Ok(());
+        }
+        let vfs = self.vfs()?;
+        let w = wal::Wal::open(vfs, &self.db_path())?;
+        self.wal = Some(w);
+        self.journal_mode = JournalMode::Wal;
+        self.wal_header = true;
+        Ok(())
+    }
+
+    /// OPEN → READER in WAL mode (db file SHARED held): take a read mark; drop the cache if
+    /// another connection committed since our last snapshot.
+    fn begin_read_wal(&mut self) -> Result<()> {
+        self.fd_mut()?.lock(LockLevel::Shared)?;
+        let w = self
+            .wal
+            .as_mut()
+            .ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        let changed = w.begin_read()?;
+        let wal_ps = w.page_size();
+        let wal_n = w.db_size();
+        if changed {
+            self.drop_cache();
+        }
+        if let Some(ps) = wal_ps {
+            if ps != self.page_size {
+                self.drop_cache();
+                self.page_size = ps;
+            }
+        }
+        let size = self.fd_mut()?.size()?;
+        let n = size / self.page_size as u64;
+        if n > u32::MAX as u64 {
+            return Err(crate::corrupt!(0));
+        }
+        self.db_file_size = n as Pgno;
+        self.page_count = if wal_n > 0 { wal_n } else { n as Pgno };
+        let pc = self.page_count;
+        self.cache.retain(|&k, _| k <= pc);
+        self.lru.retain(|&k| k <= pc);
+        self.state = State::Reader;
+        if self.page_count >= 1 {
+            // Learn the reserved-bytes value (and check the header) from the snapshot.
+            let p1 = match self.read(1) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.end_read();
+                    return Err(e);
+                }
+            };
+            let ok = p1.get(..16) == Some(&b"SQLite format 3\0"[..]);
+            let reserved = p1.get(20).copied().unwrap_or(0) as usize;
+            if !ok {
+                self.end_read();
+                return Err(Error::notadb());
+            }
+            self.reserved = reserved;
+        }
+        Ok(())
+    }
+
+    /// `PRAGMA journal_mode=WAL`: mark the header (bytes 18/19 = 2) through a rollback
+    /// transaction, as SQLite's `sqlite3BtreeSetVersion`, then open the WAL.
+    fn enter_wal_mode(&mut self) -> Result<JournalMode> {
+        if self.fd.is_none() || self.read_only || self.wal.is_some() {
+            return Ok(self.journal_mode);
+        }
+        let was_reader = self.state == State::Reader;
+        if self.vfs()?.name() != "unix" {
+            return Ok(self.journal_mode);
+        }
+        self.begin_read()?;
+        if self.wal.is_none() && self.page_count == 0 {
+            // Empty database: the first commit writes page 1 (marked WAL) to the db file,
+            // then opens the WAL (see `commit`).
+            self.journal_mode = JournalMode::Wal;
+            if !was_reader {
+                self.end_read();
+            }
+            return Ok(JournalMode::Wal);
+        }
+        if self.wal.is_none() && self.page_count >= 1 {
+            let p1 = self.read(1)?;
+            if p1.get(18..20) != Some(&[2u8, 2][..]) {
+                self.begin_write(false)?;
+                let p1 = self.write(1)?;
+                if let Some(v) = p1.get_mut(18..20) {
+                    v.copy_from_slice(&[2, 2]);
+                }
+                if let Err(e) = self.commit() {
+                    let _ = self.rollback();
+                    self.end_read();
+                    return Err(e);
+                }
+            }
+        }
+        self.end_read();
+        self.open_wal()?;
+        if was_reader {
+            self.begin_read()?;
+        }
+        Ok(JournalMode::Wal)
+    }
+
+    /// Leave WAL mode: only as the sole connection (EXCLUSIVE on the db file); checkpoint,
+    /// delete -wal/-shm, then mark the header (bytes 18/19 = 1) through a rollback transaction.
+    fn leave_wal_mode(&mut self, m: JournalMode) -> Result<JournalMode> {
+        if self.state != State::Open {
+            return Ok(JournalMode::Wal);
+        }
+        self.fd_mut()?.lock(LockLevel::Shared)?;
+        match self.fd_mut()?.lock(LockLevel::Exclusive) {
+            Ok(()) => {}
+            Err(e) => {
+                return Err(e);
+            }
+        }
+        let sync = self.synchronous > 0;
+        let Some(w) = self.wal.take() else {
+            return Ok(self.journal_mode);
+        };
+        let fd = self
+            .fd
+            .as_mut()
+            .ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        w.close(fd.as_mut(), sync);
+        fd.unlock(LockLevel::None)?;
+        self.journal_mode = m;
+        self.wal_header = false;
+        self.drop_cache();
+        self.file_vers = None;
+        self.begin_read()?;
+        if self.page_count >= 1 && self.read(1)?.get(18..20) != Some(&[1u8, 1][..]) {
+            self.begin_write(false)?;
+            let p1 = self.write(1)?;
+            if let Some(v) = p1.get_mut(18..20) {
+                v.copy_from_slice(&[1, 1]);
+            }
+            if let Err(e) = self.commit() {
+                let _ = self.rollback();
+                self.end_read();
+                return Err(e);
+            }
+        }
+        self.end_read();
+        Ok(self.journal_mode)
+    }
+
+    /// Append the dirty pages to the WAL as one commit (invariant 1 does not apply in WAL
+    /// mode: the db file is written only by checkpoints).
+    fn commit_to_wal(&mut self) -> Result<()> {
+        let mut dirty: Vec<Pgno> = self
+            .cache
+            .iter()
+            .filter(|(_, p)| p.dirty)
+            .map(|(&k, _)| k)
+            .collect();
+        dirty.sort_unstable();
+        if dirty.is_empty() {
+            return Ok(());
+        }
+        let sync = self.synchronous >= 2;
+        let ps = self.page_size;
+        let n = self.page_count;
+        let Self { cache, wal, .. } = self;
+        let w = wal.as_mut().ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        let pages: Vec<(u32, &[u8])> = dirty
+            .iter()
+            .filter_map(|p| cache.get(p).map(|pg| (*p, &pg.data[..])))
+            .collect();
+        w.write_commit(&pages, n, ps, sync)
+    }
+
+    fn auto_checkpoint(&mut self) {
+        let n = self.wal_autocheckpoint;
+        let frames = self.wal.as_ref().map(|w| w.mx_frame()).unwrap_or(0);
+        if n > 0 && frames >= n {
+            // Outside our read transaction, as SQLite's sqlite3WalDefaultHook runs after it.
+            let was_reader = self.state == State::Reader;
+            if was_reader {
+                if let Some(w) = self.wal.as_mut() {
+                    w.end_read();
+                }
+            }
+            let _ = self.checkpoint_inner(CheckpointMode::Passive);
+            if was_reader {
+                let r = self.wal.as_mut().map(|w| w.begin_read());
+                if let Some(Ok(true)) = r {
+                    self.drop_cache();
+                } else if let Some(Err(_)) = r {
+                    self.state = State::Open;
+                }
+            }
+        }
+    }
+
+    /// `PRAGMA wal_autocheckpoint` (frames; 0 disables).
+    pub fn wal_autocheckpoint(&self) -> u32 {
+        self.wal_autocheckpoint
+    }
+    pub fn set_wal_autocheckpoint(&mut self, n: u32) {
+        self.wal_autocheckpoint = n;
+    }
+
+    /// `PRAGMA wal_checkpoint(mode)` / `sqlite3_wal_checkpoint_v2`: returns (frames in the
+    /// WAL, frames checkpointed), or (-1, -1) when not in WAL mode. Must be called outside a
+    /// transaction (`SQLITE_LOCKED` otherwise); `SQLITE_BUSY` when a FULL/RESTART/TRUNCATE
+    /// could not finish (the counts are then lost: call again).
+    pub fn checkpoint(&mut self, mode: CheckpointMode) -> Result<(i32, i32)> {
+        self.check_invariants();
+        self.usable()?;
+        if self.state != State::Open {
+            return Err(Error::code(SQLITE_LOCKED));
+        }
+        if self.wal.is_none() && self.fd.is_some() {
+            // Learn the mode from the file (header bytes 18/19, a -wal beside the db).
+            self.begin_read()?;
+            self.end_read();
+        }
+        if self.wal.is_none() {
+            return Ok((-1, -1));
+        }
+        let (a, b) = self.checkpoint_inner(mode)?;
+        Ok((a as i32, b as i32))
+    }
+
+    fn checkpoint_inner(&mut self, mode: CheckpointMode) -> Result<(u32, u32)> {
+        let sync = self.synchronous > 0;
+        self.fd_mut()?.lock(LockLevel::Shared)?;
+        let Self { wal, fd, .. } = self;
+        let w = wal.as_mut().ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        let fd = fd.as_mut().ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        w.checkpoint(mode, fd.as_mut(), sync)
+    }
+
+    /// Close the WAL as SQLite's `sqlite3WalClose` (last connection: checkpoint, delete
+    /// -wal/-shm) and release the db file lock.
+    fn close_wal(&mut self) {
+        let sync = self.synchronous > 0;
+        if let (Some(w), Some(fd)) = (self.wal.take(), self.fd.as_mut()) {
+            w.close(fd.as_mut(), sync);
+            let _ = fd.unlock(LockLevel::None);
+        }
+    }
+
+    /// Whether the pager is in WAL mode (a WAL is open).
+    pub fn is_wal(&self) -> bool {
+        self.wal.is_some()
     }
 }
 

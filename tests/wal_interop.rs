@@ -1,0 +1,302 @@
+//! WAL mode against real SQLite 3.40.1 (Python's `sqlite3` module, run without
+//! LD_LIBRARY_PATH so it loads the system library): each side reads what the other committed
+//! through the `-wal` file and the shared `-shm` wal-index, while the other is still open or
+//! after it was SIGKILLed; both increment one counter under `BEGIN IMMEDIATE`; truncated or
+//! garbage `-wal`/`-shm` files are ignored or rebuilt; checkpoints leave a file real SQLite
+//! accepts (`PRAGMA integrity_check` = ok).
+
+use epiloglite::db::{open_flags, Connection};
+use epiloglite::pager::{CheckpointMode, Pager};
+use epiloglite::vfs::OpenFlags;
+use epiloglite::Value;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const RWC: i32 = open_flags::READWRITE | open_flags::CREATE;
+
+fn fmt(v: &Value) -> String {
+    match v {
+        Value::Null => "NULL".into(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(r) => r.to_string(),
+        Value::Text(t) => String::from_utf8_lossy(t).into_owned(),
+        Value::Blob(b) => format!("blob{}", b.len()),
+    }
+}
+
+fn query(c: &mut Connection, sql: &str) -> Result<Vec<String>, epiloglite::Error> {
+    let mut out = Vec::new();
+    let mut rest = sql.as_bytes();
+    while !rest.is_empty() {
+        let (s, used) = c.prepare(rest)?;
+        rest = rest.get(used..).unwrap_or(&[]);
+        let Some(mut s) = s else { break };
+        loop {
+            match s.step(c) {
+                Ok(true) => {
+                    let row: Vec<String> = (0..s.data_count())
+                        .map(|i| fmt(s.column_value(i)))
+                        .collect();
+                    out.push(row.join("|"));
+                }
+                Ok(false) => break,
+                Err(e) => {
+                    s.finalize(c);
+                    return Err(e);
+                }
+            }
+        }
+        s.finalize(c);
+    }
+    Ok(out)
+}
+
+/// Run a Python script (real SQLite) with the db path as argv[1]; returns stdout.
+fn py(db: &Path, script: &str) -> String {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(db)
+        .env_remove("LD_LIBRARY_PATH")
+        .env_remove("LD_PRELOAD")
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("python3");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn exists(p: &Path, suffix: &str) -> bool {
+    let mut s = p.as_os_str().to_owned();
+    s.push(suffix);
+    Path::new(&s).exists()
+}
+
+fn file_len(p: &Path, suffix: &str) -> u64 {
+    let mut s = p.as_os_str().to_owned();
+    s.push(suffix);
+    std::fs::metadata(Path::new(&s))
+        .map(|m| m.len())
+        .unwrap_or(0)
+}
+
+#[test]
+fn wal_we_write_real_sqlite_reads_while_we_are_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let mut c = Connection::open(db.to_str().unwrap(), RWC, None).unwrap();
+    assert_eq!(query(&mut c, "pragma journal_mode=wal").unwrap(), ["wal"]);
+    query(&mut c, "create table t(a integer primary key, b text)").unwrap();
+    for i in 0..20 {
+        query(
+            &mut c,
+            &format!("insert into t(b) values('row{i}'), (zeroblob(3000))"),
+        )
+        .unwrap();
+    }
+    query(&mut c, "update t set b = 'x' where a % 7 = 0").unwrap();
+    assert!(file_len(&db, "-wal") > 0, "commits must go to the WAL");
+    let got = py(
+        &db,
+        "import sqlite3,sys\n\
+         c=sqlite3.connect(sys.argv[1])\n\
+         print(c.execute('pragma journal_mode').fetchone()[0])\n\
+         print(c.execute('select count(*), sum(length(b)) from t').fetchone())\n\
+         print(c.execute('pragma integrity_check').fetchone()[0])\n",
+    );
+    let expect = query(&mut c, "select count(*), sum(length(b)) from t").unwrap();
+    let e: Vec<&str> = expect[0].split('|').collect();
+    assert_eq!(got, format!("wal\n({}, {})\nok", e[0], e[1]));
+    // Real SQLite commits while we are open; we see it at our next read transaction.
+    py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nc.execute(\"insert into t(b) values('theirs')\")\nc.commit()\n",
+    );
+    assert_eq!(
+        query(&mut c, "select count(*) from t where b = 'theirs'").unwrap(),
+        ["1"]
+    );
+    query(&mut c, "insert into t(b) values('ours again')").unwrap();
+    drop(c);
+    // Last close: checkpoint, -wal and -shm deleted.
+    assert!(!exists(&db, "-wal"), "-wal left after last close");
+    assert!(!exists(&db, "-shm"), "-shm left after last close");
+    let got = py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('select count(*) from t').fetchone()[0], c.execute('pragma integrity_check').fetchone()[0], c.execute('pragma journal_mode').fetchone()[0])\n",
+    );
+    assert_eq!(got, "42 ok wal");
+}
+
+const REAL_WRITES_THEN_KILLED: &str = "import sqlite3,sys,os,signal\n\
+c=sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+c.execute('pragma journal_mode=wal')\n\
+c.execute('create table t(a integer primary key, b)')\n\
+for i in range(300):\n    c.execute('insert into t(b) values(?)', ('v%d' % i * 20,))\n\
+c.execute('begin')\n\
+c.execute('insert into t(b) values(1)')\n\
+c.execute('delete from t where a < 10')\n\
+c.execute('rollback')\n\
+c.execute('update t set b = 7 where a = 5')\n\
+print('done', flush=True)\n\
+os.kill(os.getpid(), signal.SIGKILL)\n";
+
+#[test]
+fn wal_real_sqlite_killed_we_recover_and_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("b.db");
+    assert_eq!(py(&db, REAL_WRITES_THEN_KILLED), "done");
+    assert!(file_len(&db, "-wal") > 0);
+    let mut c = Connection::open(db.to_str().unwrap(), RWC, None).unwrap();
+    assert_eq!(
+        query(
+            &mut c,
+            "select count(*), sum(a), (select b from t where a = 5) from t"
+        )
+        .unwrap(),
+        ["300|45150|7"]
+    );
+    assert_eq!(query(&mut c, "pragma journal_mode").unwrap(), ["wal"]);
+    query(&mut c, "insert into t(b) values('after')").unwrap();
+    // Real SQLite reads our commit while we are still open (shared -shm).
+    let got = py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('select count(*) from t').fetchone()[0], c.execute('pragma integrity_check').fetchone()[0])\n",
+    );
+    assert_eq!(got, "301 ok");
+}
+
+#[test]
+fn wal_frames_after_last_commit_are_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    assert_eq!(py(&db, REAL_WRITES_THEN_KILLED), "done");
+    // Append a torn frame (garbage) and cut into the -shm: recovery ignores both.
+    let mut walp = db.as_os_str().to_owned();
+    walp.push("-wal");
+    let mut w = std::fs::read(&walp).unwrap();
+    let n = w.len();
+    w.extend(std::iter::repeat_n(0x5a, 4096 + 24));
+    std::fs::write(&walp, &w).unwrap();
+    let mut shmp = db.as_os_str().to_owned();
+    shmp.push("-shm");
+    std::fs::write(&shmp, vec![0xffu8; 100]).unwrap();
+    let mut c = Connection::open(db.to_str().unwrap(), RWC, None).unwrap();
+    assert_eq!(query(&mut c, "select count(*) from t").unwrap(), ["300"]);
+    query(&mut c, "insert into t(b) values(1)").unwrap();
+    drop(c);
+    assert!(n > 0);
+    let got = py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('select count(*) from t').fetchone()[0], c.execute('pragma integrity_check').fetchone()[0])\n",
+    );
+    assert_eq!(got, "301 ok");
+}
+
+#[test]
+fn wal_truncated_wal_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.db");
+    assert_eq!(py(&db, REAL_WRITES_THEN_KILLED), "done");
+    let mut walp = db.as_os_str().to_owned();
+    walp.push("-wal");
+    // A WAL cut inside its header: nothing in it is valid, the db file alone is the database.
+    let w = std::fs::read(&walp).unwrap();
+    std::fs::write(&walp, &w[..20]).unwrap();
+    let mut shmp = db.as_os_str().to_owned();
+    shmp.push("-shm");
+    std::fs::write(&shmp, b"").unwrap();
+    let mut c = Connection::open(db.to_str().unwrap(), RWC, None).unwrap();
+    let r = query(&mut c, "select count(*) from sqlite_schema").unwrap();
+    assert_eq!(r.len(), 1);
+    drop(c);
+    let got = py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('pragma integrity_check').fetchone()[0])\n",
+    );
+    assert_eq!(got, "ok");
+}
+
+#[test]
+fn wal_checkpoint_modes_through_the_pager() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("e.db");
+    assert_eq!(py(&db, REAL_WRITES_THEN_KILLED), "done");
+    let vfs = epiloglite::vfs::unix::default_vfs();
+    let mut p = Pager::open(vfs, db.to_str().unwrap(), OpenFlags::default()).unwrap();
+    let (log, ck) = p.checkpoint(CheckpointMode::Passive).unwrap();
+    assert!(log > 300, "log {log}");
+    assert_eq!(log, ck);
+    assert!(p.is_wal());
+    // Real SQLite (another process) reads the checkpointed db while we are open.
+    let got = py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('select count(*) from t').fetchone()[0], c.execute('pragma integrity_check').fetchone()[0])\n",
+    );
+    assert_eq!(got, "300 ok");
+    let (log, ck) = p.checkpoint(CheckpointMode::Truncate).unwrap();
+    assert_eq!((log, ck), (0, 0));
+    assert_eq!(file_len(&db, "-wal"), 0);
+    p.begin_read().unwrap();
+    let pc = p.page_count();
+    p.end_read();
+    let theirs = py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('pragma page_count').fetchone()[0])\n",
+    );
+    assert_eq!(pc.to_string(), theirs);
+    assert!(pc > 3);
+    drop(p);
+    let got = py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('select count(*) from t').fetchone()[0], c.execute('pragma integrity_check').fetchone()[0])\n",
+    );
+    assert_eq!(got, "300 ok");
+}
+
+#[test]
+fn wal_counter_incremented_by_both_engines() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    let n = 60;
+    py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1], isolation_level=None)\nc.execute('pragma journal_mode=wal')\nc.execute('create table k(v)')\nc.execute('insert into k values(0)')\n",
+    );
+    let script = format!(
+        "import sqlite3,sys\n\
+         c=sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)\n\
+         for i in range({n}):\n    \
+           c.execute('begin immediate')\n    \
+           v=c.execute('select v from k').fetchone()[0]\n    \
+           c.execute('update k set v=?', (v+1,))\n    \
+           c.execute('commit')\n\
+         print('ok')\n"
+    );
+    let dbp = db.clone();
+    let peer = std::thread::spawn(move || py(&dbp, &script));
+    let mut c = Connection::open(db.to_str().unwrap(), RWC, None).unwrap();
+    c.set_busy_timeout(30_000);
+    for _ in 0..n {
+        loop {
+            match query(&mut c, "begin immediate; update k set v = v + 1; commit") {
+                Ok(_) => break,
+                Err(e) if e.primary() == 5 => {
+                    let _ = query(&mut c, "rollback");
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+    }
+    assert_eq!(peer.join().unwrap(), "ok");
+    assert_eq!(
+        query(&mut c, "select v from k").unwrap(),
+        [format!("{}", 2 * n)]
+    );
+    drop(c);
+    let got = py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('select v from k').fetchone()[0], c.execute('pragma integrity_check').fetchone()[0])\n",
+    );
+    assert_eq!(got, format!("{} ok", 2 * n));
+}
