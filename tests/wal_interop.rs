@@ -300,3 +300,142 @@ fn wal_counter_incremented_by_both_engines() {
     );
     assert_eq!(got, format!("{} ok", 2 * n));
 }
+
+#[test]
+fn wal_snapshot_kept_and_busy_snapshot_on_stale_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    assert_eq!(py(&db, REAL_WRITES_THEN_KILLED), "done");
+    let vfs = epiloglite::vfs::unix::default_vfs();
+    let mut p = Pager::open(vfs, db.to_str().unwrap(), OpenFlags::default()).unwrap();
+    p.begin_read().unwrap();
+    let before = p.page_count();
+    let page2 = p.read(2).unwrap().to_vec();
+    // Real SQLite commits a lot while our read transaction is open.
+    py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nc.execute('insert into t(b) select b from t')\nc.commit()\n",
+    );
+    assert_eq!(p.page_count(), before, "snapshot must not move");
+    assert_eq!(p.read(2).unwrap(), &page2[..]);
+    let e = p.begin_write(false).unwrap_err();
+    assert_eq!(e.code, epiloglite::error::codes::SQLITE_BUSY_SNAPSHOT);
+    p.end_read();
+    p.begin_read().unwrap();
+    assert!(p.page_count() > before);
+    p.begin_write(false).unwrap();
+    p.rollback().unwrap();
+    p.end_read();
+}
+
+/// Real SQLite holds a read transaction (so no checkpoint can backfill) while we commit more
+/// than 4062 frames: the wal-index spans two hash blocks, and the real reader's next
+/// transaction finds every page through our hash tables.
+#[test]
+fn wal_many_frames_span_hash_blocks_and_real_sqlite_reads_them() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let mut c = Connection::open(db.to_str().unwrap(), RWC, None).unwrap();
+    assert_eq!(query(&mut c, "pragma journal_mode=wal").unwrap(), ["wal"]);
+    query(&mut c, "create table t(a integer primary key, b)").unwrap();
+    let script = "import sqlite3,sys\n\
+        c=sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+        c.execute('begin')\n\
+        print(c.execute('select count(*) from t').fetchone()[0], flush=True)\n\
+        sys.stdin.readline()\n\
+        c.execute('commit')\n\
+        print(c.execute('select count(*), sum(length(b)) from t').fetchone(), c.execute('pragma integrity_check').fetchone()[0], flush=True)\n";
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&db)
+        .env_remove("LD_LIBRARY_PATH")
+        .env_remove("LD_PRELOAD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "0");
+    // ~4500 pages of blobs in 3 transactions (auto-checkpoints cannot backfill past the
+    // real reader's snapshot).
+    let txn = format!(
+        "begin; {} commit;",
+        "insert into t(b) values(zeroblob(3500));".repeat(1500)
+    );
+    for _ in 0..3 {
+        query(&mut c, &txn).unwrap();
+    }
+    let wal_frames = (file_len(&db, "-wal") - 32) / (4096 + 24);
+    assert!(wal_frames > 4062, "only {wal_frames} frames");
+    assert_eq!(
+        query(&mut c, "select count(*), sum(length(b)) from t").unwrap(),
+        ["4500|15750000"]
+    );
+    child.stdin.as_mut().unwrap().write_all(b"go\n").unwrap();
+    line.clear();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "(4500, 15750000) ok");
+    child.wait().unwrap();
+    drop(c);
+    assert!(!exists(&db, "-wal"));
+}
+
+/// Real SQLite writes more than 4062 frames (autocheckpoint off) and is killed: our recovery
+/// indexes both hash blocks; then our auto-checkpoint (>= 1000 frames) backfills on commit.
+#[test]
+fn wal_recovery_of_a_long_wal_then_auto_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("i.db");
+    let got = py(
+        &db,
+        "import sqlite3,sys,os,signal\n\
+         c=sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+         c.execute('pragma journal_mode=wal'); c.execute('pragma wal_autocheckpoint=0')\n\
+         c.execute('create table t(a integer primary key, b)')\n\
+         for i in range(50):\n    c.execute('insert into t(b) select zeroblob(3000) from (with recursive r(i) as (select 1 union all select i+1 from r where i < 100) select i from r)')\n\
+         c.execute('update t set b = a where a % 3 = 0')\n\
+         print('done', flush=True)\n\
+         os.kill(os.getpid(), signal.SIGKILL)\n",
+    );
+    assert_eq!(got, "done");
+    assert!((file_len(&db, "-wal") - 32) / 4120 > 4062);
+    let mut c = Connection::open(db.to_str().unwrap(), RWC, None).unwrap();
+    assert_eq!(
+        query(&mut c, "select count(*), sum(length(b)) from t").unwrap(),
+        [format!(
+            "5000|{}",
+            3334 * 3000
+                + (1..=5000)
+                    .filter(|a| a % 3 == 0)
+                    .map(|a: i32| a.to_string().len())
+                    .sum::<usize>()
+        )]
+    );
+    query(&mut c, "insert into t(b) values('last')").unwrap();
+    // The commit ran an automatic PASSIVE checkpoint (WAL >= 1000 frames): the db file has
+    // everything, as real SQLite sees with its reader on READ0.
+    let db_len = std::fs::metadata(&db).unwrap().len();
+    assert!(
+        db_len > 5000 * 3000,
+        "db file {db_len} bytes: not checkpointed"
+    );
+    let got = py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('select count(*) from t').fetchone()[0], c.execute('pragma integrity_check').fetchone()[0])\n",
+    );
+    assert_eq!(got, "5001 ok");
+    // The next writer restarts the WAL from the beginning (it does not grow).
+    let before = file_len(&db, "-wal");
+    query(&mut c, "insert into t(b) values('restart')").unwrap();
+    assert!(file_len(&db, "-wal") <= before);
+    drop(c);
+    let got = py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('select count(*) from t').fetchone()[0], c.execute('pragma integrity_check').fetchone()[0])\n",
+    );
+    assert_eq!(got, "5002 ok");
+}

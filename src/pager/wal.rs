@@ -970,3 +970,62 @@ impl Wal {
     /// Drop without checkpointing (a simulated crash: files stay as they are).
     pub fn abandon(self) {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_block_geometry_matches_walformat() {
+        // Block 0 holds frames 1..=4062 (its array starts after the 136-byte header).
+        assert_eq!(NPAGE_ONE, 4062);
+        assert_eq!((frame_page(1), frame_page(4062)), (0, 0));
+        assert_eq!((frame_page(4063), izero(1)), (1, 4062));
+        assert_eq!(frame_page(4062 + 4096), 1);
+        assert_eq!(frame_page(4062 + 4097), 2);
+        assert_eq!(pgno_off(0, 1), 136);
+        assert_eq!(pgno_off(1, 1), 0);
+        assert_eq!(hash_off(0), 16384);
+        assert_eq!(hash_off(NSLOT - 1) + 2, SHM_REGION);
+        assert_eq!(whash(1), 383);
+        assert_eq!(wal_frame_offset(1, 4096), 32);
+        assert_eq!(wal_frame_offset(2, 4096), 32 + 4120);
+    }
+
+    #[test]
+    fn checksum_byte_orders_and_index_header_round_trip() {
+        let data: Vec<u8> = (0u8..16).collect();
+        let le = wal_checksum(false, &data, [0, 0]);
+        let be = wal_checksum(true, &data, [0, 0]);
+        // s1 = x0 + s2, s2 = x1 + s1 per pair of words.
+        let w = |i: usize, big: bool| {
+            let b = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+            if big {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
+        };
+        for (big, got) in [(false, le), (true, be)] {
+            let s1 = w(0, big);
+            let s2 = w(4, big).wrapping_add(s1);
+            let s1b = s1.wrapping_add(w(8, big)).wrapping_add(s2);
+            let s2b = s2.wrapping_add(w(12, big)).wrapping_add(s1b);
+            assert_eq!(got, [s1b, s2b]);
+        }
+        assert_ne!(le, be);
+        let mut h = IdxHdr {
+            mx_frame: 7,
+            n_page: 3,
+            sz_page: 1, // 65536
+            salt: [1, 2, 3, 4, 5, 6, 7, 8],
+            ..Default::default()
+        };
+        h.seal();
+        assert_eq!(h.page_size(), 65536);
+        let b = h.encode();
+        assert_eq!(IdxHdr::decode(&b), h);
+        assert_eq!(&b[32..40], &[1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(wal_checksum(NATIVE_BE, &b[..40], [0, 0]), h.cksum);
+    }
+}
