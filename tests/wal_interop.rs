@@ -439,3 +439,95 @@ fn wal_recovery_of_a_long_wal_then_auto_checkpoint() {
     );
     assert_eq!(got, "5002 ok");
 }
+
+/// Our process dies after committing into the WAL (no checkpoint, -shm unmapped): real SQLite
+/// runs recovery on our WAL file, so our frame checksums and salts must be right.
+#[test]
+fn wal_our_crash_real_sqlite_recovers_our_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.db");
+    assert_eq!(py(&db, REAL_WRITES_THEN_KILLED), "done");
+    let vfs = epiloglite::vfs::unix::default_vfs();
+    let mut p = Pager::open(vfs, db.to_str().unwrap(), OpenFlags::default()).unwrap();
+    for v in [41u32, 42] {
+        p.begin_write(false).unwrap();
+        // user_version (header bytes 60..64).
+        p.write(1).unwrap()[60..64].copy_from_slice(&v.to_be_bytes());
+        p.commit().unwrap();
+        p.end_read();
+    }
+    let wal_before = file_len(&db, "-wal");
+    p.crash_for_test();
+    assert_eq!(
+        file_len(&db, "-wal"),
+        wal_before,
+        "crash must not checkpoint"
+    );
+    let got = py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('pragma user_version').fetchone()[0], c.execute('select count(*) from t').fetchone()[0], c.execute('pragma integrity_check').fetchone()[0])\n",
+    );
+    assert_eq!(got, "42 300 ok");
+}
+
+/// Two connections of this process share one -shm mapping and its in-process lock table.
+#[test]
+fn wal_two_connections_in_one_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let path = db.to_str().unwrap();
+    let mut a = Connection::open(path, RWC, None).unwrap();
+    assert_eq!(query(&mut a, "pragma journal_mode=wal").unwrap(), ["wal"]);
+    query(&mut a, "create table t(x)").unwrap();
+    let mut b = Connection::open(path, RWC, None).unwrap();
+    query(&mut a, "insert into t values(1)").unwrap();
+    assert_eq!(query(&mut b, "select count(*) from t").unwrap(), ["1"]);
+    // b holds a snapshot; a commits; b still sees its snapshot until it ends.
+    query(&mut b, "begin").unwrap();
+    assert_eq!(query(&mut b, "select count(*) from t").unwrap(), ["1"]);
+    query(&mut a, "insert into t values(2)").unwrap();
+    assert_eq!(query(&mut b, "select count(*) from t").unwrap(), ["1"]);
+    // b cannot write from a stale snapshot.
+    let e = query(&mut b, "insert into t values(3)").unwrap_err();
+    assert_eq!(e.primary(), 5, "{e:?}");
+    query(&mut b, "rollback").unwrap();
+    assert_eq!(query(&mut b, "select count(*) from t").unwrap(), ["2"]);
+    query(&mut b, "insert into t values(3)").unwrap();
+    assert_eq!(query(&mut a, "select sum(x) from t").unwrap(), ["6"]);
+    drop(a);
+    // b is still open: no checkpoint-and-delete yet.
+    assert!(exists(&db, "-wal"));
+    assert_eq!(query(&mut b, "select sum(x) from t").unwrap(), ["6"]);
+    drop(b);
+    assert!(!exists(&db, "-wal"));
+    assert!(!exists(&db, "-shm"));
+    let got = py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('select sum(x) from t').fetchone()[0], c.execute('pragma integrity_check').fetchone()[0])\n",
+    );
+    assert_eq!(got, "6 ok");
+}
+
+#[test]
+fn wal_leave_wal_mode_for_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("l.db");
+    let mut c = Connection::open(db.to_str().unwrap(), RWC, None).unwrap();
+    assert_eq!(query(&mut c, "pragma journal_mode=wal").unwrap(), ["wal"]);
+    query(&mut c, "create table t(x); insert into t values(5)").unwrap();
+    assert!(exists(&db, "-wal"));
+    assert_eq!(
+        query(&mut c, "pragma journal_mode=delete").unwrap(),
+        ["delete"]
+    );
+    assert!(!exists(&db, "-wal"));
+    assert_eq!(std::fs::read(&db).unwrap()[18..20], [1, 1]);
+    query(&mut c, "insert into t values(6)").unwrap();
+    assert_eq!(query(&mut c, "select sum(x) from t").unwrap(), ["11"]);
+    let got = py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('select sum(x) from t').fetchone()[0], c.execute('pragma journal_mode').fetchone()[0], c.execute('pragma integrity_check').fetchone()[0])\n",
+    );
+    assert_eq!(got, "11 delete ok");
+    drop(c);
+}

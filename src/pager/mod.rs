@@ -187,6 +187,9 @@ pub struct Pager {
     wal: Option<wal::Wal>,
     /// `PRAGMA wal_autocheckpoint` (0: off).
     wal_autocheckpoint: u32,
+    /// Leaving WAL mode: a header still saying WAL does not reopen the WAL (SQLite's
+    /// BTS_NO_WAL) while the header is rewritten to versions 1/1.
+    no_wal: bool,
 }
 
 fn get4(b: &[u8], off: usize) -> u32 {
@@ -294,6 +297,7 @@ impl Pager {
             savepoints: Vec::new(),
             wal: None,
             wal_autocheckpoint: 1000,
+            no_wal: false,
         }
     }
 
@@ -655,7 +659,7 @@ impl Pager {
         }
         self.header_read_only = h[18] > 2;
         self.wal_header = h[18] == 2 || h[19] == 2;
-        if self.wal_header && self.wal.is_none() {
+        if self.wal_header && self.wal.is_none() && !self.no_wal {
             if self.read_only {
                 // A read-only WAL database without a -wal file is the db file alone.
                 if self.vfs()?.exists(&self.wal_path())? {
@@ -877,7 +881,7 @@ impl Pager {
             self.state = State::Writer;
             return Ok(());
         }
-        if self.wal_header {
+        if self.wal_header && !self.no_wal {
             return Err(Error::new(
                 SQLITE_READONLY,
                 "attempt to write a readonly database: WAL mode is not supported yet",
@@ -1729,16 +1733,24 @@ impl Pager {
     /// Leave WAL mode: only as the sole connection (EXCLUSIVE on the db file); checkpoint,
     /// delete -wal/-shm, then mark the header (bytes 18/19 = 1) through a rollback transaction.
     fn leave_wal_mode(&mut self, m: JournalMode) -> Result<JournalMode> {
+        let was_reader = self.state == State::Reader;
+        if was_reader {
+            self.end_read();
+        }
+        let r = self.leave_wal_mode_inner(m);
+        if was_reader {
+            self.begin_read()?;
+        }
+        r
+    }
+
+    fn leave_wal_mode_inner(&mut self, m: JournalMode) -> Result<JournalMode> {
         if self.state != State::Open {
             return Ok(JournalMode::Wal);
         }
         self.fd_mut()?.lock(LockLevel::Shared)?;
-        match self.fd_mut()?.lock(LockLevel::Exclusive) {
-            Ok(()) => {}
-            Err(e) => {
-                return Err(e);
-            }
-        }
+        // Only the last connection anywhere may leave WAL mode (SQLite: SQLITE_BUSY).
+        self.fd_mut()?.lock(LockLevel::Exclusive)?;
         let sync = self.synchronous > 0;
         let Some(w) = self.wal.take() else {
             return Ok(self.journal_mode);
@@ -1753,6 +1765,14 @@ impl Pager {
         self.wal_header = false;
         self.drop_cache();
         self.file_vers = None;
+        self.no_wal = true;
+        let r = self.rewrite_version_1();
+        self.no_wal = false;
+        r?;
+        Ok(self.journal_mode)
+    }
+
+    fn rewrite_version_1(&mut self) -> Result<()> {
         self.begin_read()?;
         if self.page_count >= 1 && self.read(1)?.get(18..20) != Some(&[1u8, 1][..]) {
             self.begin_write(false)?;
@@ -1767,7 +1787,8 @@ impl Pager {
             }
         }
         self.end_read();
-        Ok(self.journal_mode)
+        self.wal_header = false;
+        Ok(())
     }
 
     /// Append the dirty pages to the WAL as one commit (invariant 1 does not apply in WAL

@@ -949,7 +949,8 @@ impl Wal {
         self.end_read();
         let mut delete = false;
         if db.lock(crate::vfs::LockLevel::Exclusive).is_ok() {
-            if self.checkpoint(CheckpointMode::Passive, db, sync).is_ok() {
+            let r = self.checkpoint(CheckpointMode::Passive, db, sync);
+            if r.is_ok() {
                 delete = true;
             }
         }
