@@ -24,9 +24,9 @@
 //!   journal hot for the next reader). Errors before that roll back in memory by themselves.
 //! - Header checks at `begin_read`: not `SQLite format 3\0`, bad page size or payload
 //!   fractions, or read version > 2 → `SQLITE_NOTADB`; write version > 2 → read-only; a WAL
-//!   database (versions 2) is read-only while no `-wal` file exists, refused otherwise (WAL is
-//!   not implemented yet).
-//! - Settings: `set_journal_mode` (returns the mode in effect; WAL refused), `synchronous` /
+//!   database (versions 2, or a `-wal` beside a non-empty db) opens in WAL mode (read-only
+//!   pager: readable only while no `-wal` exists).
+//! - Settings: `set_journal_mode` (returns the mode in effect), `synchronous` /
 //!   `set_synchronous` (0..=3), `cache_size` / `set_cache_size` (pages if > 0, KiB if < 0,
 //!   default -2000), `set_page_size` (only while the database is empty).
 //!
@@ -62,6 +62,25 @@
 //!    was synced; a journal whose header starts with a non-zero byte is hot if nobody holds
 //!    RESERVED.
 //! 5. Dirty pages are never evicted; pages beyond `page_count` are never cached.
+//!
+//! # WAL mode (`wal.rs`; SQLite's formats, shared with real SQLite processes)
+//! - Entered by `set_journal_mode(Wal)` (header bytes 18/19 set to 2 through a rollback
+//!   transaction, then the WAL opened; on an empty database the first commit writes page 1 to
+//!   the db file and then opens the WAL, as SQLite) or by opening a database whose header says
+//!   WAL. Left by `set_journal_mode(other)`: only as the last connection (EXCLUSIVE, else
+//!   `SQLITE_BUSY`), after a checkpoint; `-wal`/`-shm` deleted, header back to 1/1.
+//! - While the WAL is open the db file keeps SHARED for the pager's life. OPEN → READER takes
+//!   a WAL read mark (snapshot); the cache is dropped when the wal-index header changed. Pages
+//!   come from the newest WAL frame of the snapshot, else the db file.
+//! - READER → WRITER takes the WAL WRITE lock (`SQLITE_BUSY`, or `SQLITE_BUSY_SNAPSHOT` when
+//!   the snapshot is stale: end the read transaction and retry). No journal, no cache spill:
+//!   dirty pages stay cached until commit, which appends them as frames (the last one a
+//!   commit frame) and publishes the new wal-index header; fsync of the WAL per commit only
+//!   with synchronous FULL/EXTRA. Rollback just drops the dirty pages. Invariant 1 becomes:
+//!   the db file is written only by checkpoints.
+//! - After a commit that leaves >= `wal_autocheckpoint` frames (default 1000) a PASSIVE
+//!   checkpoint runs. `checkpoint(mode)` (outside transactions) returns (frames in WAL,
+//!   frames backfilled). On drop, the last connection checkpoints and deletes `-wal`/`-shm`.
 //!
 //! journal_mode OFF: no journal, so a failure in the middle of writing the db file during
 //! commit can leave a corrupt file (as with SQLite). `ROLLBACK` before commit still works,
