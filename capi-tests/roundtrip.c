@@ -44,6 +44,16 @@ static int rev_cmp(void *arg, int n1, const void *a, int n2, const void *b) {
   if (r == 0) r = n1 - n2;
   return -r;
 }
+static int trace_cb(unsigned m, void *ctx, void *p, void *x) {
+  (void)ctx; (void)p;
+  if (m == SQLITE_TRACE_STMT) printf("trace stmt: %s\n", (const char *)x);
+  else if (m == SQLITE_TRACE_ROW) printf("trace row\n");
+  else if (m == SQLITE_TRACE_PROFILE) printf("trace profile\n");
+  else if (m == SQLITE_TRACE_CLOSE) printf("trace close\n");
+  return 0;
+}
+static int progress_calls = 0;
+static int progress_cb(void *arg) { (void)arg; progress_calls++; return 1; }
 static int freed = 0;
 static void count_free(void *p) { freed++; free(p); }
 
@@ -105,16 +115,31 @@ int main(void) {
   CHECK_INT(sqlite3_column_count(st), 4, "column_count");
   CHECK_STR(sqlite3_column_name(st, 3), "typeof(a)", "column_name");
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    printf("row data_count=%d types=%d,%d,%d", sqlite3_data_count(st), sqlite3_column_type(st, 0), sqlite3_column_type(st, 1), sqlite3_column_type(st, 2));
-    printf(" a64=%lld a=%s abytes=%d", sqlite3_column_int64(st, 0), sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "NULL", sqlite3_column_bytes(st, 0));
-    printf(" b=%.17g btext=%s bbytes=%d", sqlite3_column_double(st, 1), sqlite3_column_type(st, 1) == SQLITE_BLOB ? "<blob>" : (const char *)sqlite3_column_text(st, 1), sqlite3_column_bytes(st, 1));
-    if (sqlite3_column_type(st, 1) == SQLITE_BLOB) {
+    /* One accessor per statement: argument evaluation order is unspecified in C, and a
+    ** conversion (e.g. to UTF-16) may invalidate an earlier text pointer (SQLite's rule). */
+    int ta = sqlite3_column_type(st, 0), tb = sqlite3_column_type(st, 1), tc = sqlite3_column_type(st, 2);
+    long long a64 = sqlite3_column_int64(st, 0);
+    const char *a = (const char *)sqlite3_column_text(st, 0);
+    int abytes = sqlite3_column_bytes(st, 0);
+    double b = sqlite3_column_double(st, 1);
+    printf("row data_count=%d types=%d,%d,%d", sqlite3_data_count(st), ta, tb, tc);
+    printf(" a64=%lld a=%s abytes=%d", a64, a ? a : "NULL", abytes);
+    printf(" b=%.17g", b);
+    if (tb == SQLITE_BLOB) {
       const unsigned char *p = sqlite3_column_blob(st, 1);
-      int k;
-      printf(" blob=");
-      for (k = 0; k < sqlite3_column_bytes(st, 1); k++) printf("%02x", p[k]);
+      int k, n = sqlite3_column_bytes(st, 1);
+      printf(" bbytes=%d blob=", n);
+      for (k = 0; k < n; k++) printf("%02x", p[k]);
+    } else {
+      const char *bt = (const char *)sqlite3_column_text(st, 1);
+      printf(" btext=%s", bt ? bt : "NULL");
+      printf(" bbytes=%d", sqlite3_column_bytes(st, 1));
     }
-    printf(" c16bytes=%d c=%s\n", sqlite3_column_bytes16(st, 2), sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "NULL");
+    {
+      const char *c = (const char *)sqlite3_column_text(st, 2);
+      printf(" c=%s", c ? c : "NULL");
+      printf(" c16bytes=%d\n", sqlite3_column_bytes16(st, 2));
+    }
   }
   CHECK_INT(rc, SQLITE_DONE, "select done");
   CHECK_INT(sqlite3_step(st), SQLITE_ROW, "step after DONE auto-resets");
@@ -180,10 +205,34 @@ int main(void) {
   printf("finalize: %d %s\n", sqlite3_errcode(db), sqlite3_errmsg(db));
   CHECK_INT(sqlite3_exec(db, "select 1", 0, 0, 0), SQLITE_OK, "exec ok");
   printf("after exec: %d %s\n", sqlite3_errcode(db), sqlite3_errmsg(db));
+  {
+    /* sqlite3_sql is exactly the text prepare consumed; the tail is the rest. */
+    static const char *cases[] = {"BEGIN ", "  select 1 ;  select 2", "select 1 -- c\n", "/* x */ select 3;", 0};
+    const char *tail = 0;
+    for (i = 0; cases[i]; i++) {
+      CHECK_INT(sqlite3_prepare_v2(db, cases[i], -1, &st, &tail), SQLITE_OK, "prepare for sqlite3_sql");
+      printf("sql [%s] tail [%s]\n", sqlite3_sql(st), tail);
+      sqlite3_finalize(st);
+    }
+  }
+  CHECK_INT(sqlite3_trace_v2(db, SQLITE_TRACE_STMT | SQLITE_TRACE_ROW | SQLITE_TRACE_PROFILE | SQLITE_TRACE_CLOSE, trace_cb, 0), SQLITE_OK, "trace_v2");
+  CHECK_INT(sqlite3_exec(db, "select 1 union all select 2", 0, 0, 0), SQLITE_OK, "traced exec");
+  sqlite3_prepare_v2(db, "select ?", -1, &st, 0);
+  sqlite3_bind_int(st, 1, 7);
+  CHECK_INT(sqlite3_step(st), SQLITE_ROW, "traced step");
+  CHECK_INT(sqlite3_step(st), SQLITE_DONE, "traced step done");
+  sqlite3_finalize(st);
+  sqlite3_trace_v2(db, 0, 0, 0);
+  sqlite3_progress_handler(db, 1, progress_cb, 0);
+  CHECK_INT(sqlite3_exec(db, "create table p(x)", 0, 0, 0), SQLITE_INTERRUPT, "progress handler returning 1 interrupts");
+  CHECK_STR(sqlite3_errmsg(db), "interrupted", "interrupted message");
+  CHECK(progress_calls > 0, "progress handler called");
+  sqlite3_progress_handler(db, 0, 0, 0);
   CHECK_INT(sqlite3_get_autocommit(db), 1, "autocommit");
   CHECK_INT(sqlite3_exec(db, "begin", 0, 0, 0), SQLITE_OK, "begin");
   CHECK_INT(sqlite3_get_autocommit(db), 0, "in transaction");
   CHECK_INT(sqlite3_exec(db, "commit", 0, 0, 0), SQLITE_OK, "commit");
+  sqlite3_trace_v2(db, SQLITE_TRACE_CLOSE, trace_cb, 0);
   CHECK_INT(sqlite3_close(db), SQLITE_OK, "close");
   CHECK_INT(destroyed, 1, "function destructor ran at close");
   DONE();

@@ -101,14 +101,14 @@ else
 fi
 
 section "python e2e (bindings/python) on $E2E_LIB"
-EPILOGLITE_NO_BUILD=1 EPILOGLITE_LIB="$E2E_LIBDIR" bindings/python/run.sh 2>&1 | tee "$LOGS/python.log"
+EPILOGLITE_NO_BUILD=1 EPILOGLITE_LIB="$E2E_LIBDIR" timeout 600 bindings/python/run.sh 2>&1 | tee "$LOGS/python.log"
 rc=${PIPESTATUS[0]}
 read -r p f < <(counts "$LOGS/python.log"; echo "0 1")
 [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 record python "$p" "$f"
 
 section "sqlite3 shell differential suite (bindings/cli) on $E2E_LIB"
-EPILOGLITE_NO_BUILD=1 EPILOGLITE_LIB="$E2E_LIBDIR" bindings/cli/run.sh 2>&1 | tee "$LOGS/cli.log"
+EPILOGLITE_NO_BUILD=1 EPILOGLITE_LIB="$E2E_LIBDIR" timeout 900 bindings/cli/run.sh 2>&1 | tee "$LOGS/cli.log"
 rc=${PIPESTATUS[0]}
 read -r p f < <(counts "$LOGS/cli.log"; echo "0 1")
 [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
@@ -136,8 +136,8 @@ if [ "$TARGET" = system ] && [ "${EPILOGLITE_INFO:-1}" = 1 ] \
 fi
 
 if [ $FULL = 1 ]; then
-    section "benchmark (benches/run.sh)"
-    if EPILOGLITE_NO_BUILD=1 benches/run.sh 2>&1 | tee "$LOGS/bench.log"; then
+    section "benchmark (benches/run.sh): system vs $E2E_LIB"
+    if EPILOGLITE_NO_BUILD=1 EPILOGLITE_LIB="$E2E_LIBDIR" benches/run.sh 2>&1 | tee "$LOGS/bench.log"; then
         record bench 1 0
     else
         record bench 0 1

@@ -143,7 +143,12 @@ fn damaged_files_never_panic() {
     for v in 0..n_variants {
         let mut rng = Rng(0xC0FFEE ^ (v * 0x9E37_79B9));
         let mut b = base.clone();
-        match v % 5 {
+        match v % 6 {
+            5 => {
+                // A header field: freelist trunk/count, meta values, reserved bytes...
+                let pos = [20usize, 32, 33, 35, 36, 39, 52, 55][rng.below(8) as usize];
+                b[pos] = rng.next() as u8;
+            }
             0 | 1 => {
                 // Flip a few random bytes (mostly outside the header).
                 for _ in 0..1 + rng.below(6) {

@@ -35,6 +35,13 @@ fn insert_scan_seek_small_and_large_rows() {
         assert_eq!(got.len(), want.len(), "ps {ps}");
         assert!(got == want, "ps {ps}: contents differ");
         assert_eq!(c.count(&mut bt).unwrap() as usize, model.len());
+        // Zero-copy access agrees with payload().
+        let mut ok = c.first(&mut bt).unwrap();
+        while ok {
+            let p = c.payload(&mut bt).unwrap();
+            assert!(c.with_payload(&mut bt, |b| b == p.as_slice()).unwrap());
+            ok = c.next(&mut bt).unwrap();
+        }
         // Backwards.
         let mut back = Vec::new();
         let mut ok = c.last(&mut bt).unwrap();
@@ -385,4 +392,43 @@ fn reserved_bytes_are_respected() {
         sqlite3(path, "PRAGMA integrity_check; SELECT count(*) FROM t;"),
         "ok\n2000\n"
     );
+}
+
+/// Extreme rowids (9-byte varints, negative keys) order and seek correctly.
+#[test]
+fn extreme_rowids() {
+    let mut bt = mem_btree(512);
+    bt.begin_write(false).unwrap();
+    let t = bt.create_tree(true).unwrap();
+    let mut c = BtCursor::new(t, true, None);
+    let keys = [
+        i64::MIN,
+        i64::MIN + 1,
+        -(1 << 56),
+        -1,
+        0,
+        1,
+        127,
+        128,
+        (1 << 56) - 1,
+        1 << 56,
+        i64::MAX - 1,
+        i64::MAX,
+    ];
+    for (n, &k) in keys.iter().rev().enumerate() {
+        c.insert(&mut bt, k, &row(n as i64, 200)).unwrap();
+    }
+    let got: Vec<i64> = scan_table(&mut bt, t).into_iter().map(|(k, _)| k).collect();
+    assert_eq!(got, keys);
+    for &k in &keys {
+        assert_eq!(c.seek_rowid(&mut bt, k).unwrap(), SeekResult::Found);
+        assert_eq!(c.rowid(&mut bt).unwrap(), k);
+    }
+    match c.seek_rowid(&mut bt, 2).unwrap() {
+        SeekResult::Greater => assert_eq!(c.rowid(&mut bt).unwrap(), 127),
+        SeekResult::Less => assert_eq!(c.rowid(&mut bt).unwrap(), 1),
+        r => panic!("{r:?}"),
+    }
+    assert_eq!(c.max_rowid(&mut bt).unwrap(), i64::MAX);
+    bt.commit().unwrap();
 }

@@ -358,6 +358,11 @@ fn schema_reload_and_reprepare_after_other_connection() {
     s.finalize(&mut b);
     let e = query(&mut b, "select x from t").unwrap_err();
     assert_eq!(e.msg, "no such column: x");
+    // b's schema is loaded (and trusted at prepare); a new table made by a is still found:
+    // the failed compile makes b check the schema cookie and retry.
+    query(&mut a, "create table u(k)").unwrap();
+    query(&mut a, "insert into u values('new')").unwrap();
+    assert_eq!(query(&mut b, "select k from u").unwrap(), vec!["new"]);
 }
 
 #[test]
@@ -389,9 +394,25 @@ fn busy_between_connections_and_readonly() {
         vec!["1", "2"]
     );
 
+    // A deferred transaction whose first write is busy keeps no lock (as SQLite): the
+    // holder can still commit, and then the waiter can write.
+    query(&mut a, "begin").unwrap();
+    query(&mut a, "insert into t values(3)").unwrap();
+    query(&mut b, "begin").unwrap();
+    b.set_busy_timeout(0);
+    assert_eq!(
+        query(&mut b, "insert into t values(4)").unwrap_err().code,
+        SQLITE_BUSY
+    );
+    assert!(!b.is_autocommit());
+    query(&mut a, "commit").unwrap();
+    query(&mut b, "insert into t values(4)").unwrap();
+    query(&mut b, "commit").unwrap();
+    assert_eq!(query(&mut a, "select count(*) from t").unwrap(), vec!["4"]);
+
     let mut r = Connection::open(path, open_flags::READONLY, None).unwrap();
     assert_eq!(r.db_readonly("main"), Some(true));
-    assert_eq!(query(&mut r, "select count(*) from t").unwrap(), vec!["2"]);
+    assert_eq!(query(&mut r, "select count(*) from t").unwrap(), vec!["4"]);
     let e = query(&mut r, "insert into t values(3)").unwrap_err();
     assert_eq!(e.code & 0xff, SQLITE_READONLY);
     assert_eq!(e.msg, "attempt to write a readonly database");
@@ -429,4 +450,29 @@ fn interrupt_stops_a_long_query() {
     s.finalize(&mut c);
     // The flag is cleared once no statement runs.
     assert_eq!(query(&mut c, "select 7").unwrap(), vec!["7"]);
+}
+
+#[test]
+fn syntax_error_offset() {
+    let mut c = Connection::open(":memory:", RWC, None).unwrap();
+    assert_eq!(c.last_error_offset(), -1);
+    let e = c.prepare(b"select 1 frm t").err().unwrap();
+    assert_eq!(e.msg, "near \"t\": syntax error");
+    // sqlite3_error_offset() for this statement is 13 in SQLite 3.40.1.
+    assert_eq!(c.last_error_offset(), 13);
+    c.prepare(b"select 1").unwrap();
+    assert_eq!(c.last_error_offset(), -1);
+}
+
+#[test]
+fn length_limit_gives_toobig() {
+    let mut c = Connection::open(":memory:", RWC, None).unwrap();
+    assert_eq!(c.limit(0, 10), 1_000_000_000);
+    assert_eq!(
+        query(&mut c, "select 'abcd' || 'efgh'").unwrap(),
+        vec!["abcdefgh"]
+    );
+    let e = query(&mut c, "select 'abcdef' || 'ghijkl'").unwrap_err();
+    assert_eq!(e.code, SQLITE_TOOBIG);
+    assert_eq!(e.msg, "string or blob too big");
 }

@@ -19,9 +19,77 @@
 //! so changed pages already reached the file) leaves a hot journal; the other engine must roll
 //! it back and see the pre-transaction content.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+/// Seconds any single child process (or peer answer) may take before the test fails: a hang in
+/// the library under test must fail the test, not stall CI.
+const STEP_TIMEOUT_SECS: u64 = 120;
+
+/// `cmd.output()` with a deadline: on timeout the child is SIGKILLed and the test panics.
+fn output_within(cmd: &mut std::process::Command, what: &str) -> std::process::Output {
+    use std::io::Read;
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: spawn failed: {e}"));
+    let mut out_pipe = child.stdout.take();
+    let mut err_pipe = child.stderr.take();
+    let t_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        if let Some(p) = out_pipe.as_mut() {
+            let _ = p.read_to_end(&mut v);
+        }
+        v
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        if let Some(p) = err_pipe.as_mut() {
+            let _ = p.read_to_end(&mut v);
+        }
+        v
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(STEP_TIMEOUT_SECS);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break s,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{what}: no result within {STEP_TIMEOUT_SECS}s (killed)");
+            }
+        }
+    };
+    std::process::Output {
+        status,
+        stdout: t_out.join().unwrap_or_default(),
+        stderr: t_err.join().unwrap_or_default(),
+    }
+}
+
+/// Reads `reader` line by line on a thread; lines arrive on the returned channel.
+fn line_channel<R: std::io::Read + Send + 'static>(reader: R) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(reader).lines() {
+            match line {
+                Ok(l) => {
+                    if tx.send(l).is_err() {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    });
+    rx
+}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -77,12 +145,13 @@ fn python(on_lut: bool) -> Command {
 
 /// Runs a Python script with args; returns stdout; panics with stderr on failure.
 fn run_py(on_lut: bool, script: &str, args: &[&str]) -> String {
-    let out = python(on_lut)
-        .arg("-c")
-        .arg(format!("{PY_PRELUDE}\n{script}"))
-        .args(args)
-        .output()
-        .expect("run python3");
+    let out = output_within(
+        python(on_lut)
+            .arg("-c")
+            .arg(format!("{PY_PRELUDE}\n{script}"))
+            .args(args),
+        "python3",
+    );
     assert!(
         out.status.success(),
         "python ({}) failed: {}\n{}",
@@ -95,14 +164,15 @@ fn run_py(on_lut: bool, script: &str, args: &[&str]) -> String {
 
 /// The real sqlite3 CLI on `db` (system library).
 fn real_cli(db: &Path, sql: &str) -> String {
-    let out = Command::new("sqlite3")
-        .env_remove("LD_LIBRARY_PATH")
-        .env_remove("LD_PRELOAD")
-        .arg("-batch")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("run sqlite3 CLI");
+    let out = output_within(
+        Command::new("sqlite3")
+            .env_remove("LD_LIBRARY_PATH")
+            .env_remove("LD_PRELOAD")
+            .arg("-batch")
+            .arg(db)
+            .arg(sql),
+        "sqlite3 CLI",
+    );
     assert!(
         out.status.success(),
         "sqlite3 failed: {}",
@@ -293,10 +363,12 @@ time.sleep(120)
         .stderr(Stdio::inherit())
         .spawn()
         .expect("spawn writer");
-    let mut line = String::new();
-    if let Some(out) = child.stdout.take() {
-        let _ = BufReader::new(out).read_line(&mut line);
-    }
+    let line = match child.stdout.take() {
+        Some(out) => line_channel(out)
+            .recv_timeout(std::time::Duration::from_secs(STEP_TIMEOUT_SECS))
+            .unwrap_or_default(),
+        None => String::new(),
+    };
     // Child::kill sends SIGKILL on Unix: no destructors, no rollback, journal left behind.
     let _ = child.kill();
     let _ = child.wait();

@@ -7,9 +7,78 @@
 //! Peers, and the library under test selection (system library by default to prove the
 //! harness; EpilogLite with `EPILOGLITE_E2E=1`), are as in `interop_locking.rs`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+/// Seconds any single child process (or peer answer) may take before the test fails: a hang in
+/// the library under test must fail the test, not stall CI.
+const STEP_TIMEOUT_SECS: u64 = 120;
+
+/// `cmd.output()` with a deadline: on timeout the child is SIGKILLed and the test panics.
+fn output_within(cmd: &mut std::process::Command, what: &str) -> std::process::Output {
+    use std::io::Read;
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: spawn failed: {e}"));
+    let mut out_pipe = child.stdout.take();
+    let mut err_pipe = child.stderr.take();
+    let t_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        if let Some(p) = out_pipe.as_mut() {
+            let _ = p.read_to_end(&mut v);
+        }
+        v
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        if let Some(p) = err_pipe.as_mut() {
+            let _ = p.read_to_end(&mut v);
+        }
+        v
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(STEP_TIMEOUT_SECS);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break s,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{what}: no result within {STEP_TIMEOUT_SECS}s (killed)");
+            }
+        }
+    };
+    std::process::Output {
+        status,
+        stdout: t_out.join().unwrap_or_default(),
+        stderr: t_err.join().unwrap_or_default(),
+    }
+}
+
+/// Reads `reader` line by line on a thread; lines arrive on the returned channel.
+fn line_channel<R: std::io::Read + Send + 'static>(reader: R) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(reader).lines() {
+            match line {
+                Ok(l) => {
+                    if tx.send(l).is_err() {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    });
+    rx
+}
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -57,7 +126,7 @@ for line in sys.stdin:
 struct Peer {
     child: Child,
     stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
+    lines: std::sync::mpsc::Receiver<String>,
     name: &'static str,
 }
 
@@ -84,11 +153,11 @@ impl Peer {
             .spawn()
             .expect("spawn python3 peer");
         let stdin = child.stdin.take().expect("peer stdin");
-        let stdout = BufReader::new(child.stdout.take().expect("peer stdout"));
+        let lines = line_channel(child.stdout.take().expect("peer stdout"));
         let mut p = Peer {
             child,
             stdin,
-            stdout,
+            lines,
             name: if on_lut { "LUT" } else { "real" },
         };
         let hello = p.line();
@@ -100,17 +169,23 @@ impl Peer {
         p
     }
 
+    /// The peer's next answer; "" if it died or gave none within the step timeout.
     fn line(&mut self) -> String {
-        let mut s = String::new();
-        let _ = self.stdout.read_line(&mut s);
-        s.trim_end().to_string()
+        self.lines
+            .recv_timeout(std::time::Duration::from_secs(STEP_TIMEOUT_SECS))
+            .map(|s| s.trim_end().to_string())
+            .unwrap_or_default()
     }
 
     fn sql(&mut self, sql: &str) -> String {
         let _ = writeln!(self.stdin, "{sql}");
         let _ = self.stdin.flush();
         let r = self.line();
-        assert!(!r.is_empty(), "{} peer died running {sql:?}", self.name);
+        assert!(
+            !r.is_empty(),
+            "{} peer died or hung running {sql:?}",
+            self.name
+        );
         r
     }
 
@@ -157,12 +232,13 @@ fn setup(name: &str) -> (PathBuf, PathBuf) {
 }
 
 fn real_cli(db: &Path, sql: &str) -> String {
-    let out = Command::new("sqlite3")
-        .env_remove("LD_LIBRARY_PATH")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("sqlite3 CLI");
+    let out = output_within(
+        Command::new("sqlite3")
+            .env_remove("LD_LIBRARY_PATH")
+            .arg(db)
+            .arg(sql),
+        "sqlite3 CLI",
+    );
     assert!(
         out.status.success(),
         "{}",

@@ -30,22 +30,27 @@ fn ours(path: &str, stmts: &[&str]) -> Vec<String> {
             Err(e) => block.push_str(&format!("ERR: {}", e.msg)),
             Ok((None, _)) => {}
             Ok((Some(mut st), _)) => {
-                if st.column_count() > 0 {
-                    let names: Vec<String> = (0..st.column_count())
-                        .map(|i| st.column_name(i).unwrap_or("").to_string())
-                        .collect();
-                    block.push_str(&format!("cols: {}\n", names.join("|")));
-                }
+                // As Python's execute(): the first step happens before the description.
+                let mut first = true;
                 loop {
                     match st.step(&mut c) {
-                        Ok(true) => {
+                        Ok(more) => {
+                            if first && st.column_count() > 0 {
+                                let names: Vec<String> = (0..st.column_count())
+                                    .map(|i| st.column_name(i).unwrap_or("").to_string())
+                                    .collect();
+                                block.push_str(&format!("cols: {}\n", names.join("|")));
+                            }
+                            first = false;
+                            if !more {
+                                break;
+                            }
                             let row: Vec<String> = (0..st.column_count())
                                 .map(|i| fmt_value(st.column_value(i)))
                                 .collect();
                             block.push_str(&row.join("|"));
                             block.push('\n');
                         }
-                        Ok(false) => break,
                         Err(e) => {
                             block.push_str(&format!("ERR: {}", e.msg));
                             break;
@@ -177,6 +182,25 @@ fn diff(name: &str, script: &[&str]) {
     let a = ours(p1.to_str().unwrap(), script);
     let b = theirs(p2.to_str().unwrap(), script);
     assert_eq!(a.len(), b.len(), "{name}: output count");
+    // Plan row ids are instruction addresses in SQLite: compare the tree shape and details.
+    let norm = |i: usize, x: &String| -> String {
+        if !script[i].starts_with("EXPLAIN QUERY PLAN") {
+            return x.clone();
+        }
+        x.lines()
+            .map(|l| {
+                let f: Vec<&str> = l.splitn(4, '|').collect();
+                if f.len() == 4 && f[0].starts_with("i:") {
+                    format!("{}|{}", if f[1] == "i:0" { "top" } else { "child" }, f[3])
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let a: Vec<String> = a.iter().enumerate().map(|(i, x)| norm(i, x)).collect();
+    let b: Vec<String> = b.iter().enumerate().map(|(i, x)| norm(i, x)).collect();
     let mut bad = Vec::new();
     for (i, (x, y)) in a.iter().zip(&b).enumerate() {
         if x != y {
@@ -360,9 +384,8 @@ fn transactions_and_pragmas() {
 }
 
 /// SQLite stores 2.0 into an INTEGER column as the integer 2 (`sqlite3VdbeIntegerAffinity`
-/// in `applyAffinity`); the VM's `Affinity` does not do this yet.
+/// in `applyAffinity`).
 #[test]
-#[ignore = "VM: Affinity D/C must turn a lossless REAL into INTEGER"]
 fn affinity_real_to_integer() {
     diff(
         "aff2",
@@ -370,6 +393,186 @@ fn affinity_real_to_integer() {
             "CREATE TABLE t(b NUMERIC, c INTEGER)",
             "INSERT INTO t VALUES (2.0, 3.0)",
             "SELECT b, c, typeof(b), typeof(c) FROM t",
+        ],
+    );
+}
+
+#[test]
+fn nulls_collations_and_indexes() {
+    diff(
+        "idx",
+        &[
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT COLLATE NOCASE, c NUMERIC, d)",
+            "CREATE INDEX tb ON t(b)",
+            "CREATE INDEX tcd ON t(c, d)",
+            "CREATE UNIQUE INDEX tdu ON t(d)",
+            "INSERT INTO t(b, c, d) VALUES ('Abc', '10', 'x'), ('abc', 10, 'y'), ('b', '2.5', NULL), (NULL, NULL, NULL)",
+            "INSERT INTO t(b, c, d) VALUES ('dup', 1, 'x')",
+            "SELECT a FROM t WHERE b = 'ABC' ORDER BY a",
+            "SELECT a FROM t WHERE c = 10 ORDER BY a",
+            "SELECT a FROM t WHERE c = '10' ORDER BY a",
+            "SELECT a FROM t WHERE c = 10 AND d = 'y'",
+            "SELECT a FROM t WHERE c > 3 ORDER BY a",
+            "SELECT a FROM t WHERE d IS NULL ORDER BY a",
+            "SELECT a FROM t WHERE a > 1 AND a < 4",
+            "SELECT a FROM t WHERE a >= 2 ORDER BY a DESC",
+            "SELECT a FROM t WHERE a = '2'",
+            "SELECT a FROM t WHERE a = 2.0",
+            "SELECT b FROM t ORDER BY b",
+            "SELECT b FROM t ORDER BY b COLLATE BINARY",
+            "SELECT DISTINCT b FROM t WHERE b IS NOT NULL ORDER BY 1",
+            "SELECT b, count(*) FROM t GROUP BY b ORDER BY 1",
+            "UPDATE t SET d = 'z' WHERE a = 3",
+            "UPDATE t SET d = 'x' WHERE a = 3",
+            "UPDATE OR IGNORE t SET d = 'x' WHERE a = 3",
+            "UPDATE OR REPLACE t SET d = 'x' WHERE a = 3",
+            "SELECT a, b, c, d FROM t ORDER BY a",
+            "DELETE FROM t WHERE b = 'abc'",
+            "SELECT a, b, c, d FROM t ORDER BY a",
+            "SELECT a FROM t WHERE d = 'x'",
+            "SELECT count(*) FROM t WHERE c IN (2.5, 10)",
+            "SELECT NULL = NULL, NULL IS NULL, NULL <> 1, 1 IN (NULL), NULL IN (1), coalesce(NULL, NULL)",
+            "SELECT max(c), min(c), sum(c) FROM t WHERE c IS NOT NULL",
+            "SELECT sum(a) FROM t WHERE 0",
+            "SELECT a FROM t LIMIT 0",
+            "SELECT a FROM t ORDER BY a LIMIT -1 OFFSET 1",
+            "SELECT a FROM t ORDER BY a LIMIT 1, 1",
+            "SELECT a FROM t LIMIT 'x'",
+        ],
+    );
+}
+
+#[test]
+fn more_queries() {
+    diff(
+        "more",
+        &[
+            "CREATE TABLE p(id INTEGER PRIMARY KEY, name TEXT, age INT)",
+            "INSERT INTO p(name, age) VALUES ('a', 30), ('b', 20), ('c', 30), ('d', NULL), ('e', 25)",
+            "CREATE TABLE q(pid INT, tag TEXT)",
+            "INSERT INTO q VALUES (1, 'x'), (1, 'y'), (2, 'x'), (9, 'z')",
+            "INSERT INTO q SELECT id, name FROM p WHERE age > 24",
+            "SELECT pid, tag FROM q ORDER BY pid, tag",
+            "SELECT age, count(*), group_concat(name, '-') FROM p GROUP BY age ORDER BY age DESC",
+            "SELECT age % 10 AS k, count(*) FROM p GROUP BY k ORDER BY k",
+            "SELECT age FROM p GROUP BY age HAVING count(*) > 1",
+            "SELECT name FROM p ORDER BY age IS NULL, age, name",
+            "SELECT p.name, count(q.tag) FROM p LEFT JOIN q ON q.pid = p.id GROUP BY p.id ORDER BY p.id",
+            "SELECT name FROM p WHERE id IN (SELECT pid FROM q WHERE tag = 'x') ORDER BY 1",
+            "SELECT name FROM p WHERE id NOT IN (SELECT pid FROM q) ORDER BY 1",
+            "SELECT name, (SELECT group_concat(tag) FROM q WHERE q.pid = p.id) FROM p ORDER BY 1",
+            "SELECT name FROM p p1 WHERE age = (SELECT max(age) FROM p p2) ORDER BY name",
+            "SELECT name FROM p WHERE EXISTS (SELECT 1 FROM q WHERE q.pid = p.id AND q.tag = 'y')",
+            "SELECT (SELECT name FROM p ORDER BY age DESC LIMIT 1)",
+            "SELECT * FROM p, q WHERE p.id = q.pid AND q.tag = 'x' ORDER BY p.id",
+            "SELECT a.name, b.name FROM p a JOIN p b ON a.age = b.age AND a.id < b.id",
+            "SELECT name FROM p WHERE age BETWEEN 21 AND 30 ORDER BY name",
+            "SELECT upper(name) AS u FROM p WHERE u > 'B' ORDER BY u",
+            "SELECT count(*), avg(age), min(age), max(age) FROM p",
+            "SELECT id FROM p UNION SELECT pid FROM q ORDER BY 1 DESC",
+            "SELECT id, name FROM p WHERE id < 3 UNION ALL SELECT pid, tag FROM q WHERE pid = 9",
+            "SELECT * FROM (SELECT age, count(*) AS n FROM p GROUP BY age) WHERE n > 1",
+            "SELECT x.n FROM (SELECT name AS n FROM p) AS x ORDER BY x.n DESC LIMIT 2",
+            "SELECT typeof(age), typeof(name) FROM p WHERE id = 1",
+            "INSERT INTO p(name, age) SELECT name || '2', age + 1 FROM p",
+            "SELECT count(*), sum(age) FROM p",
+            "INSERT INTO p DEFAULT VALUES",
+            "SELECT * FROM p WHERE name IS NULL",
+            "UPDATE p SET age = age * 2, name = upper(name) WHERE age > 25",
+            "SELECT * FROM p ORDER BY id",
+            "DELETE FROM p WHERE id IN (SELECT pid FROM q)",
+            "SELECT id FROM p ORDER BY id",
+            "SELECT name FROM p WHERE name LIKE 'A%' ORDER BY name",
+            "SELECT 1 FROM p WHERE 1 GROUP BY age HAVING max(id) > 0 ORDER BY 1 LIMIT 1",
+        ],
+    );
+}
+
+/// `EXPLAIN QUERY PLAN` detail lines for simple plans equal SQLite's.
+#[test]
+fn query_plans() {
+    diff(
+        "eqp",
+        &[
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b, c)",
+            "CREATE INDEX tb ON t(b)",
+            "CREATE TABLE u(x, y)",
+            "EXPLAIN QUERY PLAN SELECT * FROM t",
+            "EXPLAIN QUERY PLAN SELECT * FROM t WHERE a=1",
+            "EXPLAIN QUERY PLAN SELECT * FROM t WHERE b=1",
+            "EXPLAIN QUERY PLAN SELECT * FROM t WHERE a>1",
+            "EXPLAIN QUERY PLAN SELECT * FROM t WHERE a>1 AND a<5",
+            "EXPLAIN QUERY PLAN SELECT * FROM t, u WHERE t.a=u.x",
+            "EXPLAIN QUERY PLAN SELECT * FROM u, t WHERE t.b=u.x",
+            "EXPLAIN QUERY PLAN SELECT * FROM t AS z WHERE z.b=2 ORDER BY c",
+            "EXPLAIN QUERY PLAN SELECT c, count(*) FROM t GROUP BY c",
+            "EXPLAIN QUERY PLAN SELECT DISTINCT c FROM t",
+            "EXPLAIN QUERY PLAN SELECT * FROM u LEFT JOIN t ON t.a=u.x",
+        ],
+    );
+}
+
+#[test]
+fn views_and_create_as() {
+    diff(
+        "views",
+        &[
+            "CREATE TABLE a(x integer, y text, z)",
+            "INSERT INTO a VALUES (1, 'one', 1.5), (2, 'two', NULL), (3, 'three', x'00')",
+            "CREATE TABLE b AS SELECT x, y, x+1, z, 1.5 r, 'q' AS \"s t\" FROM a",
+            "CREATE TABLE \"c d\" AS SELECT 1",
+            "CREATE TABLE e AS SELECT x, x FROM a WHERE x > 1",
+            "SELECT sql FROM sqlite_master ORDER BY name",
+            "SELECT * FROM b ORDER BY x",
+            "SELECT typeof(x), typeof(y), typeof(\"x+1\") FROM b",
+            "SELECT * FROM e",
+            "CREATE VIEW v AS SELECT x, y FROM a WHERE x >= 2",
+            "SELECT * FROM v ORDER BY x DESC",
+            "SELECT count(*) FROM v",
+            "SELECT v.y, a.z FROM v JOIN a ON a.x = v.x ORDER BY 1",
+            "CREATE VIEW v AS SELECT 1",
+            "INSERT INTO v VALUES (1, 2)",
+            "DROP VIEW v",
+            "SELECT * FROM v",
+            "DROP TABLE b",
+            "SELECT name FROM sqlite_master ORDER BY 1",
+        ],
+    );
+}
+
+#[test]
+fn common_table_expressions() {
+    diff(
+        "cte",
+        &[
+            "CREATE TABLE emp(id INTEGER PRIMARY KEY, name TEXT, boss INT)",
+            "INSERT INTO emp VALUES (1, 'root', NULL), (2, 'a', 1), (3, 'b', 1), (4, 'c', 2), (5, 'd', 4)",
+            "WITH x AS (SELECT id, name FROM emp WHERE boss = 1) SELECT name FROM x ORDER BY name",
+            "WITH x(k, v) AS (SELECT id, name FROM emp), y AS (SELECT k FROM x WHERE k > 3) SELECT v FROM x JOIN y USING (k) ORDER BY v",
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5) SELECT x FROM c",
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 7) SELECT sum(x) FROM c",
+            "WITH RECURSIVE sub(id, depth) AS (SELECT 1, 0 UNION ALL SELECT emp.id, sub.depth + 1 FROM emp JOIN sub ON emp.boss = sub.id) SELECT id, depth FROM sub ORDER BY id",
+            "WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT n % 3 + 1 FROM r) SELECT n FROM r ORDER BY n",
+            "SELECT (WITH q AS (SELECT max(id) AS m FROM emp) SELECT m FROM q)",
+            "WITH x(a, b) AS (SELECT 1) SELECT * FROM x",
+        ],
+    );
+}
+
+#[test]
+fn upsert_do_nothing() {
+    diff(
+        "upsert",
+        &[
+            "CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT UNIQUE, v)",
+            "INSERT INTO t VALUES (1, 'a', 1), (2, 'b', 2)",
+            "INSERT INTO t VALUES (1, 'z', 9) ON CONFLICT DO NOTHING",
+            "INSERT INTO t VALUES (3, 'a', 9) ON CONFLICT (k) DO NOTHING",
+            "INSERT INTO t VALUES (1, 'q', 9) ON CONFLICT (k) DO NOTHING",
+            "INSERT INTO t VALUES (1, 'q', 9) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO t VALUES (4, 'a', 9) ON CONFLICT (v) DO NOTHING",
+            "INSERT INTO t VALUES (5, 'e', 5) ON CONFLICT DO NOTHING",
+            "SELECT * FROM t ORDER BY id",
         ],
     );
 }

@@ -22,13 +22,16 @@ FOREIGN_LIB = bool(_lib_dir) and "epiloglite" not in os.path.basename(
 
 
 def mapped_libsqlite3():
-    """Paths of every libsqlite3 shared object mapped into this process."""
+    """Real paths of every SQLite-like shared object mapped into this process (the maps file
+    shows the link target, e.g. libepiloglite.so for our libsqlite3.so.0)."""
     paths = set()
     with open("/proc/self/maps") as f:
         for line in f:
             parts = line.split()
-            if len(parts) >= 6 and "libsqlite3" in parts[5]:
-                paths.add(os.path.realpath(parts[5]))
+            if len(parts) >= 6:
+                name = os.path.basename(parts[5])
+                if name.startswith("libsqlite3") or "epiloglite" in name:
+                    paths.add(os.path.realpath(parts[5]))
     return paths
 
 

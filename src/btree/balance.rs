@@ -77,7 +77,7 @@ pub fn balance(
                 } else {
                     PTYPE_INDEX_INTERIOR
                 },
-                cells: Vec::new(),
+                cells: Cells::new(),
                 right: child_pg,
             };
             node = balance_nonroot(pager, root, 0, child)?;
@@ -149,7 +149,7 @@ fn balance_quick(pager: &mut Pager, mut parent: Node, mut node: Node) -> Result<
     };
     if !node.fits(usable) {
         // More than one cell too many: fall back to the general case.
-        node.cells.push(cell);
+        node.cells.push(&cell);
         let idx = parent.cells.len();
         return balance_nonroot(pager, parent, idx, node);
     }
@@ -157,7 +157,11 @@ fn balance_quick(pager: &mut Pager, mut parent: Node, mut node: Node) -> Result<
     let newleaf = Node {
         pgno: new_pg,
         ptype: PTYPE_TABLE_LEAF,
-        cells: vec![cell],
+        cells: {
+            let mut c = Cells::new();
+            c.push(&cell);
+            c
+        },
         right: 0,
     };
     write_node(pager, &newleaf)?;
@@ -169,7 +173,7 @@ fn balance_quick(pager: &mut Pager, mut parent: Node, mut node: Node) -> Result<
     let key = table_leaf_cell_rowid(last, node.pgno)?;
     let mut div = node.pgno.to_be_bytes().to_vec();
     put_varint(&mut div, key as u64);
-    parent.cells.push(div);
+    parent.cells.push(&div);
     parent.right = new_pg;
     Ok(parent)
 }
@@ -228,26 +232,28 @@ pub fn balance_nonroot(
             "btree: child not among siblings",
         ));
     }
-    // Gather cells (dividers included where they carry keys).
+    // Gather cells (dividers included where they carry keys) into one arena.
     let total: usize = olds.iter().map(|o| o.cells.len()).sum::<usize>() + nold;
-    let mut cells: Vec<Vec<u8>> = Vec::with_capacity(total);
+    let mut cells = Cells::with_capacity(total, nold * usable);
     let last_right = olds.last().map_or(0, |o| o.right);
     let old_pgnos: Vec<Pgno> = olds.iter().map(|o| o.pgno).collect();
-    let dividers: Vec<Vec<u8>> = parent.cells.drain(start..start + nold - 1).collect();
-    for (j, o) in olds.iter_mut().enumerate() {
-        cells.append(&mut o.cells);
+    let dividers: Vec<Vec<u8>> = parent.cells.drain_to_vec(start..start + nold - 1);
+    for (j, o) in olds.iter().enumerate() {
+        for c in o.cells.iter() {
+            cells.push(c);
+        }
         if let Some(div) = dividers.get(j) {
             if div.len() < 5 {
                 return Err(crate::corrupt!(parent.pgno));
             }
             if leaf {
                 if !intkey {
-                    cells.push(div.get(4..).unwrap_or(&[]).to_vec());
+                    cells.push(div.get(4..).unwrap_or(&[]));
                 }
             } else {
                 let mut d = div.clone();
                 put_u32(&mut d, 0, o.right);
-                cells.push(d);
+                cells.push(&d);
             }
         }
     }
@@ -269,9 +275,17 @@ pub fn balance_nonroot(
     }
     // Build new pages and dividers.
     let mut new_divs: Vec<Vec<u8>> = Vec::with_capacity(k.saturating_sub(1));
-    let mut it = cells.into_iter();
+    let mut next_cell = 0usize;
     for (j, (&count, &pg)) in counts.iter().zip(pgnos.iter()).enumerate() {
-        let page_cells: Vec<Vec<u8>> = it.by_ref().take(count).collect();
+        let mut page_cells = Cells::with_capacity(count, cap);
+        for i in next_cell..next_cell + count {
+            page_cells.push(
+                cells
+                    .get(i)
+                    .ok_or_else(|| Error::new(SQLITE_INTERNAL, "btree: cell index"))?,
+            );
+        }
+        next_cell += count;
         let mut node = Node {
             pgno: pg,
             ptype,
@@ -280,9 +294,11 @@ pub fn balance_nonroot(
         };
         if j + 1 < k {
             if extract {
-                let mut d = it
-                    .next()
-                    .ok_or_else(|| Error::new(SQLITE_INTERNAL, "btree: divider missing"))?;
+                let mut d = cells
+                    .get(next_cell)
+                    .ok_or_else(|| Error::new(SQLITE_INTERNAL, "btree: divider missing"))?
+                    .to_vec();
+                next_cell += 1;
                 if leaf {
                     let mut nd = pg.to_be_bytes().to_vec();
                     nd.append(&mut d);
@@ -308,9 +324,7 @@ pub fn balance_nonroot(
         write_node(pager, &node)?;
     }
     // Parent: new dividers, and the pointer to the last new page.
-    let after = parent.cells.split_off(start);
-    parent.cells.extend(new_divs);
-    parent.cells.extend(after);
+    parent.cells.splice_in(start, &new_divs);
     let last_pg = pgnos
         .last()
         .copied()
@@ -361,15 +375,12 @@ pub fn distribute(sz: &[usize], cap: usize, extract: bool) -> Option<Vec<usize>>
     };
     let sum = |a: usize, n: usize| -> Option<usize> { Some(sz.get(a..a + n)?.iter().sum()) };
     for j in (1..k).rev() {
-        loop {
-            let (cl, cr) = (*counts.get(j - 1)?, *counts.get(j)?);
-            if cl <= 1 {
-                break;
-            }
-            let ls = page_start(&counts, j - 1)?;
-            let rs = page_start(&counts, j)?;
-            let szl = sum(ls, cl)?;
-            let szr = sum(rs, cr)?;
+        let (mut cl, mut cr) = (*counts.get(j - 1)?, *counts.get(j)?);
+        let ls = page_start(&counts, j - 1)?;
+        let mut rs = page_start(&counts, j)?;
+        let mut szl = sum(ls, cl)?;
+        let mut szr = sum(rs, cr)?;
+        while cl > 1 {
             let last_l = *sz.get(ls + cl - 1)?;
             let moved = if extract { *sz.get(rs - 1)? } else { last_l };
             let new_r = szr + moved;
@@ -377,9 +388,14 @@ pub fn distribute(sz: &[usize], cap: usize, extract: bool) -> Option<Vec<usize>>
             if new_r > cap || new_r > new_l {
                 break;
             }
-            *counts.get_mut(j - 1)? -= 1;
-            *counts.get_mut(j)? += 1;
+            cl -= 1;
+            cr += 1;
+            szl = new_l;
+            szr = new_r;
+            rs -= 1;
         }
+        *counts.get_mut(j - 1)? = cl;
+        *counts.get_mut(j)? = cr;
     }
     Some(counts)
 }

@@ -36,12 +36,20 @@ use super::balance::{self, underfull};
 use super::format::*;
 use super::overflow;
 use super::page::*;
-use super::record::{decode_record, try_compare_record_to_key, RecordReader};
+use super::record::{
+    decode_record, decode_refs, try_compare_record_to_key, KeyField, RecordReader,
+};
 use super::{BtCursor, Btree, CursorState, KeyInfo, SeekResult};
 use crate::error::{codes::*, Error, Result};
 use crate::pager::Pgno;
 use crate::value::Value;
 use std::cmp::Ordering;
+
+/// Binary collation, ascending: what an index without a `KeyInfo` uses.
+pub(super) static NO_KEY_INFO: KeyInfo = KeyInfo {
+    desc: Vec::new(),
+    collations: Vec::new(),
+};
 
 fn hdr(bt: &mut Btree, pg: Pgno) -> Result<PageHdr> {
     let usable = bt.pager.usable_size();
@@ -113,9 +121,18 @@ impl BtCursor {
 
     /// Record the current entry's key and the tree clock (invariant 2).
     fn landed(&mut self, bt: &mut Btree) -> Result<()> {
+        self.at_end = false;
         let (pg, idx) = self.top()?;
-        let h = hdr(bt, pg)?;
-        let ci = cell(bt, pg, &h, idx)?;
+        if pg == 0 || pg > bt.pager.page_count() {
+            return Err(crate::corrupt!(pg));
+        }
+        let usable = bt.pager.usable_size();
+        let ci = {
+            let data = bt.pager.read(pg)?;
+            let h = parse_hdr(data, pg, usable)?;
+            parse_cell(data, &h, idx, pg, usable)?
+        };
+        self.cell_cache = Some((pg, idx, bt.clock, ci));
         if self.intkey {
             self.saved_rowid = ci.key;
         } else {
@@ -257,8 +274,15 @@ impl BtCursor {
                     self.seek_rowid_inner(bt, r)
                 } else {
                     let key = decode_record(&self.saved_key)?;
-                    let ki = self.key_info.clone().unwrap_or_default();
-                    self.seek_index_inner(bt, &key, &ki, Ordering::Equal)
+                    let ki = self.key_info.take();
+                    let r = self.seek_index_inner(
+                        bt,
+                        &key,
+                        ki.as_ref().unwrap_or(&NO_KEY_INFO),
+                        Ordering::Equal,
+                    );
+                    self.key_info = ki;
+                    r
                 }
             }
             CursorState::Invalid | CursorState::Eof => Ok(SeekResult::Empty),
@@ -301,7 +325,15 @@ impl BtCursor {
         } else {
             self.ascend_backward(bt)?
         };
-        self.finish(bt, moved)
+        let r = self.finish(bt, moved);
+        // Only when on the right-most leaf itself (appends go there).
+        self.at_end = moved && self.intkey && h.ncells > 0;
+        r
+    }
+
+    /// `Valid` and no change to the tree since positioning.
+    pub(super) fn fresh(&self, bt: &Btree) -> bool {
+        self.state == CursorState::Valid && bt.stamp_of(self.root) <= self.stamp
     }
 
     pub(super) fn next_impl(&mut self, bt: &mut Btree) -> Result<bool> {
@@ -332,8 +364,18 @@ impl BtCursor {
             self.landed(bt)?;
         }
         let (pg, idx) = self.top()?;
+        // The cell found when landing, unless the tree changed since.
+        if let Some((cpg, cidx, stamp, ci)) = self.cell_cache {
+            if cpg == pg && cidx == idx && bt.stamp_of(self.root) <= stamp {
+                return Ok((pg, ci));
+            }
+        }
         let h = hdr(bt, pg)?;
         Ok((pg, cell(bt, pg, &h, idx)?))
+    }
+
+    pub(super) fn current_cell(&mut self, bt: &mut Btree) -> Result<(Pgno, CellInfo)> {
+        self.current(bt)
     }
 
     pub(super) fn rowid_impl(&mut self, bt: &mut Btree) -> Result<i64> {
@@ -359,6 +401,7 @@ impl BtCursor {
     /// Binary-search descent for a rowid. Leaves the cursor on the entry, or on the nearest
     /// entry of the leaf where it would be.
     pub(super) fn seek_rowid_inner(&mut self, bt: &mut Btree, rowid: i64) -> Result<SeekResult> {
+        self.at_end = false;
         self.stack.clear();
         self.state = CursorState::Eof;
         let npages = bt.pager.page_count();
@@ -454,10 +497,10 @@ impl BtCursor {
 
     /// Binary search of index page `pg` for `key`: (header, insertion point, found).
     /// Compares in place on the page; only cells with overflow are copied out.
-    fn index_search(
+    fn index_search<K: KeyField>(
         bt: &mut Btree,
         pg: Pgno,
-        key: &[Value],
+        key: &[K],
         ki: &KeyInfo,
         tie: Ordering,
     ) -> Result<(PageHdr, usize, bool)> {
@@ -501,10 +544,10 @@ impl BtCursor {
         }
     }
 
-    pub(super) fn seek_index_inner(
+    pub(super) fn seek_index_inner<K: KeyField>(
         &mut self,
         bt: &mut Btree,
-        key: &[Value],
+        key: &[K],
         ki: &KeyInfo,
         tie: Ordering,
     ) -> Result<SeekResult> {
@@ -561,7 +604,7 @@ impl BtCursor {
             if idx > node.cells.len() {
                 return Err(crate::corrupt!(pg));
             }
-            node.cells.insert(idx, cell_bytes);
+            node.cells.insert(idx, &cell_bytes);
             self.state = CursorState::RequireSeek;
             return balance::balance(&mut bt.pager, &self.path(), node, false);
         }
@@ -576,8 +619,9 @@ impl BtCursor {
                 nc.append(&mut c);
                 c = nc;
             }
-            let slot = node.cells.get_mut(idx).ok_or_else(|| crate::corrupt!(pg))?;
-            *slot = c;
+            if !node.cells.set(idx, &c) {
+                return Err(crate::corrupt!(pg));
+            }
             bt.touch(self.root);
             self.state = CursorState::RequireSeek;
             return balance::balance(&mut bt.pager, &self.path(), node, false);
@@ -602,7 +646,7 @@ impl BtCursor {
             return Ok(());
         }
         let mut node = Node::load(bt.pager.read(pg)?, pg, usable)?;
-        node.cells.insert(ins, cell_bytes);
+        node.cells.insert(ins, &cell_bytes);
         let appended = ins + 1 == node.cells.len();
         self.state = CursorState::RequireSeek;
         balance::balance(&mut bt.pager, &self.path(), node, appended)
@@ -613,10 +657,18 @@ impl BtCursor {
             return Err(Error::misuse());
         }
         bt.require_write()?;
-        let r = self.seek_rowid_inner(bt, rowid)?;
+        // Append fast path: on the last entry and the new rowid is larger.
+        let append = self.at_end && self.fresh(bt) && rowid > self.saved_rowid;
+        let r = if append {
+            SeekResult::Less
+        } else {
+            self.seek_rowid_inner(bt, rowid)?
+        };
         let c = overflow::build_cell(&mut bt.pager, PTYPE_TABLE_LEAF, rowid, record)?;
         self.saved_rowid = rowid;
-        self.insert_cell(bt, r, c)
+        self.insert_cell(bt, r, c)?;
+        self.at_end = append && self.state == CursorState::Valid;
+        Ok(())
     }
 
     pub(super) fn insert_index_impl(&mut self, bt: &mut Btree, key: &[u8]) -> Result<()> {
@@ -624,9 +676,16 @@ impl BtCursor {
             return Err(Error::misuse());
         }
         bt.require_write()?;
-        let vals = decode_record(key)?;
-        let ki = self.key_info.clone().unwrap_or_default();
-        let r = self.seek_index_inner(bt, &vals, &ki, Ordering::Equal)?;
+        let vals = decode_refs(key)?;
+        let ki = self.key_info.take();
+        let r = self.seek_index_inner(
+            bt,
+            &vals,
+            ki.as_ref().unwrap_or(&NO_KEY_INFO),
+            Ordering::Equal,
+        );
+        self.key_info = ki;
+        let r = r?;
         if r == SeekResult::Found && self.saved_key == key {
             return Ok(());
         }
@@ -673,8 +732,8 @@ impl BtCursor {
         lnode.write_to(lbuf, usable)?;
         let mut newcell = node.child(idx)?.to_be_bytes().to_vec();
         newcell.extend_from_slice(&pred);
-        if let Some(slot) = node.cells.get_mut(idx) {
-            *slot = newcell;
+        if !node.cells.set(idx, &newcell) {
+            return Err(crate::corrupt!(pg));
         }
         balance::balance(&mut bt.pager, &self.path(), node, false)?;
         // The leaf that gave its cell may now be underfull: find it again and balance it.

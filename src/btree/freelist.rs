@@ -39,6 +39,9 @@ pub fn freelist_count(pager: &mut Pager) -> Result<u32> {
 pub fn allocate_page(pager: &mut Pager) -> Result<Pgno> {
     let count = hdr_u32(pager, HDR_FREELIST_COUNT)?;
     let npages = pager.page_count();
+    if count >= npages {
+        return Err(crate::corrupt!(1));
+    }
     if count > 0 {
         let trunk = hdr_u32(pager, HDR_FREELIST_TRUNK)?;
         if trunk < 2 || trunk > npages {
@@ -87,6 +90,9 @@ pub fn free_page(pager: &mut Pager, pgno: Pgno) -> Result<()> {
     let usable = pager.usable_size();
     pager.write(pgno)?.fill(0);
     let count = hdr_u32(pager, HDR_FREELIST_COUNT)?;
+    if count >= npages {
+        return Err(crate::corrupt!(1));
+    }
     let trunk = hdr_u32(pager, HDR_FREELIST_TRUNK)?;
     if count > 0 && trunk != 0 {
         if trunk < 2 || trunk > npages || trunk == pgno {

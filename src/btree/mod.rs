@@ -1,8 +1,7 @@
 //! B-trees on SQLite's file format 4: table (intkey) and index b-trees, records, overflow
 //! chains, freelist, integrity check.
 //!
-//! CONTRACT (owned by the b-tree agent; the VDBE uses only what is declared here; the bodies
-//! below are placeholders with the final signatures).
+//! CONTRACT (owned by the b-tree agent; the VDBE uses only what is declared here).
 //! - A [`Btree`] owns the [`Pager`] of one database file (main, temp or attached).
 //! - Cursors do not borrow the `Btree`: every cursor method takes `&mut Btree`, so the VDBE
 //!   can keep many cursors open on one b-tree. A cursor stays valid across writes by other
@@ -11,6 +10,20 @@
 //! - Records are SQLite's record format (`record.rs`): `encode_record(&[Value]) -> Vec<u8>`,
 //!   lazy decoding with [`record::RecordReader`].
 //! - Index keys are records compared with [`KeyInfo`] (per-column collation and sort order).
+//!
+//! API notes for the VDBE:
+//! - `seek_index_with(key, tie)` is SQLite's `default_rc`: `Greater` for SeekGE/SeekGT-from-
+//!   below (lands on the first entry >= key, or reports `Less` on the entry just before),
+//!   `Less` for "> key"/SeekLE (lands after all entries equal on the prefix).
+//! - After `insert`/`insert_index` the cursor is on the new entry (re-seeking lazily if a
+//!   split moved it); after `delete`, `next`/`prev` land on the neighbours of the deleted
+//!   entry. `max_rowid` moves the cursor to the last entry (as OP_NewRowid does).
+//! - `payload_into` reuses the caller's buffer; `with_payload` lends the payload straight
+//!   from the page when it has no overflow; `count` (OP_Count) walks pages only.
+//! - `integrity_check` messages use SQLite 3.40.1's wording (`Page 5 is never used`, `On tree
+//!   page 2 cell 0: Rowid 7 out of order`, `Main freelist: size is 3 but should be 4`, ...).
+//! - Writing an auto_vacuum database (header meta 4 != 0) is refused with `SQLITE_ERROR`
+//!   (pointer maps are not maintained yet); reading and checking it works.
 //!
 //! Layout: `format.rs` (byte helpers, header/page layout diagram), `record.rs`, `page.rs`
 //! (page header, cells, `Node`), `cursor.rs` (cursor state machine), `balance.rs`,
@@ -41,6 +54,26 @@ use crate::value::Value;
 use format::*;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Hasher for page numbers: a multiplicative mix, no SipHash (keys are not attacker-chosen
+/// beyond file contents, and a collision only costs time).
+#[derive(Default)]
+pub(crate) struct PgnoHasher(u64);
+
+impl Hasher for PgnoHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.0 = u64::from(v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 use std::sync::Arc;
 
 /// A text collation: compares two UTF-8 (by convention) byte strings.
@@ -68,7 +101,9 @@ pub struct Btree {
     pub pager: Pager,
     /// Change clock (invariant 2).
     clock: u64,
-    stamps: HashMap<Pgno, u64>,
+    stamps: HashMap<Pgno, u64, BuildHasherDefault<PgnoHasher>>,
+    /// Header meta 4 (largest root page) is non-zero: an auto_vacuum file (read-only here).
+    autovacuum: bool,
     reset_stamp: u64,
 }
 
@@ -102,6 +137,12 @@ pub struct BtCursor {
     stamp: u64,
     saved_rowid: i64,
     saved_key: Vec<u8>,
+    /// `Valid` on the last entry of the tree (set by `last`, kept by appends): lets
+    /// `max_rowid` and an append skip the descent (OP_NewRowid + OP_Insert).
+    at_end: bool,
+    /// (page, cell index, clock, parsed cell) of the entry last landed on: valid while the
+    /// tree's stamp is not newer than that clock.
+    cell_cache: Option<(Pgno, usize, u64, page::CellInfo)>,
 }
 
 impl Btree {
@@ -111,7 +152,8 @@ impl Btree {
         Ok(Btree {
             pager,
             clock: 1,
-            stamps: HashMap::new(),
+            stamps: HashMap::default(),
+            autovacuum: false,
             reset_stamp: 0,
         })
     }
@@ -150,7 +192,7 @@ impl Btree {
         }
         // Auto-vacuum files need pointer-map upkeep, which is not implemented: refuse to
         // write rather than leave a file real SQLite would find corrupt.
-        if self.get_meta(META_LARGEST_ROOT_PAGE)? != 0 {
+        if self.autovacuum {
             return Err(Error::new(
                 SQLITE_ERROR,
                 "writing auto_vacuum databases is not supported yet",
@@ -183,12 +225,14 @@ impl Btree {
             return Err(Error::notadb());
         }
         let reserved = usize::from(*p1.get(HDR_RESERVED).unwrap_or(&0));
+        let autovacuum = get_u32(p1, 52).unwrap_or(0) != 0;
         if p1.get(HDR_MAX_FRAC..HDR_MAX_FRAC + 3) != Some(&[64u8, 32, 32][..]) {
             return Err(Error::notadb());
         }
         if ps - reserved < 480 {
             return Err(Error::notadb());
         }
+        self.autovacuum = autovacuum;
         if reserved != ps - self.pager.usable_size() {
             self.pager.set_reserved(reserved);
         }
@@ -227,7 +271,7 @@ impl Btree {
         let root = page::Node {
             pgno: 1,
             ptype: PTYPE_TABLE_LEAF,
-            cells: Vec::new(),
+            cells: page::Cells::new(),
             right: 0,
         };
         root.write_to(p1, usable)
@@ -290,7 +334,7 @@ impl Btree {
             } else {
                 PTYPE_INDEX_LEAF
             },
-            cells: Vec::new(),
+            cells: page::Cells::new(),
             right: 0,
         };
         node.write_to(self.pager.write(pg)?, usable)?;
@@ -323,7 +367,7 @@ impl Btree {
             } else {
                 PTYPE_INDEX_LEAF
             },
-            cells: Vec::new(),
+            cells: page::Cells::new(),
             right: 0,
         };
         node.write_to(self.pager.write(root)?, usable)
@@ -336,7 +380,7 @@ impl Btree {
         }
         let usable = self.pager.usable_size();
         let node = page::Node::load(self.pager.read(pg)?, pg, usable)?;
-        for c in &node.cells {
+        for c in node.cells.iter() {
             let ci = page::parse_cell_at(c, node.ptype, 0, pg, usable)?;
             overflow::free_chain(&mut self.pager, ci.overflow, ci.payload_len, ci.local)?;
             if !node.is_leaf() {
@@ -367,6 +411,9 @@ impl Btree {
             return Err(Error::range());
         }
         put_u32(self.pager.write(1)?, 36 + 4 * idx, v);
+        if idx == META_LARGEST_ROOT_PAGE {
+            self.autovacuum = v != 0;
+        }
         Ok(())
     }
     pub fn freelist_count(&mut self) -> Result<u32> {
@@ -389,6 +436,8 @@ impl BtCursor {
             stamp: 0,
             saved_rowid: 0,
             saved_key: Vec::new(),
+            at_end: false,
+            cell_cache: None,
         }
     }
     /// Move to the first entry; `false` if the tree is empty.
@@ -439,8 +488,10 @@ impl BtCursor {
         if self.intkey {
             return Err(Error::misuse());
         }
-        let ki = self.key_info.clone().unwrap_or_default();
-        self.seek_index_inner(bt, key, &ki, tie)
+        let ki = self.key_info.take();
+        let r = self.seek_index_inner(bt, key, ki.as_ref().unwrap_or(&cursor::NO_KEY_INFO), tie);
+        self.key_info = ki;
+        r
     }
     /// Rowid of the current entry (table b-tree; for an index, the last key column).
     pub fn rowid(&mut self, bt: &mut Btree) -> Result<i64> {
@@ -455,6 +506,21 @@ impl BtCursor {
     /// Like [`payload`](Self::payload), into a reused buffer (cleared first).
     pub fn payload_into(&mut self, bt: &mut Btree, out: &mut Vec<u8>) -> Result<()> {
         self.payload_impl(bt, out)
+    }
+    /// Call `f` with the current entry's whole payload, borrowed from the page when it has
+    /// no overflow chain (no copy), else assembled in a temporary buffer.
+    pub fn with_payload<R>(&mut self, bt: &mut Btree, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        let (pg, ci) = self.current_cell(bt)?;
+        if ci.overflow == 0 {
+            let data = bt.pager.read(pg)?;
+            let p = data
+                .get(ci.payload_off..ci.payload_off + ci.local)
+                .ok_or_else(|| crate::corrupt!(pg))?;
+            return Ok(f(p));
+        }
+        let mut buf = Vec::new();
+        cursor::cell_payload(bt, pg, &ci, &mut buf)?;
+        Ok(f(&buf))
     }
     /// Table b-tree: insert or replace the row with `rowid`.
     pub fn insert(&mut self, bt: &mut Btree, rowid: i64, record: &[u8]) -> Result<()> {
@@ -473,6 +539,9 @@ impl BtCursor {
     }
     /// Largest rowid in the table (0 if empty): for new rowids.
     pub fn max_rowid(&mut self, bt: &mut Btree) -> Result<i64> {
+        if self.intkey && self.at_end && self.fresh(bt) {
+            return Ok(self.saved_rowid);
+        }
         if self.last(bt)? {
             self.rowid(bt)
         } else {

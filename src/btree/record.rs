@@ -139,25 +139,55 @@ impl ValueRef<'_> {
 
     /// Compare with an owned value (SQLite's cross-class order; text through `coll`).
     pub fn cmp_value(&self, v: &Value, coll: Option<&super::Collation>) -> Ordering {
-        let vrank = match v {
-            Value::Null => 0,
-            Value::Integer(_) | Value::Real(_) => 1,
-            Value::Text(_) => 2,
-            Value::Blob(_) => 3,
-        };
+        self.cmp_ref(&v.key_ref(), coll)
+    }
+
+    /// Compare two borrowed values (SQLite's cross-class order; text through `coll`).
+    pub fn cmp_ref(&self, v: &ValueRef<'_>, coll: Option<&super::Collation>) -> Ordering {
         match (self, v) {
-            (ValueRef::Integer(a), Value::Integer(b)) => a.cmp(b),
-            (ValueRef::Real(a), Value::Real(b)) => a.partial_cmp(b).unwrap_or(Ordering::Equal),
-            (ValueRef::Integer(a), Value::Real(b)) => int_real_cmp(*a, *b),
-            (ValueRef::Real(a), Value::Integer(b)) => int_real_cmp(*b, *a).reverse(),
-            (ValueRef::Text(a), Value::Text(b)) => match coll {
+            (ValueRef::Integer(a), ValueRef::Integer(b)) => a.cmp(b),
+            (ValueRef::Real(a), ValueRef::Real(b)) => a.partial_cmp(b).unwrap_or(Ordering::Equal),
+            (ValueRef::Integer(a), ValueRef::Real(b)) => int_real_cmp(*a, *b),
+            (ValueRef::Real(a), ValueRef::Integer(b)) => int_real_cmp(*b, *a).reverse(),
+            (ValueRef::Text(a), ValueRef::Text(b)) => match coll {
                 Some(c) => c(a, b),
-                None => (*a).cmp(b.as_slice()),
+                None => a.cmp(b),
             },
-            (ValueRef::Blob(a), Value::Blob(b)) => (*a).cmp(b.as_slice()),
-            _ => self.rank().cmp(&vrank),
+            (ValueRef::Blob(a), ValueRef::Blob(b)) => a.cmp(b),
+            _ => self.rank().cmp(&v.rank()),
         }
     }
+}
+
+/// Something an index key can be made of: an owned [`Value`] or a borrowed [`ValueRef`].
+pub trait KeyField {
+    fn key_ref(&self) -> ValueRef<'_>;
+}
+
+impl KeyField for Value {
+    fn key_ref(&self) -> ValueRef<'_> {
+        match self {
+            Value::Null => ValueRef::Null,
+            Value::Integer(i) => ValueRef::Integer(*i),
+            Value::Real(r) => ValueRef::Real(*r),
+            Value::Text(t) => ValueRef::Text(t),
+            Value::Blob(b) => ValueRef::Blob(b),
+        }
+    }
+}
+
+impl KeyField for ValueRef<'_> {
+    fn key_ref(&self) -> ValueRef<'_> {
+        *self
+    }
+}
+
+/// Decode a record into borrowed values (one allocation for the vector, none per value).
+pub fn decode_refs(data: &[u8]) -> Result<Vec<ValueRef<'_>>> {
+    let r = RecordReader::new(data)?;
+    (0..r.column_count())
+        .map(|i| r.column_ref(data, i))
+        .collect()
 }
 
 /// Decode the body bytes of serial type `t` (caller checked the length).
@@ -272,9 +302,9 @@ pub fn decode_record(data: &[u8]) -> Result<Vec<Value>> {
 /// If all compared fields are equal (the shorter of the two decides how many), the result is
 /// `tie`: `Equal` for an ordinary comparison, `Less`/`Greater` to seek past / before all
 /// entries that share the key prefix.
-pub fn try_compare_record_to_key(
+pub fn try_compare_record_to_key<K: KeyField>(
     record: &[u8],
-    key: &[Value],
+    key: &[K],
     ki: &KeyInfo,
     tie: Ordering,
 ) -> Result<Ordering> {
@@ -297,7 +327,7 @@ pub fn try_compare_record_to_key(
             .ok_or_else(|| crate::corrupt!())?;
         body += sz;
         let coll = ki.collations.get(i).and_then(|c| c.as_ref());
-        let mut o = decode_ref(t, b).cmp_value(kv, coll);
+        let mut o = decode_ref(t, b).cmp_ref(&kv.key_ref(), coll);
         if ki.desc.get(i).copied().unwrap_or(false) {
             o = o.reverse();
         }

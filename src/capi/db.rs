@@ -347,6 +347,13 @@ pub unsafe extern "C" fn sqlite3_open16(filename: *const c_void, pp: *mut *mut s
 fn really_close(db: *mut sqlite3) -> c_int {
     // SAFETY: db is live (callers checked) and about to be unregistered.
     let d = unsafe { &*db };
+    let hooks = d.m.lock().hooks.get();
+    super::stmt::fire_trace_v2(
+        &hooks,
+        super::stmt::TRACE_CLOSE,
+        db as *mut c_void,
+        std::ptr::null_mut(),
+    );
     let conn = {
         let g = d.m.lock();
         let c = g.conn.borrow_mut().take();
@@ -931,5 +938,18 @@ pub extern "C" fn sqlite3_trace_v2(
         h.trace_v2 = (f.map(|f| f as usize).unwrap_or(0), arg as usize, if f.is_some() { mask } else { 0 });
         g.hooks.set(h);
         SQLITE_OK
+    }
+}
+
+/// Record "not implemented" on a connection (used by the stubs, so that clients that read
+/// `sqlite3_errcode`/`errmsg` after a failure — CPython does — see a real error).
+pub fn set_unimplemented(db: *mut sqlite3, what: &str) {
+    if super::boundary::is_live(db, Kind::Db) {
+        // SAFETY: live per registry.
+        let d = unsafe { &*db };
+        d.m.lock().set_err_code(
+            SQLITE_ERROR,
+            Some(&format!("{what} is not implemented by EpilogLite")),
+        );
     }
 }

@@ -34,6 +34,13 @@ use std::collections::HashMap;
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int, c_void};
 
+/// What finalize keeps of a statement after handing it back to the engine.
+#[allow(non_camel_case_types)]
+struct Finalized {
+    last_err: c_int,
+    last_msg: Option<String>,
+}
+
 pub struct StmtState {
     pub stmt: Statement,
     pub running: bool,
@@ -43,12 +50,15 @@ pub struct StmtState {
     /// Message of that failure (restored into the connection by reset/finalize, as SQLite's
     /// `sqlite3VdbeTransferError`).
     pub last_msg: Option<String>,
+    /// When the current run started (for `SQLITE_TRACE_PROFILE` / `sqlite3_profile`).
+    pub started: Option<std::time::Instant>,
     /// Per-column value handles, allocated and registered once, refilled per row.
     pub cols: Vec<*mut sqlite3_value>,
     /// `cols_fresh[i]`: slot `i` holds the current row's value.
     pub cols_fresh: Vec<bool>,
     pub strs: HashMap<(u8, usize), CString>,
     pub strs16: HashMap<(u8, usize), Vec<u16>>,
+    /// `sqlite3_sql`: exactly the text prepare consumed (as SQLite keeps it).
     pub sql: Option<CString>,
     /// Bound pointers with their destructors, by parameter index.
     pub pointers: HashMap<usize, (usize, usize)>,
@@ -98,11 +108,10 @@ pub fn call_destructor(d: usize, p: *mut c_void) {
 macro_rules! with_stmt {
     ($p:expr, $default:expr, |$s:ident, $g:ident| $body:expr) => {{
         let s: &sqlite3_stmt = handle!($p, Stmt, sqlite3_stmt, else $default);
-        if !is_live(s.db, Kind::Db) {
-            return $default;
-        }
-        // SAFETY: the connection outlives its statements (close refuses / defers while
-        // statements are live), and the registry says it is live.
+        // A live statement implies a live connection: close refuses (BUSY) or defers (zombie)
+        // while statements exist, so no second registry lookup is needed.
+        debug_assert!(is_live(s.db, Kind::Db));
+        // SAFETY: the connection outlives its statements (see just above).
         let d = unsafe { &*s.db };
         let guard = d.m.lock();
         let $g: &DbState = &guard;
@@ -151,7 +160,11 @@ unsafe fn prepare_impl(
                 // SAFETY: writable; points into the caller's SQL text.
                 unsafe { *tail = sql.add(bytes.len()) };
             }
-            g.fail(&e)
+            let rc = g.fail(&e);
+            // The engine knows where a syntax error is (sqlite3_error_offset).
+            let off = g.with_conn_ref(|c| c.last_error_offset()).unwrap_or(-1);
+            g.err.borrow_mut().offset = off;
+            rc
         }
         Ok((stmt, used)) => {
             let used = used.min(bytes.len());
@@ -168,11 +181,12 @@ unsafe fn prepare_impl(
                         halted: false,
                         last_err: SQLITE_OK,
                         last_msg: None,
+                        started: None,
                         cols: Vec::new(),
                         cols_fresh: Vec::new(),
                         strs: HashMap::new(),
                         strs16: HashMap::new(),
-                        sql: None,
+                        sql: Some(cstring_bytes(&bytes[..used])),
                         pointers: HashMap::new(),
                     }),
                 }));
@@ -309,49 +323,157 @@ pub unsafe extern "C" fn sqlite3_prepare16_v3(
 // ---------------------------------------------------------------------------------------------
 // step / reset / finalize
 
+/// What the trace/profile hooks need, read before a step (no statement borrow held while
+/// application callbacks run: they may call back into the statement, e.g. `expanded_sql`).
+struct StepHooks {
+    hooks: super::db::Hooks,
+    first: bool,
+}
+
+type TraceV2 = unsafe extern "C" fn(u32, *mut c_void, *mut c_void, *mut c_void) -> c_int;
+const TRACE_STMT: u32 = 0x01;
+const TRACE_PROFILE: u32 = 0x02;
+const TRACE_ROW: u32 = 0x04;
+pub const TRACE_CLOSE: u32 = 0x08;
+
+/// Call the `trace_v2` callback for event `ev` if its mask asks for it.
+pub fn fire_trace_v2(h: &super::db::Hooks, ev: u32, p: *mut c_void, x: *mut c_void) {
+    let (f, arg, mask) = h.trace_v2;
+    if f != 0 && (mask & ev) != 0 {
+        // SAFETY: f was stored from a trace_v2 callback of this type; arguments per its docs.
+        super::boundary::run(|| unsafe {
+            let f: TraceV2 = std::mem::transmute::<usize, TraceV2>(f);
+            f(ev, arg as *mut c_void, p, x)
+        });
+    }
+}
+
+/// Start-of-statement hooks: `SQLITE_TRACE_STMT` (unexpanded SQL) and legacy `sqlite3_trace`
+/// (expanded SQL), as SQLite fires them on the first step of a run.
+fn fire_start_hooks(p: *mut sqlite3_stmt, h: &super::db::Hooks) {
+    if h.trace_v2.0 != 0 && (h.trace_v2.2 & TRACE_STMT) != 0 {
+        let sql = sqlite3_sql(p);
+        fire_trace_v2(h, TRACE_STMT, p as *mut c_void, sql as *mut c_void);
+    }
+    if h.trace.0 != 0 {
+        let x = sqlite3_expanded_sql(p);
+        // SAFETY: stored from a legacy trace callback (void(*)(void*, const char*)).
+        super::boundary::run(|| unsafe {
+            let f: unsafe extern "C" fn(*mut c_void, *const c_char) = std::mem::transmute::<
+                usize,
+                unsafe extern "C" fn(*mut c_void, *const c_char),
+            >(h.trace.0);
+            f(h.trace.1 as *mut c_void, x)
+        });
+        // SAFETY: allocated by sqlite3_expanded_sql.
+        unsafe { super::mem::sqlite3_free(x as *mut c_void) };
+    }
+}
+
+/// The progress handler, called once per step (EpilogLite cannot count VM instructions from
+/// here; see COMPAT). Returns true to interrupt.
+fn progress_says_stop(h: &super::db::Hooks) -> bool {
+    let (f, arg, n) = h.progress;
+    if f == 0 || n <= 0 {
+        return false;
+    }
+    // SAFETY: stored from a progress callback (int(*)(void*)).
+    super::boundary::run(|| unsafe {
+        let f: unsafe extern "C" fn(*mut c_void) -> c_int =
+            std::mem::transmute::<usize, unsafe extern "C" fn(*mut c_void) -> c_int>(f);
+        f(arg as *mut c_void)
+    }) != 0
+}
+
 #[no_mangle]
 pub extern "C" fn sqlite3_step(p: *mut sqlite3_stmt) -> c_int {
     capi_boundary! {
-        with_stmt!(p, SQLITE_MISUSE, |st, g| {
+        let s: &sqlite3_stmt = handle!(p, Stmt, sqlite3_stmt);
+        if !is_live(s.db, Kind::Db) {
+            return SQLITE_MISUSE;
+        }
+        // SAFETY: live per registry; a connection outlives its statements.
+        let d = unsafe { &*s.db };
+        // Held for the whole step (re-entrant): hooks run under it, as in SQLite.
+        let outer = d.m.lock();
+        // Phase 1: auto-reset, interrupt flag, note whether this starts a run.
+        let pre: StepHooks = with_stmt!(p, SQLITE_MISUSE, |st, g| {
             st.clear_cols();
-            let Ok(mut c) = g.conn.try_borrow_mut() else { return g.fail(&Error::misuse()); };
-            let Some(conn) = c.as_mut() else { return SQLITE_MISUSE; };
             if st.halted {
-                st.stmt.reset(conn);
+                g.with_conn(|c| st.stmt.reset(c));
                 st.halted = false;
                 st.running = false;
             }
-            if !st.running {
-                // SAFETY: `p` is live (checked by with_stmt!).
-                let db = unsafe { &*(*p).db };
+            let first = !st.running;
+            if first {
                 let others_busy = g.stmts.borrow().iter().any(|&o| o != p as usize && is_busy(o));
                 if !others_busy {
-                    db.interrupt.store(false, std::sync::atomic::Ordering::SeqCst);
+                    d.interrupt.store(false, std::sync::atomic::Ordering::SeqCst);
                 }
+                let h = g.hooks.get();
+                let profiling = h.profile.0 != 0 || (h.trace_v2.0 != 0 && (h.trace_v2.2 & TRACE_PROFILE) != 0);
+                st.started = if profiling { Some(std::time::Instant::now()) } else { None };
             }
             st.running = true;
-            let r = st.stmt.step(conn);
-            drop(c);
+            StepHooks { hooks: g.hooks.get(), first }
+        });
+        if pre.first {
+            fire_start_hooks(p, &pre.hooks);
+        }
+        if progress_says_stop(&pre.hooks) {
+            let r: c_int = with_stmt!(p, SQLITE_MISUSE, |st, g| {
+                st.halted = true;
+                st.last_err = SQLITE_INTERRUPT;
+                st.last_msg = Some("interrupted".to_string());
+                g.fail(&Error::interrupt())
+            });
+            return r;
+        }
+        // Phase 2: run the engine.
+        let (rc, elapsed) = with_stmt!(p, SQLITE_MISUSE, |st, g| {
+            let r = {
+                let Ok(mut c) = g.conn.try_borrow_mut() else { return g.fail(&Error::misuse()); };
+                let Some(conn) = c.as_mut() else { return SQLITE_MISUSE; };
+                st.stmt.step(conn)
+            };
             match r {
                 Ok(true) => {
                     st.last_err = SQLITE_OK;
                     g.set_err_code(SQLITE_ROW, None);
-                    SQLITE_ROW
+                    (SQLITE_ROW, None)
                 }
                 Ok(false) => {
                     st.halted = true;
                     st.last_err = SQLITE_OK;
                     g.set_err_code(SQLITE_DONE, None);
-                    SQLITE_DONE
+                    (SQLITE_DONE, st.started.take().map(|t| t.elapsed()))
                 }
                 Err(e) => {
                     st.halted = true;
                     st.last_err = e.code;
                     st.last_msg = Some(e.msg.clone());
-                    g.fail(&e)
+                    (g.fail(&e), st.started.take().map(|t| t.elapsed()))
                 }
             }
-        })
+        });
+        // Phase 3: per-row and end-of-statement hooks.
+        let h = pre.hooks;
+        if rc == SQLITE_ROW {
+            fire_trace_v2(&h, TRACE_ROW, p as *mut c_void, std::ptr::null_mut());
+        } else if let Some(t) = elapsed {
+            let mut ns: i64 = t.as_nanos().min(i64::MAX as u128) as i64;
+            fire_trace_v2(&h, TRACE_PROFILE, p as *mut c_void, &mut ns as *mut i64 as *mut c_void);
+            if h.profile.0 != 0 {
+                let sql = sqlite3_sql(p);
+                // SAFETY: stored from a legacy profile callback (void(*)(void*,const char*,u64)).
+                super::boundary::run(|| unsafe {
+                    let f: unsafe extern "C" fn(*mut c_void, *const c_char, u64) = std::mem::transmute::<usize, unsafe extern "C" fn(*mut c_void, *const c_char, u64)>(h.profile.0);
+                    f(h.profile.1 as *mut c_void, sql, ns as u64)
+                });
+            }
+        }
+        drop(outer);
+        rc
     }
 }
 
@@ -405,9 +527,9 @@ pub extern "C" fn sqlite3_finalize(p: *mut sqlite3_stmt) -> c_int {
             st.free_cols();
             let keys: Vec<usize> = st.pointers.keys().copied().collect();
             for k in keys { st.drop_pointer(k); }
-            if st.running && !st.halted {
-                g.with_conn(|c| st.stmt.reset(c));
-            }
+            let StmtState { stmt, last_err, last_msg, .. } = st;
+            g.with_conn(|c| stmt.finalize(c));
+            let st = Finalized { last_err, last_msg };
             if st.last_err == SQLITE_OK { g.ok(); } else { g.set_err_code(st.last_err, st.last_msg.as_deref()); }
             g.rc(st.last_err)
         };
@@ -931,7 +1053,16 @@ pub extern "C" fn sqlite3_sql(p: *mut sqlite3_stmt) -> *const c_char {
 #[no_mangle]
 pub extern "C" fn sqlite3_expanded_sql(p: *mut sqlite3_stmt) -> *mut c_char {
     capi_boundary! {
-        with_stmt!(p, std::ptr::null_mut(), |st, _g| super::mem::malloc_cstring(st.stmt.expanded_sql().as_bytes()))
+        with_stmt!(p, std::ptr::null_mut(), |st, _g| {
+            // Without parameters the expansion is the statement's own text, byte for byte
+            // (SQLite keeps trailing spaces/comments; CPython's trace tests compare them).
+            if st.stmt.parameter_count() == 0 {
+                if let Some(c) = &st.sql {
+                    return super::mem::malloc_cstring(c.as_bytes());
+                }
+            }
+            super::mem::malloc_cstring(st.stmt.expanded_sql().as_bytes())
+        })
     }
 }
 

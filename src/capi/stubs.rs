@@ -105,6 +105,7 @@ pub unsafe extern "C" fn sqlite3_autovacuum_pages(
     let _ = arg2;
     let _ = f3;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3_autovacuum_pages");
         SQLITE_ERROR
     }
 }
@@ -131,6 +132,7 @@ pub unsafe extern "C" fn sqlite3_backup_init(
     let _ = pSource;
     let _ = zSourceName;
     capi_boundary! {
+        super::db::set_unimplemented(pDest, "sqlite3_backup_init");
         std::ptr::null_mut()
     }
 }
@@ -199,6 +201,7 @@ pub unsafe extern "C" fn sqlite3_blob_open(
     let _ = iRow;
     let _ = flags;
     capi_boundary! {
+        super::db::set_unimplemented(arg0, "sqlite3_blob_open");
         // SAFETY: out-pointer, NULL or writable per SQLite's contract.
         #[allow(unused_unsafe)]
         if !ppBlob.is_null() { unsafe { *ppBlob = std::ptr::null_mut() }; }
@@ -277,6 +280,7 @@ pub unsafe extern "C" fn sqlite3_create_module(
     let _ = p;
     let _ = pClientData;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3_create_module");
         SQLITE_ERROR
     }
 }
@@ -296,6 +300,7 @@ pub unsafe extern "C" fn sqlite3_create_module_v2(
     let _ = pClientData;
     let _ = xDestroy;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3_create_module_v2");
         SQLITE_ERROR
     }
 }
@@ -318,6 +323,7 @@ pub unsafe extern "C" fn sqlite3_declare_vtab(
     let _ = arg0;
     let _ = zSQL;
     capi_boundary! {
+        super::db::set_unimplemented(arg0, "sqlite3_declare_vtab");
         SQLITE_ERROR
     }
 }
@@ -339,6 +345,7 @@ pub unsafe extern "C" fn sqlite3_deserialize(
     let _ = szBuf;
     let _ = mFlags;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3_deserialize");
         SQLITE_ERROR
     }
 }
@@ -352,6 +359,7 @@ pub unsafe extern "C" fn sqlite3_drop_modules(
     let _ = db;
     let _ = azKeep;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3_drop_modules");
         SQLITE_ERROR
     }
 }
@@ -365,6 +373,7 @@ pub unsafe extern "C" fn sqlite3_enable_load_extension(
     let _ = db;
     let _ = onoff;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3_enable_load_extension");
         SQLITE_OK
     }
 }
@@ -400,6 +409,7 @@ pub unsafe extern "C" fn sqlite3_file_control(
     let _ = op;
     let _ = arg3;
     capi_boundary! {
+        super::db::set_unimplemented(arg0, "sqlite3_file_control");
         SQLITE_NOTFOUND
     }
 }
@@ -425,6 +435,11 @@ pub unsafe extern "C" fn sqlite3_load_extension(
     let _ = zProc;
     let _ = pzErrMsg;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3_load_extension");
+        if !pzErrMsg.is_null() {
+            // SAFETY: out-pointer per SQLite's contract.
+            unsafe { *pzErrMsg = super::mem::malloc_cstring(b"loading extensions is not supported by EpilogLite") };
+        }
         SQLITE_ERROR
     }
 }
@@ -449,6 +464,7 @@ pub unsafe extern "C" fn sqlite3_memory_alarm(
 pub unsafe extern "C" fn sqlite3_preupdate_blobwrite(arg0: *mut super::db::sqlite3) -> c_int {
     let _ = arg0;
     capi_boundary! {
+        super::db::set_unimplemented(arg0, "sqlite3_preupdate_blobwrite");
         SQLITE_ERROR
     }
 }
@@ -458,6 +474,7 @@ pub unsafe extern "C" fn sqlite3_preupdate_blobwrite(arg0: *mut super::db::sqlit
 pub unsafe extern "C" fn sqlite3_preupdate_count(arg0: *mut super::db::sqlite3) -> c_int {
     let _ = arg0;
     capi_boundary! {
+        super::db::set_unimplemented(arg0, "sqlite3_preupdate_count");
         SQLITE_ERROR
     }
 }
@@ -467,6 +484,7 @@ pub unsafe extern "C" fn sqlite3_preupdate_count(arg0: *mut super::db::sqlite3) 
 pub unsafe extern "C" fn sqlite3_preupdate_depth(arg0: *mut super::db::sqlite3) -> c_int {
     let _ = arg0;
     capi_boundary! {
+        super::db::set_unimplemented(arg0, "sqlite3_preupdate_depth");
         SQLITE_ERROR
     }
 }
@@ -482,6 +500,7 @@ pub unsafe extern "C" fn sqlite3_preupdate_new(
     let _ = arg1;
     let _ = arg2;
     capi_boundary! {
+        super::db::set_unimplemented(arg0, "sqlite3_preupdate_new");
         SQLITE_ERROR
     }
 }
@@ -497,6 +516,7 @@ pub unsafe extern "C" fn sqlite3_preupdate_old(
     let _ = arg1;
     let _ = arg2;
     capi_boundary! {
+        super::db::set_unimplemented(arg0, "sqlite3_preupdate_old");
         SQLITE_ERROR
     }
 }
@@ -522,6 +542,7 @@ pub unsafe extern "C" fn sqlite3_rtree_geometry_callback(
     let _ = xGeom;
     let _ = pContext;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3_rtree_geometry_callback");
         SQLITE_ERROR
     }
 }
@@ -541,6 +562,7 @@ pub unsafe extern "C" fn sqlite3_rtree_query_callback(
     let _ = pContext;
     let _ = xDestructor;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3_rtree_query_callback");
         SQLITE_ERROR
     }
 }
@@ -558,6 +580,7 @@ pub unsafe extern "C" fn sqlite3_serialize(
     let _ = piSize;
     let _ = mFlags;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3_serialize");
         std::ptr::null_mut()
     }
 }
@@ -567,6 +590,7 @@ pub unsafe extern "C" fn sqlite3_serialize(
 pub unsafe extern "C" fn sqlite3_system_errno(arg0: *mut super::db::sqlite3) -> c_int {
     let _ = arg0;
     capi_boundary! {
+        super::db::set_unimplemented(arg0, "sqlite3_system_errno");
         0
     }
 }
@@ -594,6 +618,7 @@ pub unsafe extern "C" fn sqlite3_table_column_metadata(
     let _ = pPrimaryKey;
     let _ = pAutoinc;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3_table_column_metadata");
         SQLITE_ERROR
     }
 }
@@ -707,6 +732,7 @@ pub unsafe extern "C" fn sqlite3_vtab_nochange(arg0: *mut super::func::sqlite3_c
 pub unsafe extern "C" fn sqlite3_vtab_on_conflict(arg0: *mut super::db::sqlite3) -> c_int {
     let _ = arg0;
     capi_boundary! {
+        super::db::set_unimplemented(arg0, "sqlite3_vtab_on_conflict");
         SQLITE_ERROR
     }
 }
@@ -737,6 +763,7 @@ pub unsafe extern "C" fn sqlite3_wal_autocheckpoint(
     let _ = db;
     let _ = N;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3_wal_autocheckpoint");
         SQLITE_OK
     }
 }
@@ -750,6 +777,7 @@ pub unsafe extern "C" fn sqlite3_wal_checkpoint(
     let _ = db;
     let _ = zDb;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3_wal_checkpoint");
         SQLITE_ERROR
     }
 }
@@ -769,6 +797,7 @@ pub unsafe extern "C" fn sqlite3_wal_checkpoint_v2(
     let _ = pnLog;
     let _ = pnCkpt;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3_wal_checkpoint_v2");
         SQLITE_ERROR
     }
 }
@@ -872,6 +901,7 @@ pub unsafe extern "C" fn sqlite3changeset_apply(
     let _ = xConflict;
     let _ = pCtx;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3changeset_apply");
         SQLITE_ERROR
     }
 }
@@ -895,6 +925,7 @@ pub unsafe extern "C" fn sqlite3changeset_apply_strm(
     let _ = xConflict;
     let _ = pCtx;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3changeset_apply_strm");
         SQLITE_ERROR
     }
 }
@@ -923,6 +954,7 @@ pub unsafe extern "C" fn sqlite3changeset_apply_v2(
     let _ = pnRebase;
     let _ = flags;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3changeset_apply_v2");
         // SAFETY: out-pointer, NULL or writable per SQLite's contract.
         #[allow(unused_unsafe)]
         if !ppRebase.is_null() { unsafe { *ppRebase = std::ptr::null_mut() }; }
@@ -954,6 +986,7 @@ pub unsafe extern "C" fn sqlite3changeset_apply_v2_strm(
     let _ = pnRebase;
     let _ = flags;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3changeset_apply_v2_strm");
         // SAFETY: out-pointer, NULL or writable per SQLite's contract.
         #[allow(unused_unsafe)]
         if !ppRebase.is_null() { unsafe { *ppRebase = std::ptr::null_mut() }; }
@@ -1378,6 +1411,7 @@ pub unsafe extern "C" fn sqlite3session_create(
     let _ = db;
     let _ = zDb;
     capi_boundary! {
+        super::db::set_unimplemented(db, "sqlite3session_create");
         // SAFETY: out-pointer, NULL or writable per SQLite's contract.
         #[allow(unused_unsafe)]
         if !ppSession.is_null() { unsafe { *ppSession = std::ptr::null_mut() }; }

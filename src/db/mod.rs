@@ -9,8 +9,10 @@
 //! - `prepare` compiles the first statement of `sql` and returns it with the number of bytes
 //!   consumed (for the tail pointer). `Ok((None, n))` when only whitespace/comments remain.
 //! - Text passed in and out is bytes (UTF-8 by convention); `capi` does UTF-16 conversion.
-//! - A `Statement` must be `reset` (or `finalize`d) with its connection before it is dropped
-//!   while running, so that the connection's count of running statements stays right.
+//! - A running `Statement` should be `reset` (or `finalize`d) with its connection before it
+//!   is dropped: that ends it properly (commit/rollback in autocommit mode). Dropping it
+//!   anyway only stops counting it (`ActiveGuard`); its transaction then ends with the next
+//!   statement that finishes.
 //!
 //! Transaction state machine (per connection, SQLite's):
 //! ```text
@@ -22,7 +24,7 @@
 //! ```
 //! Invariants:
 //! - `DbSlot.txn` is 0 (none), 1 (read) or 2 (write) and matches the b-tree's state.
-//! - In AUTOCOMMIT no transaction outlives the last running statement (`active_vms == 0`).
+//! - In AUTOCOMMIT no transaction outlives the last running statement (`active_vms() == 0`).
 //! - Pager savepoint `i` (0-based) on a database in a write transaction is named savepoint
 //!   `savepoints[i]`; a running write statement inside a transaction adds one more on top
 //!   (its statement journal), released or rolled back when the statement ends.
@@ -36,7 +38,7 @@ use crate::value::Value;
 use crate::vdbe::exec::{StepResult, Vm, VmHost, OE_FAIL, OE_ROLLBACK};
 use crate::vdbe::{mem, rec, Opcode, Program};
 use crate::vfs::Vfs;
-use std::sync::atomic::{AtomicBool, Ordering as AO};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering as AO};
 use std::sync::Arc;
 
 /// `SQLITE_OPEN_*` flags as passed to `sqlite3_open_v2`.
@@ -138,7 +140,9 @@ pub struct Connection {
     /// The outermost savepoint opened the transaction (RELEASE of it commits).
     savepoint_txn: bool,
     /// Statements between their first step and their end.
-    active_vms: usize,
+    /// Number of running statements, shared with each running statement's [`ActiveGuard`]
+    /// (so a statement dropped while running still stops counting).
+    active: Arc<AtomicUsize>,
     last_insert_rowid: i64,
     changes: i64,
     total_changes: i64,
@@ -357,7 +361,7 @@ impl Connection {
             autocommit: true,
             savepoints: Vec::new(),
             savepoint_txn: false,
-            active_vms: 0,
+            active: Arc::new(AtomicUsize::new(0)),
             last_insert_rowid: 0,
             changes: 0,
             total_changes: 0,
@@ -385,8 +389,23 @@ impl Connection {
         if sql.len() > self.limits[1] as usize {
             return Err(Error::new(SQLITE_TOOBIG, "statement too long"));
         }
-        self.ensure_schemas()?;
-        let compiled = self.compile(sql)?;
+        // As SQLite: a loaded schema is trusted at prepare time (the `Transaction` opcode
+        // verifies the cookie when the statement runs, and `step` re-prepares on
+        // SQLITE_SCHEMA). Only a failed compile makes us check the files for a newer schema.
+        let all_loaded = self.dbs.iter().all(|d| d.schema_loaded);
+        if !all_loaded {
+            self.ensure_schemas()?;
+        }
+        let compiled = match self.compile(sql) {
+            Ok(c) => c,
+            Err(e) => {
+                if all_loaded && self.ensure_schemas()? {
+                    self.compile(sql)?
+                } else {
+                    return Err(e);
+                }
+            }
+        };
         let tail = compiled.tail;
         match compiled.program {
             None => Ok((None, tail)),
@@ -417,15 +436,25 @@ impl Connection {
             user_functions: &self.functions,
             collations: &self.collations,
         };
-        match crate::sql::compile(&ctx, sql) {
+        match crate::sql::compile_ext(&ctx, sql) {
             Ok(c) => {
                 if let Some(off) = c.error_offset {
                     self.error_offset = off as i32;
                 }
                 Ok(c)
             }
-            Err(e) => Err(e),
+            Err(ce) => {
+                if let Some(off) = ce.offset {
+                    self.error_offset = i32::try_from(off).unwrap_or(-1);
+                }
+                Err(ce.error)
+            }
         }
+    }
+
+    /// Statements between their first step and their end (reset, done, error or drop).
+    pub fn active_vms(&self) -> usize {
+        self.active.load(AO::Relaxed)
     }
 
     /// Byte offset of the last syntax error (`sqlite3_error_offset`), -1 if none.
@@ -465,7 +494,7 @@ impl Connection {
         if f.name.is_empty() || f.name.len() > 255 || f.nargs < -1 || f.nargs > 127 {
             return Err(Error::misuse());
         }
-        if self.active_vms > 0 {
+        if self.active_vms() > 0 {
             return Err(Error::new(
                 SQLITE_BUSY,
                 "unable to delete/modify user-function due to active statements",
@@ -487,7 +516,7 @@ impl Connection {
     }
     /// `None` removes the collation.
     pub fn create_collation(&mut self, name: &str, c: Option<Collation>) -> Result<()> {
-        if self.active_vms > 0 {
+        if self.active_vms() > 0 {
             return Err(Error::new(
                 SQLITE_BUSY,
                 "unable to delete/modify collation sequence due to active statements",
@@ -598,6 +627,7 @@ impl Connection {
     }
 
     fn begin_write(&mut self, db: usize, exclusive: bool) -> Result<()> {
+        let had_txn = self.dbs.get(db).map(|d| d.txn).unwrap_or(0);
         self.begin_read(db)?;
         let (txn, ro) = match self.dbs.get(db) {
             Some(d) => (d.txn, d.readonly),
@@ -609,7 +639,16 @@ impl Connection {
         if ro {
             return Err(Error::readonly());
         }
-        self.with_busy(db, |bt| bt.begin_write(exclusive))?;
+        if let Err(e) = self.with_busy(db, |bt| bt.begin_write(exclusive)) {
+            // As sqlite3BtreeBeginTrans: a failed upgrade does not leave behind the read lock
+            // it took itself (else a BEGIN whose first write was busy would block others).
+            if had_txn == 0 {
+                let d = &mut self.dbs[db];
+                d.bt.end_read();
+                d.txn = 0;
+            }
+            return Err(e);
+        }
         let n_sp = self.savepoints.len();
         let d = &mut self.dbs[db];
         d.txn = 2;
@@ -679,7 +718,6 @@ impl Connection {
         err: Option<&Error>,
         action: i32,
     ) -> Result<()> {
-        self.active_vms = self.active_vms.saturating_sub(1);
         let mut result = Ok(());
         match err {
             Some(_) if action == OE_ROLLBACK => {
@@ -698,7 +736,7 @@ impl Connection {
                         }
                     }
                 }
-                if self.autocommit && self.active_vms == 0 {
+                if self.autocommit && self.active_vms() == 0 {
                     self.rollback_all();
                     return Ok(());
                 }
@@ -713,7 +751,7 @@ impl Connection {
                 }
             }
         }
-        if self.autocommit && self.active_vms == 0 {
+        if self.autocommit && self.active_vms() == 0 {
             if let Err(e) = self.commit_all() {
                 self.rollback_all();
                 result = Err(e);
@@ -732,7 +770,9 @@ impl Connection {
     // ---- schema -------------------------------------------------------------------------
 
     /// Make sure each database's schema matches its file (reloading if the cookie moved).
-    fn ensure_schemas(&mut self) -> Result<()> {
+    /// Returns whether any schema was (re)loaded.
+    fn ensure_schemas(&mut self) -> Result<bool> {
+        let mut reloaded = false;
         for db in 0..self.dbs.len() {
             let had_txn = self.dbs[db].txn != 0;
             if db == 1 && self.dbs[1].bt.pager.page_count() == 0 {
@@ -741,23 +781,24 @@ impl Connection {
                 continue;
             }
             self.begin_read(db)?;
-            let r = (|| -> Result<()> {
+            let r = (|| -> Result<bool> {
                 let cookie = self.file_cookie(db)?;
                 let d = &self.dbs[db];
                 if !d.schema_loaded || d.schema.cookie != cookie {
                     self.load_schema(db)?;
+                    return Ok(true);
                 }
-                Ok(())
+                Ok(false)
             })();
-            if !had_txn && self.autocommit && self.active_vms == 0 {
+            if !had_txn && self.autocommit && self.active_vms() == 0 {
                 if let Some(d) = self.dbs.get_mut(db) {
                     d.bt.end_read();
                     d.txn = 0;
                 }
             }
-            r?;
+            reloaded |= r?;
         }
-        Ok(())
+        Ok(reloaded)
     }
 
     /// Read `sqlite_schema` (root page 1) of `db` into its `Schema`. Needs a read transaction.
@@ -968,7 +1009,7 @@ impl VmHost for StepHost<'_> {
         if write > 0 {
             self.conn.begin_write(db, write >= 2)?;
             // A statement journal when the statement runs inside a larger transaction.
-            let inside = !self.conn.autocommit || self.conn.active_vms > 1;
+            let inside = !self.conn.autocommit || self.conn.active_vms() > 1;
             if inside && !self.stmt_sp.iter().any(|(d, _)| *d == db) {
                 let i = self.conn.savepoints.len();
                 let d = &mut self.conn.dbs[db];
@@ -1091,12 +1132,28 @@ impl VmHost for StepHost<'_> {
     }
 }
 
+/// Counts one running statement while it lives.
+struct ActiveGuard(Arc<AtomicUsize>);
+
+impl ActiveGuard {
+    fn new(n: &Arc<AtomicUsize>) -> ActiveGuard {
+        n.fetch_add(1, AO::Relaxed);
+        ActiveGuard(n.clone())
+    }
+}
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, AO::Relaxed);
+    }
+}
+
 /// A prepared statement.
 pub struct Statement {
     vm: Vm,
     sql: String,
     /// Counted in the connection's running statements.
-    active: bool,
+    active: Option<ActiveGuard>,
     /// Statement journal savepoints (see `StepHost`).
     stmt_sp: Vec<(usize, usize)>,
     /// The program counts changes (INSERT/UPDATE/DELETE).
@@ -1115,7 +1172,7 @@ impl Statement {
         Statement {
             vm: Vm::new(p),
             sql,
-            active: false,
+            active: None,
             stmt_sp: Vec::new(),
             counts_changes,
             returned_row: false,
@@ -1130,13 +1187,13 @@ impl Statement {
         }
         let mut retries = 0;
         loop {
-            if !self.active {
-                if conn.active_vms == 0 {
+            if self.active.is_none() {
+                if conn.active_vms() == 0 {
                     conn.interrupt.store(false, AO::Relaxed);
                 }
-                self.active = true;
-                conn.active_vms += 1;
+                self.active = Some(ActiveGuard::new(&conn.active));
             }
+            self.vm.max_len = conn.limits[0].max(0) as usize;
             let r = {
                 let mut host = StepHost {
                     conn,
@@ -1187,10 +1244,11 @@ impl Statement {
     }
 
     fn finish(&mut self, conn: &mut Connection, err: Option<&Error>) -> Result<()> {
-        if !self.active {
+        if self.active.is_none() {
             return Ok(());
         }
-        self.active = false;
+        // Stop counting this statement before the end-of-statement logic looks at the count.
+        self.active = None;
         if self.counts_changes && err.is_none() {
             conn.changes = self.vm.n_change;
             conn.total_changes += self.vm.n_change;
@@ -1201,7 +1259,7 @@ impl Statement {
 
     /// Back to the start; bindings are kept.
     pub fn reset(&mut self, conn: &mut Connection) {
-        if self.active {
+        if self.active.is_some() {
             // As sqlite3_reset on an unfinished statement: it ends normally.
             let _ = self.finish(conn, None);
         }
@@ -1257,7 +1315,7 @@ impl Statement {
     }
     /// 1-based index, as `sqlite3_bind_*`. `SQLITE_RANGE` when out of range.
     pub fn bind(&mut self, i: usize, v: Value) -> Result<()> {
-        if self.active {
+        if self.active.is_some() {
             return Err(Error::misuse());
         }
         match i.checked_sub(1).and_then(|k| self.vm.vars.get_mut(k)) {
@@ -1305,7 +1363,7 @@ impl Statement {
     }
     /// Started stepping and not yet reset/done.
     pub fn busy(&self) -> bool {
-        self.active
+        self.active.is_some()
     }
     /// 0 normal, 1 EXPLAIN, 2 EXPLAIN QUERY PLAN.
     pub fn explain_mode(&self) -> i32 {

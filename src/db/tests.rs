@@ -204,7 +204,7 @@ fn begin_commit_rollback_bookkeeping() {
     assert_eq!(e.msg, "cannot start a transaction within a transaction");
     assert!(!commit.step(&mut c).unwrap());
     assert!(c.is_autocommit());
-    assert_eq!(c.active_vms, 0);
+    assert_eq!(c.active_vms(), 0);
 
     // SAVEPOINT outside a transaction starts one; RELEASE of it ends it.
     let sp = |opn: i32, name: &str| {
@@ -269,12 +269,12 @@ fn bind_and_parameters() {
     // Stepping after DONE starts over; bindings are kept across reset.
     assert!(s.step(&mut c).unwrap());
     s.reset(&mut c);
-    assert_eq!(c.active_vms, 0);
+    assert_eq!(c.active_vms(), 0);
     s.clear_bindings();
     assert!(s.step(&mut c).unwrap());
     assert!(s.column_value(0).is_null());
     s.finalize(&mut c);
-    assert_eq!(c.active_vms, 0);
+    assert_eq!(c.active_vms(), 0);
 }
 
 #[test]
@@ -344,4 +344,25 @@ fn setting_pragmas_through_noop() {
         Value::Integer(4096)
     ));
     assert!(matches!(run(&mut c, "encoding", None), Value::Text(t) if t == b"UTF-8"));
+}
+
+#[test]
+fn dropping_a_running_statement_stops_counting_it() {
+    let mut c = Connection::open(":memory:", rwc(), None).unwrap();
+    let mut s = Statement::new(
+        Program {
+            ops: vec![
+                op(Opcode::Integer, 1, 1, 0, P4::None),
+                op(Opcode::ResultRow, 1, 1, 0, P4::None),
+                op(Opcode::Halt, 0, 0, 0, P4::None),
+            ],
+            n_mem: 1,
+            ..Program::default()
+        },
+        String::new(),
+    );
+    assert!(s.step(&mut c).unwrap());
+    assert_eq!(c.active_vms(), 1);
+    drop(s);
+    assert_eq!(c.active_vms(), 0);
 }

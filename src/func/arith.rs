@@ -21,6 +21,9 @@ use super::text::{
 use crate::value::Value;
 use std::cmp::Ordering;
 
+/// A text collation as the comparison helpers take it (`None` = BINARY).
+pub type CollFn<'a> = &'a dyn Fn(&[u8], &[u8]) -> Ordering;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArithOp {
     Add,
@@ -192,11 +195,7 @@ pub fn logical_not(v: &Value) -> Value {
 
 /// `sqlite3MemCompare`: total order used by ORDER BY, min/max, and comparisons after affinity
 /// (NULLs are equal to each other and less than everything).
-pub fn mem_compare(
-    a: &Value,
-    b: &Value,
-    coll: Option<&dyn Fn(&[u8], &[u8]) -> Ordering>,
-) -> Ordering {
+pub fn mem_compare(a: &Value, b: &Value, coll: Option<CollFn>) -> Ordering {
     match coll {
         Some(c) => a.cmp_with(b, c),
         None => a.cmp_binary(b),
@@ -210,7 +209,7 @@ pub fn compare(
     lhs: &Value,
     rhs: &Value,
     aff: Option<Affinity>,
-    coll: Option<&dyn Fn(&[u8], &[u8]) -> Ordering>,
+    coll: Option<CollFn>,
 ) -> Option<Ordering> {
     if lhs.is_null() || rhs.is_null() {
         return None;

@@ -238,8 +238,9 @@ impl DateTime {
         self.jd = (((x1 + x2 + d + b) as f64 - 1524.5) * 86400000.0) as i64;
         self.valid_jd = true;
         if self.valid_hms {
-            self.jd +=
-                self.h as i64 * 3600000 + self.mi as i64 * 60000 + (self.s * 1000.0 + 0.5) as i64;
+            self.jd = self.jd.wrapping_add(
+                self.h as i64 * 3600000 + self.mi as i64 * 60000 + (self.s * 1000.0 + 0.5) as i64,
+            );
             if self.valid_tz {
                 self.jd -= self.tz as i64 * 60000;
                 self.valid_ymd = false;
@@ -281,7 +282,7 @@ impl DateTime {
             return;
         }
         self.compute_jd();
-        let mut s = ((self.jd + 43200000) % 86400000) as i32;
+        let mut s = (self.jd.wrapping_add(43200000) % 86400000) as i32;
         self.s = s as f64 / 1000.0;
         s = self.s as i32;
         self.s -= s as f64;
@@ -346,28 +347,43 @@ fn parse_date_or_time(ctx: &mut FuncContext, z: &[u8], p: &mut DateTime) -> bool
     true
 }
 
-/// Offset (ms) from UTC to local time at the given instant (`localtimeOffset`).
-fn localtime_offset(p: &DateTime) -> Result<i64> {
-    let mut x = *p;
-    x.compute_ymd_hms();
-    if x.y < 1971 || x.y >= 2038 {
-        x.y = 2000;
-        x.mo = 1;
-        x.d = 1;
-        x.h = 0;
-        x.mi = 0;
-        x.s = 0.0;
+/// SQLite's `toLocaltime`: replace `p` (UTC) by the broken-down local time. Instants outside
+/// 1970-01-01 .. 2038-01-18 use the equivalent year `2000 + Y%4` for the zone lookup (as
+/// SQLite does for `localtime_r`), then map the year back.
+fn to_localtime(p: &mut DateTime) {
+    p.compute_jd();
+    let (t, year_diff) = if p.jd < 2108667600 * 100000 || p.jd > 2130141456 * 100000 {
+        let mut x = *p;
+        x.compute_ymd_hms();
+        let diff = (2000 + x.y % 4) - x.y;
+        x.y += diff;
+        x.valid_jd = false;
+        x.compute_jd();
+        (x.jd / 1000 - 210866760000, diff)
     } else {
-        x.s = ((x.s + 0.5) as i32) as f64;
-    }
-    x.tz = 0;
-    x.valid_jd = false;
-    x.compute_jd();
-    let t = x.jd / 1000 - 210866760000;
-    let off = tz::utc_offset_secs(t);
-    // y = broken-down local time of t, converted back to a JD: equivalent to x.jd + off.
-    let y_jd = (t + off) * 1000 + 210866760000000;
-    Ok(y_jd - x.jd)
+        (p.jd / 1000 - 210866760000, 0)
+    };
+    let local = t.wrapping_add(tz::utc_offset_secs(t));
+    // Broken-down local time of `local` seconds since the epoch.
+    let mut l = DateTime {
+        jd: local.wrapping_mul(1000).wrapping_add(210866760000000),
+        valid_jd: true,
+        ..DateTime::default()
+    };
+    l.compute_ymd_hms();
+    let ms = p.jd % 1000;
+    *p = DateTime {
+        y: l.y - year_diff,
+        mo: l.mo,
+        d: l.d,
+        h: l.h,
+        mi: l.mi,
+        s: (l.s as i32) as f64 + ms as f64 * 0.001,
+        valid_ymd: true,
+        valid_hms: true,
+        tz_set: p.tz_set,
+        ..DateTime::default()
+    };
 }
 
 struct Xform {
@@ -450,9 +466,7 @@ fn parse_modifier(ctx: &mut FuncContext, z: &[u8], p: &mut DateTime, idx: usize)
         }
         b'l' => {
             if z.eq_ignore_ascii_case(b"localtime") {
-                p.compute_jd();
-                p.jd += localtime_offset(p)?;
-                p.clear_ymd_hms_tz();
+                to_localtime(p);
                 rc = false;
             }
         }
@@ -471,12 +485,34 @@ fn parse_modifier(ctx: &mut FuncContext, z: &[u8], p: &mut DateTime, idx: usize)
                 }
             } else if z.eq_ignore_ascii_case(b"utc") {
                 if !p.tz_set {
+                    // Iteratively find the UTC instant whose local time is `p` (SQLite 3.40).
                     p.compute_jd();
-                    let c1 = localtime_offset(p)?;
-                    p.jd -= c1;
-                    p.clear_ymd_hms_tz();
-                    p.jd += c1 - localtime_offset(p)?;
-                    p.tz_set = true;
+                    let orig = p.jd;
+                    let mut guess = orig;
+                    let mut err = 0i64;
+                    let mut cnt = 0;
+                    loop {
+                        guess = guess.wrapping_sub(err);
+                        let mut n = DateTime {
+                            jd: guess,
+                            valid_jd: true,
+                            ..DateTime::default()
+                        };
+                        to_localtime(&mut n);
+                        n.compute_jd();
+                        err = n.jd.wrapping_sub(orig);
+                        let go_on = err != 0 && cnt < 3;
+                        cnt += 1;
+                        if !go_on {
+                            break;
+                        }
+                    }
+                    *p = DateTime {
+                        jd: guess,
+                        valid_jd: true,
+                        tz_set: true,
+                        ..DateTime::default()
+                    };
                 }
                 rc = false;
             }
@@ -490,11 +526,11 @@ fn parse_modifier(ctx: &mut FuncContext, z: &[u8], p: &mut DateTime, idx: usize)
                     p.valid_tz = false;
                     p.valid_jd = false;
                     p.compute_jd();
-                    let mut zz = ((p.jd + 129600000) / 86400000) % 7;
+                    let mut zz = (p.jd.wrapping_add(129600000) / 86400000) % 7;
                     if zz > n as i64 {
                         zz -= 7;
                     }
-                    p.jd += (n as i64 - zz) * 86400000;
+                    p.jd = p.jd.wrapping_add((n as i64 - zz) * 86400000);
                     p.clear_ymd_hms_tz();
                     rc = false;
                 }
@@ -551,7 +587,7 @@ fn parse_modifier(ctx: &mut FuncContext, z: &[u8], p: &mut DateTime, idx: usize)
                 }
                 p.compute_jd();
                 p.clear_ymd_hms_tz();
-                p.jd += tx.jd;
+                p.jd = p.jd.wrapping_add(tx.jd);
                 return Ok(false);
             }
             let mut k = n;
@@ -596,7 +632,8 @@ fn parse_modifier(ctx: &mut FuncContext, z: &[u8], p: &mut DateTime, idx: usize)
                         r -= (r as i32) as f64;
                     }
                     p.compute_jd();
-                    p.jd += (r * 1000.0 * x.xform as f64 + rounder) as i64;
+                    p.jd =
+                        p.jd.wrapping_add((r * 1000.0 * x.xform as f64 + rounder) as i64);
                     rc = false;
                     break;
                 }
@@ -828,7 +865,7 @@ pub fn strftime(ctx: &mut FuncContext, a: &[Value]) -> Result<Value> {
 mod tz {
     use std::sync::OnceLock;
 
-    struct Zone {
+    pub(super) struct Zone {
         /// (transition time, utc offset after it)
         transitions: Vec<(i64, i64)>,
         /// Offset before the first transition (first standard-time type).
@@ -840,7 +877,7 @@ mod tz {
         Some(i32::from_be_bytes([s[0], s[1], s[2], s[3]]) as i64)
     }
 
-    fn parse(b: &[u8]) -> Option<Zone> {
+    pub(super) fn parse(b: &[u8]) -> Option<Zone> {
         if b.get(0..4)? != b"TZif" {
             return None;
         }
@@ -899,10 +936,18 @@ mod tz {
 
     /// Seconds to add to UTC time `t` (unix seconds) to get local time.
     pub fn utc_offset_secs(t: i64) -> i64 {
-        let Some(z) = zone() else { return 0 };
-        match z.transitions.iter().rposition(|&(tt, _)| tt <= t) {
-            Some(i) => z.transitions[i].1,
-            None => z.initial,
+        match zone() {
+            Some(z) => z.offset_at(t),
+            None => 0,
+        }
+    }
+
+    impl Zone {
+        pub(super) fn offset_at(&self, t: i64) -> i64 {
+            match self.transitions.iter().rposition(|&(tt, _)| tt <= t) {
+                Some(i) => self.transitions[i].1,
+                None => self.initial,
+            }
         }
     }
 }
@@ -922,6 +967,17 @@ mod tests {
             other => format!("{other:?}"),
         }
     }
+    #[test]
+    fn tzif_zone() {
+        let Ok(b) = std::fs::read("/usr/share/zoneinfo/America/New_York") else {
+            return;
+        };
+        let z = tz::parse(&b).expect("valid TZif");
+        assert_eq!(z.offset_at(1719835200), -4 * 3600); // 2024-07-01 12:00Z, EDT
+        assert_eq!(z.offset_at(1704110400), -5 * 3600); // 2024-01-01 12:00Z, EST
+        assert!(tz::parse(b"TZif-truncated").is_none());
+    }
+
     #[test]
     fn basics() {
         assert_eq!(txt(call(date, &["2024-03-05 12:34:56"])), "2024-03-05");

@@ -583,6 +583,7 @@ fn label_eq(label: &Node, key: &[u8]) -> bool {
 /// created. Returns the route of the found node and whether it was appended.
 fn lookup_step(
     root: &mut Node,
+    base: usize,
     route: Vec<usize>,
     path: &[u8],
     append: bool,
@@ -628,16 +629,24 @@ fn lookup_step(
         if let Some(k) = members.iter().position(|(l, _)| label_eq(l, key)) {
             let mut r = route;
             r.push(k);
-            return lookup_step(root, r, rest, append, appended);
+            return lookup_step(root, base, r, rest, append, appended);
         }
-        if append {
-            // Build the missing member, then continue the path inside it.
+        if append && base + route.len() < MAX_DEPTH {
+            // Build the missing member, then continue the path inside it (never deeper than
+            // the parser's nesting limit, so rendering cannot recurse without bound).
             let mut child = match new_container(rest) {
                 Some(c) => c,
                 None => return Look::NotFound,
             };
             let mut sub_app = false;
-            let res = lookup_step(&mut child, vec![], rest, true, &mut sub_app);
+            let res = lookup_step(
+                &mut child,
+                base + route.len() + 1,
+                vec![],
+                rest,
+                true,
+                &mut sub_app,
+            );
             if let Look::Found(sub) = res {
                 *appended = true;
                 let Some(Node {
@@ -709,15 +718,22 @@ fn lookup_step(
         if let Some(k) = hit {
             let mut r = route;
             r.push(k);
-            return lookup_step(root, r, rest, append, appended);
+            return lookup_step(root, base, r, rest, append, appended);
         }
-        if remaining == 0 && append {
+        if remaining == 0 && append && base + route.len() < MAX_DEPTH {
             let mut child = match new_container(rest) {
                 Some(c) => c,
                 None => return Look::NotFound,
             };
             let mut sub_app = false;
-            let res = lookup_step(&mut child, vec![], rest, true, &mut sub_app);
+            let res = lookup_step(
+                &mut child,
+                base + route.len() + 1,
+                vec![],
+                rest,
+                true,
+                &mut sub_app,
+            );
             if let Look::Found(sub) = res {
                 *appended = true;
                 let Some(Node {
@@ -766,7 +782,7 @@ fn lookup(
     if path.first() != Some(&b'$') {
         return Err(path_error(path));
     }
-    match lookup_step(root, vec![], &path[1..], append, appended) {
+    match lookup_step(root, 0, vec![], &path[1..], append, appended) {
         Look::Found(r) => Ok(Some(r)),
         Look::NotFound => Ok(None),
         Look::Err(near) => Err(path_error(&near)),
@@ -1258,6 +1274,18 @@ mod tests {
         assert_eq!(s(r), "[1,2,\"x\"]");
         let r = json_remove(&mut c, &[t("[1,2,3]"), t("$[0]"), t("$[0]")]).unwrap();
         assert_eq!(s(r), "[3]");
+        // Deep documents and paths do not exhaust the stack (test threads have 2 MiB).
+        let deep = "[".repeat(2000) + "7" + &"]".repeat(2000);
+        let path = "$".to_string() + &"[0]".repeat(2000);
+        assert!(matches!(
+            json_extract(&mut c, &[t(&deep), t(&path)]).unwrap(),
+            Value::Integer(7)
+        ));
+        let long = "$".to_string() + &".a".repeat(5000);
+        assert_eq!(
+            s(json_set(&mut c, &[t("{}"), t(&long), Value::Integer(1)]).unwrap()),
+            "{}"
+        );
         let e = json_extract(&mut c, &[t("[1]"), t("x")]).unwrap_err();
         assert_eq!(e.msg, "JSON path error near 'x'");
     }

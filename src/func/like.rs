@@ -8,18 +8,11 @@
 //!
 //! Both work on UTF-8 bytes decoded leniently like `sqlite3Utf8Read` (invalid sequences never
 //! panic) and, like SQLite's C strings, treat a NUL byte as the end of the text or pattern.
-//! Recursion depth is bounded by the number of `%`/`*` runs in the pattern, which callers
-//! bound with [`MAX_PATTERN_LEN`].
+//! Matching is iterative (no recursion), O(pattern × text) in the worst case; `like()` and
+//! `glob()` refuse patterns longer than [`MAX_PATTERN_LEN`] as SQLite does.
 
 /// `SQLITE_MAX_LIKE_PATTERN_LENGTH`: longer patterns are an error in `like()`/`glob()`.
 pub const MAX_PATTERN_LEN: usize = 50000;
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum M {
-    Match,
-    NoMatch,
-    NoWildcardMatch,
-}
 
 struct Info {
     match_all: u32,
@@ -95,158 +88,155 @@ fn lower(c: u32) -> u32 {
     }
 }
 
-fn pattern_compare(mut pat: Cur, mut s: Cur, info: &Info, match_other: u32) -> M {
-    let mut escaped_at: Option<usize> = None;
+/// One pattern element matched against one character (`c2`, never 0).
+enum Elem {
+    /// A literal code point; `wild_one` if it is an unescaped `_`/`?`.
+    Lit { c: u32, wild_one: bool },
+    /// A `[...]` set: (start, end) byte range of the set body in the pattern, inverted?
+    Set {
+        start: usize,
+        end: usize,
+        invert: bool,
+    },
+}
+
+/// Read the next non-star element at `pat`; `None` if the pattern is malformed there
+/// (escape at the end, unterminated set): such an element never matches.
+fn read_elem(pat: &mut Cur, c: u32, info: &Info, match_other: u32) -> Option<Elem> {
+    if c == match_other && match_other != 0 {
+        if info.match_set == 0 {
+            let e = pat.read();
+            if e == 0 {
+                return None;
+            }
+            return Some(Elem::Lit {
+                c: e,
+                wild_one: false,
+            });
+        }
+        // "[...]": find the end the way SQLite scans it.
+        let mut invert = false;
+        if pat.peek() == b'^' {
+            invert = true;
+            pat.i += 1;
+        }
+        let start = pat.i;
+        if pat.peek() == b']' {
+            pat.i += 1;
+        }
+        loop {
+            let c2 = pat.read();
+            if c2 == 0 {
+                return None;
+            }
+            if c2 == b']' as u32 {
+                return Some(Elem::Set {
+                    start,
+                    end: pat.i - 1,
+                    invert,
+                });
+            }
+        }
+    }
+    Some(Elem::Lit {
+        c,
+        wild_one: c == info.match_one && info.match_one != 0,
+    })
+}
+
+fn set_contains(body: &[u8], ch: u32) -> bool {
+    let mut p = Cur { s: body, i: 0 };
+    let mut seen = false;
+    let mut prior_c = 0u32;
+    let mut c2 = p.read();
+    if c2 == b']' as u32 {
+        if ch == b']' as u32 {
+            seen = true;
+        }
+        c2 = p.read();
+    }
+    while c2 != 0 {
+        if c2 == b'-' as u32 && p.peek() != 0 && prior_c > 0 {
+            c2 = p.read();
+            if ch >= prior_c && ch <= c2 {
+                seen = true;
+            }
+            prior_c = 0;
+        } else {
+            if ch == c2 {
+                seen = true;
+            }
+            prior_c = c2;
+        }
+        c2 = p.read();
+    }
+    seen
+}
+
+fn elem_matches(e: &Elem, pattern: &[u8], c2: u32, info: &Info) -> bool {
+    match *e {
+        Elem::Lit { c, wild_one } => {
+            wild_one || c == c2 || (info.no_case && c < 0x80 && c2 < 0x80 && lower(c) == lower(c2))
+        }
+        Elem::Set { start, end, invert } => set_contains(&pattern[start..end], c2) != invert,
+    }
+}
+
+/// SQLite's `patternCompare`, done iteratively (backtracking to the last `%`/`*` only, which
+/// is complete because every other element matches exactly one character), so deep patterns
+/// cannot overflow the stack.
+fn pattern_compare(pattern: &[u8], string: &[u8], info: &Info, match_other: u32) -> bool {
+    let mut pat = Cur { s: pattern, i: 0 };
+    let mut s = Cur { s: string, i: 0 };
+    // (pattern position just after the last star run, string position it is retried from)
+    let mut star: Option<(usize, usize)> = None;
     loop {
         let c = pat.read();
-        if c == 0 {
-            break;
-        }
-        if c == info.match_all && info.match_all != 0 {
-            let mut c;
-            loop {
-                c = pat.read();
-                if c == info.match_all && info.match_all != 0 {
-                    continue;
-                }
-                if c == info.match_one && info.match_one != 0 {
-                    if s.read() == 0 {
-                        return M::NoWildcardMatch;
-                    }
-                    continue;
-                }
-                break;
+        let ok = if c == 0 {
+            if s.peek() == 0 {
+                return true;
             }
-            if c == 0 {
-                return M::Match;
-            } else if c == match_other && match_other != 0 {
-                if info.match_set == 0 {
-                    c = pat.read();
-                    if c == 0 {
-                        return M::NoWildcardMatch;
-                    }
+            false
+        } else if c == info.match_all && info.match_all != 0 {
+            while pat.peek() != 0 {
+                let mut q = pat;
+                if q.read() == info.match_all {
+                    pat = q;
                 } else {
-                    // "[...]" right after "*": slow recursive search.
-                    let mut p2 = pat;
-                    p2.i -= 1;
-                    while s.peek() != 0 {
-                        let r = pattern_compare(p2, s, info, match_other);
-                        if r != M::NoMatch {
-                            return r;
-                        }
-                        s.skip();
-                    }
-                    return M::NoWildcardMatch;
+                    break;
                 }
             }
-            if c < 0x80 {
-                let (a, b) = if info.no_case {
-                    (
-                        (c as u8).to_ascii_uppercase(),
-                        (c as u8).to_ascii_lowercase(),
-                    )
-                } else {
-                    (c as u8, c as u8)
-                };
-                loop {
-                    // strcspn for the stop characters.
-                    loop {
-                        let x = s.peek();
-                        if x == 0 || x == a || x == b {
-                            break;
-                        }
-                        s.i += 1;
-                    }
-                    if s.peek() == 0 {
-                        break;
-                    }
-                    s.i += 1;
-                    let r = pattern_compare(pat, s, info, match_other);
-                    if r != M::NoMatch {
-                        return r;
-                    }
-                }
-            } else {
-                loop {
+            if pat.peek() == 0 {
+                return true;
+            }
+            star = Some((pat.i, s.i));
+            continue;
+        } else {
+            match read_elem(&mut pat, c, info, match_other) {
+                None => false,
+                Some(e) => {
                     let c2 = s.read();
-                    if c2 == 0 {
-                        break;
-                    }
-                    if c2 != c {
-                        continue;
-                    }
-                    let r = pattern_compare(pat, s, info, match_other);
-                    if r != M::NoMatch {
-                        return r;
-                    }
+                    c2 != 0 && elem_matches(&e, pattern, c2, info)
                 }
             }
-            return M::NoWildcardMatch;
+        };
+        if ok {
+            continue;
         }
-        let mut c = c;
-        if c == match_other && match_other != 0 {
-            if info.match_set == 0 {
-                c = pat.read();
-                if c == 0 {
-                    return M::NoMatch;
+        // Backtrack: let the last star swallow one more character.
+        match star {
+            None => return false,
+            Some((sp, ss)) => {
+                let mut t = Cur { s: string, i: ss };
+                if t.peek() == 0 {
+                    return false;
                 }
-                escaped_at = Some(pat.i);
-            } else {
-                let mut prior_c = 0u32;
-                let mut seen = false;
-                let mut invert = false;
-                let ch = s.read();
-                if ch == 0 {
-                    return M::NoMatch;
-                }
-                let mut c2 = pat.read();
-                if c2 == b'^' as u32 {
-                    invert = true;
-                    c2 = pat.read();
-                }
-                if c2 == b']' as u32 {
-                    if ch == b']' as u32 {
-                        seen = true;
-                    }
-                    c2 = pat.read();
-                }
-                while c2 != 0 && c2 != b']' as u32 {
-                    if c2 == b'-' as u32 && pat.peek() != b']' && pat.peek() != 0 && prior_c > 0 {
-                        c2 = pat.read();
-                        if ch >= prior_c && ch <= c2 {
-                            seen = true;
-                        }
-                        prior_c = 0;
-                    } else {
-                        if ch == c2 {
-                            seen = true;
-                        }
-                        prior_c = c2;
-                    }
-                    c2 = pat.read();
-                }
-                if c2 == 0 || seen == invert {
-                    return M::NoMatch;
-                }
-                continue;
+                t.skip();
+                star = Some((sp, t.i));
+                pat.i = sp;
+                s.i = t.i;
             }
         }
-        let c2 = s.read();
-        if c == c2 {
-            continue;
-        }
-        if info.no_case && lower(c) == lower(c2) && c < 0x80 && c2 < 0x80 {
-            continue;
-        }
-        if c == info.match_one && info.match_one != 0 && Some(pat.i) != escaped_at && c2 != 0 {
-            continue;
-        }
-        return M::NoMatch;
-    }
-    if s.peek() == 0 {
-        M::Match
-    } else {
-        M::NoMatch
     }
 }
 
@@ -273,12 +263,7 @@ pub fn like_match(
             info.match_one = 0;
         }
     }
-    pattern_compare(
-        Cur { s: pattern, i: 0 },
-        Cur { s: string, i: 0 },
-        &info,
-        esc,
-    ) == M::Match
+    pattern_compare(pattern, string, &info, esc)
 }
 
 /// `string GLOB pattern`.
@@ -289,12 +274,7 @@ pub fn glob_match(pattern: &[u8], string: &[u8]) -> bool {
         match_set: b'[' as u32,
         no_case: false,
     };
-    pattern_compare(
-        Cur { s: pattern, i: 0 },
-        Cur { s: string, i: 0 },
-        &info,
-        b'[' as u32,
-    ) == M::Match
+    pattern_compare(pattern, string, &info, b'[' as u32)
 }
 
 #[cfg(test)]

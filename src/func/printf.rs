@@ -38,6 +38,8 @@ pub enum PrintfArg<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArgKind {
     /// `int` (or `long` / `long long` per `long_level` 0/1/2); `signed` for `%d %i`.
+    /// The shim passes it as `PrintfArg::Int`, sign-extending signed values and
+    /// zero-extending unsigned ones (so `%u` of an `int` -1 prints 4294967295, as in C).
     Int {
         long_level: u8,
         signed: bool,
@@ -342,6 +344,11 @@ pub fn format(fmt: &[u8], args: &[PrintfArg]) -> Result<Vec<u8>> {
             Kind::Invalid => return Ok(out.buf),
             Kind::Percent => body.push(b'%'),
             Kind::Size => {
+                // C callers pass an `int*` for %n (see `arg_kinds`); it is consumed and not
+                // written (the count is not reported). SQL `printf()` passes none.
+                if let Some(PrintfArg::Ptr(_)) = a.args.get(a.used) {
+                    a.used += 1;
+                }
                 width = 0;
             }
             Kind::Decimal | Kind::Radix | Kind::Pointer | Kind::Ordinal => {
@@ -831,6 +838,68 @@ mod tests {
         String::from_utf8(format(fmt.as_bytes(), args).unwrap()).unwrap()
     }
     use PrintfArg::*;
+
+    #[test]
+    fn arg_kinds_for_c_shim() {
+        use ArgKind as K;
+        assert_eq!(
+            arg_kinds(b"%d %lld %5.2f %s %*d %q %c %p %% %x %.*s"),
+            vec![
+                K::Int {
+                    long_level: 0,
+                    signed: true
+                },
+                K::Int {
+                    long_level: 2,
+                    signed: true
+                },
+                K::Double,
+                K::Str,
+                K::Int {
+                    long_level: 0,
+                    signed: true
+                },
+                K::Int {
+                    long_level: 0,
+                    signed: true
+                },
+                K::Str,
+                K::Char,
+                K::Ptr,
+                K::Int {
+                    long_level: 0,
+                    signed: false
+                },
+                K::Int {
+                    long_level: 0,
+                    signed: true
+                },
+                K::Str,
+            ]
+        );
+        // Formatting stops at an unknown conversion, and so does the argument list.
+        assert_eq!(
+            arg_kinds(b"%d %y %s"),
+            vec![K::Int {
+                long_level: 0,
+                signed: true
+            }]
+        );
+        // C-style arguments: %c takes a code point, %s a NUL-terminated string.
+        assert_eq!(
+            f(
+                "%c|%s|%n%p|%lu",
+                &[
+                    PrintfArg::Int(0xe9),
+                    PrintfArg::Str(Some(b"ab\0cd")),
+                    PrintfArg::Ptr(0),
+                    PrintfArg::Ptr(255),
+                    PrintfArg::Int(-1)
+                ]
+            ),
+            "\u{e9}|ab|FF|18446744073709551615"
+        );
+    }
 
     #[test]
     fn floats_like_sqlite() {

@@ -552,6 +552,37 @@ mod tests {
     }
 
     #[test]
+    fn decltype_affinity() {
+        // The examples of datatype3.html §3.1.1.
+        let cases = [
+            ("INT", Affinity::Integer),
+            ("INTEGER", Affinity::Integer),
+            ("TINYINT", Affinity::Integer),
+            ("UNSIGNED BIG INT", Affinity::Integer),
+            ("FLOATING POINT", Affinity::Integer),
+            ("CHARACTER(20)", Affinity::Text),
+            ("VARCHAR(255)", Affinity::Text),
+            ("NVARCHAR(100)", Affinity::Text),
+            ("TEXT", Affinity::Text),
+            ("CLOB", Affinity::Text),
+            ("BLOB", Affinity::Blob),
+            ("", Affinity::Blob),
+            ("REAL", Affinity::Real),
+            ("DOUBLE PRECISION", Affinity::Real),
+            ("FLOAT", Affinity::Real),
+            ("NUMERIC", Affinity::Numeric),
+            ("DECIMAL(10,5)", Affinity::Numeric),
+            ("BOOLEAN", Affinity::Numeric),
+            ("DATETIME", Affinity::Numeric),
+            ("STRING", Affinity::Numeric),
+        ];
+        for (d, a) in cases {
+            assert_eq!(Affinity::from_decltype(d), a, "{d}");
+            assert_eq!(Affinity::from_char(a.to_char()), a);
+        }
+    }
+
+    #[test]
     fn casts() {
         let t = |s: &str| Value::text(s);
         assert!(matches!(

@@ -57,6 +57,17 @@ pub struct Scope {
     pub aliases: Vec<(String, ast::Expr)>,
 }
 
+/// A WITH-clause table.
+#[derive(Clone)]
+pub struct Cte {
+    pub name: String,
+    pub select: ast::Select,
+    pub columns: Option<Vec<String>>,
+    pub recursive: bool,
+    /// While the recursive step runs: the cursor holding the current row and its columns.
+    pub bound: Option<(i32, Vec<SrcCol>)>,
+}
+
 /// A resolved column reference.
 #[derive(Clone, Debug)]
 pub struct ColRef {
@@ -87,6 +98,12 @@ pub struct Builder<'a> {
     pub depth: usize,
     /// Nesting of SELECTs (subqueries), limited like expressions.
     pub sel_depth: usize,
+    /// Common table expressions in scope (innermost last): name, definition, column names;
+    /// a recursive CTE being evaluated is bound to a cursor holding the current row.
+    pub ctes: Vec<Cte>,
+    /// Open subquery correlation probes: (scope depth where the subquery starts, saw an
+    /// outer reference).
+    pub corr: std::cell::RefCell<Vec<(usize, bool)>>,
     /// Source text of the top-level SELECT's result columns (for column names).
     pub col_spans: Option<Vec<String>>,
     /// Don't emit `Transaction` ops (BEGIN/COMMIT etc.).
@@ -111,6 +128,8 @@ impl<'a> Builder<'a> {
             eqp_parent: 0,
             depth: 0,
             sel_depth: 0,
+            ctes: Vec::new(),
+            corr: std::cell::RefCell::new(Vec::new()),
             col_spans: None,
             no_tx: false,
         };
@@ -335,7 +354,7 @@ impl<'a> Builder<'a> {
 
     /// Resolve a column name (optionally qualified) through the scope stack.
     pub fn resolve_column(&self, table: Option<&str>, name: &str) -> Result<Option<ColRef>> {
-        for scope in self.scopes.iter().rev() {
+        for (back, scope) in self.scopes.iter().rev().enumerate() {
             let mut found: Option<ColRef> = None;
             for src in &scope.sources {
                 if let Some(t) = table {
@@ -401,6 +420,12 @@ impl<'a> Builder<'a> {
                 }
             }
             if found.is_some() {
+                let depth = self.scopes.len() - 1 - back;
+                for m in self.corr.borrow_mut().iter_mut() {
+                    if depth < m.0 {
+                        m.1 = true;
+                    }
+                }
                 return Ok(found);
             }
             if let Some(t) = table {

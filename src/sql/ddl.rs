@@ -338,6 +338,9 @@ impl<'a> Builder<'a> {
                 format!("{kind} {name} already exists")
             }));
         }
+        if let ast::CreateTableBody::AsSelect(sel) = body {
+            return self.create_table_as(db, &name, sel);
+        }
         let (t, autos) = table_from_create(&name, body)?;
         if t.without_rowid {
             return Err(Error::sql("WITHOUT ROWID tables are not supported yet"));
@@ -370,6 +373,103 @@ impl<'a> Builder<'a> {
             self.schema_row(c, "index", &iname, &name, Some(*r), None);
         }
         self.emit(Opcode::Close, c, 0, 0);
+        self.bump_cookie(db);
+        self.emit4(
+            Opcode::ParseSchema,
+            db as i32,
+            0,
+            0,
+            P4::Text(format!(
+                "tbl_name='{}' AND type!='trigger'",
+                name.replace('\'', "''")
+            )),
+            0,
+        );
+        Ok(())
+    }
+
+    /// CREATE TABLE ... AS SELECT: SQLite generates the CREATE TABLE text from the result
+    /// columns (names and affinity types) and copies the rows.
+    fn create_table_as(&mut self, db: usize, name: &str, sel: &ast::Select) -> Result<()> {
+        let eph = self.cursor();
+        let at = self.emit(Opcode::OpenEphemeral, eph, 0, 0);
+        let infos = self.select(sel, Dest::Eph(eph))?;
+        let n = infos.len();
+        if let Some(op) = self.ops.get_mut(at as usize) {
+            op.p2 = n as i32;
+        }
+        // Unique column names: duplicates get ":1", ":2"... as in SQLite.
+        let mut names: Vec<String> = Vec::new();
+        for i in &infos {
+            let mut nm = i.name.clone();
+            let mut k = 1;
+            while names.iter().any(|x| x.eq_ignore_ascii_case(&nm)) {
+                nm = format!("{}:{}", i.name, k);
+                k += 1;
+            }
+            names.push(nm);
+        }
+        let ident_len = |z: &str| z.chars().count() + z.matches('"').count() + 2;
+        let mut total: usize = names.iter().map(|c| ident_len(c) + 5).sum();
+        total += ident_len(name);
+        let (sep, sep2, end) = if total < 50 {
+            ("", ",", ")")
+        } else {
+            ("\n  ", ",\n  ", "\n)")
+        };
+        let mut sql = format!("CREATE TABLE {}(", ident_put(name));
+        let mut affs = Vec::new();
+        for (k, (nm, info)) in names.iter().zip(&infos).enumerate() {
+            sql.push_str(if k == 0 { sep } else { sep2 });
+            sql.push_str(&ident_put(nm));
+            let aff = if info.affinity == 0 {
+                super::schema::AFF_BLOB
+            } else {
+                info.affinity
+            };
+            affs.push(aff);
+            sql.push_str(match aff {
+                super::schema::AFF_TEXT => " TEXT",
+                super::schema::AFF_NUMERIC => " NUM",
+                super::schema::AFF_INTEGER => " INT",
+                super::schema::AFF_REAL => " REAL",
+                _ => "",
+            });
+        }
+        sql.push_str(end);
+        self.init_header(db);
+        let root = self.reg();
+        self.emit(Opcode::CreateBtree, db as i32, root, BTREE_INTKEY);
+        let c = self.cursor();
+        self.emit4(Opcode::OpenWrite, c, 1, db as i32, P4::Int32(5), 0);
+        self.schema_row(c, "table", name, name, Some(root), Some(&sql));
+        self.emit(Opcode::Close, c, 0, 0);
+        // Copy the rows.
+        let tc = self.cursor();
+        self.emit4(
+            Opcode::OpenWrite,
+            tc,
+            root,
+            db as i32,
+            P4::Int32(n as i32),
+            OPFLAG_P2ISREG,
+        );
+        let base = self.regs(n.max(1));
+        let rec = self.reg();
+        let rid = self.reg();
+        let done = self.label();
+        self.emit(Opcode::Rewind, eph, done, 0);
+        let top = self.addr();
+        for i in 0..n {
+            self.emit(Opcode::Column, eph, i as i32, base + i as i32);
+        }
+        self.apply_affinity(base, &affs);
+        self.emit(Opcode::MakeRecord, base, n as i32, rec);
+        self.emit(Opcode::NewRowid, tc, rid, 0);
+        self.emit4(Opcode::Insert, tc, rec, rid, P4::Table(name.to_string()), 0);
+        self.emit(Opcode::Next, eph, top, 0);
+        self.resolve(done);
+        self.emit(Opcode::Close, tc, 0, 0);
         self.bump_cookie(db);
         self.emit4(
             Opcode::ParseSchema,
@@ -931,6 +1031,21 @@ impl<'a> Builder<'a> {
                 Ok(vec![])
             }
         }
+    }
+}
+
+/// SQLite's `identPut`: quote an identifier when it is empty, starts with a digit, holds a
+/// character other than letters, digits and `_`, or is a keyword.
+pub fn ident_put(z: &str) -> String {
+    let plain = !z.is_empty()
+        && !z.as_bytes()[0].is_ascii_digit()
+        && z.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80)
+        && sqlite3_parser::dialect::keyword_token(z.as_bytes()).is_none();
+    if plain {
+        z.to_string()
+    } else {
+        format!("\"{}\"", z.replace('"', "\"\""))
     }
 }
 

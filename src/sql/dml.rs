@@ -303,10 +303,17 @@ impl<'a> Builder<'a> {
         rid: i32,
         old_rid: Option<i32>,
         skip: i32,
+        upsert: Option<&Option<Vec<usize>>>,
     ) -> Result<Vec<i32>> {
         let t = tg.table.clone();
         let mut keys = Vec::new();
         for (idx, ic) in tg.idx.clone() {
+            let cols_of: Vec<usize> = idx.columns.iter().map(|c| c.column).collect();
+            let onerr = match upsert {
+                Some(None) => OE_IGNORE,
+                Some(Some(tc)) if same_set(tc, &cols_of) => OE_IGNORE,
+                _ => onerr,
+            };
             let k = self.index_key_from_regs(&t, &idx, rec, rid);
             keys.push(k);
             if !idx.unique {
@@ -416,6 +423,7 @@ impl<'a> Builder<'a> {
             }
             Ok(())
         };
+        let mut upsert_target: Option<Option<Vec<usize>>> = None;
         match body {
             ast::InsertBody::DefaultValues => {
                 map.clear();
@@ -423,8 +431,41 @@ impl<'a> Builder<'a> {
                 self.emit(Opcode::Gosub, ret, body_l, 0);
             }
             ast::InsertBody::Select(sel, upsert) => {
-                if upsert.is_some() {
-                    return Err(Error::sql("UPSERT is not supported yet"));
+                if let Some(u) = upsert {
+                    if u.next.is_some() || !matches!(u.do_clause, ast::UpsertDo::Nothing) {
+                        return Err(Error::sql("ON CONFLICT DO UPDATE is not supported yet"));
+                    }
+                    upsert_target = Some(match &u.index {
+                        None => None,
+                        Some(ui) => {
+                            let mut cols = Vec::new();
+                            for sc in &ui.targets {
+                                let n = match &sc.expr {
+                                    Expr::Id(i) => dequote(&i.0),
+                                    Expr::Name(n) => dequote(&n.0),
+                                    _ => String::new(),
+                                };
+                                let ci = t
+                                    .column_index(&n)
+                                    .ok_or_else(|| Error::sql(format!("no such column: {n}")))?;
+                                cols.push(ci);
+                            }
+                            let matches_pk = cols.len() == 1 && t.ipk == Some(cols[0]);
+                            let matches_idx = tg.idx.iter().any(|(i, _)| {
+                                i.unique
+                                    && same_set(
+                                        &cols,
+                                        &i.columns.iter().map(|c| c.column).collect::<Vec<_>>(),
+                                    )
+                            });
+                            if !matches_pk && !matches_idx {
+                                return Err(Error::sql(
+                                    "ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint",
+                                ));
+                            }
+                            Some(cols)
+                        }
+                    });
                 }
                 let simple_values = match (
                     &sel.body.select,
@@ -508,7 +549,12 @@ impl<'a> Builder<'a> {
                     Some(i) => format!("{}.{}", t.name, t.columns[i].name),
                     None => format!("{}.rowid", t.name),
                 };
-                match onerr {
+                let rowid_onerr = match &upsert_target {
+                    Some(None) => OE_IGNORE,
+                    Some(Some(c)) if c.len() == 1 && t.ipk == Some(c[0]) => OE_IGNORE,
+                    _ => onerr,
+                };
+                match rowid_onerr {
                     OE_IGNORE => self.goto(skip),
                     OE_REPLACE => self.delete_current(&tg, false),
                     _ => {
@@ -534,7 +580,7 @@ impl<'a> Builder<'a> {
             rec,
             &t.columns.iter().map(|c| c.affinity).collect::<Vec<_>>(),
         );
-        let keys = self.unique_checks(&tg, onerr, rec, rid, None, skip)?;
+        let keys = self.unique_checks(&tg, onerr, rec, rid, None, skip, upsert_target.as_ref())?;
         let record = self.reg();
         self.emit(Opcode::MakeRecord, rec, ncol as i32, record);
         for ((idx, ic), k) in tg.idx.iter().zip(&keys) {
@@ -731,7 +777,7 @@ impl<'a> Builder<'a> {
             self.emit(Opcode::NotExists, tg.cur, top, old);
             self.resolve(same);
         }
-        let keys = self.unique_checks(tg, onerr, rec, rid, Some(old), skip)?;
+        let keys = self.unique_checks(tg, onerr, rec, rid, Some(old), skip, None)?;
         // Remove the old index entries and, if the rowid changes, the old row.
         for (idx, ic) in &tg.idx {
             let n = idx.columns.len();
@@ -779,4 +825,8 @@ impl<'a> Builder<'a> {
         self.resolve(done);
         Ok(())
     }
+}
+
+fn same_set(a: &[usize], b: &[usize]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x))
 }

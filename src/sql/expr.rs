@@ -374,7 +374,10 @@ impl<'a> Builder<'a> {
                     Some(c) => self.read_column(&c, target),
                     None => {
                         if let Some(a) = self.alias_expr(&name) {
-                            return self.expr(&a, target);
+                            let self_ref = matches!(&a, Expr::Id(i) if dequote(&i.0).eq_ignore_ascii_case(&name));
+                            if !self_ref {
+                                return self.expr(&a, target);
+                            }
                         }
                         if id.0.starts_with('"') {
                             self.string(&name, target);
@@ -611,12 +614,20 @@ impl<'a> Builder<'a> {
                 self.in_select(lhs, *not, &sel, target)?
             }
             Expr::Exists(sel) => {
-                self.int(0, target);
-                self.subquery(sel, SubDest::Exists(target))?;
+                let r = self.reg();
+                self.once_if_uncorrelated(|b| {
+                    b.int(0, r);
+                    b.subquery(sel, SubDest::Exists(r))
+                })?;
+                self.emit(Opcode::SCopy, r, target, 0);
             }
             Expr::Subquery(sel) => {
-                self.null(target);
-                self.subquery(sel, SubDest::Scalar(target))?;
+                let r = self.reg();
+                self.once_if_uncorrelated(|b| {
+                    b.null(r);
+                    b.subquery(sel, SubDest::Scalar(r))
+                })?;
+                self.emit(Opcode::SCopy, r, target, 0);
             }
             Expr::Raise(..) => {
                 return Err(Error::sql(
@@ -810,8 +821,10 @@ impl<'a> Builder<'a> {
         let aff = self.affinity(lhs);
         let aff = if aff == AFF_NONE { AFF_BLOB } else { aff };
         let ki = self.key_info(&[(false, self.collation_of(lhs).map(|c| c.0))])?;
-        self.emit4(Opcode::OpenEphemeral, cur, 1, 0, P4::KeyInfo(ki), 0);
-        self.subquery(sel, SubDest::InIndex(cur, aff))?;
+        self.once_if_uncorrelated(|b| {
+            b.emit4(Opcode::OpenEphemeral, cur, 1, 0, P4::KeyInfo(ki), 0);
+            b.subquery(sel, SubDest::InIndex(cur, aff))
+        })?;
         let done = self.label();
         let found = self.label();
         let notfound = self.label();
@@ -840,6 +853,24 @@ impl<'a> Builder<'a> {
         self.resolve(found);
         self.int(if not { 0 } else { 1 }, target);
         self.resolve(done);
+        Ok(())
+    }
+
+    /// Run `f` (code computing a subquery); if it referenced no outer column, guard it with
+    /// `Once` so that it runs a single time per statement execution.
+    pub fn once_if_uncorrelated(&mut self, f: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+        let at = self.emit(Opcode::Noop, 0, 0, 0);
+        self.corr.borrow_mut().push((self.scopes.len(), false));
+        let r = f(self);
+        let correlated = self.corr.borrow_mut().pop().map(|m| m.1).unwrap_or(true);
+        r?;
+        if !correlated {
+            let skip = self.addr();
+            if let Some(op) = self.ops.get_mut(at as usize) {
+                op.opcode = Opcode::Once;
+                op.p2 = skip;
+            }
+        }
         Ok(())
     }
 

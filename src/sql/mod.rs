@@ -10,6 +10,16 @@
 //! generation goes through `build::Builder`. Compilation never panics on any SQL text: every
 //! failure is an `Error` with SQLite's message.
 //!
+//! Supported: SELECT (joins inner/cross/comma/LEFT/NATURAL/USING with cost-based order,
+//! WHERE, GROUP BY/HAVING, aggregates incl. DISTINCT, ORDER BY with NULLS FIRST/LAST and
+//! COLLATE, LIMIT/OFFSET, DISTINCT, compounds, VALUES, subqueries in FROM / scalar / IN /
+//! EXISTS (correlated or run `Once`), WITH and WITH RECURSIVE, views), INSERT (VALUES,
+//! SELECT, DEFAULT VALUES, OR conflict, REPLACE, ON CONFLICT DO NOTHING), UPDATE, DELETE,
+//! CREATE/DROP TABLE/INDEX/VIEW, CREATE TABLE AS, BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE,
+//! PRAGMAs (see `ddl.rs`), EXPLAIN and EXPLAIN QUERY PLAN. Not yet: ALTER TABLE, triggers,
+//! window functions, RETURNING, DO UPDATE upserts, WITHOUT ROWID, partial/expression
+//! indexes, ATTACH, VACUUM, UPDATE/DELETE with ORDER BY/LIMIT.
+//!
 //! Conventions the VM relies on (beyond SQLite's documented opcode semantics):
 //! - `Function`/`PureFunc`: P1 = 0, P2 = first argument register, P3 = result, P4 =
 //!   `P4::Func`, P5 = number of arguments. `AggStep`: P2 = first argument, P3 = accumulator,
@@ -169,7 +179,7 @@ fn last_token(sql: &[u8], end: usize) -> Option<(usize, usize)> {
 
 /// Text of each result column of the first SELECT core of a statement, as written (SQLite
 /// names an unaliased expression column by its source text).
-fn result_column_texts(text: &str) -> Vec<String> {
+fn result_column_texts(text: &str, any_prefix: bool) -> Vec<String> {
     use sqlite3_parser::lexer::sql::{TokenType::*, Tokenizer};
     use sqlite3_parser::lexer::Scanner;
     let b = text.as_bytes();
@@ -179,9 +189,15 @@ fn result_column_texts(text: &str) -> Vec<String> {
         toks.push((tt, start, end));
     }
     let mut i = 0;
-    while i < toks.len() && toks[i].0 != TK_SELECT {
-        if !matches!(toks[i].0, TK_EXPLAIN | TK_QUERY | TK_PLAN) {
-            return vec![];
+    let mut d0 = 0i32;
+    let with = toks.iter().any(|t| t.0 == TK_WITH);
+    while i < toks.len() && !(toks[i].0 == TK_SELECT && d0 == 0) {
+        match toks[i].0 {
+            TK_LP => d0 += 1,
+            TK_RP => d0 -= 1,
+            TK_EXPLAIN | TK_QUERY | TK_PLAN => {}
+            _ if any_prefix || with => {}
+            _ => return vec![],
         }
         i += 1;
     }
@@ -348,8 +364,13 @@ fn compile_cmd(ctx: &CompileContext<'_>, cmd: Cmd, text: &str) -> Result<Program
         Cmd::ExplainQueryPlan(s) => (s, 2),
     };
     let mut b = build::Builder::new(ctx);
-    if let Stmt::Select(_) = &stmt {
-        b.col_spans = Some(result_column_texts(text));
+    match &stmt {
+        Stmt::Select(_) => b.col_spans = Some(result_column_texts(text, false)),
+        Stmt::CreateTable {
+            body: ast::CreateTableBody::AsSelect(_),
+            ..
+        } => b.col_spans = Some(result_column_texts(text, true)),
+        _ => {}
     }
     let mut names: Vec<String> = Vec::new();
     let mut decltypes: Vec<Option<String>> = Vec::new();

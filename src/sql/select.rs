@@ -59,6 +59,7 @@ enum SortKey {
     IsNull(Box<SortKey>),
 }
 
+#[derive(Clone)]
 struct Level {
     src: usize,
     left: bool,
@@ -132,8 +133,25 @@ impl<'a> Builder<'a> {
 
     /// Compile a SELECT sending rows to `dest`; returns the result columns.
     pub fn select(&mut self, sel: &ast::Select, dest: Dest) -> Result<Vec<ResultInfo>> {
-        if sel.with.is_some() {
-            return Err(Error::sql("WITH clauses are not supported yet"));
+        if let Some(w) = &sel.with {
+            let n0 = self.ctes.len();
+            for c in &w.ctes {
+                self.ctes.push(super::build::Cte {
+                    name: dequote(&c.tbl_name.0),
+                    select: c.select.clone(),
+                    columns: c
+                        .columns
+                        .as_ref()
+                        .map(|v| v.iter().map(|ic| dequote(&ic.col_name.0)).collect()),
+                    recursive: w.recursive,
+                    bound: None,
+                });
+            }
+            let mut inner = sel.clone();
+            inner.with = None;
+            let r = self.select(&inner, dest);
+            self.ctes.truncate(n0);
+            return r;
         }
         self.sel_depth += 1;
         let r = self
@@ -607,10 +625,19 @@ impl<'a> Builder<'a> {
             ast::SelectTable::Table(q, alias, _) => {
                 let name = dequote(&q.name.0);
                 let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
-                let (db, t) = self.find_table(dbn.as_deref(), &name)?;
                 let alias = alias.as_ref().map(|a| match a {
                     ast::As::As(n) | ast::As::Elided(n) => dequote(&n.0),
                 });
+                if dbn.is_none() {
+                    if let Some(k) = self
+                        .ctes
+                        .iter()
+                        .rposition(|c| c.name.eq_ignore_ascii_case(&name))
+                    {
+                        return self.cte_source(k, alias.unwrap_or(name));
+                    }
+                }
+                let (db, t) = self.find_table(dbn.as_deref(), &name)?;
                 if t.is_view {
                     let sel = t
                         .view_select
@@ -668,6 +695,248 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// A reference to CTE `k`: the current row of a recursive CTE being computed, or the
+    /// CTE materialized into an ephemeral table.
+    fn cte_source(&mut self, k: usize, name: String) -> Result<Source> {
+        let cte = self.ctes[k].clone();
+        if let Some((cur, cols)) = &cte.bound {
+            return Ok(Source {
+                name,
+                cursor: *cur,
+                cols: cols.clone(),
+                table: None,
+                using_hidden: vec![],
+            });
+        }
+        // The CTE body sees only the CTEs defined before it (and itself, if recursive).
+        let saved = self.ctes.split_off(k + 1);
+        let r = if cte.recursive && self.is_self_referencing(&cte) {
+            self.recursive_cte(k, name)
+        } else {
+            let hidden = self.ctes.pop();
+            let r = self.materialize(&cte.select, name);
+            if let Some(h) = hidden {
+                self.ctes.push(h);
+            }
+            r
+        };
+        self.ctes.extend(saved);
+        let mut src = r?;
+        if let Some(cols) = &cte.columns {
+            if cols.len() != src.cols.len() {
+                return Err(Error::sql(format!(
+                    "table {} has {} values for {} columns",
+                    cte.name,
+                    src.cols.len(),
+                    cols.len()
+                )));
+            }
+            for (c, n) in src.cols.iter_mut().zip(cols) {
+                c.name = n.clone();
+            }
+        }
+        Ok(src)
+    }
+
+    fn is_self_referencing(&self, cte: &super::build::Cte) -> bool {
+        let text = format!("{}", ast::Cmd::Stmt(ast::Stmt::Select(cte.select.clone())));
+        // Cheap and conservative: the body mentions its own name as a FROM item.
+        let lname = cte.name.to_ascii_lowercase();
+        text.to_ascii_lowercase()
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .any(|w| w == lname)
+    }
+
+    /// WITH RECURSIVE: anchor rows go to a queue; each popped row is output and becomes the
+    /// single row the recursive arm sees under the CTE's name (SQLite's algorithm).
+    fn recursive_cte(&mut self, k: usize, name: String) -> Result<Source> {
+        let cte = self.ctes[k].clone();
+        let sel = &cte.select;
+        let comps = sel.body.compounds.as_deref().unwrap_or(&[]);
+        let last = comps.last().ok_or_else(|| {
+            Error::sql(format!("recursive reference in a subquery: {}", cte.name))
+        })?;
+        let distinct = match last.operator {
+            ast::CompoundOperator::UnionAll => false,
+            ast::CompoundOperator::Union => true,
+            _ => {
+                return Err(Error::sql(format!(
+                    "recursive reference in a subquery: {}",
+                    cte.name
+                )))
+            }
+        };
+        if comps[..comps.len() - 1].iter().any(|c| {
+            c.operator != ast::CompoundOperator::UnionAll
+                && c.operator != ast::CompoundOperator::Union
+        }) {
+            return Err(Error::sql("unsupported compound in recursive CTE"));
+        }
+        let out = self.cursor();
+        let at_out = self.emit(Opcode::OpenEphemeral, out, 0, 0);
+        let queue = self.cursor();
+        let at_q = self.emit(Opcode::OpenEphemeral, queue, 0, 0);
+        let set = if distinct {
+            let c = self.cursor();
+            Some((c, self.emit(Opcode::OpenEphemeral, c, 0, 0)))
+        } else {
+            None
+        };
+        // Anchor: everything but the last arm; the CTE itself is not visible there.
+        let mut anchor = sel.clone();
+        anchor.body.compounds = if comps.len() > 1 {
+            Some(comps[..comps.len() - 1].to_vec())
+        } else {
+            None
+        };
+        anchor.order_by = None;
+        anchor.limit = None;
+        let hidden = self.ctes.pop();
+        let tmp = self.cursor();
+        let at_tmp = self.emit(Opcode::OpenEphemeral, tmp, 0, 0);
+        let r = self.select(&anchor, Dest::Eph(tmp));
+        if let Some(h) = hidden {
+            self.ctes.push(h);
+        }
+        let infos = r?;
+        let n = infos.len();
+        for a in [at_out, at_q, at_tmp] {
+            self.ops[a as usize].p2 = n as i32;
+        }
+        if let Some((c, a)) = set {
+            let ki = self.key_info(&vec![(false, None); n])?;
+            self.ops[a as usize].p2 = n as i32;
+            self.ops[a as usize].p4 = P4::KeyInfo(ki);
+            let _ = c;
+        }
+        let base = self.regs(n.max(1));
+        // Move anchor rows to the queue (through the distinct set for UNION).
+        let enqueue = |b: &mut Builder<'a>, base: i32| -> Result<()> {
+            let skip = b.label();
+            if let Some((c, _)) = set {
+                let rec = b.reg();
+                b.emit4(Opcode::Found, c, skip, base, P4::Int32(n as i32), 0);
+                b.emit(Opcode::MakeRecord, base, n as i32, rec);
+                b.emit4(Opcode::IdxInsert, c, rec, base, P4::Int32(n as i32), 0);
+            }
+            let rec = b.reg();
+            let rid = b.reg();
+            b.emit(Opcode::MakeRecord, base, n as i32, rec);
+            b.emit(Opcode::NewRowid, queue, rid, 0);
+            b.emit(Opcode::Insert, queue, rec, rid);
+            b.resolve(skip);
+            Ok(())
+        };
+        let done_tmp = self.label();
+        self.emit(Opcode::Rewind, tmp, done_tmp, 0);
+        let top_tmp = self.addr();
+        for i in 0..n {
+            self.emit(Opcode::Column, tmp, i as i32, base + i as i32);
+        }
+        enqueue(self, base)?;
+        self.emit(Opcode::Next, tmp, top_tmp, 0);
+        self.resolve(done_tmp);
+        // Main loop.
+        let cur_row = self.cursor();
+        let done = self.label();
+        let limit = match &sel.limit {
+            Some(l) => {
+                if l.offset.is_some() {
+                    return Err(Error::sql("OFFSET in a recursive CTE is not supported"));
+                }
+                let r = self.expr_reg(&l.expr)?;
+                self.emit(Opcode::MustBeInt, r, 0, 0);
+                self.emit(Opcode::IfNot, r, done, 0);
+                Some(r)
+            }
+            None => None,
+        };
+        let top = self.addr();
+        self.emit(Opcode::Rewind, queue, done, 0);
+        for i in 0..n {
+            self.emit(Opcode::Column, queue, i as i32, base + i as i32);
+        }
+        self.emit(Opcode::Delete, queue, 0, 0);
+        let rec = self.reg();
+        let rid = self.reg();
+        self.emit(Opcode::MakeRecord, base, n as i32, rec);
+        self.emit(Opcode::NewRowid, out, rid, 0);
+        self.emit(Opcode::Insert, out, rec, rid);
+        let last_row = self.label();
+        if let Some(l) = limit {
+            self.emit(Opcode::DecrJumpZero, l, last_row, 0);
+        }
+        let go_on = self.label();
+        self.goto(go_on);
+        self.resolve(last_row);
+        self.goto(done);
+        self.resolve(go_on);
+        self.emit(Opcode::OpenEphemeral, cur_row, n as i32, 0);
+        let rid2 = self.reg();
+        self.emit(Opcode::NewRowid, cur_row, rid2, 0);
+        self.emit(Opcode::Insert, cur_row, rec, rid2);
+        let cols: Vec<SrcCol> = infos
+            .iter()
+            .enumerate()
+            .map(|(i, info)| SrcCol {
+                name: cte
+                    .columns
+                    .as_ref()
+                    .and_then(|c| c.get(i).cloned())
+                    .unwrap_or_else(|| info.name.clone()),
+                affinity: info.affinity,
+                collation: None,
+                decltype: info.decltype.clone(),
+                is_rowid: false,
+            })
+            .collect();
+        self.ctes[k].bound = Some((cur_row, cols));
+        let step = ast::Select {
+            with: None,
+            body: ast::SelectBody {
+                select: last.select.clone(),
+                compounds: None,
+            },
+            order_by: None,
+            limit: None,
+        };
+        let step_tmp = self.cursor();
+        self.emit(Opcode::OpenEphemeral, step_tmp, n as i32, 0);
+        let r = self.select(&step, Dest::Eph(step_tmp));
+        self.ctes[k].bound = None;
+        let sinfos = r?;
+        if sinfos.len() != n {
+            return Err(compound_arity(last.operator));
+        }
+        let done2 = self.label();
+        self.emit(Opcode::Rewind, step_tmp, done2, 0);
+        let top2 = self.addr();
+        for i in 0..n {
+            self.emit(Opcode::Column, step_tmp, i as i32, base + i as i32);
+        }
+        enqueue(self, base)?;
+        self.emit(Opcode::Next, step_tmp, top2, 0);
+        self.resolve(done2);
+        self.emit(Opcode::Goto, 0, top, 0);
+        self.resolve(done);
+        Ok(Source {
+            name,
+            cursor: out,
+            cols: infos
+                .iter()
+                .map(|i| SrcCol {
+                    name: i.name.clone(),
+                    affinity: i.affinity,
+                    collation: None,
+                    decltype: i.decltype.clone(),
+                    is_rowid: false,
+                })
+                .collect(),
+            table: None,
+            using_hidden: vec![],
+        })
+    }
+
     fn materialize(&mut self, sel: &ast::Select, name: String) -> Result<Source> {
         let cur = self.cursor();
         let at = self.emit(Opcode::OpenEphemeral, cur, 0, 0);
@@ -720,8 +989,17 @@ impl<'a> Builder<'a> {
     fn visit_columns(&self, e: &Expr, f: &mut dyn FnMut(&ColRef)) {
         match e {
             Expr::Id(_) | Expr::Name(_) | Expr::Qualified(..) | Expr::DoublyQualified(..) => {
-                if let Ok(Some(c)) = self.column_of(e) {
-                    f(&c);
+                match self.column_of(e) {
+                    Ok(Some(c)) => f(&c),
+                    _ => {
+                        if let Expr::Id(id) = e {
+                            if let Some(a) = self.alias_lookup(&dequote(&id.0)) {
+                                if !self.alias_visiting(&a) {
+                                    self.visit_columns(&a, f);
+                                }
+                            }
+                        }
+                    }
                 }
             }
             _ => walk_children(e, &mut |c| self.visit_columns(c, f)),
@@ -855,6 +1133,8 @@ impl<'a> Builder<'a> {
         terms: &[Expr],
         body: &mut dyn FnMut(&mut Builder<'a>) -> Result<()>,
     ) -> Result<()> {
+        let (sources, levels) = self.order_sources(sources, levels, terms);
+        let (sources, levels) = (&sources[..], &levels[..]);
         // Assign each WHERE term to a level.
         let mut per_level: Vec<Vec<Expr>> = vec![Vec::new(); levels.len().max(1)];
         let mut constant: Vec<Expr> = Vec::new();
@@ -873,6 +1153,88 @@ impl<'a> Builder<'a> {
         self.level(sources, levels, &per_level, 0, body)?;
         self.resolve(skip_all);
         Ok(())
+    }
+
+    /// Join order for inner joins: try every order (up to 6 tables) and keep the cheapest by
+    /// a fan-out estimate (SQLite's default of ~1M rows per table without statistics; a
+    /// rowid or unique lookup yields 1 row, an index equality ~10). Ties keep FROM order.
+    fn order_sources(
+        &self,
+        sources: &[Source],
+        levels: &[Level],
+        terms: &[Expr],
+    ) -> (Vec<Source>, Vec<Level>) {
+        let n = levels.len();
+        if n < 2 || n > 6 || levels.iter().any(|l| l.left) {
+            return (sources.to_vec(), levels.to_vec());
+        }
+        fn perms(n: usize, cur: &mut Vec<usize>, used: &mut Vec<bool>, out: &mut Vec<Vec<usize>>) {
+            if cur.len() == n {
+                out.push(cur.clone());
+                return;
+            }
+            for i in 0..n {
+                if !used[i] {
+                    used[i] = true;
+                    cur.push(i);
+                    perms(n, cur, used, out);
+                    cur.pop();
+                    used[i] = false;
+                }
+            }
+        }
+        let mut all = Vec::new();
+        perms(n, &mut Vec::new(), &mut vec![false; n], &mut all);
+        let mut best: Option<(f64, Vec<usize>)> = None;
+        for perm in all {
+            let srcs: Vec<Source> = perm
+                .iter()
+                .map(|&i| sources[levels[i].src].clone())
+                .collect();
+            let mut per: Vec<Vec<Expr>> = vec![Vec::new(); n];
+            for t in terms {
+                if self.refs_none(t, &srcs) && !has_subquery(t) {
+                    continue;
+                }
+                per[self.term_level(t, &srcs)].push(t.clone());
+            }
+            let mut rows = 1f64;
+            let mut cost = 0f64;
+            for i in 0..n {
+                let est = match self.plan_access(&srcs[i], &per[i], &srcs, i) {
+                    Access::RowidEq(_) => 1.0,
+                    Access::IndexEq(idx, e) => {
+                        if idx.unique && e.len() == idx.columns.len() {
+                            1.0
+                        } else {
+                            10.0
+                        }
+                    }
+                    Access::RowidRange(..) => 262144.0,
+                    Access::Scan => 1048576.0,
+                };
+                rows *= est;
+                cost += rows;
+            }
+            if best.as_ref().map(|b| cost < b.0).unwrap_or(true) {
+                best = Some((cost, perm));
+            }
+        }
+        match best {
+            Some((_, perm)) => (
+                perm.iter()
+                    .map(|&i| sources[levels[i].src].clone())
+                    .collect(),
+                (0..n)
+                    .map(|i| Level {
+                        src: i,
+                        left: false,
+                        on: levels[perm[i]].on.clone(),
+                    })
+                    .collect(),
+            ),
+            None => (sources.to_vec(), levels.to_vec()),
+        }
     }
 
     fn level(
@@ -908,16 +1270,13 @@ impl<'a> Builder<'a> {
             usable.extend(per_level[i].iter().cloned());
         }
         let access = self.plan_access(src, &usable, sources, i);
-        let label_name = match &src.table {
-            Some((_, t)) if t.name.eq_ignore_ascii_case(&src.name) => src.name.clone(),
-            Some((_, t)) => format!("{} AS {}", t.name, src.name),
-            None => src.name.clone(),
-        };
+        let label_name = src.name.clone();
+        let lj = if lv.left { " LEFT-JOIN" } else { "" };
         let mut idx_cursor = None;
         let advance: Box<dyn Fn(&mut Builder<'a>, i32)>;
         match &access {
             Access::Scan => {
-                self.eqp_line(format!("SCAN {label_name}"));
+                self.eqp_line(format!("SCAN {label_name}{lj}"));
                 self.emit(Opcode::Rewind, cur, end, 0);
                 advance = Box::new(move |b: &mut Builder<'a>, top| {
                     b.emit(Opcode::Next, cur, top, 0);
@@ -925,9 +1284,10 @@ impl<'a> Builder<'a> {
             }
             Access::RowidEq(e) => {
                 self.eqp_line(format!(
-                    "SEARCH {label_name} USING INTEGER PRIMARY KEY (rowid=?)"
+                    "SEARCH {label_name} USING INTEGER PRIMARY KEY (rowid=?){lj}"
                 ));
                 let r = self.expr_reg(e)?;
+                self.emit(Opcode::MustBeInt, r, end, 0);
                 self.emit(Opcode::SeekRowid, cur, end, r);
                 advance = Box::new(|_b: &mut Builder<'a>, _top| {});
             }
@@ -940,7 +1300,7 @@ impl<'a> Builder<'a> {
                     parts.push(format!("rowid{}?", op_text(*o)));
                 }
                 self.eqp_line(format!(
-                    "SEARCH {label_name} USING INTEGER PRIMARY KEY ({})",
+                    "SEARCH {label_name} USING INTEGER PRIMARY KEY ({}){lj}",
                     parts.join(" AND ")
                 ));
                 match lo {
@@ -985,7 +1345,7 @@ impl<'a> Builder<'a> {
                     })
                     .collect();
                 self.eqp_line(format!(
-                    "SEARCH {label_name} USING INDEX {} ({})",
+                    "SEARCH {label_name} USING INDEX {} ({}){lj}",
                     idx.name,
                     cols.join(" AND ")
                 ));
@@ -1339,7 +1699,11 @@ impl<'a> Builder<'a> {
         let (lim, off) = self.limit_regs(limit, end)?;
         let distinct_cur = if distinct {
             let d = self.cursor();
-            let ki = self.key_info(&vec![(false, None); n])?;
+            let colls: Vec<(bool, Option<String>)> = results
+                .iter()
+                .map(|(e, _, _)| (false, self.collation_of(e).map(|c| c.0)))
+                .collect();
+            let ki = self.key_info(&colls)?;
             self.emit4(Opcode::OpenEphemeral, d, n as i32, 0, P4::KeyInfo(ki), 0);
             Some(d)
         } else {
@@ -1364,7 +1728,22 @@ impl<'a> Builder<'a> {
             end,
         };
         let base = self.regs(n.max(1));
-        if !is_agg {
+        // `SELECT count(*) FROM t`: count the b-tree entries directly (SQLite's Count).
+        let count_star = n == 1
+            && terms.is_empty()
+            && group_by.is_none()
+            && sources.len() == 1
+            && sources[0].table.is_some()
+            && matches!(&results[0].0, Expr::FunctionCallStar { name, filter_over: None } if dequote(&name.0).eq_ignore_ascii_case("count"))
+            && matches!(
+                self.resolve_func("count", 0),
+                Ok((crate::vdbe::FuncRef::Builtin(_), true))
+            );
+        if count_star {
+            self.eqp_line(format!("SCAN {}", sources[0].name));
+            self.emit(Opcode::Count, sources[0].cursor, base, 0);
+            self.emit_row(&out, &dest, base, n)?;
+        } else if !is_agg {
             let mut body = |b: &mut Builder<'a>| -> Result<()> {
                 for (i, (e, _, _)) in results.iter().enumerate() {
                     b.expr(e, base + i as i32)?;
@@ -1409,6 +1788,11 @@ impl<'a> Builder<'a> {
             }
             _ => walk_children(e, &mut |c| self.bare_columns(c, sources, out)),
         }
+    }
+
+    /// Guard against an alias whose expression is itself the bare alias name.
+    fn alias_visiting(&self, a: &Expr) -> bool {
+        matches!(a, Expr::Id(_)) && self.column_of(a).ok().flatten().is_none()
     }
 
     fn alias_lookup(&self, name: &str) -> Option<Expr> {
@@ -1640,7 +2024,6 @@ impl<'a> Builder<'a> {
         }
 
         // GROUP BY through a sorter: [keys..., agg args..., bare columns...].
-        self.eqp_line("USE TEMP B-TREE FOR GROUP BY".into());
         let nk = gexprs.len();
         let nargs: usize = ad.iter().map(|a| a.args.len()).sum();
         let width = nk + nargs + bare.len();
@@ -1683,6 +2066,7 @@ impl<'a> Builder<'a> {
             };
             self.loops(sources, levels, terms, &mut body)?;
         }
+        self.eqp_line("USE TEMP B-TREE FOR GROUP BY".into());
         let pseudo = self.cursor();
         let data = self.reg();
         let prev = self.regs(nk);

@@ -270,6 +270,10 @@ fn error_messages() {
     assert_eq!(err("SELECT * FROM"), "incomplete input");
     assert_eq!(err("SELECT * FROM nope"), "no such table: nope");
     assert_eq!(err("SELECT zz FROM t"), "no such column: zz");
+    assert_eq!(
+        err("SELECT zz AS zz FROM t WHERE zz > 1"),
+        "no such column: zz"
+    );
     assert_eq!(err("SELECT x FROM u, u AS u2"), "ambiguous column name: x");
     assert_eq!(err("SELECT nofunc(1)"), "no such function: nofunc");
     assert_eq!(
@@ -430,7 +434,7 @@ fn aggregates_and_compounds_compile() {
 #[test]
 fn column_names_as_written() {
     assert_eq!(
-        result_column_texts("SELECT count(*), a+1 AS x, -(-3) FROM t"),
+        result_column_texts("SELECT count(*), a+1 AS x, -(-3) FROM t", false),
         vec!["count(*)", "a+1 AS x", "-(-3)"]
     );
     let s = test_schema();
@@ -439,4 +443,33 @@ fn column_names_as_written() {
         p.column_names,
         vec!["count(*)", "b||'x'", "a", "c", "three"]
     );
+}
+
+#[test]
+fn uncorrelated_subqueries_run_once() {
+    let s = test_schema();
+    let p = compile_with(
+        &s,
+        "SELECT * FROM t WHERE c = (SELECT max(x) FROM u) AND a IN (SELECT y FROM u)",
+    )
+    .unwrap();
+    assert_eq!(p.ops.iter().filter(|o| o.opcode == Opcode::Once).count(), 2);
+    let p = compile_with(
+        &s,
+        "SELECT * FROM t WHERE c = (SELECT max(x) FROM u WHERE u.y = t.a)",
+    )
+    .unwrap();
+    assert_eq!(p.ops.iter().filter(|o| o.opcode == Opcode::Once).count(), 0);
+    let p = compile_with(&s, "SELECT (SELECT (SELECT t.a) FROM u) FROM t").unwrap();
+    assert_eq!(p.ops.iter().filter(|o| o.opcode == Opcode::Once).count(), 0);
+}
+
+#[test]
+fn error_offset_of_syntax_error() {
+    let s = test_schema();
+    let schemas = vec![("main".to_string(), &s)];
+    let ctx = CompileContext { schemas: &schemas, user_functions: &[], collations: &[] };
+    let e = compile_ext(&ctx, b"select * frm t").err().unwrap();
+    assert_eq!(e.error.msg, "near \"frm\": syntax error");
+    assert_eq!(e.offset, Some(9));
 }

@@ -118,6 +118,19 @@ pub struct Vm {
     key_buf: Vec<Value>,
     key_buf2: Vec<Value>,
     ops_until_check: u32,
+    /// `SQLITE_LIMIT_LENGTH`: longest string or blob a register may hold.
+    pub max_len: usize,
+}
+
+fn too_big() -> Error {
+    Error::code(SQLITE_TOOBIG)
+}
+
+fn len_of(v: &Value) -> usize {
+    match v {
+        Value::Text(t) | Value::Blob(t) => t.len(),
+        _ => 0,
+    }
 }
 
 fn internal(what: &str) -> Error {
@@ -149,6 +162,7 @@ impl Vm {
             key_buf: Vec::new(),
             key_buf2: Vec::new(),
             ops_until_check: INTERRUPT_CHECK_INTERVAL,
+            max_len: 1_000_000_000,
         };
         vm.cursors.resize_with(n_cur, || None);
         vm.aggs.resize_with(n_mem, || None);
@@ -348,23 +362,26 @@ impl Vm {
         }
     }
 
-    /// Key for Found/NotFound/NoConflict/IdxDelete: registers, or a record in one register.
-    fn load_key(&mut self, start: i32, n: i32) -> Result<()> {
-        self.key_buf.clear();
+    /// Key for Found/NotFound/NoConflict/IdxDelete: `n` registers from `start` (borrowed,
+    /// no copy), or for `n == 0` the record in register `start` decoded into `buf`.
+    fn key_slice<'a>(
+        regs: &'a [Value],
+        buf: &'a mut Vec<Value>,
+        start: i32,
+        n: i32,
+    ) -> Result<&'a [Value]> {
+        let s = usize::try_from(start).map_err(|_| internal("key register"))?;
         if n > 0 {
-            let r = self.range(start, n)?;
-            self.key_buf.extend_from_slice(&self.regs[r]);
-        } else {
-            let v = self.reg(start)?;
-            match v {
-                Value::Blob(b) | Value::Text(b) => {
-                    let b = b.clone();
-                    rec::decode_into(&b, &mut self.key_buf)?;
-                }
-                _ => {}
-            }
+            let e = s + n as usize;
+            return regs.get(s..e).ok_or_else(|| internal("key register"));
         }
-        Ok(())
+        buf.clear();
+        match regs.get(s) {
+            Some(Value::Blob(b)) | Some(Value::Text(b)) => rec::decode_into(b, buf)?,
+            Some(_) => {}
+            None => return Err(internal("key register")),
+        }
+        Ok(&buf[..])
     }
 
     /// Rowid operand of a table seek, SQLite style: `None` if it is not numeric at all.
@@ -546,6 +563,9 @@ impl Vm {
                 }
                 Opcode::Concat => {
                     let v = mem::concat(self.reg(p2)?, self.reg(p1)?);
+                    if len_of(&v) > self.max_len {
+                        return Err(too_big());
+                    }
                     self.set(p3, v)?;
                 }
                 Opcode::BitAnd | Opcode::BitOr | Opcode::ShiftLeft | Opcode::ShiftRight => {
@@ -736,6 +756,9 @@ impl Vm {
                             }
                         },
                     };
+                    if len_of(&v) > self.max_len {
+                        return Err(too_big());
+                    }
                     self.set(p3, v)?;
                 }
                 Opcode::AggStep | Opcode::AggStep1 | Opcode::AggInverse => {
@@ -759,7 +782,7 @@ impl Vm {
                     }
                 }
                 Opcode::AggFinal | Opcode::AggValue => {
-                    let acc_reg = if opcode == Opcode::AggFinal { p1 } else { p1 };
+                    let acc_reg = p1; // the accumulator, for AggFinal and AggValue alike
                     let acc = usize::try_from(acc_reg).map_err(|_| internal("accumulator"))?;
                     if acc >= self.aggs.len() {
                         return Err(internal("accumulator"));
@@ -1254,26 +1277,24 @@ impl Vm {
                         P4::Int32(n) => *n,
                         _ => 0,
                     };
-                    self.load_key(p3, n)?;
-                    if opcode == Opcode::NoConflict && self.key_buf.iter().any(|v| v.is_null()) {
-                        self.jump(p2)?;
-                        continue;
-                    }
-                    let key = std::mem::take(&mut self.key_buf);
-                    let mut cur_key = std::mem::take(&mut self.key_buf2);
                     let regs = std::mem::take(&mut self.regs);
-                    let res = match self.cur(p1) {
-                        Ok(c) => (|| -> Result<bool> {
-                            if !c.seek_first(host, &regs, &key, false)? {
-                                return Ok(false);
-                            }
-                            c.current_key(host, &regs, &mut cur_key)?;
-                            Ok(cmp_key(&cur_key, &key, c.key_info()) == Ordering::Equal)
-                        })(),
-                        Err(e) => Err(e),
-                    };
+                    let mut kb = std::mem::take(&mut self.key_buf);
+                    let mut cur_key = std::mem::take(&mut self.key_buf2);
+                    let res = (|| -> Result<bool> {
+                        let key = Self::key_slice(&regs, &mut kb, p3, n)?;
+                        if opcode == Opcode::NoConflict && key.iter().any(|v| v.is_null()) {
+                            // A NULL never conflicts: report "not found" (NoConflict jumps).
+                            return Ok(false);
+                        }
+                        let c = self.cur(p1)?;
+                        if !c.seek_first(host, &regs, key, false)? {
+                            return Ok(false);
+                        }
+                        c.current_key(host, &regs, &mut cur_key)?;
+                        Ok(cmp_key(&cur_key, key, c.key_info()) == Ordering::Equal)
+                    })();
                     self.regs = regs;
-                    self.key_buf = key;
+                    self.key_buf = kb;
                     self.key_buf2 = cur_key;
                     let found = res?;
                     let jump = if opcode == Opcode::Found {
@@ -1331,6 +1352,9 @@ impl Vm {
                         _ => Vec::new(),
                     };
                     rec::encode_into(&self.regs[r], &mut out);
+                    if out.len() > self.max_len {
+                        return Err(too_big());
+                    }
                     self.set(p3, Value::Blob(out))?;
                 }
                 Opcode::Insert => {
@@ -1435,24 +1459,22 @@ impl Vm {
                     c.null_row = false;
                 }
                 Opcode::IdxDelete => {
-                    self.load_key(p2, p3)?;
-                    let key = std::mem::take(&mut self.key_buf);
-                    let mut cur_key = std::mem::take(&mut self.key_buf2);
                     let regs = std::mem::take(&mut self.regs);
-                    let res = match self.cur(p1) {
-                        Ok(c) => (|| -> Result<()> {
-                            if c.seek_first(host, &regs, &key, false)? {
-                                c.current_key(host, &regs, &mut cur_key)?;
-                                if cmp_key(&cur_key, &key, c.key_info()) == Ordering::Equal {
-                                    c.delete(host)?;
-                                }
+                    let mut kb = std::mem::take(&mut self.key_buf);
+                    let mut cur_key = std::mem::take(&mut self.key_buf2);
+                    let res = (|| -> Result<()> {
+                        let key = Self::key_slice(&regs, &mut kb, p2, p3)?;
+                        let c = self.cur(p1)?;
+                        if c.seek_first(host, &regs, key, false)? {
+                            c.current_key(host, &regs, &mut cur_key)?;
+                            if cmp_key(&cur_key, key, c.key_info()) == Ordering::Equal {
+                                c.delete(host)?;
                             }
-                            Ok(())
-                        })(),
-                        Err(e) => Err(e),
-                    };
+                        }
+                        Ok(())
+                    })();
                     self.regs = regs;
-                    self.key_buf = key;
+                    self.key_buf = kb;
                     self.key_buf2 = cur_key;
                     res?;
                 }
@@ -1652,31 +1674,54 @@ impl Vm {
         p3: i32,
     ) -> Result<()> {
         let col = usize::try_from(p2).map_err(|_| internal("column"))?;
+        let dest = usize::try_from(p3)
+            .ok()
+            .filter(|d| *d < self.regs.len())
+            .ok_or_else(|| internal("register"))?;
+        // Load the row first (a pseudo cursor reads its record from a register: the
+        // register vector is moved out for that, a pointer swap), then decode straight into
+        // the destination register, reusing its buffer.
         let regs = std::mem::take(&mut self.regs);
-        let res = (|| -> Result<Option<Value>> {
+        let loaded = (|| -> Result<bool> {
             let c = self.cur(p1)?;
             if c.null_row || !c.valid {
-                return Ok(Some(Value::Null));
+                return Ok(false);
             }
             if let Some(r) = c.deferred.take() {
                 c.seek_rowid(host, r)?;
             }
             c.load(host, &regs)?;
-            c.hdr.column(&c.rec, col)
+            Ok(true)
         })();
         self.regs = regs;
-        let v = match res? {
-            Some(v) => v,
-            None => match &self.prog.ops[pc].p4 {
+        if !loaded? {
+            self.regs[dest] = Value::Null;
+            return Ok(());
+        }
+        let mut out = std::mem::take(&mut self.regs[dest]);
+        let res = match self.cursors.get(p1 as usize).and_then(|c| c.as_ref()) {
+            Some(c) => c.hdr.column_into(&c.rec, col, &mut out),
+            None => Err(internal("cursor")),
+        };
+        let present = match res {
+            Ok(p) => p,
+            Err(e) => {
+                self.regs[dest] = out;
+                return Err(e);
+            }
+        };
+        if !present {
+            out = match &self.prog.ops[pc].p4 {
                 P4::Value(v) => v.clone(),
                 P4::Int32(i) => Value::Integer(*i as i64),
                 P4::Int64(i) => Value::Integer(*i),
                 P4::Real(r) => Value::Real(*r),
                 P4::Text(t) => Value::text(t),
                 _ => Value::Null,
-            },
-        };
-        self.set(p3, v)
+            };
+        }
+        self.regs[dest] = out;
+        Ok(())
     }
 
     fn op_seek(
@@ -1734,16 +1779,16 @@ impl Vm {
             _ => 1,
         };
         let r = self.range(p3, n)?;
-        let key: Vec<Value> = self.regs[r].to_vec();
         let regs = std::mem::take(&mut self.regs);
         let res = (|| -> Result<bool> {
+            let key = &regs[r];
             let c = self.cur(p1)?;
             Ok(match opcode {
-                Opcode::SeekGE => c.seek_first(host, &regs, &key, false)?,
-                Opcode::SeekGT => c.seek_first(host, &regs, &key, true)?,
+                Opcode::SeekGE => c.seek_first(host, &regs, key, false)?,
+                Opcode::SeekGT => c.seek_first(host, &regs, key, true)?,
                 _ => {
                     let strict = opcode == Opcode::SeekLE;
-                    if c.seek_first(host, &regs, &key, strict)? {
+                    if c.seek_first(host, &regs, key, strict)? {
                         c.prev(host)?
                     } else {
                         c.last(host)?

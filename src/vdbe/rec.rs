@@ -176,6 +176,36 @@ impl Header {
     }
 }
 
+impl Header {
+    /// Like [`column`](Self::column), decoding into `out` and reusing its text/blob buffer
+    /// (no allocation per row once the register has grown). `false` if the column is absent.
+    pub fn column_into(&self, rec: &[u8], i: usize, out: &mut Value) -> Result<bool> {
+        let Some(&(st, off)) = self.cols.get(i) else {
+            return Ok(false);
+        };
+        if st >= 12 {
+            let n = serial_len(st);
+            let b = rec
+                .get(off..off.saturating_add(n))
+                .ok_or_else(|| crate::corrupt!())?;
+            let mut buf = match std::mem::take(out) {
+                Value::Text(v) | Value::Blob(v) => v,
+                _ => Vec::new(),
+            };
+            buf.clear();
+            buf.extend_from_slice(b);
+            *out = if st % 2 == 0 {
+                Value::Blob(buf)
+            } else {
+                Value::Text(buf)
+            };
+            return Ok(true);
+        }
+        *out = decode_value(rec, st, off)?;
+        Ok(true)
+    }
+}
+
 pub fn serial_len(st: u64) -> usize {
     match st {
         0 | 8 | 9 | 10 | 11 => 0,

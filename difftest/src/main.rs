@@ -1,0 +1,693 @@
+//! `difftest`: random differential testing of a `libsqlite3.so.0` (ours) against the system
+//! SQLite 3.40.1 (the reference), both `dlopen`ed with `RTLD_LOCAL` into one process.
+//!
+//! Process model:
+//!
+//! ```text
+//! parent: generate rounds 0..R from --seed (gen::round is deterministic)
+//!         spawn `difftest --child ... --from r` ──> child: dlopen ref + ours; per round: fresh
+//!         read child's stdout, one line per statement:     :memory: db on each, run every
+//!           "P"                      agreed                 statement on both, compare, print
+//!           "F<TAB>kind<TAB>detail"  differed               one line; "E" when done
+//!         child died / silent > --timeout: the statement it was on fails as crash/hang, the
+//!         rest of that round fails as "lost-after-crash"; respawn at the next round
+//! ```
+//!
+//! Invariants: the parent never loads a library (a crash of ours cannot take it down); every
+//! generated statement is counted exactly once, as passed or failed; after the first difference
+//! of a setup/DML statement (or of the table check that follows each DML) the round is
+//! *diverged* and later differences in it are counted under kind `after-divergence` (still
+//! failures, but not shown in full: they are consequences, not new bugs).
+
+mod ffi;
+mod gen;
+
+use ffi::{Db, Lib, Outcome, Val};
+use gen::{Kind, Stmt};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const SYSTEM_LIB: &str = "/usr/lib/x86_64-linux-gnu/libsqlite3.so.0";
+const USAGE: &str =
+    "usage: difftest --ours PATH/libsqlite3.so.0 [--ref PATH] [--seed S] [--queries N]
+                [--per-round N] [--show K] [--timeout SECS] [--plant EVERY]
+                [--lenient negzero,errchanges,rowidname,likeblob,distinctagg]
+  Runs N random statements (default 2000) on both libraries and compares result rows (types
+  and values; reals bit-exact), column names, error code and message, and changes().
+  --ref defaults to the system library; --show prints the first K differences in full
+  (default 10); --plant EVERY corrupts every EVERY-th result of ours (harness self-check).
+  --lenient skips known bug classes: negzero = generate no -0.0 literal; errchanges = compare
+  changes() only after DML that succeeded; rowidname = the table check after DML names rowid
+  `AS rowid_` (an IPK table's rowid column is named after the IPK column); likeblob = LIKE/GLOB only
+  on CAST(x AS TEXT) with literal patterns; distinctagg = no DISTINCT aggregates.
+  --crash-at N / --hang-at N make the child abort / hang before running the N-th statement
+  on ours (counted from 1 in each child process; harness self-test).
+  --script FILE runs FILE (one statement per line) on both in this process and prints both
+  outcomes of each statement, marking those that differ.
+  Exit status 1 when any statement differed.";
+
+#[derive(Clone)]
+struct Opts {
+    ours: String,
+    reference: String,
+    seed: u64,
+    queries: usize,
+    per_round: usize,
+    show: usize,
+    timeout: u64,
+    plant: usize,
+    /// Harness self-test: the child aborts (`crash`) or hangs (`hang`) at this statement number.
+    fault_at: Option<(String, usize)>,
+    /// `--script FILE`: run this SQL (one statement per line) on both, in process, and print
+    /// both outcomes of every statement (a repro helper).
+    script: Option<String>,
+    /// Known bug classes to stop generating/comparing (so that other bugs show through).
+    lenient: Vec<String>,
+}
+
+fn parse(args: &[String]) -> Result<(Opts, Option<u64>), String> {
+    let mut o = Opts {
+        ours: String::new(),
+        reference: SYSTEM_LIB.into(),
+        seed: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(1),
+        queries: 2000,
+        per_round: 40,
+        show: 10,
+        timeout: 20,
+        plant: 0,
+        lenient: Vec::new(),
+        script: None,
+        fault_at: None,
+    };
+    let mut child_from = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut val = |n: &str| it.next().cloned().ok_or(format!("{n} needs a value"));
+        let num = |s: String| s.parse::<u64>().map_err(|e| format!("{s}: {e}"));
+        match a.as_str() {
+            "--ours" | "--lib" => o.ours = val(a)?,
+            "--ref" => o.reference = val(a)?,
+            "--seed" => o.seed = num(val(a)?)?,
+            "--queries" => o.queries = num(val(a)?)? as usize,
+            "--per-round" => o.per_round = (num(val(a)?)? as usize).max(1),
+            "--show" => o.show = num(val(a)?)? as usize,
+            "--timeout" => o.timeout = num(val(a)?)?.max(1),
+            "--plant" => o.plant = num(val(a)?)? as usize,
+            "--lenient" => o.lenient = val(a)?.split(',').map(str::to_string).collect(),
+            "--script" => o.script = Some(val(a)?),
+            "--crash-at" => o.fault_at = Some(("crash".into(), num(val(a)?)? as usize)),
+            "--hang-at" => o.fault_at = Some(("hang".into(), num(val(a)?)? as usize)),
+            "--child-from" => child_from = Some(num(val(a)?)?),
+            "-h" | "--help" => return Err("help".into()),
+            s => return Err(format!("unknown argument {s}")),
+        }
+    }
+    if o.ours.is_empty() {
+        return Err("--ours is required".into());
+    }
+    Ok((o, child_from))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match parse(&args) {
+        Ok((o, Some(from))) => std::process::exit(child_main(&o, from)),
+        Ok((o, None)) if o.script.is_some() => std::process::exit(script_main(&o)),
+        Ok((o, None)) => std::process::exit(parent_main(&o)),
+        Err(e) => {
+            eprintln!("difftest: {e}\n{USAGE}");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn nrounds(o: &Opts) -> u64 {
+    o.queries.div_ceil(o.per_round).max(1) as u64
+}
+
+fn esc(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('\n', "\\n")
+        .replace('\t', "\\t")
+}
+
+fn unesc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars();
+    while let Some(c) = it.next() {
+        if c == '\\' {
+            match it.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(x) => out.push(x),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child: runs statements on both libraries and compares.
+
+/// The original stdout for protocol lines; fd 1 is pointed at stderr so whatever a library
+/// prints cannot corrupt the protocol.
+fn protocol_channel() -> std::fs::File {
+    use std::os::fd::FromRawFd;
+    // SAFETY: dup/dup2 on the process's own standard descriptors; the duplicated descriptor
+    // is owned by the returned File alone.
+    unsafe {
+        let fd = libc::dup(1);
+        libc::dup2(2, 1);
+        if fd < 0 {
+            return std::fs::File::from_raw_fd(libc::dup(2));
+        }
+        std::fs::File::from_raw_fd(fd)
+    }
+}
+
+fn child_main(o: &Opts, from: u64) -> i32 {
+    let mut out = std::io::BufWriter::new(protocol_channel());
+    let reference = match Lib::load(&o.reference) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("difftest child: {e}");
+            return 3;
+        }
+    };
+    let ours = match Lib::load(&o.ours) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("difftest child: {e}");
+            return 3;
+        }
+    };
+    let mut counter = 0usize;
+    for r in from..nrounds(o) {
+        let stmts = gen::round(o.seed, r, o.per_round, &o.lenient);
+        let (da, db) = match (
+            Db::open(&reference, ":memory:"),
+            Db::open(&ours, ":memory:"),
+        ) {
+            (Ok(a), Ok(b)) => (a, b),
+            (a, b) => {
+                let e = format!("open: ref {:?} ours {:?}", a.err(), b.err());
+                for _ in &stmts {
+                    let _ = writeln!(out, "F\topen-failed\t{}", esc(&e));
+                }
+                continue;
+            }
+        };
+        let mut diverged = false;
+        for s in &stmts {
+            let a = da.run(&s.sql);
+            // Flush before running ours: if it crashes, the parent knows where.
+            let _ = out.flush();
+            counter += 1;
+            match &o.fault_at {
+                Some((k, n)) if *n == counter && k == "crash" => std::process::abort(),
+                Some((k, n)) if *n == counter && k == "hang" => loop {
+                    std::thread::sleep(Duration::from_secs(3600));
+                },
+                _ => {}
+            }
+            let mut b = db.run(&s.sql);
+            if o.plant > 0 && counter % o.plant == 0 {
+                if b.err.is_some() {
+                    b.err = Some((-999, "planted".into()));
+                } else {
+                    b.rows.push(vec![Val::Text(b"planted".to_vec())]);
+                }
+            }
+            match compare(s, &a, &b, o.lenient.iter().any(|l| l == "errchanges")) {
+                None => {
+                    let _ = writeln!(out, "P");
+                }
+                Some((kind, detail)) => {
+                    let kind = if diverged {
+                        "after-divergence".to_string()
+                    } else {
+                        kind
+                    };
+                    if !is_plain_query(s) {
+                        diverged = true;
+                    }
+                    let _ = writeln!(out, "F\t{}\t{}", esc(&kind), esc(&detail));
+                }
+            }
+        }
+        let _ = out.flush();
+    }
+    let _ = writeln!(out, "E");
+    let _ = out.flush();
+    0
+}
+
+/// A generated query that is not the table check following a DML statement.
+fn is_plain_query(s: &Stmt) -> bool {
+    matches!(s.kind, Kind::Query { .. }) && !s.sql.starts_with("SELECT rowid")
+}
+
+fn show_outcome(o: &Outcome) -> String {
+    let mut s = String::new();
+    if let Some((c, m)) = &o.err {
+        s.push_str(&format!("  error {c}: {m}\n"));
+    }
+    s.push_str(&format!("  changes={} cols={:?}\n", o.changes, o.cols));
+    for r in o.rows.iter().take(25) {
+        let v: Vec<String> = r.iter().map(Val::show).collect();
+        s.push_str(&format!("  | {}\n", v.join(" | ")));
+    }
+    if o.rows.len() > 25 {
+        s.push_str(&format!("  ... {} rows in all\n", o.rows.len()));
+    }
+    s
+}
+
+fn short_msg(m: &str) -> String {
+    let m = m.split(':').next().unwrap_or(m);
+    m.chars().take(48).collect()
+}
+
+/// None when the outcomes agree, else (kind, human-readable detail).
+fn compare(s: &Stmt, a: &Outcome, b: &Outcome, errchanges: bool) -> Option<(String, String)> {
+    let cat = match s.kind {
+        Kind::Setup => "setup",
+        Kind::Dml => "dml",
+        Kind::Query { .. } => "query",
+    };
+    let class = classify(s, a, b, errchanges)?;
+    let detail = format!("reference:\n{}ours:\n{}", show_outcome(a), show_outcome(b));
+    Some((format!("{cat} {class}"), detail))
+}
+
+fn classify(s: &Stmt, a: &Outcome, b: &Outcome, errchanges: bool) -> Option<String> {
+    match (&a.err, &b.err) {
+        (Some((ca, ma)), Some((cb, mb))) => {
+            if ca != cb {
+                return Some(format!("errcode {ca}/{cb}: {}", short_msg(ma)));
+            }
+            if ma != mb {
+                return Some(format!("errmsg: {}", short_msg(ma)));
+            }
+            if a.changes != b.changes && !errchanges {
+                return Some("changes".into());
+            }
+            return None;
+        }
+        (None, Some((_, mb))) => return Some(format!("ours-error-only: {}", short_msg(mb))),
+        (Some((_, ma)), None) => return Some(format!("ref-error-only: {}", short_msg(ma))),
+        (None, None) => {}
+    }
+    if a.cols.len() != b.cols.len() {
+        return Some("column-count".into());
+    }
+    let ordered = s.kind == Kind::Query { ordered: true };
+    let (mut ra, mut rb) = (a.rows.clone(), b.rows.clone());
+    if !ordered {
+        ra.sort();
+        rb.sort();
+    }
+    if ra != rb {
+        if ra.len() != rb.len() {
+            return Some("row-count".into());
+        }
+        if ordered {
+            let (mut sa, mut sb) = (ra.clone(), rb.clone());
+            sa.sort();
+            sb.sort();
+            if sa == sb {
+                return Some("row-order".into());
+            }
+        }
+        for (x, y) in ra.iter().zip(&rb) {
+            for (u, v) in x.iter().zip(y) {
+                if u != v {
+                    return Some(if u.type_name() != v.type_name() {
+                        format!("type {}/{}", u.type_name(), v.type_name())
+                    } else if u.type_name() == "real" {
+                        "real-bits".into()
+                    } else {
+                        format!("value {}", u.type_name())
+                    });
+                }
+            }
+            if x.len() != y.len() {
+                return Some("row-width".into());
+            }
+        }
+        return Some("rows".into());
+    }
+    // changes() is stale after a statement that is not DML; with errchanges it is compared only
+    // after DML (a stale value carried over from a failed statement is the known bug).
+    if a.changes != b.changes && (!errchanges || s.kind == Kind::Dml) {
+        return Some("changes".into());
+    }
+    if a.cols != b.cols {
+        return Some("column-names".into());
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent: generates the same rounds, supervises the child, reports.
+
+enum Msg {
+    Line(String),
+    Eof,
+}
+
+struct Tally {
+    passed: usize,
+    failed: usize,
+    kinds: BTreeMap<String, usize>,
+    shown: usize,
+}
+
+fn parent_main(o: &Opts) -> i32 {
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("difftest: current_exe: {e}");
+            return 2;
+        }
+    };
+    println!(
+        "difftest: seed {} queries {} per-round {} ref {} ours {}",
+        o.seed, o.queries, o.per_round, o.reference, o.ours
+    );
+    let total_rounds = nrounds(o);
+    let mut t = Tally {
+        passed: 0,
+        failed: 0,
+        kinds: BTreeMap::new(),
+        shown: 0,
+    };
+    let mut next_round = 0u64;
+    while next_round < total_rounds {
+        next_round = run_child(o, &exe, next_round, total_rounds, &mut t);
+    }
+    println!("difference kinds:");
+    for (k, n) in &t.kinds {
+        println!("  {n:6}  {k}");
+    }
+    println!("seed {}: {} passed, {} failed", o.seed, t.passed, t.failed);
+    println!("{} passed, {} failed", t.passed, t.failed);
+    if t.failed == 0 {
+        0
+    } else {
+        1
+    }
+}
+
+/// Runs one child from round `from`; returns the round to resume at.
+fn run_child(o: &Opts, exe: &std::path::Path, from: u64, total: u64, t: &mut Tally) -> u64 {
+    let mut cmd = Command::new(exe);
+    cmd.args(["--ours", &o.ours, "--ref", &o.reference])
+        .args([
+            "--seed",
+            &o.seed.to_string(),
+            "--queries",
+            &o.queries.to_string(),
+        ])
+        .args([
+            "--per-round",
+            &o.per_round.to_string(),
+            "--plant",
+            &o.plant.to_string(),
+        ])
+        .args(["--child-from", &from.to_string()])
+        .args(match &o.fault_at {
+            Some((k, n)) if from == 0 => vec![format!("--{k}-at"), n.to_string()],
+            _ => vec![],
+        })
+        .args(["--lenient", &o.lenient.join(",")])
+        .args(["--timeout", &o.timeout.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("difftest: spawn child: {e}");
+            std::process::exit(2);
+        }
+    };
+    let (tx, rx) = mpsc::channel();
+    if let Some(stdout) = child.stdout.take() {
+        std::thread::spawn(move || {
+            for l in BufReader::new(stdout).lines() {
+                match l {
+                    Ok(l) => {
+                        if tx.send(Msg::Line(l)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+            let _ = tx.send(Msg::Eof);
+        });
+    }
+    let mut r = from;
+    let mut stmts = gen::round(o.seed, r, o.per_round, &o.lenient);
+    let mut i = 0usize;
+    let outcome: Result<(), &str> = loop {
+        if r >= total {
+            break Ok(());
+        }
+        if i == stmts.len() {
+            r += 1;
+            i = 0;
+            if r < total {
+                stmts = gen::round(o.seed, r, o.per_round, &o.lenient);
+            }
+            continue;
+        }
+        match rx.recv_timeout(Duration::from_secs(o.timeout)) {
+            Ok(Msg::Line(l)) => {
+                if l == "P" {
+                    t.passed += 1;
+                } else if let Some(rest) = l.strip_prefix("F\t") {
+                    let mut p = rest.splitn(2, '\t');
+                    let kind = unesc(p.next().unwrap_or(""));
+                    let detail = unesc(p.next().unwrap_or(""));
+                    record(o, t, r, &stmts, i, &kind, &detail);
+                } else if l == "E" {
+                    break Err("child ended early");
+                } else {
+                    continue;
+                }
+                i += 1;
+            }
+            Ok(Msg::Eof) | Err(mpsc::RecvTimeoutError::Disconnected) => break Err("crash"),
+            Err(mpsc::RecvTimeoutError::Timeout) => break Err("hang"),
+        }
+    };
+    match outcome {
+        Ok(()) => {
+            let _ = child.wait();
+            total
+        }
+        Err(kind) => {
+            let _ = child.kill();
+            let status = child.wait().map(|s| format!("{s}")).unwrap_or_default();
+            if r >= total {
+                return total;
+            }
+            let detail = format!("child {kind} ({status}) while running this statement");
+            record(o, t, r, &stmts, i, &format!("{kind}"), &detail);
+            for _ in i + 1..stmts.len() {
+                t.failed += 1;
+                *t.kinds.entry("lost-after-crash".into()).or_default() += 1;
+            }
+            r + 1
+        }
+    }
+}
+
+fn record(o: &Opts, t: &mut Tally, r: u64, stmts: &[Stmt], i: usize, kind: &str, detail: &str) {
+    t.failed += 1;
+    *t.kinds.entry(kind.to_string()).or_default() += 1;
+    if kind == "after-divergence" || t.shown >= o.show {
+        return;
+    }
+    t.shown += 1;
+    let mut s = format!(
+        "==== DIFFERENCE #{} [{kind}] seed {} round {r} statement {i}\n-- setup and preceding changes:\n",
+        t.shown, o.seed
+    );
+    for p in &stmts[..i] {
+        if !matches!(p.kind, Kind::Query { .. }) {
+            s.push_str(&p.sql);
+            s.push_str(";\n");
+        }
+    }
+    s.push_str(&format!("-- statement:\n{};\n{detail}", stmts[i].sql));
+    println!("{s}");
+    let _ = std::io::stdout().flush();
+}
+
+/// `--script`: both libraries in this process; prints every statement's outcomes.
+fn script_main(o: &Opts) -> i32 {
+    let path = o.script.clone().unwrap_or_default();
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("difftest: {path}: {e}");
+            return 2;
+        }
+    };
+    let (ra, rb) = (Lib::load(&o.reference), Lib::load(&o.ours));
+    let (Ok(la), Ok(lb)) = (ra, rb) else {
+        eprintln!("difftest: cannot load a library");
+        return 2;
+    };
+    let (Ok(da), Ok(db)) = (Db::open(&la, ":memory:"), Db::open(&lb, ":memory:")) else {
+        eprintln!("difftest: cannot open databases");
+        return 2;
+    };
+    let mut ndiff = 0;
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("--"))
+    {
+        let sql = line.trim_end_matches(';');
+        let st = Stmt {
+            sql: sql.to_string(),
+            kind: Kind::Query { ordered: true },
+        };
+        let (a, b) = (da.run(sql), db.run(sql));
+        match classify(&st, &a, &b, false) {
+            None => println!("same   {sql};\n{}", show_outcome(&a)),
+            Some(k) => {
+                ndiff += 1;
+                println!(
+                    "DIFF [{k}] {sql};\nreference:\n{}ours:\n{}",
+                    show_outcome(&a),
+                    show_outcome(&b)
+                );
+            }
+        }
+    }
+    println!("{ndiff} statements differ");
+    i32::from(ndiff > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(ordered: bool) -> Stmt {
+        Stmt {
+            sql: "SELECT 1".into(),
+            kind: Kind::Query { ordered },
+        }
+    }
+
+    fn rows(v: &[&[Val]]) -> Outcome {
+        Outcome {
+            cols: vec!["x".into(); v.first().map_or(1, |r| r.len())],
+            rows: v.iter().map(|r| r.to_vec()).collect(),
+            ..Outcome::default()
+        }
+    }
+
+    #[test]
+    fn rounds_are_deterministic_and_seed_dependent() {
+        let a: Vec<String> = gen::round(9, 3, 40, &[])
+            .into_iter()
+            .map(|s| s.sql)
+            .collect();
+        let b: Vec<String> = gen::round(9, 3, 40, &[])
+            .into_iter()
+            .map(|s| s.sql)
+            .collect();
+        let c: Vec<String> = gen::round(10, 3, 40, &[])
+            .into_iter()
+            .map(|s| s.sql)
+            .collect();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn integer_and_real_of_equal_value_differ() {
+        let a = rows(&[&[Val::Int(1)]]);
+        let b = rows(&[&[Val::Real(1f64.to_bits())]]);
+        assert_eq!(
+            classify(&q(false), &a, &b, false).as_deref(),
+            Some("type integer/real")
+        );
+        let z = rows(&[&[Val::Real(0f64.to_bits())]]);
+        let nz = rows(&[&[Val::Real((-0f64).to_bits())]]);
+        assert_eq!(
+            classify(&q(false), &z, &nz, false).as_deref(),
+            Some("real-bits")
+        );
+        let t = rows(&[&[Val::Text(b"a".to_vec())]]);
+        let bl = rows(&[&[Val::Blob(b"a".to_vec())]]);
+        assert_eq!(
+            classify(&q(false), &t, &bl, false).as_deref(),
+            Some("type text/blob")
+        );
+    }
+
+    #[test]
+    fn order_matters_only_for_ordered_queries() {
+        let a = rows(&[&[Val::Int(1)], &[Val::Int(2)]]);
+        let b = rows(&[&[Val::Int(2)], &[Val::Int(1)]]);
+        assert_eq!(classify(&q(false), &a, &b, false), None);
+        assert_eq!(
+            classify(&q(true), &a, &b, false).as_deref(),
+            Some("row-order")
+        );
+        let c = rows(&[&[Val::Int(1)], &[Val::Int(1)]]);
+        assert!(
+            classify(&q(false), &a, &c, false).is_some(),
+            "multisets, not sets"
+        );
+    }
+
+    #[test]
+    fn errors_changes_and_names_are_compared() {
+        let ok = rows(&[]);
+        let mut e1 = ok.clone();
+        e1.err = Some((19, "UNIQUE constraint failed: t.a".into()));
+        let mut e2 = e1.clone();
+        e2.err = Some((2067, "UNIQUE constraint failed: t.a".into()));
+        assert!(classify(&q(false), &ok, &e1, false)
+            .unwrap()
+            .starts_with("ours-error-only"));
+        assert!(classify(&q(false), &e1, &e2, false)
+            .unwrap()
+            .starts_with("errcode"));
+        let mut ch = ok.clone();
+        ch.changes = 3;
+        assert_eq!(
+            classify(&q(false), &ok, &ch, false).as_deref(),
+            Some("changes")
+        );
+        let mut nm = ok.clone();
+        nm.cols = vec!["y".into()];
+        assert_eq!(
+            classify(&q(false), &ok, &nm, false).as_deref(),
+            Some("column-names")
+        );
+    }
+
+    #[test]
+    fn escaping_round_trips() {
+        let s = "a\tb\nc\\d";
+        assert_eq!(unesc(&esc(s)), s);
+        assert!(!esc(s).contains('\n') && !esc(s).contains('\t'));
+    }
+}
