@@ -531,3 +531,25 @@ fn wal_leave_wal_mode_for_delete() {
     assert_eq!(got, "11 delete ok");
     drop(c);
 }
+
+/// Leaving WAL mode while another connection is open is refused (SQLITE_BUSY) and leaves
+/// both connections working in WAL mode.
+#[test]
+fn wal_leave_refused_while_another_connection_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let path = db.to_str().unwrap();
+    let mut a = Connection::open(path, RWC, None).unwrap();
+    assert_eq!(query(&mut a, "pragma journal_mode=wal").unwrap(), ["wal"]);
+    query(&mut a, "create table t(x); insert into t values(1)").unwrap();
+    let mut b = Connection::open(path, RWC, None).unwrap();
+    assert_eq!(query(&mut b, "select x from t").unwrap(), ["1"]);
+    let e = query(&mut a, "pragma journal_mode=delete").unwrap_err();
+    assert_eq!(e.primary(), 5, "{e:?}");
+    query(&mut b, "insert into t values(2)").unwrap();
+    assert_eq!(query(&mut a, "select sum(x) from t").unwrap(), ["3"]);
+    assert_eq!(query(&mut a, "pragma journal_mode").unwrap(), ["wal"]);
+    drop(b);
+    drop(a);
+    assert!(!exists(&db, "-wal"));
+}

@@ -1768,8 +1768,12 @@ impl Pager {
             return Ok(JournalMode::Wal);
         }
         self.fd_mut()?.lock(LockLevel::Shared)?;
-        // Only the last connection anywhere may leave WAL mode (SQLite: SQLITE_BUSY).
-        self.fd_mut()?.lock(LockLevel::Exclusive)?;
+        // Only the last connection anywhere may leave WAL mode (SQLite: SQLITE_BUSY). A failed
+        // attempt may leave PENDING, which would block new readers: back to SHARED.
+        if let Err(e) = self.fd_mut()?.lock(LockLevel::Exclusive) {
+            self.fd_mut()?.unlock(LockLevel::Shared)?;
+            return Err(e);
+        }
         let sync = self.synchronous > 0;
         let Some(w) = self.wal.take() else {
             return Ok(self.journal_mode);
