@@ -101,6 +101,22 @@ impl Shm {
     /// Open (creating) `path` (normally `<db>-shm`) and run the dead-man switch if this is the
     /// process's first handle on it.
     pub fn open(path: &str) -> Result<Shm> {
+        // Invariant 1: reuse the process's node without opening a second descriptor (closing
+        // it would drop every fcntl lock this process holds on the file).
+        if let Ok(m) = std::fs::metadata(path) {
+            use std::os::unix::fs::MetadataExt;
+            let key = (m.dev(), m.ino());
+            let mut nodes = NODES.lock();
+            if let Some(node) = nodes.get_mut(&key) {
+                node.n_ref += 1;
+                return Ok(Shm {
+                    key,
+                    regions: node.regions.clone(),
+                    shared: 0,
+                    excl: 0,
+                });
+            }
+        }
         let c = CString::new(path).map_err(|_| Error::code(SQLITE_CANTOPEN))?;
         // SAFETY: c is a valid NUL-terminated path.
         let fd = unsafe {
@@ -485,5 +501,36 @@ mod tests {
         b.lock(3, 5, true).unwrap();
         b.close(true);
         assert!(!std::path::Path::new(p).exists());
+    }
+}
+
+#[cfg(test)]
+mod lock_tests {
+    use super::*;
+
+    /// A second handle in the same process must not drop the first one's fcntl locks (POSIX
+    /// locks vanish when any descriptor of the file is closed): another process still sees
+    /// them.
+    #[test]
+    fn second_open_keeps_the_process_locks() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("y-shm");
+        let p = p.to_str().unwrap();
+        let mut a = Shm::open(p).unwrap();
+        a.map(0, true).unwrap();
+        a.lock(0, 1, true).unwrap();
+        let b = Shm::open(p).unwrap();
+        // Ask the kernel (as another process would): byte 120 must still be write-locked.
+        let script = format!(
+            "import fcntl,os\nfd=os.open({p:?}, os.O_RDWR)\ntry:\n    fcntl.lockf(fd, fcntl.LOCK_EX|fcntl.LOCK_NB, 1, 120)\n    print('free')\nexcept OSError:\n    print('held')\n"
+        );
+        let out = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "held");
+        drop(b);
+        a.unlock(0, 1).unwrap();
     }
 }
