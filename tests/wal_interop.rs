@@ -553,3 +553,33 @@ fn wal_leave_refused_while_another_connection_is_open() {
     drop(a);
     assert!(!exists(&db, "-wal"));
 }
+
+/// Switching an existing rollback-journal database (written by real SQLite) to WAL: the
+/// header (bytes 18/19 = 2) reaches the db file, later commits go to the WAL.
+#[test]
+fn wal_switch_existing_database_to_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("n.db");
+    py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nc.execute('create table t(x)')\nc.executemany('insert into t values(?)', [(i,) for i in range(500)])\nc.commit()\n",
+    );
+    assert_eq!(std::fs::read(&db).unwrap()[18..20], [1, 1]);
+    let mut c = Connection::open(db.to_str().unwrap(), RWC, None).unwrap();
+    assert_eq!(query(&mut c, "select count(*) from t").unwrap(), ["500"]);
+    assert_eq!(query(&mut c, "pragma journal_mode=wal").unwrap(), ["wal"]);
+    assert_eq!(std::fs::read(&db).unwrap()[18..20], [2, 2]);
+    let db_len = std::fs::metadata(&db).unwrap().len();
+    query(&mut c, "insert into t select x + 500 from t").unwrap();
+    assert_eq!(
+        std::fs::metadata(&db).unwrap().len(),
+        db_len,
+        "db file written"
+    );
+    assert!(file_len(&db, "-wal") > 0);
+    let got = py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('select count(*), sum(x) from t').fetchone(), c.execute('pragma journal_mode').fetchone()[0], c.execute('pragma integrity_check').fetchone()[0])\n",
+    );
+    assert_eq!(got, "(1000, 499500) wal ok");
+}
