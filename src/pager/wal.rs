@@ -91,6 +91,12 @@ pub fn wal_checksum(big_endian: bool, data: &[u8], init: [u32; 2]) -> [u32; 2] {
     [s1, s2]
 }
 
+fn put(b: &mut [u8], off: usize, v: &[u8]) {
+    if let Some(d) = b.get_mut(off..off + v.len()) {
+        d.copy_from_slice(v);
+    }
+}
+
 fn be32(b: &[u8], off: usize) -> u32 {
     b.get(off..off + 4)
         .and_then(|s| <[u8; 4]>::try_from(s).ok())
@@ -376,8 +382,8 @@ impl Wal {
                     if pgno == 0 || frame.get(8..16) != Some(&self.hdr.salt[..]) {
                         break;
                     }
-                    let c = wal_checksum(big, &frame[..8], run);
-                    let c = wal_checksum(big, &frame[24..], c);
+                    let c = wal_checksum(big, frame.get(..8).unwrap_or(&[]), run);
+                    let c = wal_checksum(big, frame.get(24..).unwrap_or(&[]), c);
                     if c != [be32(&frame, 16), be32(&frame, 20)] {
                         break;
                     }
@@ -677,7 +683,7 @@ impl Wal {
         self.shm.unlock(lock_read(0), 1)?;
         self.read_lock = -1;
         for _ in 0..100 {
-            if let Some(_) = self.try_begin_read(true)? {
+            if self.try_begin_read(true)?.is_some() {
                 return Ok(());
             }
         }
@@ -750,14 +756,16 @@ impl Wal {
                 return Err(Error::code(SQLITE_INTERNAL));
             }
             let (fh, body) = out.split_at_mut(FRAME_HDR as usize);
-            fh[0..4].copy_from_slice(&pgno.to_be_bytes());
             let nt = if k + 1 == n { db_size } else { 0 };
-            fh[4..8].copy_from_slice(&nt.to_be_bytes());
-            fh[8..16].copy_from_slice(&self.hdr.salt);
-            run = wal_checksum(big, &fh[..8], run);
+            let mut h = [0u8; FRAME_HDR as usize];
+            put(&mut h, 0, &pgno.to_be_bytes());
+            put(&mut h, 4, &nt.to_be_bytes());
+            put(&mut h, 8, &self.hdr.salt);
+            run = wal_checksum(big, h.get(..8).unwrap_or(&[]), run);
             run = wal_checksum(big, data, run);
-            fh[16..20].copy_from_slice(&run[0].to_be_bytes());
-            fh[20..24].copy_from_slice(&run[1].to_be_bytes());
+            put(&mut h, 16, &run[0].to_be_bytes());
+            put(&mut h, 20, &run[1].to_be_bytes());
+            fh.copy_from_slice(&h);
             body.copy_from_slice(data);
         }
         self.wfd.write_at(&buf, wal_frame_offset(first, ps))?;

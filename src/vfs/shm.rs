@@ -305,7 +305,7 @@ impl Shm {
 
     /// Atomic native-endian u32 at a 4-aligned offset.
     pub fn load_u32(&self, i: usize, off: usize) -> Result<u32> {
-        if off % 4 != 0 {
+        if !off.is_multiple_of(4) {
             return Err(Error::code(SQLITE_INTERNAL));
         }
         let p = self.region(i, off, 4)?;
@@ -313,7 +313,7 @@ impl Shm {
         Ok(unsafe { AtomicU32::from_ptr(p as *mut u32) }.load(Ordering::SeqCst))
     }
     pub fn store_u32(&self, i: usize, off: usize, v: u32) -> Result<()> {
-        if off % 4 != 0 {
+        if !off.is_multiple_of(4) {
             return Err(Error::code(SQLITE_INTERNAL));
         }
         let p = self.region(i, off, 4)?;
@@ -323,7 +323,7 @@ impl Shm {
     }
     /// Atomic native-endian u16 at a 2-aligned offset.
     pub fn load_u16(&self, i: usize, off: usize) -> Result<u16> {
-        if off % 2 != 0 {
+        if !off.is_multiple_of(2) {
             return Err(Error::code(SQLITE_INTERNAL));
         }
         let p = self.region(i, off, 2)?;
@@ -331,7 +331,7 @@ impl Shm {
         Ok(unsafe { AtomicU16::from_ptr(p as *mut u16) }.load(Ordering::SeqCst))
     }
     pub fn store_u16(&self, i: usize, off: usize, v: u16) -> Result<()> {
-        if off % 2 != 0 {
+        if !off.is_multiple_of(2) {
             return Err(Error::code(SQLITE_INTERNAL));
         }
         let p = self.region(i, off, 2)?;
