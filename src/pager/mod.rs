@@ -24,9 +24,9 @@
 //!   journal hot for the next reader). Errors before that roll back in memory by themselves.
 //! - Header checks at `begin_read`: not `SQLite format 3\0`, bad page size or payload
 //!   fractions, or read version > 2 → `SQLITE_NOTADB`; write version > 2 → read-only; a WAL
-//!   database (versions 2) is read-only while no `-wal` file exists, refused otherwise (WAL is
-//!   not implemented yet).
-//! - Settings: `set_journal_mode` (returns the mode in effect; WAL refused), `synchronous` /
+//!   database (versions 2, or a `-wal` beside a non-empty db) opens in WAL mode (read-only
+//!   pager: readable only while no `-wal` exists).
+//! - Settings: `set_journal_mode` (returns the mode in effect), `synchronous` /
 //!   `set_synchronous` (0..=3), `cache_size` / `set_cache_size` (pages if > 0, KiB if < 0,
 //!   default -2000), `set_page_size` (only while the database is empty).
 //! - Encryption: `set_codec` (file pager, before the first access) puts a
@@ -73,6 +73,25 @@
 //!    passes `page_to_disk`; journal playback copies journal images verbatim (they already
 //!    are on-disk images).
 //!
+//! # WAL mode (`wal.rs`; SQLite's formats, shared with real SQLite processes)
+//! - Entered by `set_journal_mode(Wal)` (header bytes 18/19 set to 2 through a rollback
+//!   transaction, then the WAL opened; on an empty database the first commit writes page 1 to
+//!   the db file and then opens the WAL, as SQLite) or by opening a database whose header says
+//!   WAL. Left by `set_journal_mode(other)`: only as the last connection (EXCLUSIVE, else
+//!   `SQLITE_BUSY`), after a checkpoint; `-wal`/`-shm` deleted, header back to 1/1.
+//! - While the WAL is open the db file keeps SHARED for the pager's life. OPEN → READER takes
+//!   a WAL read mark (snapshot); the cache is dropped when the wal-index header changed. Pages
+//!   come from the newest WAL frame of the snapshot, else the db file.
+//! - READER → WRITER takes the WAL WRITE lock (`SQLITE_BUSY`, or `SQLITE_BUSY_SNAPSHOT` when
+//!   the snapshot is stale: end the read transaction and retry). No journal, no cache spill:
+//!   dirty pages stay cached until commit, which appends them as frames (the last one a
+//!   commit frame) and publishes the new wal-index header; fsync of the WAL per commit only
+//!   with synchronous FULL/EXTRA. Rollback just drops the dirty pages. Invariant 1 becomes:
+//!   the db file is written only by checkpoints.
+//! - After a commit that leaves >= `wal_autocheckpoint` frames (default 1000) a PASSIVE
+//!   checkpoint runs. `checkpoint(mode)` (outside transactions) returns (frames in WAL,
+//!   frames backfilled). On drop, the last connection checkpoints and deletes `-wal`/`-shm`.
+//!
 //! journal_mode OFF: no journal, so a failure in the middle of writing the db file during
 //! commit can leave a corrupt file (as with SQLite). `ROLLBACK` before commit still works,
 //! because nothing is written before commit.
@@ -88,6 +107,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 pub type Pgno = u32;
+
+pub mod wal;
+pub use wal::CheckpointMode;
 
 /// Page numbers hash with one multiplication (Fibonacci hashing): a cache hit costs a few
 /// instructions instead of SipHash.
@@ -194,6 +216,16 @@ pub struct Pager {
     /// file hold the codec's on-disk images. Decoding happens only in `page_from_disk`, and
     /// encoding only in `page_to_disk`, so every file read or write of a page passes one of them.
     codec: Option<Box<dyn PageCodecHook>>,
+
+    /// WAL mode: the open WAL (see `wal.rs`). While it is open the db file keeps SHARED for
+    /// the pager's life (as SQLite), read transactions hold a WAL read mark, and commits
+    /// append frames instead of writing the db file.
+    wal: Option<wal::Wal>,
+    /// `PRAGMA wal_autocheckpoint` (0: off).
+    wal_autocheckpoint: u32,
+    /// Leaving WAL mode: a header still saying WAL does not reopen the WAL (SQLite's
+    /// BTS_NO_WAL) while the header is rewritten to versions 1/1.
+    no_wal: bool,
 }
 
 fn get4(b: &[u8], off: usize) -> u32 {
@@ -300,6 +332,9 @@ impl Pager {
             db_modified: false,
             savepoints: Vec::new(),
             codec: None,
+            wal: None,
+            wal_autocheckpoint: 1000,
+            no_wal: false,
         }
     }
 
@@ -605,8 +640,24 @@ impl Pager {
             Some(b) if b.len() == self.page_size => b,
             _ => vec![0u8; self.page_size].into_boxed_slice(),
         };
-        match self.fd.as_mut() {
-            Some(fd) if pgno <= self.db_file_size => {
+        let frame = match self.wal.as_mut() {
+            Some(w) => match w.find_frame(pgno) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.recycle(data);
+                    return Err(e);
+                }
+            },
+            None => None,
+        };
+        match (self.fd.as_mut(), frame, self.wal.as_mut()) {
+            (_, Some(f), Some(w)) => {
+                if let Err(e) = w.read_frame(f, &mut data) {
+                    self.recycle(data);
+                    return Err(e);
+                }
+            }
+            (Some(fd), _, _) if pgno <= self.db_file_size => {
                 let off = (pgno as u64 - 1) * self.page_size as u64;
                 if let Err(e) = read_allow_short(fd.as_mut(), &mut data, off) {
                     self.recycle(data);
@@ -655,8 +706,12 @@ impl Pager {
             self.state = State::Reader;
             return Ok(());
         }
+        if self.wal.is_some() {
+            return self.begin_read_wal();
+        }
         self.fd_mut()?.lock(LockLevel::Shared)?;
         match self.begin_read_locked() {
+            Ok(()) if self.wal.is_some() => self.begin_read_wal(),
             Ok(()) => {
                 self.state = State::Reader;
                 Ok(())
@@ -706,7 +761,15 @@ impl Pager {
             self.drop_cache();
             self.fd_mut()?.unlock(LockLevel::Shared)?;
         }
-        self.read_header()
+        self.read_header()?;
+        // SQLite's pagerOpenWalIfPresent: a -wal beside a non-empty db means WAL mode.
+        if self.wal.is_none() && !self.read_only && self.db_file_size > 0 {
+            let vfs = self.vfs()?;
+            if vfs.name() == "unix" && vfs.exists(&self.wal_path())? {
+                self.open_wal()?;
+            }
+        }
+        Ok(())
     }
 
     /// Encrypted file (invariant 6): check the clear header bytes (16..24), learn the salt
@@ -781,15 +844,17 @@ impl Pager {
         }
         self.header_read_only = h[18] > 2;
         self.wal_header = h[18] == 2 || h[19] == 2;
-        if self.wal_header {
-            // WAL is not implemented yet. Without a WAL file the db file alone is the whole
-            // database and may be read; with one, reading the db file would miss commits.
-            let wal = format!("{}-wal", self.journal_path.trim_end_matches("-journal"));
-            if self.vfs()?.exists(&wal)? {
-                return Err(Error::new(
-                    SQLITE_CANTOPEN,
-                    "unable to open database file: WAL mode is not supported yet",
-                ));
+        if self.wal_header && self.wal.is_none() && !self.no_wal {
+            if self.read_only {
+                // A read-only WAL database without a -wal file is the db file alone.
+                if self.vfs()?.exists(&self.wal_path())? {
+                    return Err(Error::new(
+                        SQLITE_CANTOPEN,
+                        "unable to open database file: read-only WAL database",
+                    ));
+                }
+            } else {
+                self.open_wal()?;
             }
         }
         let mut vers = [0u8; 16];
@@ -958,7 +1023,10 @@ impl Pager {
         match self.state {
             State::Writer | State::Open => {}
             State::Reader => {
-                if let Some(fd) = self.fd.as_mut() {
+                if let Some(w) = self.wal.as_mut() {
+                    // WAL mode: the db file keeps SHARED while the WAL is open.
+                    w.end_read();
+                } else if let Some(fd) = self.fd.as_mut() {
                     let _ = fd.unlock(LockLevel::None);
                 }
                 self.state = State::Open;
@@ -991,7 +1059,14 @@ impl Pager {
             return Err(Error::readonly());
         }
         self.begin_read()?;
-        if self.wal_header {
+        if let Some(w) = self.wal.as_mut() {
+            w.begin_write()?;
+            self.reset_write_state();
+            self.db_orig_size = self.page_count;
+            self.state = State::Writer;
+            return Ok(());
+        }
+        if self.wal_header && !self.no_wal {
             return Err(Error::new(
                 SQLITE_READONLY,
                 "attempt to write a readonly database: WAL mode is not supported yet",
@@ -1232,12 +1307,23 @@ impl Pager {
             || self.cache.values().any(|p| p.dirty);
         if any_dirty && self.page_count >= 1 {
             let n = self.page_count;
-            let base = match self.file_vers {
+            let mut base = match self.file_vers {
                 Some(v) => u32::from_be_bytes([v[0], v[1], v[2], v[3]]),
                 None => 0,
             };
+            if self.wal.is_some() && self.db_orig_size >= 1 {
+                // WAL mode: the committed page 1 may live in the WAL, not the db file.
+                base = get4(self.read(1)?, 24);
+            }
             let cc = base.wrapping_add(1);
+            let wal = self.journal_mode == JournalMode::Wal;
             let p1 = self.write(1)?;
+            if wal {
+                // File format versions 2/2 mark a WAL database (fileformat2.html).
+                if let Some(v) = p1.get_mut(18..20) {
+                    v.copy_from_slice(&[2, 2]);
+                }
+            }
             put4(p1, 24, cc);
             put4(p1, 28, n);
             put4(p1, 92, cc);
@@ -1262,7 +1348,23 @@ impl Pager {
                 Err(e) => self.enter_error(e),
             };
         }
+        if self.wal.is_some() {
+            return match self.commit_to_wal() {
+                Ok(()) => {
+                    self.finish_write()?;
+                    self.auto_checkpoint();
+                    Ok(())
+                }
+                Err(e) => self.enter_error(e),
+            };
+        }
         match self.commit_to_file() {
+            Ok(()) if self.journal_mode == JournalMode::Wal => {
+                // First commit of an empty database switched to WAL: page 1 went to the db
+                // file (as SQLite's sqlite3BtreeSetVersion); from now on commits go to the WAL.
+                self.finish_write()?;
+                self.open_wal()
+            }
             Ok(()) => self.finish_write(),
             Err(e) if e.is_busy() && !self.db_modified => Err(e),
             Err(e) => self.enter_error(e),
@@ -1299,6 +1401,9 @@ impl Pager {
         self.db_file_size = self.page_count;
         self.note_file_vers();
         self.state = State::Reader;
+        if let Some(w) = self.wal.as_mut() {
+            w.end_write();
+        }
         self.fd_mut()?.unlock(LockLevel::Shared)
     }
 
@@ -1486,6 +1591,9 @@ impl Pager {
                 let r = self.finalize_journal();
                 self.reset_write_state();
                 self.state = State::Reader;
+                if let Some(w) = self.wal.as_mut() {
+                    w.end_write();
+                }
                 if let Some(fd) = self.fd.as_mut() {
                     fd.unlock(LockLevel::Shared)?;
                 }
@@ -1635,8 +1743,14 @@ impl Pager {
     /// write transaction.
     pub fn set_journal_mode(&mut self, m: JournalMode) -> Result<JournalMode> {
         self.check_invariants();
-        if m == JournalMode::Wal || self.state == State::Writer || self.state == State::Error {
+        if self.state == State::Writer || self.state == State::Error {
             return Ok(self.journal_mode);
+        }
+        if m == JournalMode::Wal {
+            return self.enter_wal_mode();
+        }
+        if self.wal.is_some() {
+            return self.leave_wal_mode(m);
         }
         if self.fd.is_none() {
             if matches!(m, JournalMode::Memory | JournalMode::Off) {
@@ -1674,6 +1788,9 @@ impl Pager {
     /// released, the journal left on disk as it is).
     #[doc(hidden)]
     pub fn crash_for_test(mut self) {
+        if let Some(w) = self.wal.take() {
+            w.abandon();
+        }
         self.state = State::Open;
     }
 }
@@ -1685,6 +1802,295 @@ impl Drop for Pager {
         if self.state == State::Writer || self.state == State::Error {
             let _ = self.rollback();
         }
+        if self.wal.is_some() {
+            self.end_read();
+            self.close_wal();
+        }
+    }
+}
+
+// ----- WAL mode ------------------------------------------------------------------------------
+
+impl Pager {
+    fn wal_path(&self) -> String {
+        format!("{}-wal", self.journal_path.trim_end_matches("-journal"))
+    }
+    fn db_path(&self) -> String {
+        self.journal_path.trim_end_matches("-journal").to_string()
+    }
+
+    /// Open the WAL (and -shm) for this database; the pager is in WAL mode afterwards.
+    fn open_wal(&mut self) -> Result<()> {
+        if self.wal.is_some() {
+            return Ok(());
+        }
+        let vfs = self.vfs()?;
+        let w = wal::Wal::open(vfs, &self.db_path())?;
+        self.wal = Some(w);
+        self.journal_mode = JournalMode::Wal;
+        self.wal_header = true;
+        Ok(())
+    }
+
+    /// OPEN → READER in WAL mode (db file SHARED held): take a read mark; drop the cache if
+    /// another connection committed since our last snapshot.
+    fn begin_read_wal(&mut self) -> Result<()> {
+        self.fd_mut()?.lock(LockLevel::Shared)?;
+        let w = self
+            .wal
+            .as_mut()
+            .ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        let changed = w.begin_read()?;
+        let wal_ps = w.page_size();
+        let wal_n = w.db_size();
+        if changed {
+            self.drop_cache();
+        }
+        if let Some(ps) = wal_ps {
+            if ps != self.page_size {
+                self.drop_cache();
+                self.page_size = ps;
+            }
+        }
+        let size = self.fd_mut()?.size()?;
+        let n = size / self.page_size as u64;
+        if n > u32::MAX as u64 {
+            return Err(crate::corrupt!(0));
+        }
+        self.db_file_size = n as Pgno;
+        self.page_count = if wal_n > 0 { wal_n } else { n as Pgno };
+        let pc = self.page_count;
+        self.cache.retain(|&k, _| k <= pc);
+        self.lru.retain(|&k| k <= pc);
+        self.state = State::Reader;
+        if self.page_count >= 1 {
+            // Learn the reserved-bytes value (and check the header) from the snapshot.
+            let p1 = match self.read(1) {
+                Ok(p) => p,
+                Err(e) => {
+                    self.end_read();
+                    return Err(e);
+                }
+            };
+            let ok = p1.get(..16) == Some(&b"SQLite format 3\0"[..]);
+            let reserved = p1.get(20).copied().unwrap_or(0) as usize;
+            if !ok {
+                self.end_read();
+                return Err(Error::notadb());
+            }
+            self.reserved = reserved;
+        }
+        Ok(())
+    }
+
+    /// `PRAGMA journal_mode=WAL`: mark the header (bytes 18/19 = 2) through a rollback
+    /// transaction, as SQLite's `sqlite3BtreeSetVersion`, then open the WAL.
+    fn enter_wal_mode(&mut self) -> Result<JournalMode> {
+        if self.fd.is_none() || self.read_only || self.wal.is_some() {
+            return Ok(self.journal_mode);
+        }
+        let was_reader = self.state == State::Reader;
+        if self.vfs()?.name() != "unix" {
+            return Ok(self.journal_mode);
+        }
+        self.begin_read()?;
+        if self.wal.is_none() && self.page_count == 0 {
+            // Empty database: the first commit writes page 1 (marked WAL) to the db file,
+            // then opens the WAL (see `commit`).
+            self.journal_mode = JournalMode::Wal;
+            if !was_reader {
+                self.end_read();
+            }
+            return Ok(JournalMode::Wal);
+        }
+        if self.wal.is_none() && self.page_count >= 1 {
+            let p1 = self.read(1)?;
+            if p1.get(18..20) != Some(&[2u8, 2][..]) {
+                self.begin_write(false)?;
+                let p1 = self.write(1)?;
+                if let Some(v) = p1.get_mut(18..20) {
+                    v.copy_from_slice(&[2, 2]);
+                }
+                if let Err(e) = self.commit() {
+                    let _ = self.rollback();
+                    self.end_read();
+                    return Err(e);
+                }
+            }
+        }
+        self.end_read();
+        self.open_wal()?;
+        if was_reader {
+            self.begin_read()?;
+        }
+        Ok(JournalMode::Wal)
+    }
+
+    /// Leave WAL mode: only as the sole connection (EXCLUSIVE on the db file); checkpoint,
+    /// delete -wal/-shm, then mark the header (bytes 18/19 = 1) through a rollback transaction.
+    fn leave_wal_mode(&mut self, m: JournalMode) -> Result<JournalMode> {
+        let was_reader = self.state == State::Reader;
+        if was_reader {
+            self.end_read();
+        }
+        let r = self.leave_wal_mode_inner(m);
+        if was_reader {
+            self.begin_read()?;
+        }
+        r
+    }
+
+    fn leave_wal_mode_inner(&mut self, m: JournalMode) -> Result<JournalMode> {
+        if self.state != State::Open {
+            return Ok(JournalMode::Wal);
+        }
+        self.fd_mut()?.lock(LockLevel::Shared)?;
+        // Only the last connection anywhere may leave WAL mode (SQLite: SQLITE_BUSY). A failed
+        // attempt may leave PENDING, which would block new readers: back to SHARED.
+        if let Err(e) = self.fd_mut()?.lock(LockLevel::Exclusive) {
+            self.fd_mut()?.unlock(LockLevel::Shared)?;
+            return Err(e);
+        }
+        let sync = self.synchronous > 0;
+        let Some(w) = self.wal.take() else {
+            return Ok(self.journal_mode);
+        };
+        let fd = self
+            .fd
+            .as_mut()
+            .ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        w.close(fd.as_mut(), sync);
+        fd.unlock(LockLevel::None)?;
+        self.journal_mode = m;
+        self.wal_header = false;
+        self.drop_cache();
+        self.file_vers = None;
+        self.no_wal = true;
+        let r = self.rewrite_version_1();
+        self.no_wal = false;
+        r?;
+        Ok(self.journal_mode)
+    }
+
+    fn rewrite_version_1(&mut self) -> Result<()> {
+        self.begin_read()?;
+        if self.page_count >= 1 && self.read(1)?.get(18..20) != Some(&[1u8, 1][..]) {
+            self.begin_write(false)?;
+            let p1 = self.write(1)?;
+            if let Some(v) = p1.get_mut(18..20) {
+                v.copy_from_slice(&[1, 1]);
+            }
+            if let Err(e) = self.commit() {
+                let _ = self.rollback();
+                self.end_read();
+                return Err(e);
+            }
+        }
+        self.end_read();
+        self.wal_header = false;
+        Ok(())
+    }
+
+    /// Append the dirty pages to the WAL as one commit (invariant 1 does not apply in WAL
+    /// mode: the db file is written only by checkpoints).
+    fn commit_to_wal(&mut self) -> Result<()> {
+        let mut dirty: Vec<Pgno> = self
+            .cache
+            .iter()
+            .filter(|(_, p)| p.dirty)
+            .map(|(&k, _)| k)
+            .collect();
+        dirty.sort_unstable();
+        if dirty.is_empty() {
+            return Ok(());
+        }
+        let sync = self.synchronous >= 2;
+        let ps = self.page_size;
+        let n = self.page_count;
+        let Self { cache, wal, .. } = self;
+        let w = wal.as_mut().ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        let pages: Vec<(u32, &[u8])> = dirty
+            .iter()
+            .filter_map(|p| cache.get(p).map(|pg| (*p, &pg.data[..])))
+            .collect();
+        w.write_commit(&pages, n, ps, sync)
+    }
+
+    fn auto_checkpoint(&mut self) {
+        let n = self.wal_autocheckpoint;
+        let frames = self.wal.as_ref().map(|w| w.mx_frame()).unwrap_or(0);
+        if n > 0 && frames >= n {
+            // Outside our read transaction, as SQLite's sqlite3WalDefaultHook runs after it.
+            let was_reader = self.state == State::Reader;
+            if was_reader {
+                if let Some(w) = self.wal.as_mut() {
+                    w.end_read();
+                }
+            }
+            let _ = self.checkpoint_inner(CheckpointMode::Passive);
+            if was_reader {
+                let r = self.wal.as_mut().map(|w| w.begin_read());
+                if let Some(Ok(true)) = r {
+                    self.drop_cache();
+                } else if let Some(Err(_)) = r {
+                    self.state = State::Open;
+                }
+            }
+        }
+    }
+
+    /// `PRAGMA wal_autocheckpoint` (frames; 0 disables).
+    pub fn wal_autocheckpoint(&self) -> u32 {
+        self.wal_autocheckpoint
+    }
+    pub fn set_wal_autocheckpoint(&mut self, n: u32) {
+        self.wal_autocheckpoint = n;
+    }
+
+    /// `PRAGMA wal_checkpoint(mode)` / `sqlite3_wal_checkpoint_v2`: returns (frames in the
+    /// WAL, frames checkpointed), or (-1, -1) when not in WAL mode. Must be called outside a
+    /// transaction (`SQLITE_LOCKED` otherwise); `SQLITE_BUSY` when a FULL/RESTART/TRUNCATE
+    /// could not finish (the counts are then lost: call again).
+    pub fn checkpoint(&mut self, mode: CheckpointMode) -> Result<(i32, i32)> {
+        self.check_invariants();
+        self.usable()?;
+        if self.state != State::Open {
+            return Err(Error::code(SQLITE_LOCKED));
+        }
+        if self.wal.is_none() && self.fd.is_some() {
+            // Learn the mode from the file (header bytes 18/19, a -wal beside the db).
+            self.begin_read()?;
+            self.end_read();
+        }
+        if self.wal.is_none() {
+            return Ok((-1, -1));
+        }
+        let (a, b) = self.checkpoint_inner(mode)?;
+        Ok((a as i32, b as i32))
+    }
+
+    fn checkpoint_inner(&mut self, mode: CheckpointMode) -> Result<(u32, u32)> {
+        let sync = self.synchronous > 0;
+        self.fd_mut()?.lock(LockLevel::Shared)?;
+        let Self { wal, fd, .. } = self;
+        let w = wal.as_mut().ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        let fd = fd.as_mut().ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        w.checkpoint(mode, fd.as_mut(), sync)
+    }
+
+    /// Close the WAL as SQLite's `sqlite3WalClose` (last connection: checkpoint, delete
+    /// -wal/-shm) and release the db file lock.
+    fn close_wal(&mut self) {
+        let sync = self.synchronous > 0;
+        if let (Some(w), Some(fd)) = (self.wal.take(), self.fd.as_mut()) {
+            w.close(fd.as_mut(), sync);
+            let _ = fd.unlock(LockLevel::None);
+        }
+    }
+
+    /// Whether the pager is in WAL mode (a WAL is open).
+    pub fn is_wal(&self) -> bool {
+        self.wal.is_some()
     }
 }
 

@@ -211,7 +211,6 @@ fn journal_modes_finalize_as_sqlite() {
         let jpath = format!("{path}-journal");
         let mut p = new_file_pager(default_vfs(), path);
         assert_eq!(p.set_journal_mode(mode).unwrap(), mode);
-        assert_eq!(p.set_journal_mode(JournalMode::Wal).unwrap(), mode);
         for round in 0..2u8 {
             p.begin_write(false).unwrap();
             fill(&mut p, 3, round);

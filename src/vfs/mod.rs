@@ -10,6 +10,7 @@
 //! - `memory` is an in-process VFS for `:memory:` and tests (with fault injection hooks).
 
 pub mod memory;
+pub mod shm;
 pub mod unix;
 
 use crate::error::Result;
