@@ -934,6 +934,21 @@ pub extern "C" fn sqlite3_set_authorizer(
         let mut h = g.hooks.get();
         h.authorizer = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
         g.hooks.set(h);
+        let a = arg as usize;
+        let hook = f.map(|f| {
+            Box::new(
+                move |op: i32, a3: Option<&str>, a4: Option<&str>, a5: Option<&str>, a6: Option<&str>| {
+                    let cs = |x: Option<&str>| x.and_then(|x| CString::new(x).ok());
+                    let (c3, c4, c5, c6) = (cs(a3), cs(a4), cs(a5), cs(a6));
+                    let p = |c: &Option<CString>| c.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
+                    // SAFETY: f is the caller's authorizer; the strings live for the call.
+                    super::boundary::run(|| unsafe {
+                        f(a as *mut c_void, op, p(&c3), p(&c4), p(&c5), p(&c6))
+                    })
+                },
+            ) as crate::db::Authorizer
+        });
+        g.with_conn(|c| c.set_authorizer(hook));
         SQLITE_OK
     }
 }

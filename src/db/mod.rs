@@ -91,6 +91,13 @@ pub type RollbackHook = Box<dyn FnMut() + Send>;
 pub type UpdateHook = Box<dyn FnMut(i32, &str, &str, i64) + Send>;
 /// Progress handler (`sqlite3_progress_handler`): non-zero interrupts the statement.
 pub type ProgressHandler = Box<dyn FnMut() -> i32 + Send>;
+/// Authorizer (`sqlite3_set_authorizer`): (action code, arg 3, arg 4, database name,
+/// trigger/view name) → SQLITE_OK (0), SQLITE_DENY (1) or SQLITE_IGNORE (2). Action codes
+/// are SQLite's (`auth::SQLITE_READ`, ...).
+pub type Authorizer =
+    Box<dyn FnMut(i32, Option<&str>, Option<&str>, Option<&str>, Option<&str>) -> i32 + Send>;
+
+pub mod auth;
 
 /// Number of `sqlite3_limit` categories and their defaults (Debian's 3.40.1 build).
 const N_LIMIT: usize = 12;
@@ -170,6 +177,7 @@ pub struct Connection {
     update_hook: Option<UpdateHook>,
     /// (every N instructions, handler); N > 0 whenever set.
     progress: Option<(u32, ProgressHandler)>,
+    authorizer: Option<Authorizer>,
 }
 
 // The C API keeps a Connection behind a mutex and may move it between threads.
@@ -392,6 +400,7 @@ impl Connection {
             rollback_hook: None,
             update_hook: None,
             progress: None,
+            authorizer: None,
         })
     }
 
@@ -428,7 +437,15 @@ impl Connection {
         let tail = compiled.tail;
         match compiled.program {
             None => Ok((None, tail)),
-            Some(p) => {
+            Some(mut p) => {
+                if let Some(a) = self.authorizer.as_mut() {
+                    let schemas: Vec<(&str, &Schema)> = self
+                        .dbs
+                        .iter()
+                        .map(|d| (d.name.as_str(), &d.schema))
+                        .collect();
+                    auth::authorize(a, sql.get(..tail).unwrap_or(sql), &mut p, &schemas)?;
+                }
                 let text = String::from_utf8_lossy(sql.get(..tail).unwrap_or(sql))
                     .trim()
                     .to_string();
@@ -519,6 +536,10 @@ impl Connection {
     /// `sqlite3_update_hook`: called for each row inserted, updated or deleted.
     pub fn set_update_hook(&mut self, h: Option<UpdateHook>) {
         self.update_hook = h;
+    }
+    /// `sqlite3_set_authorizer`: consulted at each prepare (see [`auth`]).
+    pub fn set_authorizer(&mut self, h: Option<Authorizer>) {
+        self.authorizer = h;
     }
     /// `sqlite3_progress_handler`: called every `n` VM instructions (`n <= 0` or `None`
     /// removes it, as SQLite).
