@@ -76,3 +76,8 @@ fn roundtrip_differential() {
         }
     }
 }
+
+#[test]
+fn blob_differential() {
+    differential("blob");
+}

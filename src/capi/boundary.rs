@@ -27,6 +27,7 @@ pub enum Kind {
     Context,
     Mutex,
     Str,
+    Blob,
 }
 
 /// Hasher for handle addresses: one multiply (addresses are already well spread; SipHash's

@@ -21,11 +21,7 @@ use std::os::raw::{c_char, c_int, c_uint, c_void};
 pub struct sqlite3_backup {
     _private: [u8; 0],
 }
-/// Opaque C type (not implemented yet).
-#[repr(C)]
-pub struct sqlite3_blob {
-    _private: [u8; 0],
-}
+pub use super::blob::sqlite3_blob;
 /// Opaque C type (not implemented yet).
 #[repr(C)]
 pub struct sqlite3_changegroup {
@@ -160,97 +156,6 @@ pub unsafe extern "C" fn sqlite3_backup_remaining(p: *mut sqlite3_backup) -> c_i
 pub unsafe extern "C" fn sqlite3_backup_step(p: *mut sqlite3_backup, nPage: c_int) -> c_int {
     let _ = p;
     let _ = nPage;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_blob_bytes(arg0: *mut sqlite3_blob) -> c_int {
-    let _ = arg0;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_blob_close(arg0: *mut sqlite3_blob) -> c_int {
-    let _ = arg0;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_blob_open(
-    arg0: *mut super::db::sqlite3,
-    zDb: *const c_char,
-    zTable: *const c_char,
-    zColumn: *const c_char,
-    iRow: sqlite3_int64,
-    flags: c_int,
-    ppBlob: *mut *mut sqlite3_blob,
-) -> c_int {
-    let _ = arg0;
-    let _ = zDb;
-    let _ = zTable;
-    let _ = zColumn;
-    let _ = iRow;
-    let _ = flags;
-    capi_boundary! {
-        super::db::set_unimplemented(arg0, "sqlite3_blob_open");
-        // SAFETY: out-pointer, NULL or writable per SQLite's contract.
-        #[allow(unused_unsafe)]
-        if !ppBlob.is_null() { unsafe { *ppBlob = std::ptr::null_mut() }; }
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_blob_read(
-    arg0: *mut sqlite3_blob,
-    Z: *mut c_void,
-    N: c_int,
-    iOffset: c_int,
-) -> c_int {
-    let _ = arg0;
-    let _ = Z;
-    let _ = N;
-    let _ = iOffset;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_blob_reopen(
-    arg0: *mut sqlite3_blob,
-    arg1: sqlite3_int64,
-) -> c_int {
-    let _ = arg0;
-    let _ = arg1;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_blob_write(
-    arg0: *mut sqlite3_blob,
-    z: *const c_void,
-    n: c_int,
-    iOffset: c_int,
-) -> c_int {
-    let _ = arg0;
-    let _ = z;
-    let _ = n;
-    let _ = iOffset;
     capi_boundary! {
         SQLITE_ERROR
     }
