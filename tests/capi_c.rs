@@ -81,3 +81,8 @@ fn roundtrip_differential() {
 fn blob_differential() {
     differential("blob");
 }
+
+#[test]
+fn backup_serialize_differential() {
+    differential("backup");
+}

@@ -28,6 +28,7 @@ pub enum Kind {
     Mutex,
     Str,
     Blob,
+    Backup,
 }
 
 /// Hasher for handle addresses: one multiply (addresses are already well spread; SipHash's

@@ -25,6 +25,7 @@
 //!    family's module comment).
 #![allow(clippy::missing_safety_doc)]
 
+pub mod backup;
 pub mod blob;
 pub mod boundary;
 pub mod config;

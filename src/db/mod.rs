@@ -1469,5 +1469,6 @@ fn expand_sql(sql: &str, names: &[Option<String>], vars: &[Value]) -> String {
     out
 }
 
+mod backup;
 #[cfg(test)]
 mod tests;
