@@ -576,3 +576,48 @@ fn upsert_do_nothing() {
         ],
     );
 }
+
+#[test]
+fn group_by_terms_and_distinct_aggregates() {
+    diff(
+        "groupby",
+        &[
+            "CREATE TABLE g(k, x)",
+            "INSERT INTO g VALUES (1, 5), (2, 5), (2, 6), (3, NULL), (3, 6), (3, 6)",
+            "SELECT k, count(DISTINCT x), sum(DISTINCT x) FROM g GROUP BY k ORDER BY k",
+            "SELECT count(*) FROM g GROUP BY -1",
+            "SELECT count(*) FROM g GROUP BY +-1",
+            "SELECT count(*) FROM g GROUP BY 0",
+            "SELECT count(*) FROM g GROUP BY 4294967296",
+            "SELECT k, 9223372036854775807 FROM g GROUP BY k, 9223372036854775807 ORDER BY k",
+            "SELECT 2, count(*) FROM g GROUP BY 2",
+            "SELECT k FROM g ORDER BY -1",
+            "SELECT k, x FROM g ORDER BY 4294967296, 1, 2",
+            "SELECT k, x FROM g ORDER BY +2, 1",
+        ],
+    );
+}
+
+#[test]
+fn in_operator_affinity_and_collation() {
+    diff(
+        "in_aff",
+        &[
+            "CREATE TABLE s(c TEXT)",
+            "INSERT INTO s VALUES ('0')",
+            "SELECT 0 IN (SELECT c FROM s), 0 = (SELECT c FROM s), 0 NOT IN (SELECT c FROM s)",
+            "SELECT NULL IN (SELECT 1 WHERE 0), NULL NOT IN (SELECT 1 WHERE 0)",
+            "SELECT NULL IN (SELECT 1), NULL NOT IN (SELECT c FROM s)",
+            "CREATE TABLE l(c TEXT, d)",
+            "INSERT INTO l VALUES ('10', 10)",
+            "SELECT c IN (d), c IN (d, 1), c = d, d IN (c), d IN ('10') FROM l",
+            "CREATE TABLE t(a TEXT, b INTEGER)",
+            "INSERT INTO t VALUES ('3.0', 3)",
+            "SELECT a IN (b), a IN (b, 0), b IN (a), b IN (SELECT a FROM t), a IN (SELECT b FROM t) FROM t",
+            "CREATE TABLE n(a BLOB, b COLLATE NOCASE)",
+            "INSERT INTO n VALUES ('abc', 'ABC')",
+            "SELECT a = b, a IN (b), b = a, b IN (a), 'abc' = b, b = 'abc', a = b COLLATE NOCASE FROM n",
+            "SELECT x FROM (SELECT 'b' AS x UNION ALL SELECT 'A' UNION ALL SELECT 'c') ORDER BY CAST(x COLLATE NOCASE AS TEXT)",
+        ],
+    );
+}

@@ -95,11 +95,21 @@ fn has_subquery(e: &Expr) -> bool {
     }
 }
 
+/// SQLite's `sqlite3ExprIsInteger` for ORDER BY / GROUP BY terms: an integer literal that
+/// fits in 32 bits, through unary `+`/`-`. Larger literals are plain constants.
 fn int_literal(e: &Expr) -> Option<i64> {
-    if let Expr::Literal(ast::Literal::Numeric(s)) = e {
-        s.parse::<i64>().ok()
-    } else {
-        None
+    match e {
+        Expr::Literal(ast::Literal::Numeric(s)) => {
+            let v = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+                i64::from_str_radix(h, 16).ok()?
+            } else {
+                s.parse::<i64>().ok()?
+            };
+            i32::try_from(v).ok().map(i64::from)
+        }
+        Expr::Unary(ast::UnaryOperator::Positive, x) => int_literal(x),
+        Expr::Unary(ast::UnaryOperator::Negative, x) => int_literal(x).map(|v| -v),
+        _ => None,
     }
 }
 
@@ -1830,7 +1840,15 @@ impl<'a> Builder<'a> {
                             n
                         )));
                     }
-                    gexprs.push(results[k as usize - 1].0.clone());
+                    let r = results[k as usize - 1].0.clone();
+                    let mut a = Vec::new();
+                    self.collect_aggs(&r, &mut a);
+                    if !a.is_empty() {
+                        return Err(Error::sql(
+                            "aggregate functions are not allowed in the GROUP BY clause",
+                        ));
+                    }
+                    gexprs.push(r);
                     continue;
                 }
                 if let Expr::Id(id) = e {
@@ -2112,6 +2130,10 @@ impl<'a> Builder<'a> {
         }
         for a in &ad {
             b_null(self, a.acc);
+            if let Some(dc) = a.distinct {
+                // DISTINCT aggregates start each group with an empty "seen" set.
+                self.emit(Opcode::ResetSorter, dc, 0, 0);
+            }
         }
         self.int(1, has);
         self.resolve(same);

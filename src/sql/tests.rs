@@ -468,7 +468,11 @@ fn uncorrelated_subqueries_run_once() {
 fn error_offset_of_syntax_error() {
     let s = test_schema();
     let schemas = vec![("main".to_string(), &s)];
-    let ctx = CompileContext { schemas: &schemas, user_functions: &[], collations: &[] };
+    let ctx = CompileContext {
+        schemas: &schemas,
+        user_functions: &[],
+        collations: &[],
+    };
     let e = compile_ext(&ctx, b"select * frm t").err().unwrap();
     assert_eq!(e.error.msg, "near \"frm\": syntax error");
     assert_eq!(e.offset, Some(9));
