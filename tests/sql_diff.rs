@@ -621,3 +621,31 @@ fn in_operator_affinity_and_collation() {
         ],
     );
 }
+
+#[test]
+fn constraint_order_and_values_snapshot() {
+    diff(
+        "constraint_order",
+        &[
+            "CREATE TABLE p(a INTEGER PRIMARY KEY, b NOT NULL)",
+            "INSERT INTO p VALUES (1, 1)",
+            "INSERT INTO p VALUES (1, NULL)",
+            "INSERT INTO p VALUES (1, 2)",
+            "INSERT OR IGNORE INTO p VALUES (1, NULL)",
+            "INSERT INTO p VALUES (NULL, 7)",
+            "SELECT * FROM p",
+            "CREATE TABLE u(a UNIQUE, b UNIQUE)",
+            "INSERT INTO u VALUES (1, 1)",
+            "INSERT INTO u VALUES (1, 1)",
+            "CREATE TABLE u2(a UNIQUE, b, c, UNIQUE(b, c))",
+            "CREATE UNIQUE INDEX u2b ON u2(b)",
+            "INSERT INTO u2 VALUES (1, 1, 1)",
+            "INSERT INTO u2 VALUES (1, 1, 1)",
+            "INSERT INTO u2 VALUES (1, 2, 1)",
+            "INSERT INTO u2 VALUES (2, 2, 1)",
+            "CREATE TABLE v(a, b)",
+            "INSERT INTO v VALUES (1, 0), (2, (SELECT count(*) FROM v)), (3, (SELECT max(a) FROM v))",
+            "SELECT * FROM v",
+        ],
+    );
+}

@@ -84,7 +84,7 @@ fn split_and(e: &Expr, out: &mut Vec<Expr>) {
     }
 }
 
-fn has_subquery(e: &Expr) -> bool {
+pub(crate) fn has_subquery(e: &Expr) -> bool {
     match e {
         Expr::Exists(_) | Expr::Subquery(_) | Expr::InSelect { .. } | Expr::InTable { .. } => true,
         _ => {
