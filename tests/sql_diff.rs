@@ -649,3 +649,22 @@ fn constraint_order_and_values_snapshot() {
         ],
     );
 }
+
+#[test]
+fn shell_dot_commands_sql() {
+    // The statements the sqlite3 shell runs for `.tables` and `.schema` (see `.trace`).
+    diff(
+        "shell",
+        &[
+            "CREATE TABLE a(x)",
+            "CREATE INDEX ai ON a(x)",
+            "CREATE VIEW v AS SELECT 1",
+            // (file column: ours is '' — the compiler does not know the path.)
+            "SELECT seq, name FROM pragma_database_list",
+            "SELECT name FROM pragma_database_list",
+            "SELECT seq, name FROM pragma_database_list AS d WHERE d.name = 'main'",
+            "SELECT name FROM \"main\".sqlite_schema  WHERE type IN ('table','view')   AND name NOT LIKE 'sqlite_%'   AND name LIKE 'a' ORDER BY 1",
+            "SELECT sql FROM(SELECT sql AS sql, type, tbl_name, name, rowid,1 AS snum, 'main' AS sname FROM main.sqlite_schema) WHERE sql IS NOT NULL ORDER BY snum, rowid",
+        ],
+    );
+}

@@ -647,7 +647,13 @@ impl<'a> Builder<'a> {
                         return self.cte_source(k, alias.unwrap_or(name));
                     }
                 }
-                let (db, t) = self.find_table(dbn.as_deref(), &name)?;
+                let found = self.find_table(dbn.as_deref(), &name);
+                if found.is_err() && dbn.is_none() {
+                    if let Some(sel) = self.pragma_table(&name)? {
+                        return self.materialize(&sel, alias.unwrap_or(name));
+                    }
+                }
+                let (db, t) = found?;
                 if t.is_view {
                     let sel = t
                         .view_select
@@ -702,6 +708,38 @@ impl<'a> Builder<'a> {
                 "no such table-valued function: {}",
                 dequote(&q.name.0)
             ))),
+        }
+    }
+
+    /// Databases as `PRAGMA database_list` shows them: (seq, name). "temp" is listed once
+    /// it holds objects (SQLite lists it once its b-tree is open). The file column is not
+    /// known to the compiler and is reported as ''.
+    pub fn database_list(&self) -> Vec<(usize, String)> {
+        self.ctx
+            .schemas
+            .iter()
+            .enumerate()
+            .filter(|(i, (_, s))| *i != 1 || s.tables.len() > 1)
+            .map(|(i, (n, _))| (i, n.clone()))
+            .collect()
+    }
+
+    /// Table-valued pragma `pragma_NAME` as a SELECT over literal rows (only
+    /// `pragma_database_list` so far); None for other names.
+    fn pragma_table(&self, name: &str) -> Result<Option<ast::Select>> {
+        if !name.eq_ignore_ascii_case("pragma_database_list") {
+            return Ok(None);
+        }
+        let q = |s: &str| format!("'{}'", s.replace('\'', "''"));
+        let arms: Vec<String> = self
+            .database_list()
+            .iter()
+            .map(|(i, n)| format!("SELECT {i} AS seq, {} AS name, '' AS file", q(n)))
+            .collect();
+        let sql = arms.join(" UNION ALL ");
+        match super::schema::parse_one(&sql)? {
+            ast::Stmt::Select(sel) => Ok(Some(sel)),
+            _ => Ok(None),
         }
     }
 
