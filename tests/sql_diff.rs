@@ -668,3 +668,19 @@ fn shell_dot_commands_sql() {
         ],
     );
 }
+
+#[test]
+fn rowid_column_names() {
+    diff(
+        "rowid_names",
+        &[
+            "CREATE TABLE i(a INTEGER PRIMARY KEY, b)",
+            "INSERT INTO i VALUES (5, 'x')",
+            "SELECT rowid, a, oid, _rowid_ FROM i",
+            "SELECT i.rowid, rowid AS r FROM i",
+            "CREATE TABLE j(a, b)",
+            "INSERT INTO j VALUES (5, 'x')",
+            "SELECT rowid, a, ROWID, oid FROM j",
+        ],
+    );
+}

@@ -406,14 +406,26 @@ impl<'a> Builder<'a> {
                     }
                     None => {
                         if src.table.is_some() && is_rowid_name(name) {
+                            // With an INTEGER PRIMARY KEY, SQLite names (and types) a
+                            // rowid reference after that column.
+                            let ipk = src
+                                .table
+                                .as_ref()
+                                .and_then(|(_, t)| t.ipk.and_then(|i| t.columns.get(i)));
                             Some(ColRef {
                                 cursor: src.cursor,
                                 col: -1,
                                 affinity: AFF_INTEGER,
                                 collation: None,
-                                decltype: Some("INTEGER".into()),
+                                decltype: match ipk {
+                                    Some(c) => c.decltype.clone(),
+                                    None => Some("INTEGER".into()),
+                                },
                                 origin: None,
-                                name: name.to_string(),
+                                name: match ipk {
+                                    Some(c) => c.name.clone(),
+                                    None => "rowid".to_string(),
+                                },
                             })
                         } else {
                             None
