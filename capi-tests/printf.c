@@ -30,6 +30,13 @@ int main(void) {
   z = sqlite3_mprintf("%s-%z", "a", sqlite3_mprintf("%d", 7));
   CHECK_STR(z, "a-7", "%z frees its argument");
   sqlite3_free(z);
+  {
+    int cnt = -1;
+    z = sqlite3_mprintf("abc%n|%d", &cnt, 5);
+    CHECK_STR(z, "abc|5", "%n consumes its int*");
+    CHECK(cnt == 3, "%n stores the length so far");
+    sqlite3_free(z);
+  }
   z = vm("%d %s %.3f", 1, "two", 3.0);
   CHECK_STR(z, "1 two 3.000", "vmprintf");
   sqlite3_free(z);

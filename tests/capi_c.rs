@@ -76,3 +76,13 @@ fn roundtrip_differential() {
         }
     }
 }
+
+#[test]
+fn blob_differential() {
+    differential("blob");
+}
+
+#[test]
+fn backup_serialize_differential() {
+    differential("backup");
+}

@@ -476,3 +476,115 @@ fn length_limit_gives_toobig() {
     assert_eq!(e.code, SQLITE_TOOBIG);
     assert_eq!(e.msg, "string or blob too big");
 }
+
+#[test]
+fn commit_that_is_busy_leaves_the_transaction_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.db");
+    let path = path.to_str().unwrap();
+    let mut a = Connection::open(path, RWC, None).unwrap();
+    let mut b = Connection::open(path, RWC, None).unwrap();
+    query(&mut a, "create table t(x)").unwrap();
+    query(&mut a, "insert into t values(1),(2)").unwrap();
+    // b holds a read lock mid-scan.
+    let (s, _) = b.prepare(b"select x from t").unwrap();
+    let mut s = s.unwrap();
+    assert!(s.step(&mut b).unwrap());
+    query(&mut a, "begin").unwrap();
+    query(&mut a, "insert into t values(3)").unwrap();
+    let e = query(&mut a, "commit").unwrap_err();
+    assert_eq!(e.code, SQLITE_BUSY);
+    // As SQLite: still in the transaction, with its changes, and COMMIT can be retried.
+    assert!(!a.is_autocommit());
+    assert_eq!(query(&mut a, "select count(*) from t").unwrap(), vec!["3"]);
+    s.finalize(&mut b);
+    query(&mut a, "commit").unwrap();
+    assert!(a.is_autocommit());
+    assert_eq!(query(&mut b, "select count(*) from t").unwrap(), vec!["3"]);
+}
+
+#[test]
+fn commit_rollback_update_hooks_and_progress_handler() {
+    use std::sync::{Arc, Mutex};
+    let mut c = Connection::open(":memory:", RWC, None).unwrap();
+    let log: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+    let veto = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
+    let v = veto.clone();
+    c.set_commit_hook(Some(Box::new(move || {
+        l1.lock().unwrap().push("commit".into());
+        v.load(std::sync::atomic::Ordering::Relaxed) as i32
+    })));
+    c.set_rollback_hook(Some(Box::new(move || {
+        l2.lock().unwrap().push("rollback".into())
+    })));
+    c.set_update_hook(Some(Box::new(move |op, db, t, rowid| {
+        l3.lock().unwrap().push(format!("{op} {db} {t} {rowid}"))
+    })));
+    query(&mut c, "create table t(x)").unwrap();
+    query(&mut c, "insert into t values(10),(20)").unwrap();
+    query(&mut c, "update t set x = x + 1 where rowid = 2").unwrap();
+    query(&mut c, "delete from t where rowid = 1").unwrap();
+    query(&mut c, "select * from t").unwrap(); // read-only: no commit hook
+    query(&mut c, "begin").unwrap();
+    query(&mut c, "insert into t values(30)").unwrap();
+    query(&mut c, "rollback").unwrap();
+    veto.store(true, std::sync::atomic::Ordering::Relaxed);
+    let e = query(&mut c, "insert into t values(40)").unwrap_err();
+    assert_eq!(e.code, SQLITE_CONSTRAINT_COMMITHOOK);
+    assert_eq!(e.msg, "constraint failed");
+    query(&mut c, "begin").unwrap();
+    query(&mut c, "insert into t values(50)").unwrap();
+    let e = query(&mut c, "commit").unwrap_err();
+    assert_eq!(e.code, SQLITE_CONSTRAINT_COMMITHOOK);
+    assert!(c.is_autocommit());
+    veto.store(false, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(
+        query(&mut c, "select rowid, x from t").unwrap(),
+        vec!["2|21"]
+    );
+    let got = log.lock().unwrap().clone();
+    assert_eq!(
+        got,
+        vec![
+            "commit",
+            "18 main t 1",
+            "18 main t 2",
+            "commit",
+            "23 main t 2",
+            "commit",
+            "9 main t 1",
+            "commit",
+            "18 main t 3",
+            "rollback",
+            "18 main t 3",
+            "commit",
+            "rollback",
+            "18 main t 3",
+            "commit",
+            "rollback",
+        ]
+    );
+    c.set_update_hook(None);
+    c.set_commit_hook(None);
+
+    // Progress handler: called every N instructions; non-zero interrupts.
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let k = calls.clone();
+    c.set_progress_handler(
+        10,
+        Some(Box::new(move || {
+            k.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            0
+        })),
+    );
+    let n = "with recursive r(i) as (select 1 union all select i+1 from r where i<100) select count(*) from r";
+    assert_eq!(query(&mut c, n).unwrap(), vec!["100"]);
+    let seen = calls.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(seen > 50, "progress handler called {seen} times");
+    c.set_progress_handler(10, Some(Box::new(|| 1)));
+    let e = query(&mut c, n).unwrap_err();
+    assert_eq!(e.code, SQLITE_INTERRUPT);
+    c.set_progress_handler(0, None);
+    assert_eq!(query(&mut c, n).unwrap(), vec!["100"]);
+}

@@ -576,3 +576,111 @@ fn upsert_do_nothing() {
         ],
     );
 }
+
+#[test]
+fn group_by_terms_and_distinct_aggregates() {
+    diff(
+        "groupby",
+        &[
+            "CREATE TABLE g(k, x)",
+            "INSERT INTO g VALUES (1, 5), (2, 5), (2, 6), (3, NULL), (3, 6), (3, 6)",
+            "SELECT k, count(DISTINCT x), sum(DISTINCT x) FROM g GROUP BY k ORDER BY k",
+            "SELECT count(*) FROM g GROUP BY -1",
+            "SELECT count(*) FROM g GROUP BY +-1",
+            "SELECT count(*) FROM g GROUP BY 0",
+            "SELECT count(*) FROM g GROUP BY 4294967296",
+            "SELECT k, 9223372036854775807 FROM g GROUP BY k, 9223372036854775807 ORDER BY k",
+            "SELECT 2, count(*) FROM g GROUP BY 2",
+            "SELECT k FROM g ORDER BY -1",
+            "SELECT k, x FROM g ORDER BY 4294967296, 1, 2",
+            "SELECT k, x FROM g ORDER BY +2, 1",
+        ],
+    );
+}
+
+#[test]
+fn in_operator_affinity_and_collation() {
+    diff(
+        "in_aff",
+        &[
+            "CREATE TABLE s(c TEXT)",
+            "INSERT INTO s VALUES ('0')",
+            "SELECT 0 IN (SELECT c FROM s), 0 = (SELECT c FROM s), 0 NOT IN (SELECT c FROM s)",
+            "SELECT NULL IN (SELECT 1 WHERE 0), NULL NOT IN (SELECT 1 WHERE 0)",
+            "SELECT NULL IN (SELECT 1), NULL NOT IN (SELECT c FROM s)",
+            "CREATE TABLE l(c TEXT, d)",
+            "INSERT INTO l VALUES ('10', 10)",
+            "SELECT c IN (d), c IN (d, 1), c = d, d IN (c), d IN ('10') FROM l",
+            "CREATE TABLE t(a TEXT, b INTEGER)",
+            "INSERT INTO t VALUES ('3.0', 3)",
+            "SELECT a IN (b), a IN (b, 0), b IN (a), b IN (SELECT a FROM t), a IN (SELECT b FROM t) FROM t",
+            "CREATE TABLE n(a BLOB, b COLLATE NOCASE)",
+            "INSERT INTO n VALUES ('abc', 'ABC')",
+            "SELECT a = b, a IN (b), b = a, b IN (a), 'abc' = b, b = 'abc', a = b COLLATE NOCASE FROM n",
+            "SELECT x FROM (SELECT 'b' AS x UNION ALL SELECT 'A' UNION ALL SELECT 'c') ORDER BY CAST(x COLLATE NOCASE AS TEXT)",
+        ],
+    );
+}
+
+#[test]
+fn constraint_order_and_values_snapshot() {
+    diff(
+        "constraint_order",
+        &[
+            "CREATE TABLE p(a INTEGER PRIMARY KEY, b NOT NULL)",
+            "INSERT INTO p VALUES (1, 1)",
+            "INSERT INTO p VALUES (1, NULL)",
+            "INSERT INTO p VALUES (1, 2)",
+            "INSERT OR IGNORE INTO p VALUES (1, NULL)",
+            "INSERT INTO p VALUES (NULL, 7)",
+            "SELECT * FROM p",
+            "CREATE TABLE u(a UNIQUE, b UNIQUE)",
+            "INSERT INTO u VALUES (1, 1)",
+            "INSERT INTO u VALUES (1, 1)",
+            "CREATE TABLE u2(a UNIQUE, b, c, UNIQUE(b, c))",
+            "CREATE UNIQUE INDEX u2b ON u2(b)",
+            "INSERT INTO u2 VALUES (1, 1, 1)",
+            "INSERT INTO u2 VALUES (1, 1, 1)",
+            "INSERT INTO u2 VALUES (1, 2, 1)",
+            "INSERT INTO u2 VALUES (2, 2, 1)",
+            "CREATE TABLE v(a, b)",
+            "INSERT INTO v VALUES (1, 0), (2, (SELECT count(*) FROM v)), (3, (SELECT max(a) FROM v))",
+            "SELECT * FROM v",
+        ],
+    );
+}
+
+#[test]
+fn shell_dot_commands_sql() {
+    // The statements the sqlite3 shell runs for `.tables` and `.schema` (see `.trace`).
+    diff(
+        "shell",
+        &[
+            "CREATE TABLE a(x)",
+            "CREATE INDEX ai ON a(x)",
+            "CREATE VIEW v AS SELECT 1",
+            // (file column: ours is '' — the compiler does not know the path.)
+            "SELECT seq, name FROM pragma_database_list",
+            "SELECT name FROM pragma_database_list",
+            "SELECT seq, name FROM pragma_database_list AS d WHERE d.name = 'main'",
+            "SELECT name FROM \"main\".sqlite_schema  WHERE type IN ('table','view')   AND name NOT LIKE 'sqlite_%'   AND name LIKE 'a' ORDER BY 1",
+            "SELECT sql FROM(SELECT sql AS sql, type, tbl_name, name, rowid,1 AS snum, 'main' AS sname FROM main.sqlite_schema) WHERE sql IS NOT NULL ORDER BY snum, rowid",
+        ],
+    );
+}
+
+#[test]
+fn rowid_column_names() {
+    diff(
+        "rowid_names",
+        &[
+            "CREATE TABLE i(a INTEGER PRIMARY KEY, b)",
+            "INSERT INTO i VALUES (5, 'x')",
+            "SELECT rowid, a, oid, _rowid_ FROM i",
+            "SELECT i.rowid, rowid AS r FROM i",
+            "CREATE TABLE j(a, b)",
+            "INSERT INTO j VALUES (5, 'x')",
+            "SELECT rowid, a, ROWID, oid FROM j",
+        ],
+    );
+}

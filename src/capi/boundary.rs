@@ -27,6 +27,8 @@ pub enum Kind {
     Context,
     Mutex,
     Str,
+    Blob,
+    Backup,
 }
 
 /// Hasher for handle addresses: one multiply (addresses are already well spread; SipHash's

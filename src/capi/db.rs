@@ -756,7 +756,8 @@ pub extern "C" fn sqlite3_next_stmt(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hooks: stored; the engine exposes no hook points yet (see COMPAT).
+// Hooks: stored here (for the previous-argument return values) and handed to the engine's
+// hook points as closures; the closures keep the C pointers as integers (Send).
 
 #[no_mangle]
 pub extern "C" fn sqlite3_commit_hook(
@@ -771,6 +772,14 @@ pub extern "C" fn sqlite3_commit_hook(
         let old = h.commit.1;
         h.commit = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
         g.hooks.set(h);
+        let a = arg as usize;
+        let hook = f.map(|f| {
+            Box::new(move || -> c_int {
+                // SAFETY: f is the caller's commit callback; a its opaque argument.
+                super::boundary::run(|| unsafe { f(a as *mut c_void) })
+            }) as crate::db::CommitHook
+        });
+        g.with_conn(|c| c.set_commit_hook(hook));
         old as *mut c_void
     }
 }
@@ -787,6 +796,14 @@ pub extern "C" fn sqlite3_rollback_hook(
         let old = h.rollback.1;
         h.rollback = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
         g.hooks.set(h);
+        let a = arg as usize;
+        let hook = f.map(|f| {
+            Box::new(move || {
+                // SAFETY: f is the caller's rollback callback; a its opaque argument.
+                super::boundary::run(|| unsafe { f(a as *mut c_void) })
+            }) as crate::db::RollbackHook
+        });
+        g.with_conn(|c| c.set_rollback_hook(hook));
         old as *mut c_void
     }
 }
@@ -805,6 +822,19 @@ pub extern "C" fn sqlite3_update_hook(
         let old = h.update.1;
         h.update = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
         g.hooks.set(h);
+        let a = arg as usize;
+        let hook = f.map(|f| {
+            Box::new(move |op: i32, db: &str, table: &str, rowid: i64| {
+                let (Ok(db), Ok(table)) = (CString::new(db), CString::new(table)) else {
+                    return;
+                };
+                // SAFETY: f is the caller's update callback; the strings live for the call.
+                super::boundary::run(|| unsafe {
+                    f(a as *mut c_void, op, db.as_ptr(), table.as_ptr(), rowid)
+                })
+            }) as crate::db::UpdateHook
+        });
+        g.with_conn(|c| c.set_update_hook(hook));
         old as *mut c_void
     }
 }
@@ -904,6 +934,21 @@ pub extern "C" fn sqlite3_set_authorizer(
         let mut h = g.hooks.get();
         h.authorizer = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
         g.hooks.set(h);
+        let a = arg as usize;
+        let hook = f.map(|f| {
+            Box::new(
+                move |op: i32, a3: Option<&str>, a4: Option<&str>, a5: Option<&str>, a6: Option<&str>| {
+                    let cs = |x: Option<&str>| x.and_then(|x| CString::new(x).ok());
+                    let (c3, c4, c5, c6) = (cs(a3), cs(a4), cs(a5), cs(a6));
+                    let p = |c: &Option<CString>| c.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
+                    // SAFETY: f is the caller's authorizer; the strings live for the call.
+                    super::boundary::run(|| unsafe {
+                        f(a as *mut c_void, op, p(&c3), p(&c4), p(&c5), p(&c6))
+                    })
+                },
+            ) as crate::db::Authorizer
+        });
+        g.with_conn(|c| c.set_authorizer(hook));
         SQLITE_OK
     }
 }
@@ -921,6 +966,14 @@ pub extern "C" fn sqlite3_progress_handler(
         let mut h = g.hooks.get();
         h.progress = (f.map(|f| f as usize).unwrap_or(0), arg as usize, n);
         g.hooks.set(h);
+        let a = arg as usize;
+        let hook = f.map(|f| {
+            Box::new(move || -> c_int {
+                // SAFETY: f is the caller's progress callback; a its opaque argument.
+                super::boundary::run(|| unsafe { f(a as *mut c_void) })
+            }) as crate::db::ProgressHandler
+        });
+        g.with_conn(|c| c.set_progress_handler(n, hook));
     }
 }
 

@@ -226,6 +226,18 @@ pub fn str_append_bytes(s: *mut sqlite3_str, bytes: &[u8]) {
     st.buf.extend_from_slice(bytes);
 }
 
+/// Put a `sqlite3_str` in the SQLITE_TOOBIG error state (printf output over the limit).
+pub fn str_set_toobig(s: *mut sqlite3_str) {
+    if !is_live(s, Kind::Str) {
+        return;
+    }
+    // SAFETY: as in `str_append_bytes`.
+    let st = unsafe { &mut *s };
+    if st.err == 0 {
+        st.err = SQLITE_TOOBIG;
+    }
+}
+
 #[no_mangle]
 pub extern "C" fn sqlite3_str_new(_db: *mut super::db::sqlite3) -> *mut sqlite3_str {
     capi_boundary! {

@@ -14,7 +14,6 @@
 //! | `mutex.rs`    | `sqlite3_mutex_*` |
 //! | `config.rs`   | `sqlite3_config`/`db_config`, status, version data |
 //! | `misc.rs`     | complete, stricmp/glob/like, keywords, URI parameters, VFS description |
-//! | `printf.rs`   | SQLite's printf over fetched arguments |
 //! | `varargs.rs`  | the variadic exports (naked trampolines into `varargs.c`) |
 //! | `stubs.rs`    | exported with SQLite's signature, not implemented: return an error |
 //!
@@ -26,6 +25,8 @@
 //!    family's module comment).
 #![allow(clippy::missing_safety_doc)]
 
+pub mod backup;
+pub mod blob;
 pub mod boundary;
 pub mod config;
 pub mod db;
@@ -33,7 +34,6 @@ pub mod func;
 pub mod mem;
 pub mod misc;
 pub mod mutex;
-pub mod printf;
 pub mod stmt;
 pub mod stubs;
 pub mod util;

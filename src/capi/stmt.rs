@@ -370,21 +370,6 @@ fn fire_start_hooks(p: *mut sqlite3_stmt, h: &super::db::Hooks) {
     }
 }
 
-/// The progress handler, called once per step (EpilogLite cannot count VM instructions from
-/// here; see COMPAT). Returns true to interrupt.
-fn progress_says_stop(h: &super::db::Hooks) -> bool {
-    let (f, arg, n) = h.progress;
-    if f == 0 || n <= 0 {
-        return false;
-    }
-    // SAFETY: stored from a progress callback (int(*)(void*)).
-    super::boundary::run(|| unsafe {
-        let f: unsafe extern "C" fn(*mut c_void) -> c_int =
-            std::mem::transmute::<usize, unsafe extern "C" fn(*mut c_void) -> c_int>(f);
-        f(arg as *mut c_void)
-    }) != 0
-}
-
 #[no_mangle]
 pub extern "C" fn sqlite3_step(p: *mut sqlite3_stmt) -> c_int {
     capi_boundary! {
@@ -419,15 +404,6 @@ pub extern "C" fn sqlite3_step(p: *mut sqlite3_stmt) -> c_int {
         });
         if pre.first {
             fire_start_hooks(p, &pre.hooks);
-        }
-        if progress_says_stop(&pre.hooks) {
-            let r: c_int = with_stmt!(p, SQLITE_MISUSE, |st, g| {
-                st.halted = true;
-                st.last_err = SQLITE_INTERRUPT;
-                st.last_msg = Some("interrupted".to_string());
-                g.fail(&Error::interrupt())
-            });
-            return r;
         }
         // Phase 2: run the engine.
         let (rc, elapsed) = with_stmt!(p, SQLITE_MISUSE, |st, g| {

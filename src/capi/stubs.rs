@@ -16,16 +16,8 @@ use super::{sqlite3_int64, sqlite3_uint64};
 use crate::error::codes::*;
 use std::os::raw::{c_char, c_int, c_uint, c_void};
 
-/// Opaque C type (not implemented yet).
-#[repr(C)]
-pub struct sqlite3_backup {
-    _private: [u8; 0],
-}
-/// Opaque C type (not implemented yet).
-#[repr(C)]
-pub struct sqlite3_blob {
-    _private: [u8; 0],
-}
+pub use super::backup::sqlite3_backup;
+pub use super::blob::sqlite3_blob;
 /// Opaque C type (not implemented yet).
 #[repr(C)]
 pub struct sqlite3_changegroup {
@@ -112,152 +104,6 @@ pub unsafe extern "C" fn sqlite3_autovacuum_pages(
 
 /// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
 #[no_mangle]
-pub unsafe extern "C" fn sqlite3_backup_finish(p: *mut sqlite3_backup) -> c_int {
-    let _ = p;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns std::ptr::null_mut().
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_backup_init(
-    pDest: *mut super::db::sqlite3,
-    zDestName: *const c_char,
-    pSource: *mut super::db::sqlite3,
-    zSourceName: *const c_char,
-) -> *mut sqlite3_backup {
-    let _ = pDest;
-    let _ = zDestName;
-    let _ = pSource;
-    let _ = zSourceName;
-    capi_boundary! {
-        super::db::set_unimplemented(pDest, "sqlite3_backup_init");
-        std::ptr::null_mut()
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_backup_pagecount(p: *mut sqlite3_backup) -> c_int {
-    let _ = p;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_backup_remaining(p: *mut sqlite3_backup) -> c_int {
-    let _ = p;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_backup_step(p: *mut sqlite3_backup, nPage: c_int) -> c_int {
-    let _ = p;
-    let _ = nPage;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_blob_bytes(arg0: *mut sqlite3_blob) -> c_int {
-    let _ = arg0;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_blob_close(arg0: *mut sqlite3_blob) -> c_int {
-    let _ = arg0;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_blob_open(
-    arg0: *mut super::db::sqlite3,
-    zDb: *const c_char,
-    zTable: *const c_char,
-    zColumn: *const c_char,
-    iRow: sqlite3_int64,
-    flags: c_int,
-    ppBlob: *mut *mut sqlite3_blob,
-) -> c_int {
-    let _ = arg0;
-    let _ = zDb;
-    let _ = zTable;
-    let _ = zColumn;
-    let _ = iRow;
-    let _ = flags;
-    capi_boundary! {
-        super::db::set_unimplemented(arg0, "sqlite3_blob_open");
-        // SAFETY: out-pointer, NULL or writable per SQLite's contract.
-        #[allow(unused_unsafe)]
-        if !ppBlob.is_null() { unsafe { *ppBlob = std::ptr::null_mut() }; }
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_blob_read(
-    arg0: *mut sqlite3_blob,
-    Z: *mut c_void,
-    N: c_int,
-    iOffset: c_int,
-) -> c_int {
-    let _ = arg0;
-    let _ = Z;
-    let _ = N;
-    let _ = iOffset;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_blob_reopen(
-    arg0: *mut sqlite3_blob,
-    arg1: sqlite3_int64,
-) -> c_int {
-    let _ = arg0;
-    let _ = arg1;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_blob_write(
-    arg0: *mut sqlite3_blob,
-    z: *const c_void,
-    n: c_int,
-    iOffset: c_int,
-) -> c_int {
-    let _ = arg0;
-    let _ = z;
-    let _ = n;
-    let _ = iOffset;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
 pub unsafe extern "C" fn sqlite3_cancel_auto_extension(
     xEntryPoint: Option<unsafe extern "C" fn()>,
 ) -> c_int {
@@ -324,28 +170,6 @@ pub unsafe extern "C" fn sqlite3_declare_vtab(
     let _ = zSQL;
     capi_boundary! {
         super::db::set_unimplemented(arg0, "sqlite3_declare_vtab");
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_deserialize(
-    db: *mut super::db::sqlite3,
-    zSchema: *const c_char,
-    pData: *mut u8,
-    szDb: sqlite3_int64,
-    szBuf: sqlite3_int64,
-    mFlags: c_uint,
-) -> c_int {
-    let _ = db;
-    let _ = zSchema;
-    let _ = pData;
-    let _ = szDb;
-    let _ = szBuf;
-    let _ = mFlags;
-    capi_boundary! {
-        super::db::set_unimplemented(db, "sqlite3_deserialize");
         SQLITE_ERROR
     }
 }
@@ -564,24 +388,6 @@ pub unsafe extern "C" fn sqlite3_rtree_query_callback(
     capi_boundary! {
         super::db::set_unimplemented(db, "sqlite3_rtree_query_callback");
         SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns std::ptr::null_mut().
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_serialize(
-    db: *mut super::db::sqlite3,
-    zSchema: *const c_char,
-    piSize: *mut sqlite3_int64,
-    mFlags: c_uint,
-) -> *mut u8 {
-    let _ = db;
-    let _ = zSchema;
-    let _ = piSize;
-    let _ = mFlags;
-    capi_boundary! {
-        super::db::set_unimplemented(db, "sqlite3_serialize");
-        std::ptr::null_mut()
     }
 }
 

@@ -87,136 +87,35 @@ impl sqlite3_value {
     }
 }
 
-/// The text form of a value (SQLite's `sqlite3VdbeMemStringify`).
+/// The text form of a value (SQLite's `sqlite3VdbeMemStringify`); empty for NULL.
+/// All number<->text conversions of the C API go through `func::text` (one implementation).
 pub fn value_to_text(v: &Value) -> Vec<u8> {
-    match v {
-        Value::Null => Vec::new(),
-        Value::Integer(i) => i.to_string().into_bytes(),
-        Value::Real(r) => super::printf::real_to_text(*r).into_bytes(),
-        Value::Text(t) | Value::Blob(t) => t.clone(),
-    }
-}
-
-/// Length of the longest prefix of `s` that looks like a real number, after leading spaces.
-fn real_prefix(s: &[u8]) -> (usize, usize) {
-    let mut i = 0;
-    while i < s.len() && s[i].is_ascii_whitespace() {
-        i += 1;
-    }
-    let start = i;
-    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-        i += 1;
-    }
-    let mut digits = 0;
-    while i < s.len() && s[i].is_ascii_digit() {
-        i += 1;
-        digits += 1;
-    }
-    if i < s.len() && s[i] == b'.' {
-        let mut j = i + 1;
-        let mut fd = 0;
-        while j < s.len() && s[j].is_ascii_digit() {
-            j += 1;
-            fd += 1;
-        }
-        if digits + fd > 0 {
-            i = j;
-            digits += fd;
-        }
-    }
-    if digits == 0 {
-        return (start, start);
-    }
-    if i < s.len() && (s[i] == b'e' || s[i] == b'E') {
-        let mut j = i + 1;
-        if j < s.len() && (s[j] == b'+' || s[j] == b'-') {
-            j += 1;
-        }
-        let ed = j;
-        while j < s.len() && s[j].is_ascii_digit() {
-            j += 1;
-        }
-        if j > ed {
-            i = j;
-        }
-    }
-    (start, i)
+    crate::func::text::value_to_text(v).unwrap_or_default()
 }
 
 /// SQLite's `sqlite3AtoF` on a prefix: 0.0 if nothing numeric.
 pub fn text_to_f64(s: &[u8]) -> f64 {
-    let (a, b) = real_prefix(s);
-    std::str::from_utf8(&s[a..b])
-        .ok()
-        .and_then(|t| t.parse::<f64>().ok())
-        .unwrap_or(0.0)
+    crate::func::text::atof(s).0
 }
 
 /// SQLite's `sqlite3Atoi64` on a prefix (saturating).
 pub fn text_to_i64(s: &[u8]) -> i64 {
-    let mut i = 0;
-    while i < s.len() && s[i].is_ascii_whitespace() {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < s.len() && (s[i] == b'+' || s[i] == b'-') {
-        neg = s[i] == b'-';
-        i += 1;
-    }
-    let mut v: i128 = 0;
-    while i < s.len() && s[i].is_ascii_digit() {
-        v = (v * 10 + (s[i] - b'0') as i128).min(i64::MAX as i128 + 1);
-        i += 1;
-    }
-    let v = if neg { -v } else { v };
-    v.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+    crate::func::text::atoi64(s).0
 }
 
+/// `sqlite3_value_int64`.
 pub fn value_i64(v: &Value) -> i64 {
-    match v {
-        Value::Null => 0,
-        Value::Integer(i) => *i,
-        Value::Real(r) => {
-            if r.is_nan() {
-                0
-            } else {
-                *r as i64
-            }
-        }
-        Value::Text(t) | Value::Blob(t) => text_to_i64(t),
-    }
+    crate::func::text::value_to_i64(v)
 }
 
+/// `sqlite3_value_double`.
 pub fn value_f64(v: &Value) -> f64 {
-    match v {
-        Value::Null => 0.0,
-        Value::Integer(i) => *i as f64,
-        Value::Real(r) => *r,
-        Value::Text(t) | Value::Blob(t) => text_to_f64(t),
-    }
+    crate::func::text::value_to_f64(v)
 }
 
 /// `sqlite3_value_numeric_type`: the type after numeric affinity.
 pub fn numeric_type(v: &Value) -> c_int {
-    match v {
-        Value::Text(t) => {
-            let s = String::from_utf8_lossy(t);
-            let s = s.trim();
-            if s.is_empty() {
-                return crate::value::SQLITE_TEXT;
-            }
-            let (a, b) = real_prefix(s.as_bytes());
-            if a != 0 || b != s.len() {
-                return crate::value::SQLITE_TEXT;
-            }
-            if s.parse::<i64>().is_ok() {
-                crate::value::SQLITE_INTEGER
-            } else {
-                crate::value::SQLITE_FLOAT
-            }
-        }
-        _ => v.type_code(),
-    }
+    crate::func::text::numeric_value(v).type_code()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,8 +7,8 @@
 ** -fvisibility=hidden: the only exported names are the Rust ones.
 **
 ** Invariants:
-**  1. epl_va_collect() walks a format with exactly the grammar of src/capi/printf.rs and
-**     fetches each argument with the C type SQLite's printf uses for it.
+**  1. epl_va_fetch() walks no format: Rust (src/func/printf.rs arg_kinds, the one printf
+**     grammar) says which C type each argument has, and it fetches exactly those.
 **  2. Functions needing Rust state (config, db_config, log) call through the table that Rust
 **     registers with epl_register() from an ELF constructor (and again from
 **     sqlite3_initialize()); with no table they return SQLITE_MISUSE.
@@ -26,9 +26,9 @@ extern char *sqlite3_vsnprintf(int, char *, const char *, va_list);
 extern void sqlite3_str_vappendf(sqlite3_str *, const char *, va_list);
 extern void sqlite3_free(void *);
 
-/* One fetched printf argument (mirrors printf.rs's Arg; see varargs.rs). */
+/* One fetched printf argument (see varargs.rs's EplArg). */
 struct epl_arg {
-  int kind; /* 1 int, 2 long long, 3 double, 4 pointer */
+  int kind; /* in: 1 int, 2 long long, 3 double, 4 pointer, 5 unsigned int */
   int pad;
   union {
     long long i;
@@ -48,78 +48,18 @@ static const struct epl_vtable *epl_vt = 0;
 
 void epl_register(const struct epl_vtable *vt) { epl_vt = vt; }
 
-/* Upper bound on the number of arguments a format may consume. */
-int epl_format_arg_bound(const char *fmt) {
-  int n = 0;
-  for (; *fmt; fmt++)
-    if (*fmt == '%') n += 3;
-  return n;
-}
-
-/* Walk fmt, storing at most cap arguments into out. Returns the count stored. */
-int epl_va_collect(const char *fmt, va_list ap, struct epl_arg *out, int cap) {
-  int n = 0;
-  const char *f = fmt;
-#define PUSH_INT(v)  do { if (n < cap) { out[n].kind = 1; out[n].u.i = (long long)(v); } n++; } while (0)
-#define PUSH_I64(v)  do { if (n < cap) { out[n].kind = 2; out[n].u.i = (long long)(v); } n++; } while (0)
-#define PUSH_DBL(v)  do { if (n < cap) { out[n].kind = 3; out[n].u.d = (v); } n++; } while (0)
-#define PUSH_PTR(v)  do { if (n < cap) { out[n].kind = 4; out[n].u.p = (v); } n++; } while (0)
-  if (!f) return 0;
-  while (*f) {
-    int flag_long = 0;
-    char c;
-    if (*f != '%') { f++; continue; }
-    f++;
-    if (*f == 0) break;
-    for (;;) {
-      c = *f;
-      if (c == '-' || c == '+' || c == ' ' || c == '#' || c == '!' || c == '0' || c == ',') f++;
-      else break;
-    }
-    if (*f == '*') { PUSH_INT(va_arg(ap, int)); f++; }
-    else while (*f >= '0' && *f <= '9') f++;
-    if (*f == '.') {
-      f++;
-      if (*f == '*') { PUSH_INT(va_arg(ap, int)); f++; }
-      else while (*f >= '0' && *f <= '9') f++;
-    }
-    if (*f == 'l') {
-      flag_long = 1; f++;
-      if (*f == 'l') { flag_long = 2; f++; }
-    }
-    c = *f++;
-    switch (c) {
-      case 'd': case 'i': case 'r':
-        if (flag_long == 2) PUSH_I64(va_arg(ap, long long));
-        else if (flag_long == 1) PUSH_I64(va_arg(ap, long));
-        else PUSH_INT(va_arg(ap, int));
-        break;
-      case 'u': case 'x': case 'X': case 'o':
-        if (flag_long == 2) PUSH_I64(va_arg(ap, unsigned long long));
-        else if (flag_long == 1) PUSH_I64(va_arg(ap, unsigned long));
-        else PUSH_INT((int)va_arg(ap, unsigned int));
-        break;
-      case 'c':
-        PUSH_INT((int)va_arg(ap, unsigned int));
-        break;
-      case 'f': case 'e': case 'E': case 'g': case 'G':
-        PUSH_DBL(va_arg(ap, double));
-        break;
-      case 's': case 'z': case 'q': case 'Q': case 'w': case 'p': case 'n':
-        PUSH_PTR(va_arg(ap, void *));
-        break;
-      case '%':
-        break;
-      default:
-        /* Unknown conversion (or end of string): SQLite stops formatting here. */
-        return n < cap ? n : cap;
+/* Fetch n arguments from ap, out[i].kind saying each one's C type (filled by Rust). */
+void epl_va_fetch(va_list ap, struct epl_arg *out, int n) {
+  int i;
+  for (i = 0; i < n; i++) {
+    switch (out[i].kind) {
+      case 1: out[i].u.i = (long long)va_arg(ap, int); break;
+      case 2: out[i].u.i = va_arg(ap, long long); break;
+      case 3: out[i].u.d = va_arg(ap, double); break;
+      case 5: out[i].u.i = (long long)va_arg(ap, unsigned int); break;
+      default: out[i].u.p = va_arg(ap, void *); break;
     }
   }
-  return n < cap ? n : cap;
-#undef PUSH_INT
-#undef PUSH_I64
-#undef PUSH_DBL
-#undef PUSH_PTR
 }
 
 char *epl_mprintf(const char *fmt, ...) {

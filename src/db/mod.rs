@@ -81,6 +81,23 @@ pub struct UserFunction {
 
 /// Busy handler: called with the retry count; return `true` to retry.
 pub type BusyHandler = Box<dyn FnMut(i32) -> bool + Send>;
+/// Commit hook (`sqlite3_commit_hook`): non-zero turns the COMMIT into a rollback
+/// (SQLITE_CONSTRAINT_COMMITHOOK).
+pub type CommitHook = Box<dyn FnMut() -> i32 + Send>;
+/// Rollback hook (`sqlite3_rollback_hook`): called when a write transaction rolls back.
+pub type RollbackHook = Box<dyn FnMut() + Send>;
+/// Update hook (`sqlite3_update_hook`): (op: SQLITE_INSERT/DELETE/UPDATE, database name,
+/// table name, rowid), for each counted row change of a rowid table.
+pub type UpdateHook = Box<dyn FnMut(i32, &str, &str, i64) + Send>;
+/// Progress handler (`sqlite3_progress_handler`): non-zero interrupts the statement.
+pub type ProgressHandler = Box<dyn FnMut() -> i32 + Send>;
+/// Authorizer (`sqlite3_set_authorizer`): (action code, arg 3, arg 4, database name,
+/// trigger/view name) → SQLITE_OK (0), SQLITE_DENY (1) or SQLITE_IGNORE (2). Action codes
+/// are SQLite's (`auth::SQLITE_READ`, ...).
+pub type Authorizer =
+    Box<dyn FnMut(i32, Option<&str>, Option<&str>, Option<&str>, Option<&str>) -> i32 + Send>;
+
+pub mod auth;
 
 /// Number of `sqlite3_limit` categories and their defaults (Debian's 3.40.1 build).
 const N_LIMIT: usize = 12;
@@ -155,6 +172,12 @@ pub struct Connection {
     error_offset: i32,
     /// Connection settings without engine backing yet (`PRAGMA foreign_keys` & co).
     settings: Vec<(String, Value)>,
+    commit_hook: Option<CommitHook>,
+    rollback_hook: Option<RollbackHook>,
+    update_hook: Option<UpdateHook>,
+    /// (every N instructions, handler); N > 0 whenever set.
+    progress: Option<(u32, ProgressHandler)>,
+    authorizer: Option<Authorizer>,
 }
 
 // The C API keeps a Connection behind a mutex and may move it between threads.
@@ -373,6 +396,11 @@ impl Connection {
             limits: LIMIT_DEFAULTS,
             error_offset: -1,
             settings: Vec::new(),
+            commit_hook: None,
+            rollback_hook: None,
+            update_hook: None,
+            progress: None,
+            authorizer: None,
         })
     }
 
@@ -409,7 +437,15 @@ impl Connection {
         let tail = compiled.tail;
         match compiled.program {
             None => Ok((None, tail)),
-            Some(p) => {
+            Some(mut p) => {
+                if let Some(a) = self.authorizer.as_mut() {
+                    let schemas: Vec<(&str, &Schema)> = self
+                        .dbs
+                        .iter()
+                        .map(|d| (d.name.as_str(), &d.schema))
+                        .collect();
+                    auth::authorize(a, sql.get(..tail).unwrap_or(sql), &mut p, &schemas)?;
+                }
                 let text = String::from_utf8_lossy(sql.get(..tail).unwrap_or(sql))
                     .trim()
                     .to_string();
@@ -488,6 +524,30 @@ impl Connection {
     pub fn set_busy_handler(&mut self, h: Option<BusyHandler>) {
         self.busy_handler = h;
         self.busy_timeout_ms = 0;
+    }
+    /// `sqlite3_commit_hook`: called before each commit of a write transaction.
+    pub fn set_commit_hook(&mut self, h: Option<CommitHook>) {
+        self.commit_hook = h;
+    }
+    /// `sqlite3_rollback_hook`: called after a write transaction rolls back.
+    pub fn set_rollback_hook(&mut self, h: Option<RollbackHook>) {
+        self.rollback_hook = h;
+    }
+    /// `sqlite3_update_hook`: called for each row inserted, updated or deleted.
+    pub fn set_update_hook(&mut self, h: Option<UpdateHook>) {
+        self.update_hook = h;
+    }
+    /// `sqlite3_set_authorizer`: consulted at each prepare (see [`auth`]).
+    pub fn set_authorizer(&mut self, h: Option<Authorizer>) {
+        self.authorizer = h;
+    }
+    /// `sqlite3_progress_handler`: called every `n` VM instructions (`n <= 0` or `None`
+    /// removes it, as SQLite).
+    pub fn set_progress_handler(&mut self, n: i32, h: Option<ProgressHandler>) {
+        self.progress = match (u32::try_from(n), h) {
+            (Ok(n), Some(h)) if n > 0 => Some((n, h)),
+            _ => None,
+        };
     }
     /// Register (or with `None` for imp... use `remove_function`) a user function.
     pub fn create_function(&mut self, f: UserFunction) -> Result<()> {
@@ -670,6 +730,16 @@ impl Connection {
     }
 
     fn commit_all(&mut self) -> Result<()> {
+        if self.dbs.iter().any(|d| d.txn == 2) {
+            if let Some(h) = self.commit_hook.as_mut() {
+                if h() != 0 {
+                    return Err(Error::new(
+                        SQLITE_CONSTRAINT_COMMITHOOK,
+                        "constraint failed",
+                    ));
+                }
+            }
+        }
         for db in 0..self.dbs.len() {
             if self.dbs[db].txn == 2 {
                 self.with_busy(db, |bt| bt.commit())?;
@@ -689,6 +759,13 @@ impl Connection {
     }
 
     fn rollback_all(&mut self) {
+        // As sqlite3RollbackAll: the hook runs when a write transaction (or an explicit
+        // one) ends in rollback.
+        if self.dbs.iter().any(|d| d.txn == 2) || !self.autocommit {
+            if let Some(h) = self.rollback_hook.as_mut() {
+                h();
+            }
+        }
         let mut schema_dirty = false;
         for d in self.dbs.iter_mut() {
             if d.txn == 2 {
@@ -1043,7 +1120,14 @@ impl VmHost for StepHost<'_> {
             c.rollback_all();
             return Ok(());
         }
-        c.commit_all()?;
+        // COMMIT that fails (e.g. SQLITE_BUSY) leaves the transaction open so it can be
+        // retried (as SQLite); a commit hook's veto rolls it back.
+        if let Err(e) = c.commit_all() {
+            if e.code == SQLITE_CONSTRAINT_COMMITHOOK {
+                c.rollback_all();
+            }
+            return Err(e);
+        }
         c.autocommit = true;
         c.savepoints.clear();
         c.savepoint_txn = false;
@@ -1102,6 +1186,24 @@ impl VmHost for StepHost<'_> {
     }
     fn interrupted(&self) -> bool {
         self.conn.interrupt.load(AO::Relaxed)
+    }
+    fn has_update_hook(&self) -> bool {
+        self.conn.update_hook.is_some()
+    }
+    fn update_hook(&mut self, op: i32, db: usize, table: &str, rowid: i64) {
+        let c = &mut *self.conn;
+        if let (Some(h), Some(d)) = (c.update_hook.as_mut(), c.dbs.get(db)) {
+            h(op, &d.name, table, rowid);
+        }
+    }
+    fn progress_ops(&self) -> u32 {
+        self.conn.progress.as_ref().map_or(0, |p| p.0)
+    }
+    fn progress(&mut self) -> bool {
+        match self.conn.progress.as_mut() {
+            Some((_, h)) => h() != 0,
+            None => false,
+        }
     }
     fn last_insert_rowid(&self) -> i64 {
         self.conn.last_insert_rowid
@@ -1469,5 +1571,6 @@ fn expand_sql(sql: &str, names: &[Option<String>], vars: &[Value]) -> String {
     out
 }
 
+mod backup;
 #[cfg(test)]
 mod tests;

@@ -47,8 +47,12 @@ pub enum ArgKind {
     Double,
     /// `char*`
     Str,
+    /// `char*` from `sqlite3_malloc` that the C caller's printf frees (`%z`).
+    DynStr,
     /// `void*` (`%p`)
     Ptr,
+    /// `int*` that receives the output length so far (`%n`; see [`format_counting`]).
+    Size,
     /// `%c` in C: an `unsigned int` code point.
     Char,
 }
@@ -215,6 +219,12 @@ struct Spec {
 
 /// Format like SQLite's `sqlite3_str_appendf` with SQL-function argument semantics.
 pub fn format(fmt: &[u8], args: &[PrintfArg]) -> Result<Vec<u8>> {
+    format_counting(fmt, args, &mut Vec::new())
+}
+
+/// [`format`], also recording for each `%n` (in order) the output length at that point, which
+/// a C caller stores through the `int*` it passed (SQLite writes `pAccum->nChar` there).
+pub fn format_counting(fmt: &[u8], args: &[PrintfArg], sizes: &mut Vec<usize>) -> Result<Vec<u8>> {
     let mut out = Out { buf: Vec::new() };
     let mut a = Args { args, used: 0 };
     let mut i = 0usize;
@@ -344,10 +354,11 @@ pub fn format(fmt: &[u8], args: &[PrintfArg]) -> Result<Vec<u8>> {
             Kind::Invalid => return Ok(out.buf),
             Kind::Percent => body.push(b'%'),
             Kind::Size => {
-                // C callers pass an `int*` for %n (see `arg_kinds`); it is consumed and not
-                // written (the count is not reported). SQL `printf()` passes none.
+                // C callers pass an `int*` for %n (see `arg_kinds`); it is consumed and the
+                // count recorded in `sizes` for the caller to store. SQL `printf()` passes none.
                 if let Some(PrintfArg::Ptr(_)) = a.args.get(a.used) {
                     a.used += 1;
+                    sizes.push(out.buf.len());
                 }
                 width = 0;
             }
@@ -810,13 +821,12 @@ pub fn arg_kinds(fmt: &[u8]) -> Vec<ArgKind> {
             }),
             Kind::Pointer => Some(ArgKind::Ptr),
             Kind::Float | Kind::Exp | Kind::Generic => Some(ArgKind::Double),
-            Kind::String
-            | Kind::DynString
-            | Kind::SqlEscape
-            | Kind::SqlEscape2
-            | Kind::SqlEscape3 => Some(ArgKind::Str),
+            Kind::DynString => Some(ArgKind::DynStr),
+            Kind::String | Kind::SqlEscape | Kind::SqlEscape2 | Kind::SqlEscape3 => {
+                Some(ArgKind::Str)
+            }
             Kind::CharX => Some(ArgKind::Char),
-            Kind::Size => Some(ArgKind::Ptr),
+            Kind::Size => Some(ArgKind::Size),
             Kind::Percent => None,
             Kind::Invalid => return kinds,
         };

@@ -88,6 +88,9 @@ pub struct Builder<'a> {
     pub n_cursor: i32,
     labels: Vec<Option<i32>>,
     pub params: Vec<Option<String>>,
+    /// `params` was filled from the source text before compiling (see `number_params` in
+    /// `mod.rs`): anonymous `?` were rewritten as `?N`, and `param` only looks numbers up.
+    pub params_fixed: bool,
     pub readonly: bool,
     /// (database, write) pairs that need a `Transaction` in the prologue.
     pub tx: Vec<(usize, bool)>,
@@ -121,6 +124,7 @@ impl<'a> Builder<'a> {
             n_cursor: 0,
             labels: Vec::new(),
             params: Vec::new(),
+            params_fixed: false,
             readonly: true,
             tx: Vec::new(),
             scopes: Vec::new(),
@@ -325,6 +329,16 @@ impl<'a> Builder<'a> {
 
     /// Register a parameter reference and return its number (1-based).
     pub fn param(&mut self, name: &str) -> Result<i32> {
+        if self.params_fixed {
+            // Numbered once per occurrence in the source by `number_params`.
+            if let Some(k) = name.strip_prefix('?').and_then(|n| n.parse::<usize>().ok()) {
+                if k >= 1 && k <= self.params.len() {
+                    return Ok(k as i32);
+                }
+            } else if let Some(p) = self.params.iter().position(|p| p.as_deref() == Some(name)) {
+                return Ok(p as i32 + 1);
+            }
+        }
         let n = if name == "?" || name.is_empty() {
             self.params.push(None);
             self.params.len()
@@ -392,14 +406,26 @@ impl<'a> Builder<'a> {
                     }
                     None => {
                         if src.table.is_some() && is_rowid_name(name) {
+                            // With an INTEGER PRIMARY KEY, SQLite names (and types) a
+                            // rowid reference after that column.
+                            let ipk = src
+                                .table
+                                .as_ref()
+                                .and_then(|(_, t)| t.ipk.and_then(|i| t.columns.get(i)));
                             Some(ColRef {
                                 cursor: src.cursor,
                                 col: -1,
                                 affinity: AFF_INTEGER,
                                 collation: None,
-                                decltype: Some("INTEGER".into()),
+                                decltype: match ipk {
+                                    Some(c) => c.decltype.clone(),
+                                    None => Some("INTEGER".into()),
+                                },
                                 origin: None,
-                                name: name.to_string(),
+                                name: match ipk {
+                                    Some(c) => c.name.clone(),
+                                    None => "rowid".to_string(),
+                                },
                             })
                         } else {
                             None

@@ -824,6 +824,17 @@ impl<'a> Builder<'a> {
             }
         }
         match name.as_str() {
+            "database_list" => {
+                let base = self.regs(3);
+                for (i, n) in self.database_list() {
+                    self.int(i as i64, base);
+                    self.string(&n, base + 1);
+                    // The compiler does not know the file name.
+                    self.string("", base + 2);
+                    self.emit(Opcode::ResultRow, base, 3, 0);
+                }
+                Ok(vec!["seq".into(), "name".into(), "file".into()])
+            }
             "page_count" => {
                 self.use_db(db, false);
                 let r = self.reg();

@@ -138,7 +138,10 @@ impl<'a> Builder<'a> {
         let schema = self
             .schema(db)
             .ok_or_else(|| Error::sql("no such database"))?;
-        let idxs: Vec<_> = schema.table_indexes(&t).cloned().collect();
+        // SQLite links each new index at the head of the table's index list, so constraints
+        // are checked from the most recently created index back to the first.
+        let mut idxs: Vec<_> = schema.table_indexes(&t).cloned().collect();
+        idxs.reverse();
         let mut idx = Vec::new();
         for i in idxs {
             let c = self.cursor();
@@ -477,6 +480,13 @@ impl<'a> Builder<'a> {
                     (ast::OneSelect::Values(rows), None, None, None, None) => Some(rows),
                     _ => None,
                 };
+                // Rows that read tables (subqueries) are all evaluated before any insert,
+                // as SQLite does when the source reads the target table.
+                let simple_values = simple_values.filter(|rows| {
+                    !rows
+                        .iter()
+                        .any(|r| r.iter().any(super::select::has_subquery))
+                });
                 match simple_values {
                     Some(rows) => {
                         self.scopes.push(Scope::default());
@@ -542,7 +552,17 @@ impl<'a> Builder<'a> {
                 self.goto(got);
                 self.resolve(have);
                 self.emit(Opcode::MustBeInt, rid, 0, 0);
-                // Rowid uniqueness.
+                self.resolve(got);
+            }
+            None => {
+                self.emit(Opcode::NewRowid, tg.cur, rid, 0);
+            }
+        }
+        // SQLite checks NOT NULL before the rowid's uniqueness.
+        self.not_null_checks(&tg, onerr, rec, skip)?;
+        match rowid_src {
+            Some(_) => {
+                // Rowid uniqueness (a fresh NewRowid never conflicts).
                 let ok = self.label();
                 self.emit(Opcode::NotExists, tg.cur, ok, rid);
                 let pkname = match t.ipk {
@@ -569,13 +589,9 @@ impl<'a> Builder<'a> {
                     }
                 }
                 self.resolve(ok);
-                self.resolve(got);
             }
-            None => {
-                self.emit(Opcode::NewRowid, tg.cur, rid, 0);
-            }
+            None => {}
         }
-        self.not_null_checks(&tg, onerr, rec, skip)?;
         self.apply_affinity(
             rec,
             &t.columns.iter().map(|c| c.affinity).collect::<Vec<_>>(),

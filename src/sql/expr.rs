@@ -9,7 +9,7 @@
 //! - Expression depth is limited to [`MAX_EXPR_DEPTH`]; deeper trees fail with SQLite's
 //!   message instead of overflowing the stack.
 
-use super::build::{Builder, ColRef, MAX_EXPR_DEPTH};
+use super::build::{is_rowid_name, Builder, ColRef, MAX_EXPR_DEPTH};
 use super::schema::{
     affinity_of_type, dequote, AFF_BLOB, AFF_INTEGER, AFF_NONE, AFF_NUMERIC, AFF_TEXT,
 };
@@ -263,22 +263,96 @@ impl<'a> Builder<'a> {
             }
             Expr::Collate(x, _) => self.affinity(x),
             Expr::Parenthesized(v) if v.len() == 1 => self.affinity(&v[0]),
-            Expr::Subquery(s) => match &s.body.select {
-                ast::OneSelect::Select { columns, .. } => match columns.first() {
-                    Some(ast::ResultColumn::Expr(x, _)) => {
-                        // The subquery's scope is not active here; only literal casts matter.
-                        if let Expr::Cast { type_name, .. } = x {
-                            affinity_of_type(type_name.as_ref().map(|t| t.name.as_str()))
-                        } else {
-                            AFF_NONE
-                        }
-                    }
-                    _ => AFF_NONE,
-                },
-                _ => AFF_NONE,
-            },
+            Expr::Subquery(s) => self.select_affinity(s),
             _ => AFF_NONE,
         }
+    }
+
+    /// Affinity of the first result column of a subquery, as SQLite's `sqlite3ExprAffinity`
+    /// of a `TK_SELECT` (for a compound: its last arm). The subquery's scope is not active
+    /// here, so only CASTs and plain column references to tables (or views) named in the
+    /// arm's FROM clause are resolved; anything else has no affinity.
+    pub fn select_affinity(&self, s: &ast::Select) -> u8 {
+        let one = match s.body.compounds.as_ref().and_then(|c| c.last()) {
+            Some(c) => &c.select,
+            None => &s.body.select,
+        };
+        let (columns, from) = match one {
+            ast::OneSelect::Select { columns, from, .. } => (columns, from),
+            _ => return AFF_NONE,
+        };
+        let x = match columns.first() {
+            Some(ast::ResultColumn::Expr(x, _)) => x,
+            _ => return AFF_NONE,
+        };
+        let mut x = x;
+        while let Expr::Parenthesized(v) = x {
+            match v.first() {
+                Some(e) if v.len() == 1 => x = e,
+                _ => return AFF_NONE,
+            }
+        }
+        let (qual, col) = match x {
+            Expr::Cast { type_name, .. } => {
+                return affinity_of_type(type_name.as_ref().map(|t| t.name.as_str()))
+            }
+            Expr::Collate(inner, _) => {
+                // Only a column reference under COLLATE keeps its affinity.
+                match &**inner {
+                    Expr::Id(id) => (None, dequote(&id.0)),
+                    _ => return AFF_NONE,
+                }
+            }
+            Expr::Id(id) => (None, dequote(&id.0)),
+            Expr::Qualified(t, c) => (Some(dequote(&t.0)), dequote(&c.0)),
+            _ => return AFF_NONE,
+        };
+        let from = match from {
+            Some(f) => f,
+            None => return AFF_NONE,
+        };
+        let mut items: Vec<&ast::SelectTable> = Vec::new();
+        if let Some(t) = &from.select {
+            items.push(t);
+        }
+        if let Some(j) = &from.joins {
+            items.extend(j.iter().map(|j| &j.table));
+        }
+        for it in items {
+            if let ast::SelectTable::Table(q, alias, _) = it {
+                let tname = dequote(&q.name.0);
+                let visible = match alias {
+                    Some(ast::As::As(n)) | Some(ast::As::Elided(n)) => dequote(&n.0),
+                    None => tname.clone(),
+                };
+                if let Some(qn) = &qual {
+                    if !qn.eq_ignore_ascii_case(&visible) {
+                        continue;
+                    }
+                }
+                // A CTE of that name shadows tables: unknown affinity.
+                if self
+                    .ctes
+                    .iter()
+                    .any(|c| c.name.eq_ignore_ascii_case(&tname))
+                {
+                    return AFF_NONE;
+                }
+                let db = q.db_name.as_ref().map(|d| dequote(&d.0));
+                if let Ok((_, t)) = self.find_table(db.as_deref(), &tname) {
+                    if t.is_view {
+                        return AFF_NONE;
+                    }
+                    if let Some(i) = t.column_index(&col) {
+                        return t.columns.get(i).map(|c| c.affinity).unwrap_or(AFF_NONE);
+                    }
+                    if is_rowid_name(&col) && qual.is_some() {
+                        return AFF_INTEGER;
+                    }
+                }
+            }
+        }
+        AFF_NONE
     }
 
     /// Explicit (COLLATE) or column collation of an expression: (name, explicit).
@@ -286,6 +360,9 @@ impl<'a> Builder<'a> {
         match e {
             Expr::Collate(_, c) => Some((dequote(c), true)),
             Expr::Parenthesized(v) if v.len() == 1 => self.collation_of(&v[0]),
+            // SQLite's sqlite3ExprCollSeq looks through CAST and unary plus.
+            Expr::Cast { expr, .. } => self.collation_of(expr),
+            Expr::Unary(UnaryOperator::Positive, x) => self.collation_of(x),
             Expr::Id(_) | Expr::Name(_) | Expr::Qualified(..) | Expr::DoublyQualified(..) => {
                 match self.column_of(e) {
                     Ok(Some(c)) => c.collation.map(|n| (n, false)),
@@ -296,6 +373,9 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Collation of a comparison (SQLite's `sqlite3BinaryCompareCollSeq`): an explicit
+    /// COLLATE on the left, then on the right, then the left operand's collation — a column
+    /// always has one (BINARY by default), so a plain left column wins — then the right's.
     pub fn binary_collation(&self, l: &Expr, r: &Expr) -> Option<String> {
         let cl = self.collation_of(l);
         let cr = self.collation_of(r);
@@ -303,8 +383,22 @@ impl<'a> Builder<'a> {
             (Some((n, true)), _) => Some(n),
             (_, Some((n, true))) => Some(n),
             (Some((n, false)), _) => Some(n),
+            (None, _) if self.is_column_expr(l) => None,
             (_, Some((n, false))) => Some(n),
             _ => None,
+        }
+    }
+
+    /// `e` is (through parentheses, CAST and unary plus) a column reference.
+    fn is_column_expr(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Parenthesized(v) if v.len() == 1 => self.is_column_expr(&v[0]),
+            Expr::Cast { expr, .. } => self.is_column_expr(expr),
+            Expr::Unary(UnaryOperator::Positive, x) => self.is_column_expr(x),
+            Expr::Id(_) | Expr::Name(_) | Expr::Qualified(..) | Expr::DoublyQualified(..) => {
+                matches!(self.column_of(e), Ok(Some(_)))
+            }
+            _ => false,
         }
     }
 
@@ -796,10 +890,12 @@ impl<'a> Builder<'a> {
         self.emit(Opcode::IsNull, l, done, 0);
         let nullflag = self.reg();
         self.int(0, nullflag);
+        // SQLite applies the LEFT operand's affinity and collation to every list item.
+        let aff = self.affinity(lhs);
+        let coll = self.collation_of(lhs).map(|c| c.0);
+        let c = self.collation(coll.as_deref())?;
         for it in items {
-            let aff = cmp_affinity(self.affinity(lhs), self.affinity(it));
-            let coll = self.binary_collation(lhs, it);
-            let c = self.collation(coll.as_deref())?;
+            let c = c.clone();
             let ri = self.expr_reg(it)?;
             self.emit4(Opcode::Eq, ri, found, l, P4::Coll(c), aff as u16);
             let next = self.label();
@@ -818,8 +914,9 @@ impl<'a> Builder<'a> {
 
     fn in_select(&mut self, lhs: &Expr, not: bool, sel: &ast::Select, target: i32) -> Result<()> {
         let cur = self.cursor();
-        let aff = self.affinity(lhs);
-        let aff = if aff == AFF_NONE { AFF_BLOB } else { aff };
+        // exprINAffinity: the comparison affinity of the subquery's column and the LHS.
+        let aff = cmp_affinity(self.select_affinity(sel), self.affinity(lhs));
+        let aff = if aff <= 0x40 { AFF_BLOB } else { aff };
         let ki = self.key_info(&[(false, self.collation_of(lhs).map(|c| c.0))])?;
         self.once_if_uncorrelated(|b| {
             b.emit4(Opcode::OpenEphemeral, cur, 1, 0, P4::KeyInfo(ki), 0);
@@ -830,7 +927,12 @@ impl<'a> Builder<'a> {
         let notfound = self.label();
         self.null(target);
         let l = self.expr_reg(lhs)?;
-        self.emit(Opcode::IsNull, l, done, 0);
+        // A NULL left operand gives NULL, unless the set is empty (then false).
+        let nonnull = self.label();
+        self.emit(Opcode::NotNull, l, nonnull, 0);
+        self.emit(Opcode::Rewind, cur, notfound, 0);
+        self.goto(done);
+        self.resolve(nonnull);
         let probe = self.reg();
         self.emit(Opcode::SCopy, l, probe, 0);
         self.emit4(

@@ -346,7 +346,20 @@ fn compile_here(
     let text = String::from_utf8_lossy(&sql[start..end.max(start)]).into_owned();
     let full = String::from_utf8_lossy(&sql[..tail]).trim().to_string();
     let _ = full;
-    let program = compile_cmd(ctx, cmd, &text).map_err(|error| CompileError {
+    // Number parameters once per occurrence in the source (SQLite's rule: `?` takes the
+    // largest number so far + 1), since code generation may compile a term twice.
+    let (cmd, params) = match number_params(&text) {
+        Some((params, Some(rewritten))) => {
+            let mut p2 = sqlite3_parser::lexer::sql::Parser::new(rewritten.as_bytes());
+            match p2.next() {
+                Ok(Some(c)) => (c, Some(params)),
+                _ => (cmd, None),
+            }
+        }
+        Some((params, None)) => (cmd, Some(params)),
+        None => (cmd, None),
+    };
+    let program = compile_cmd(ctx, cmd, &text, params).map_err(|error| CompileError {
         error,
         offset: None,
     })?;
@@ -357,13 +370,69 @@ fn compile_here(
     })
 }
 
-fn compile_cmd(ctx: &CompileContext<'_>, cmd: Cmd, text: &str) -> Result<Program> {
+/// Parameter slots of a statement in source order: `?` gets the largest number so far + 1,
+/// `?NNN` is NNN, a name keeps the number of its first occurrence. Returns the slot names
+/// (None for anonymous) and, when there are anonymous `?`, the text with each rewritten as
+/// `?N`. None when a number is out of range (the compiler then reports the error).
+fn number_params(text: &str) -> Option<(Vec<Option<String>>, Option<String>)> {
+    use sqlite3_parser::lexer::sql::{TokenType, Tokenizer};
+    use sqlite3_parser::lexer::Scanner;
+    let b = text.as_bytes();
+    let mut sc = Scanner::new(Tokenizer::new());
+    let mut params: Vec<Option<String>> = Vec::new();
+    let mut out = String::new();
+    let mut copied = 0usize;
+    let mut any_anon = false;
+    while let Ok((start, Some((_, tt)), end)) = sc.scan(b) {
+        if tt != TokenType::TK_VARIABLE {
+            continue;
+        }
+        let tok = text.get(start..end)?;
+        if tok == "?" {
+            params.push(None);
+            out.push_str(text.get(copied..start)?);
+            out.push_str(&format!("?{}", params.len()));
+            copied = end;
+            any_anon = true;
+        } else if let Some(num) = tok.strip_prefix('?') {
+            let k: usize = num.parse().ok().filter(|k| *k >= 1 && *k <= 250000)?;
+            while params.len() < k {
+                params.push(None);
+            }
+            if params[k - 1].is_none() {
+                params[k - 1] = Some(tok.to_string());
+            }
+        } else if !params.iter().any(|p| p.as_deref() == Some(tok)) {
+            params.push(Some(tok.to_string()));
+        }
+    }
+    if params.is_empty() {
+        return None;
+    }
+    if any_anon {
+        out.push_str(text.get(copied..)?);
+        Some((params, Some(out)))
+    } else {
+        Some((params, None))
+    }
+}
+
+fn compile_cmd(
+    ctx: &CompileContext<'_>,
+    cmd: Cmd,
+    text: &str,
+    params: Option<Vec<Option<String>>>,
+) -> Result<Program> {
     let (stmt, explain) = match cmd {
         Cmd::Stmt(s) => (s, 0u8),
         Cmd::Explain(s) => (s, 1),
         Cmd::ExplainQueryPlan(s) => (s, 2),
     };
     let mut b = build::Builder::new(ctx);
+    if let Some(p) = params {
+        b.params = p;
+        b.params_fixed = true;
+    }
     match &stmt {
         Stmt::Select(_) => b.col_spans = Some(result_column_texts(text, false)),
         Stmt::CreateTable {

@@ -84,7 +84,7 @@ fn split_and(e: &Expr, out: &mut Vec<Expr>) {
     }
 }
 
-fn has_subquery(e: &Expr) -> bool {
+pub(crate) fn has_subquery(e: &Expr) -> bool {
     match e {
         Expr::Exists(_) | Expr::Subquery(_) | Expr::InSelect { .. } | Expr::InTable { .. } => true,
         _ => {
@@ -95,11 +95,21 @@ fn has_subquery(e: &Expr) -> bool {
     }
 }
 
+/// SQLite's `sqlite3ExprIsInteger` for ORDER BY / GROUP BY terms: an integer literal that
+/// fits in 32 bits, through unary `+`/`-`. Larger literals are plain constants.
 fn int_literal(e: &Expr) -> Option<i64> {
-    if let Expr::Literal(ast::Literal::Numeric(s)) = e {
-        s.parse::<i64>().ok()
-    } else {
-        None
+    match e {
+        Expr::Literal(ast::Literal::Numeric(s)) => {
+            let v = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+                i64::from_str_radix(h, 16).ok()?
+            } else {
+                s.parse::<i64>().ok()?
+            };
+            i32::try_from(v).ok().map(i64::from)
+        }
+        Expr::Unary(ast::UnaryOperator::Positive, x) => int_literal(x),
+        Expr::Unary(ast::UnaryOperator::Negative, x) => int_literal(x).map(|v| -v),
+        _ => None,
     }
 }
 
@@ -637,7 +647,13 @@ impl<'a> Builder<'a> {
                         return self.cte_source(k, alias.unwrap_or(name));
                     }
                 }
-                let (db, t) = self.find_table(dbn.as_deref(), &name)?;
+                let found = self.find_table(dbn.as_deref(), &name);
+                if found.is_err() && dbn.is_none() {
+                    if let Some(sel) = self.pragma_table(&name)? {
+                        return self.materialize(&sel, alias.unwrap_or(name));
+                    }
+                }
+                let (db, t) = found?;
                 if t.is_view {
                     let sel = t
                         .view_select
@@ -692,6 +708,38 @@ impl<'a> Builder<'a> {
                 "no such table-valued function: {}",
                 dequote(&q.name.0)
             ))),
+        }
+    }
+
+    /// Databases as `PRAGMA database_list` shows them: (seq, name). "temp" is listed once
+    /// it holds objects (SQLite lists it once its b-tree is open). The file column is not
+    /// known to the compiler and is reported as ''.
+    pub fn database_list(&self) -> Vec<(usize, String)> {
+        self.ctx
+            .schemas
+            .iter()
+            .enumerate()
+            .filter(|(i, (_, s))| *i != 1 || s.tables.len() > 1)
+            .map(|(i, (n, _))| (i, n.clone()))
+            .collect()
+    }
+
+    /// Table-valued pragma `pragma_NAME` as a SELECT over literal rows (only
+    /// `pragma_database_list` so far); None for other names.
+    fn pragma_table(&self, name: &str) -> Result<Option<ast::Select>> {
+        if !name.eq_ignore_ascii_case("pragma_database_list") {
+            return Ok(None);
+        }
+        let q = |s: &str| format!("'{}'", s.replace('\'', "''"));
+        let arms: Vec<String> = self
+            .database_list()
+            .iter()
+            .map(|(i, n)| format!("SELECT {i} AS seq, {} AS name, '' AS file", q(n)))
+            .collect();
+        let sql = arms.join(" UNION ALL ");
+        match super::schema::parse_one(&sql)? {
+            ast::Stmt::Select(sel) => Ok(Some(sel)),
+            _ => Ok(None),
         }
     }
 
@@ -1830,7 +1878,15 @@ impl<'a> Builder<'a> {
                             n
                         )));
                     }
-                    gexprs.push(results[k as usize - 1].0.clone());
+                    let r = results[k as usize - 1].0.clone();
+                    let mut a = Vec::new();
+                    self.collect_aggs(&r, &mut a);
+                    if !a.is_empty() {
+                        return Err(Error::sql(
+                            "aggregate functions are not allowed in the GROUP BY clause",
+                        ));
+                    }
+                    gexprs.push(r);
                     continue;
                 }
                 if let Expr::Id(id) = e {
@@ -2112,6 +2168,10 @@ impl<'a> Builder<'a> {
         }
         for a in &ad {
             b_null(self, a.acc);
+            if let Some(dc) = a.distinct {
+                // DISTINCT aggregates start each group with an empty "seen" set.
+                self.emit(Opcode::ResetSorter, dc, 0, 0);
+            }
         }
         self.int(1, has);
         self.resolve(same);

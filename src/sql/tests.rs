@@ -468,8 +468,40 @@ fn uncorrelated_subqueries_run_once() {
 fn error_offset_of_syntax_error() {
     let s = test_schema();
     let schemas = vec![("main".to_string(), &s)];
-    let ctx = CompileContext { schemas: &schemas, user_functions: &[], collations: &[] };
+    let ctx = CompileContext {
+        schemas: &schemas,
+        user_functions: &[],
+        collations: &[],
+    };
     let e = compile_ext(&ctx, b"select * frm t").err().unwrap();
     assert_eq!(e.error.msg, "near \"frm\": syntax error");
     assert_eq!(e.offset, Some(9));
+}
+
+#[test]
+fn parameters_numbered_once_per_source_occurrence() {
+    let s = test_schema();
+    // `b = ?` serves both the index seek on tb and (possibly) a residual filter.
+    for sql in [
+        "SELECT a FROM t WHERE a = ?",
+        "SELECT a FROM t WHERE b = ?",
+        "UPDATE t SET c = c + 1 WHERE b = ?",
+        "DELETE FROM t WHERE c = ?",
+    ] {
+        let p = compile_with(&s, sql).unwrap();
+        assert_eq!(p.param_names, vec![None], "{sql}");
+    }
+    let p = compile_with(&s, "SELECT a FROM t WHERE b = ? AND c > ? AND a = :x").unwrap();
+    assert_eq!(p.param_names, vec![None, None, Some(":x".to_string())]);
+    let vars: std::collections::BTreeSet<i32> = p
+        .ops
+        .iter()
+        .filter(|o| o.opcode == Opcode::Variable)
+        .map(|o| o.p1)
+        .collect();
+    assert_eq!(vars.into_iter().collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(
+        err("SELECT ?0"),
+        "variable number must be between ?1 and ?250000"
+    );
 }

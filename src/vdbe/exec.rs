@@ -65,6 +65,21 @@ pub trait VmHost {
     /// `Noop` with `P4::Pragma`: set (when `new` is given) and/or read a connection setting;
     /// returns the value to store in P2.
     fn pragma(&mut self, db: usize, name: &str, new: Option<&Value>) -> Result<Value>;
+    /// Whether an update hook is registered (so `Insert`/`Delete` need not look up names).
+    fn has_update_hook(&self) -> bool {
+        false
+    }
+    /// Update hook: `op` is SQLITE_INSERT (18), SQLITE_DELETE (9) or SQLITE_UPDATE (23);
+    /// `db` the attached-database index, `table` the table name, `rowid` the row's rowid.
+    fn update_hook(&mut self, _op: i32, _db: usize, _table: &str, _rowid: i64) {}
+    /// Progress handler interval in VM instructions (0 = no handler).
+    fn progress_ops(&self) -> u32 {
+        0
+    }
+    /// Call the progress handler; `true` = interrupt the statement (SQLITE_INTERRUPT).
+    fn progress(&mut self) -> bool {
+        false
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +101,10 @@ pub const OE_ABORT: i32 = 2;
 pub const OE_FAIL: i32 = 3;
 
 const OPFLAG_NCHANGE: u16 = 0x01;
+/// Update-hook operation codes (SQLite's authorizer action codes).
+const SQLITE_DELETE: i32 = 9;
+const SQLITE_INSERT: i32 = 18;
+const SQLITE_UPDATE: i32 = 23;
 const OPFLAG_LASTROWID: u16 = 0x20;
 const OPFLAG_P2ISREG: u16 = 0x02;
 const OPFLAG_PERMUTE: u16 = 0x01;
@@ -118,6 +137,8 @@ pub struct Vm {
     key_buf: Vec<Value>,
     key_buf2: Vec<Value>,
     ops_until_check: u32,
+    /// Instructions since the progress handler last ran (counts across steps; 0 on reset).
+    since_progress: u32,
     /// `SQLITE_LIMIT_LENGTH`: longest string or blob a register may hold.
     pub max_len: usize,
 }
@@ -162,6 +183,7 @@ impl Vm {
             key_buf: Vec::new(),
             key_buf2: Vec::new(),
             ops_until_check: INTERRUPT_CHECK_INTERVAL,
+            since_progress: 0,
             max_len: 1_000_000_000,
         };
         vm.cursors.resize_with(n_cur, || None);
@@ -194,6 +216,7 @@ impl Vm {
         self.n_change = 0;
         self.error_action = OE_ABORT;
         self.ops_until_check = INTERRUPT_CHECK_INTERVAL;
+        self.since_progress = 0;
     }
 
     pub fn is_running(&self) -> bool {
@@ -419,7 +442,19 @@ impl Vm {
     // ---- the loop ----------------------------------------------------------------------
 
     fn run(&mut self, host: &mut dyn VmHost) -> Result<StepResult> {
+        let progress_ops = host.progress_ops();
         loop {
+            if progress_ops != 0 {
+                // As sqlite3VdbeExec: the handler runs every N instructions; non-zero
+                // from it interrupts the statement.
+                self.since_progress += 1;
+                if self.since_progress >= progress_ops {
+                    self.since_progress = 0;
+                    if host.progress() {
+                        return Err(Error::interrupt());
+                    }
+                }
+            }
             self.ops_until_check -= 1;
             if self.ops_until_check == 0 {
                 self.ops_until_check = INTERRUPT_CHECK_INTERVAL;
@@ -1359,6 +1394,7 @@ impl Vm {
                 }
                 Opcode::Insert => {
                     let rowid = mem::to_int(self.reg(p3)?);
+                    let mut hook_db = None;
                     // Borrow the record in place (no copy per row): registers and cursors are
                     // disjoint fields.
                     // A record with no columns: header size 1, no serial types.
@@ -1377,6 +1413,7 @@ impl Vm {
                         Backend::Bt { db, cur } => {
                             let db = *db;
                             cur.insert(host.btree(db)?, rowid, record)?;
+                            hook_db = Some(db);
                         }
                         Backend::Mem(m) => m.insert_row(rowid, record.to_vec()),
                         _ => return Err(internal("Insert cursor")),
@@ -1386,6 +1423,19 @@ impl Vm {
                     c.null_row = false;
                     if p5 & OPFLAG_NCHANGE != 0 {
                         self.n_change += 1;
+                        // As OP_Insert: the update hook sees counted rows of named tables;
+                        // our code generator marks a new row with OPFLAG_LASTROWID and an
+                        // UPDATE's rewrite without it.
+                        if let (Some(db), true) = (hook_db, host.has_update_hook()) {
+                            if let Some(P4::Table(t)) = self.prog.ops.get(pc).map(|o| &o.p4) {
+                                let op = if p5 & OPFLAG_LASTROWID != 0 {
+                                    SQLITE_INSERT
+                                } else {
+                                    SQLITE_UPDATE
+                                };
+                                host.update_hook(op, db, t, rowid);
+                            }
+                        }
                     }
                     if p5 & OPFLAG_LASTROWID != 0 {
                         host.set_last_insert_rowid(rowid);
@@ -1396,12 +1446,25 @@ impl Vm {
                         // OPFLAG_ISNOOP: only for the pre-update hook.
                         continue;
                     }
+                    let want_hook = host.has_update_hook();
                     let c = self.cur(p1)?;
+                    let hook = match (&mut c.backend, want_hook) {
+                        (Backend::Bt { db, cur }, true) => {
+                            let db = *db;
+                            Some((db, cur.rowid(host.btree(db)?)?))
+                        }
+                        _ => None,
+                    };
                     c.delete(host)?;
                     // SQLite keeps OPFLAG_NCHANGE in P2; bit 0 of P5 is unused by Delete
                     // there, and our code generator may put the flag there: accept both.
                     if (p2 & OPFLAG_NCHANGE as i32) != 0 || (p5 & OPFLAG_NCHANGE) != 0 {
                         self.n_change += 1;
+                        if let Some((db, rowid)) = hook {
+                            if let Some(P4::Table(t)) = self.prog.ops.get(pc).map(|o| &o.p4) {
+                                host.update_hook(SQLITE_DELETE, db, t, rowid);
+                            }
+                        }
                     }
                 }
                 Opcode::NewRowid => {
