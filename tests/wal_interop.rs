@@ -257,7 +257,11 @@ fn wal_checkpoint_modes_through_the_pager() {
 fn wal_counter_incremented_by_both_engines() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("f.db");
-    let n = 60;
+    // WAL_STRESS_N=600 makes both sides run automatic checkpoints and WAL restarts.
+    let n: i64 = std::env::var("WAL_STRESS_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
     py(
         &db,
         "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1], isolation_level=None)\nc.execute('pragma journal_mode=wal')\nc.execute('create table k(v)')\nc.execute('insert into k values(0)')\n",
