@@ -257,7 +257,11 @@ fn wal_checkpoint_modes_through_the_pager() {
 fn wal_counter_incremented_by_both_engines() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("f.db");
-    let n = 60;
+    // WAL_STRESS_N=600 makes both sides run automatic checkpoints and WAL restarts.
+    let n: i64 = std::env::var("WAL_STRESS_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
     py(
         &db,
         "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1], isolation_level=None)\nc.execute('pragma journal_mode=wal')\nc.execute('create table k(v)')\nc.execute('insert into k values(0)')\n",
@@ -582,4 +586,31 @@ fn wal_switch_existing_database_to_wal() {
         "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('select count(*), sum(x) from t').fetchone(), c.execute('pragma journal_mode').fetchone()[0], c.execute('pragma integrity_check').fetchone()[0])\n",
     );
     assert_eq!(got, "(1000, 499500) wal ok");
+}
+
+/// A read-only connection reads a live WAL database (real SQLite's commits in the -wal).
+#[test]
+fn wal_read_only_connection_reads_the_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("o.db");
+    assert_eq!(py(&db, REAL_WRITES_THEN_KILLED), "done");
+    let mut c = Connection::open(db.to_str().unwrap(), open_flags::READONLY, None).unwrap();
+    assert_eq!(
+        query(
+            &mut c,
+            "select count(*), (select b from t where a = 5) from t"
+        )
+        .unwrap(),
+        ["300|7"]
+    );
+    let e = query(&mut c, "insert into t(b) values(1)").unwrap_err();
+    assert_eq!(e.primary(), 8, "{e:?}");
+    drop(c);
+    // A read-only close neither checkpoints nor deletes the WAL.
+    assert!(file_len(&db, "-wal") > 0);
+    let got = py(
+        &db,
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute('select count(*) from t').fetchone()[0], c.execute('pragma integrity_check').fetchone()[0])\n",
+    );
+    assert_eq!(got, "300 ok");
 }

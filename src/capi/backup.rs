@@ -169,7 +169,9 @@ pub extern "C" fn sqlite3_backup_pagecount(p: *mut sqlite3_backup) -> c_int {
 }
 
 #[no_mangle]
-pub extern "C" fn sqlite3_backup_finish(p: *mut sqlite3_backup) -> c_int {
+/// # Safety
+/// `p` is NULL or a handle from `sqlite3_backup_init` (checked against the registry).
+pub unsafe extern "C" fn sqlite3_backup_finish(p: *mut sqlite3_backup) -> c_int {
     capi_boundary! {
         if p.is_null() { return SQLITE_OK; }
         if !unregister(p, Kind::Backup) { return SQLITE_MISUSE; }

@@ -308,7 +308,9 @@ pub extern "C" fn sqlite3_blob_reopen(p: *mut sqlite3_blob, row: sqlite3_int64) 
 }
 
 #[no_mangle]
-pub extern "C" fn sqlite3_blob_close(p: *mut sqlite3_blob) -> c_int {
+/// # Safety
+/// `p` is NULL or a handle from `sqlite3_blob_open` (checked against the registry).
+pub unsafe extern "C" fn sqlite3_blob_close(p: *mut sqlite3_blob) -> c_int {
     capi_boundary! {
         if p.is_null() { return SQLITE_OK; }
         if !unregister(p, Kind::Blob) { return SQLITE_MISUSE; }

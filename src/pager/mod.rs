@@ -763,7 +763,7 @@ impl Pager {
         }
         self.read_header()?;
         // SQLite's pagerOpenWalIfPresent: a -wal beside a non-empty db means WAL mode.
-        if self.wal.is_none() && !self.read_only && self.db_file_size > 0 {
+        if self.wal.is_none() && self.db_file_size > 0 {
             let vfs = self.vfs()?;
             if vfs.name() == "unix" && vfs.exists(&self.wal_path())? {
                 self.open_wal()?;
@@ -845,15 +845,9 @@ impl Pager {
         self.header_read_only = h[18] > 2;
         self.wal_header = h[18] == 2 || h[19] == 2;
         if self.wal_header && self.wal.is_none() && !self.no_wal {
-            if self.read_only {
-                // A read-only WAL database without a -wal file is the db file alone.
-                if self.vfs()?.exists(&self.wal_path())? {
-                    return Err(Error::new(
-                        SQLITE_CANTOPEN,
-                        "unable to open database file: read-only WAL database",
-                    ));
-                }
-            } else {
+            // A read-only pager opens an existing -wal read-only (the -shm must be writable);
+            // without a -wal the db file alone is the database.
+            if !self.read_only || self.vfs()?.exists(&self.wal_path())? {
                 self.open_wal()?;
             }
         }
@@ -1825,7 +1819,7 @@ impl Pager {
             return Ok(());
         }
         let vfs = self.vfs()?;
-        let w = wal::Wal::open(vfs, &self.db_path())?;
+        let w = wal::Wal::open(vfs, &self.db_path(), self.read_only)?;
         self.wal = Some(w);
         self.journal_mode = JournalMode::Wal;
         self.wal_header = true;

@@ -214,11 +214,13 @@ pub struct Wal {
     write_lock: bool,
     min_frame: u32,
     n_ckpt: u32,
+    read_only: bool,
 }
 
 impl Wal {
     /// Open `<db>-wal` (created if missing) and `<db>-shm`.
-    pub fn open(vfs: Arc<dyn Vfs>, db_path: &str) -> Result<Wal> {
+    /// `read_only`: the -wal must exist and is opened read-only (no writes, no checkpoints).
+    pub fn open(vfs: Arc<dyn Vfs>, db_path: &str, read_only: bool) -> Result<Wal> {
         if vfs.name() != "unix" {
             return Err(Error::new(
                 SQLITE_CANTOPEN,
@@ -227,7 +229,8 @@ impl Wal {
         }
         let wal_path = format!("{db_path}-wal");
         let flags = OpenFlags {
-            create: true,
+            create: !read_only,
+            read_only,
             ..Default::default()
         };
         let wfd = vfs.open(&wal_path, FileKind::Wal, flags)?;
@@ -242,6 +245,7 @@ impl Wal {
             write_lock: false,
             min_frame: 0,
             n_ckpt: 0,
+            read_only,
         })
     }
 
@@ -634,6 +638,9 @@ impl Wal {
         if self.read_lock < 0 {
             return Err(Error::code(SQLITE_INTERNAL));
         }
+        if self.read_only {
+            return Err(Error::readonly());
+        }
         if self.write_lock {
             return Ok(());
         }
@@ -794,6 +801,9 @@ impl Wal {
         self.check_invariants();
         if self.read_lock >= 0 {
             return Err(Error::code(SQLITE_LOCKED));
+        }
+        if self.read_only {
+            return Err(Error::readonly());
         }
         self.shm.map(0, true)?;
         self.shm.lock(LOCK_CKPT, 1, true)?;
