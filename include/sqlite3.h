@@ -1087,16 +1087,16 @@ int sqlite3_autovacuum_pages(sqlite3 *db,
 SQLITE_API int sqlite3_backup_finish(sqlite3_backup *p);
 
 SQLITE_API
-sqlite3_backup *sqlite3_backup_init(sqlite3 *pDest,
-                                    const char *zDestName,
-                                    sqlite3 *pSource,
-                                    const char *zSourceName);
+sqlite3_backup *sqlite3_backup_init(sqlite3 *dst,
+                                    const char *dst_name,
+                                    sqlite3 *src,
+                                    const char *src_name);
 
 SQLITE_API int sqlite3_backup_pagecount(sqlite3_backup *p);
 
 SQLITE_API int sqlite3_backup_remaining(sqlite3_backup *p);
 
-SQLITE_API int sqlite3_backup_step(sqlite3_backup *p, int nPage);
+SQLITE_API int sqlite3_backup_step(sqlite3_backup *p, int n);
 
 SQLITE_API int sqlite3_bind_blob(sqlite3_stmt *p, int i, const void *z, int n, void (*d)(void*));
 
@@ -1146,24 +1146,24 @@ SQLITE_API int sqlite3_bind_zeroblob(sqlite3_stmt *p, int i, int n);
 
 SQLITE_API int sqlite3_bind_zeroblob64(sqlite3_stmt *p, int i, sqlite3_uint64 n);
 
-SQLITE_API int sqlite3_blob_bytes(sqlite3_blob *arg0);
+SQLITE_API int sqlite3_blob_bytes(sqlite3_blob *p);
 
-SQLITE_API int sqlite3_blob_close(sqlite3_blob *arg0);
+SQLITE_API int sqlite3_blob_close(sqlite3_blob *p);
 
 SQLITE_API
-int sqlite3_blob_open(sqlite3 *arg0,
-                      const char *zDb,
-                      const char *zTable,
-                      const char *zColumn,
-                      sqlite3_int64 iRow,
+int sqlite3_blob_open(sqlite3 *db,
+                      const char *z_db,
+                      const char *z_table,
+                      const char *z_column,
+                      sqlite3_int64 i_row,
                       int flags,
-                      sqlite3_blob **ppBlob);
+                      sqlite3_blob **pp);
 
-SQLITE_API int sqlite3_blob_read(sqlite3_blob *arg0, void *Z, int N, int iOffset);
+SQLITE_API int sqlite3_blob_read(sqlite3_blob *p, void *z, int n, int off);
 
-SQLITE_API int sqlite3_blob_reopen(sqlite3_blob *arg0, sqlite3_int64 arg1);
+SQLITE_API int sqlite3_blob_reopen(sqlite3_blob *p, sqlite3_int64 row);
 
-SQLITE_API int sqlite3_blob_write(sqlite3_blob *arg0, const void *z, int n, int iOffset);
+SQLITE_API int sqlite3_blob_write(sqlite3_blob *p, const void *z, int n, int off);
 
 SQLITE_API int sqlite3_busy_handler(sqlite3 *db, int (*f)(void*, int), void *arg);
 
@@ -1354,11 +1354,11 @@ SQLITE_API int sqlite3_declare_vtab(sqlite3 *arg0, const char *zSQL);
 
 SQLITE_API
 int sqlite3_deserialize(sqlite3 *db,
-                        const char *zSchema,
-                        uint8_t *pData,
-                        sqlite3_int64 szDb,
-                        sqlite3_int64 szBuf,
-                        unsigned int mFlags);
+                        const char *schema,
+                        uint8_t *data,
+                        sqlite3_int64 sz_db,
+                        sqlite3_int64 sz_buf,
+                        unsigned int flags);
 
 SQLITE_API int sqlite3_drop_modules(sqlite3 *db, const char **azKeep);
 
@@ -1639,9 +1639,9 @@ int sqlite3_rtree_query_callback(sqlite3 *db,
 
 SQLITE_API
 uint8_t *sqlite3_serialize(sqlite3 *db,
-                           const char *zSchema,
-                           sqlite3_int64 *piSize,
-                           unsigned int mFlags);
+                           const char *schema,
+                           sqlite3_int64 *pi_size,
+                           unsigned int flags);
 
 SQLITE_API int sqlite3_set_authorizer(sqlite3 *db, int (*f)(void*,
                                                             int,
