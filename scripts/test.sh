@@ -79,25 +79,45 @@ read -r p f < <(grep -aE '^test result: ' "$LOGS/cargo-test.log" \
 [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1   # build error or crash: no count, still a failure
 record rust-tests "$p" "$f"
 
-section "sqllogictest ($([ $FULL = 1 ] && echo full sample || echo ci subset)) on $E2E_LIB"
+section "sqllogictest ($([ $FULL = 1 ] && echo full sample || echo ci subset))"
 SLT_BIN="$ROOT/sqllogictest/runner/target/release/slt-runner"
+# Per-file timeout and a budget for the whole part keep CI well inside its 90 minutes even
+# on a slow engine; files not started within the budget count all their records failed.
+if [ $FULL = 1 ]; then
+    SLT_ARGS=(--timeout "${SLT_TIMEOUT:-900}" ../shared/sqllogictest/test)
+    [ -n "${SLT_BUDGET:-}" ] && SLT_ARGS=(--budget "$SLT_BUDGET" "${SLT_ARGS[@]}")
+else
+    SLT_ARGS=(--timeout "${SLT_TIMEOUT:-300}" --budget "${SLT_BUDGET:-900}" @sqllogictest/ci-files.txt)
+fi
+SLT_ARGS=(-j "${SLT_JOBS:-2}" "${SLT_ARGS[@]}")   # files in parallel (2 cores)
+# The baseline: EpilogLite's pass count on the CI subset must not fall below the committed
+# figure (sqllogictest/epiloglite-baseline.txt). Issue 4 raises it to 100%; until then the
+# failures are printed in full, and any regression fails the run.
+slt_gate() { # log baseline-file
+    local p f base
+    read -r p f < <(counts "$1"; echo "0 1")
+    base=$(grep -v '^#' "$2" 2>/dev/null | head -1 | tr -d '[:space:]')
+    echo "EpilogLite sqllogictest: $p of $((p + f)) records pass (baseline: ${base:-none})"
+    INFO+=("EpilogLite sqllogictest: $p of $((p + f)) records pass; baseline ${base:-none} (the $f failures are issue 4's work)")
+    if [ -n "$base" ] && [ "$p" -ge "$base" ]; then record slt-baseline 1 0; else record slt-baseline 0 1; fi
+}
 if cargo build --release -q --manifest-path sqllogictest/runner/Cargo.toml \
         --target-dir sqllogictest/runner/target; then
-    # Per-file timeout and a budget for the whole part keep CI well inside its 90 minutes even
-    # on a slow engine; files not started within the budget count all their records failed.
-    if [ $FULL = 1 ]; then
-        SLT_ARGS=(--timeout "${SLT_TIMEOUT:-900}" ../shared/sqllogictest/test)
-        [ -n "${SLT_BUDGET:-}" ] && SLT_ARGS=(--budget "$SLT_BUDGET" "${SLT_ARGS[@]}")
-    else
-        SLT_ARGS=(--timeout "${SLT_TIMEOUT:-300}" --budget "${SLT_BUDGET:-900}" @sqllogictest/ci-files.txt)
+    # 1. The harness on real SQLite: every record must pass (proves the runner).
+    "$SLT_BIN" --lib "$SYSTEM_LIBDIR/libsqlite3.so.0" --report "$LOGS/sqllogictest-system.tsv" \
+        "${SLT_ARGS[@]}" > "$LOGS/sqllogictest-system.log" 2>&1
+    tail -1 "$LOGS/sqllogictest-system.log"
+    read -r p f < <(counts "$LOGS/sqllogictest-system.log"; echo "0 1")
+    record slt-on-system "$p" "$f"
+    # 2. EpilogLite, gated by the baseline.
+    if [ "$TARGET" = epiloglite ]; then
+        "$SLT_BIN" --lib "$E2E_LIB" --show 3 --report "$LOGS/sqllogictest.tsv" "${SLT_ARGS[@]}" \
+            > "$LOGS/sqllogictest.log" 2>&1
+        grep -E '^(ok  |FAIL) ' "$LOGS/sqllogictest.log" | cut -c1-160
+        slt_gate "$LOGS/sqllogictest.log" sqllogictest/epiloglite-baseline.txt
     fi
-    SLT_ARGS=(-j "${SLT_JOBS:-2}" "${SLT_ARGS[@]}")   # files in parallel (2 cores)
-    "$SLT_BIN" --lib "$E2E_LIB" --report "$LOGS/sqllogictest.tsv" "${SLT_ARGS[@]}" 2>&1 \
-        | tee "$LOGS/sqllogictest.log"
-    read -r p f < <(counts "$LOGS/sqllogictest.log"; echo "0 1")
-    record sqllogictest "$p" "$f"
 else
-    record sqllogictest 0 1
+    record sqllogictest-build 0 1
 fi
 
 section "python e2e (bindings/python) on $E2E_LIB"
@@ -107,12 +127,22 @@ read -r p f < <(counts "$LOGS/python.log"; echo "0 1")
 [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 record python "$p" "$f"
 
-section "sqlite3 shell differential suite (bindings/cli) on $E2E_LIB"
-EPILOGLITE_NO_BUILD=1 EPILOGLITE_LIB="$E2E_LIBDIR" timeout 900 bindings/cli/run.sh 2>&1 | tee "$LOGS/cli.log"
-rc=${PIPESTATUS[0]}
-read -r p f < <(counts "$LOGS/cli.log"; echo "0 1")
+section "sqlite3 shell differential suite (bindings/cli)"
+# On real SQLite every script must match (proves the suite); on EpilogLite the number of
+# matching scripts must not fall below bindings/cli/epiloglite-baseline.txt (issue 5 raises it).
+EPILOGLITE_NO_BUILD=1 EPILOGLITE_LIB="$SYSTEM_LIBDIR" timeout 900 bindings/cli/run.sh > "$LOGS/cli-system.log" 2>&1
+rc=$?
+read -r p f < <(counts "$LOGS/cli-system.log"; echo "0 1")
 [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-record cli "$p" "$f"
+record cli-on-system "$p" "$f"
+if [ "$TARGET" = epiloglite ]; then
+    EPILOGLITE_NO_BUILD=1 EPILOGLITE_LIB="$E2E_LIBDIR" timeout 900 bindings/cli/run.sh > "$LOGS/cli.log" 2>&1
+    read -r p f < <(counts "$LOGS/cli.log"; echo "0 1")
+    base=$(grep -v '^#' bindings/cli/epiloglite-baseline.txt 2>/dev/null | head -1 | tr -d '[:space:]')
+    echo "EpilogLite sqlite3 shell suite: $p of $((p + f)) scripts match real SQLite (baseline: ${base:-none}); diffs in target/test-logs/cli.log"
+    INFO+=("EpilogLite sqlite3 shell suite: $p of $((p + f)) scripts match real SQLite; baseline ${base:-none}")
+    if [ -n "$base" ] && [ "$p" -ge "$base" ]; then record cli-baseline 1 0; else record cli-baseline 0 1; fi
+fi
 
 # While the e2e target is 'system', also show how far EpilogLite gets on the same suites. This
 # is informational only (not counted, never fails the run); EPILOGLITE_INFO=0 turns it off.

@@ -11,7 +11,7 @@
     clippy::all
 )]
 
-use super::boundary::capi_boundary;
+use super::boundary::{capi_boundary, handle, Kind};
 use super::{sqlite3_int64, sqlite3_uint64};
 use crate::error::codes::*;
 use std::os::raw::{c_char, c_int, c_uint, c_void};
@@ -560,35 +560,33 @@ pub unsafe extern "C" fn sqlite3_vtab_rhs_value(
     }
 }
 
-/// Not implemented (see COMPAT.md): returns SQLITE_OK.
+/// `sqlite3_wal_autocheckpoint`: frames after which a commit runs a PASSIVE checkpoint.
 #[no_mangle]
 pub unsafe extern "C" fn sqlite3_wal_autocheckpoint(
     db: *mut super::db::sqlite3,
     N: c_int,
 ) -> c_int {
-    let _ = db;
-    let _ = N;
     capi_boundary! {
-        super::db::set_unimplemented(db, "sqlite3_wal_autocheckpoint");
+        let d = handle!(db, Db, super::db::sqlite3);
+        let g = d.m.lock();
+        g.with_conn(|c| c.set_wal_autocheckpoint(N as i64));
         SQLITE_OK
     }
 }
 
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
+/// `sqlite3_wal_checkpoint`: a PASSIVE checkpoint of `zDb` (NULL or "" = every database).
 #[no_mangle]
 pub unsafe extern "C" fn sqlite3_wal_checkpoint(
     db: *mut super::db::sqlite3,
     zDb: *const c_char,
 ) -> c_int {
-    let _ = db;
-    let _ = zDb;
-    capi_boundary! {
-        super::db::set_unimplemented(db, "sqlite3_wal_checkpoint");
-        SQLITE_ERROR
-    }
+    // SAFETY: same contract as sqlite3_wal_checkpoint_v2 with NULL out-pointers.
+    unsafe { sqlite3_wal_checkpoint_v2(db, zDb, 0, std::ptr::null_mut(), std::ptr::null_mut()) }
 }
 
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
+/// `sqlite3_wal_checkpoint_v2`: checkpoint with `SQLITE_CHECKPOINT_{PASSIVE,FULL,RESTART,
+/// TRUNCATE}`; `*pnLog`/`*pnCkpt` get the WAL's frame count and the frames checkpointed (-1
+/// when not in WAL mode). A checkpoint that could not finish returns `SQLITE_BUSY`.
 #[no_mangle]
 pub unsafe extern "C" fn sqlite3_wal_checkpoint_v2(
     db: *mut super::db::sqlite3,
@@ -597,14 +595,46 @@ pub unsafe extern "C" fn sqlite3_wal_checkpoint_v2(
     pnLog: *mut c_int,
     pnCkpt: *mut c_int,
 ) -> c_int {
-    let _ = db;
-    let _ = zDb;
-    let _ = eMode;
-    let _ = pnLog;
-    let _ = pnCkpt;
     capi_boundary! {
-        super::db::set_unimplemented(db, "sqlite3_wal_checkpoint_v2");
-        SQLITE_ERROR
+        let d = handle!(db, Db, super::db::sqlite3);
+        // SAFETY: out-pointers are NULL or writable per SQLite's contract.
+        unsafe {
+            if !pnLog.is_null() { *pnLog = -1; }
+            if !pnCkpt.is_null() { *pnCkpt = -1; }
+        }
+        if !(0..=3).contains(&eMode) {
+            return SQLITE_MISUSE;
+        }
+        let name = if zDb.is_null() {
+            None
+        } else {
+            // SAFETY: a NUL-terminated string per SQLite's contract.
+            let s = unsafe { std::ffi::CStr::from_ptr(zDb) }.to_string_lossy().into_owned();
+            if s.is_empty() { None } else { Some(s) }
+        };
+        let g = d.m.lock();
+        let r = g.with_conn(|c| {
+            let idx = match &name {
+                None => None,
+                Some(n) => match c.db_index(n) {
+                    Some(i) => Some(i),
+                    None => return Err(crate::error::Error::sql(format!("unknown database: {n}"))),
+                },
+            };
+            c.wal_checkpoint(idx, eMode)
+        });
+        match r {
+            Some(Ok((busy, log, ckpt))) => {
+                // SAFETY: as above.
+                unsafe {
+                    if !pnLog.is_null() { *pnLog = log; }
+                    if !pnCkpt.is_null() { *pnCkpt = ckpt; }
+                }
+                if busy != 0 { SQLITE_BUSY } else { SQLITE_OK }
+            }
+            Some(Err(e)) => { g.set_err(&e); e.code }
+            None => SQLITE_MISUSE,
+        }
     }
 }
 

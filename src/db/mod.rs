@@ -1016,6 +1016,13 @@ impl Connection {
                 };
                 Ok(Value::text(journal_mode_name(got)))
             }
+            "wal_autocheckpoint" if new.is_some() => {
+                let n = new.map(mem::to_int).unwrap_or(1000);
+                self.set_wal_autocheckpoint(n);
+                self.settings.retain(|(k, _)| k != "wal_autocheckpoint");
+                self.settings.push(("wal_autocheckpoint".into(), Value::Integer(n)));
+                Ok(Value::Integer(n))
+            }
             "busy_timeout" => {
                 if let Some(v) = new {
                     self.set_busy_timeout(mem::to_int(v).clamp(0, i32::MAX as i64) as i32);
@@ -1231,6 +1238,9 @@ impl VmHost for StepHost<'_> {
     }
     fn pragma(&mut self, db: usize, name: &str, new: Option<&Value>) -> Result<Value> {
         self.conn.pragma(db, name, new)
+    }
+    fn checkpoint(&mut self, db: Option<usize>, mode: i32) -> Result<(i32, i32, i32)> {
+        self.conn.wal_checkpoint(db, mode)
     }
 }
 
@@ -1572,5 +1582,6 @@ fn expand_sql(sql: &str, names: &[Option<String>], vars: &[Value]) -> String {
 }
 
 mod backup;
+mod checkpoint;
 #[cfg(test)]
 mod tests;

@@ -65,6 +65,11 @@ pub trait VmHost {
     /// `Noop` with `P4::Pragma`: set (when `new` is given) and/or read a connection setting;
     /// returns the value to store in P2.
     fn pragma(&mut self, db: usize, name: &str, new: Option<&Value>) -> Result<Value>;
+    /// `Checkpoint`: checkpoint database `db` (`None` = all) with `SQLITE_CHECKPOINT_*` mode;
+    /// returns (busy, log frames, checkpointed frames).
+    fn checkpoint(&mut self, _db: Option<usize>, _mode: i32) -> Result<(i32, i32, i32)> {
+        Err(Error::sql("checkpoint not supported"))
+    }
     /// Whether an update hook is registered (so `Insert`/`Delete` need not look up names).
     fn has_update_hook(&self) -> bool {
         false
@@ -1612,6 +1617,15 @@ impl Vm {
                 Opcode::ResetCount => {
                     host.set_changes(self.n_change);
                     self.n_change = 0;
+                }
+                Opcode::Checkpoint => {
+                    // SQLite: P1 = database (SQLITE_MAX_ATTACHED+2 = all), P2 = mode,
+                    // P3..P3+2 = busy, log, checkpointed.
+                    let db = usize::try_from(p1).ok().filter(|&d| d < 12);
+                    let (busy, log, ckpt) = host.checkpoint(db, p2)?;
+                    self.set(p3, Value::Integer(busy as i64))?;
+                    self.set(p3 + 1, Value::Integer(log as i64))?;
+                    self.set(p3 + 2, Value::Integer(ckpt as i64))?;
                 }
                 Opcode::Noop => {
                     if let P4::Pragma(name) = &self.prog.ops[pc].p4 {

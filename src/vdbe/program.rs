@@ -12,7 +12,6 @@ use crate::btree::{Collation, KeyInfo};
 use crate::db::UserFuncImpl;
 use crate::func::FuncDef;
 use crate::value::Value;
-use std::sync::Arc;
 
 include!("opcodes.rs");
 
