@@ -35,6 +35,8 @@
 //!   codec's reserved bytes (28) and verifies page 1 (a wrong key is `SQLITE_NOTADB`) before
 //!   the usual header checks run on page 1's plaintext. `rekey` (READER/OPEN → READER, its
 //!   own journaled transaction) re-encrypts, decrypts or encrypts every page in place.
+//!   WAL frames do not pass the codec yet: an encrypted database refuses WAL mode, and a WAL
+//!   database refuses `rekey`.
 //!
 //! # States (file pager)
 //! ```text
