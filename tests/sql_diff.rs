@@ -684,3 +684,22 @@ fn rowid_column_names() {
         ],
     );
 }
+
+#[test]
+fn index_use_respects_comparison_affinity() {
+    diff(
+        "idx_aff",
+        &[
+            "CREATE TABLE j(a INTEGER, b TEXT, c COLLATE NOCASE)",
+            "INSERT INTO j VALUES (3, '3.0', 'x'), (3, '3', 'X'), (4, 'x', 'y')",
+            "SELECT count(*) FROM j AS x JOIN j AS y ON y.b = x.a",
+            "CREATE INDEX jb ON j(b)",
+            "CREATE INDEX jc ON j(c COLLATE BINARY)",
+            "SELECT count(*) FROM j AS x JOIN j AS y ON y.b = x.a",
+            "SELECT count(*) FROM j AS x JOIN j AS y ON y.b = x.b",
+            "SELECT count(*) FROM j WHERE b = 3",
+            "SELECT count(*) FROM j WHERE c = 'x'",
+            "SELECT count(*) FROM j WHERE c = 'x' COLLATE BINARY",
+        ],
+    );
+}

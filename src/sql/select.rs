@@ -1054,6 +1054,35 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// An index column can serve `col = other` only if the comparison's affinity and
+    /// collation are the index's (SQLite's `sqlite3IndexAffinityOk` and collation check).
+    fn index_usable(
+        &self,
+        t: &super::schema::Table,
+        ic: &super::schema::IndexColumn,
+        col: &Expr,
+        other: &Expr,
+    ) -> bool {
+        let idx_aff = t
+            .columns
+            .get(ic.column)
+            .map(|c| c.affinity)
+            .unwrap_or(AFF_NONE);
+        let aff = super::expr::cmp_affinity(self.affinity(col), self.affinity(other));
+        let aff_ok = if aff < super::schema::AFF_TEXT {
+            true
+        } else if aff == super::schema::AFF_TEXT {
+            idx_aff == super::schema::AFF_TEXT
+        } else {
+            super::expr::is_numeric_aff(idx_aff)
+        };
+        let coll = self
+            .binary_collation(col, other)
+            .unwrap_or_else(|| "BINARY".into());
+        let icoll = ic.collation.clone().unwrap_or_else(|| "BINARY".into());
+        aff_ok && coll.eq_ignore_ascii_case(&icoll)
+    }
+
     /// Choose how to visit source `src` given the terms that can be used at its level.
     fn plan_access(&self, src: &Source, terms: &[Expr], sources: &[Source], lvl: usize) -> Access {
         let t = match &src.table {
@@ -1062,6 +1091,8 @@ impl<'a> Builder<'a> {
         };
         // Candidate (column, op, other side) where the other side uses only earlier levels.
         let mut cands: Vec<(i32, Operator, Expr)> = Vec::new();
+        // For each candidate: the column side, to judge comparison affinity and collation.
+        let mut cand_cols: Vec<Expr> = Vec::new();
         for term in terms {
             if let Expr::Binary(l, op, r) = term {
                 if !matches!(
@@ -1082,6 +1113,7 @@ impl<'a> Builder<'a> {
                             && !self.refs_cursor(b, src.cursor)
                         {
                             cands.push((c.col, o, (**b).clone()));
+                            cand_cols.push((**a).clone());
                             break;
                         }
                     }
@@ -1102,14 +1134,13 @@ impl<'a> Builder<'a> {
                 }
                 let mut eqs = Vec::new();
                 for ic in &idx.columns {
-                    let hit = cands.iter().find(|(c, o, e)| {
+                    let hit = cands.iter().zip(&cand_cols).find(|((c, o, e), ce)| {
                         *c == ic.column as i32
                             && *o == Operator::Equals
-                            && self.affinity(e) != AFF_NONE
-                            || (*c == ic.column as i32 && *o == Operator::Equals)
+                            && self.index_usable(t, ic, ce, e)
                     });
                     match hit {
-                        Some((_, _, e)) => eqs.push(e.clone()),
+                        Some(((_, _, e), _)) => eqs.push(e.clone()),
                         None => break,
                     }
                 }
