@@ -703,3 +703,19 @@ fn index_use_respects_comparison_affinity() {
         ],
     );
 }
+
+#[test]
+fn parenthesized_inner_joins() {
+    diff(
+        "paren_join",
+        &[
+            "CREATE TABLE tab0(a, b)",
+            "CREATE TABLE tab2(a, c)",
+            "INSERT INTO tab0 VALUES (1, 2), (3, 4)",
+            "INSERT INTO tab2 VALUES (1, 5), (7, 8)",
+            "SELECT * FROM ( tab0 AS cor0 CROSS JOIN tab2 AS cor1 ) ORDER BY 1, 2, 3, 4",
+            "SELECT cor0.b, cor1.c FROM tab0 AS x, ( tab0 AS cor0 JOIN tab2 AS cor1 ON cor0.a = cor1.a ) WHERE x.a = 3",
+            "SELECT count(*) FROM tab2 JOIN (tab0 AS p LEFT JOIN tab2 AS q ON p.a = q.a)",
+        ],
+    );
+}

@@ -549,14 +549,28 @@ impl<'a> Builder<'a> {
         Ok(first_infos)
     }
 
-    /// Open the FROM sources, returning them with the join levels.
-    fn open_from(&mut self, from: &ast::FromClause) -> Result<(Vec<Source>, Vec<Level>)> {
-        let mut sources = Vec::new();
-        let mut levels = Vec::new();
-        let mut items: Vec<(&ast::SelectTable, bool, Option<&ast::JoinConstraint>, bool)> =
-            Vec::new();
+    /// The FROM items in join order: (item, LEFT, constraint, NATURAL). A parenthesized
+    /// join without alias, joined by an inner/cross/comma join without constraint, is
+    /// flattened (inner joins associate); other parenthesized joins are not supported.
+    #[allow(clippy::type_complexity)]
+    fn join_items<'f>(
+        from: &'f ast::FromClause,
+        nested: bool,
+        items: &mut Vec<(
+            &'f ast::SelectTable,
+            bool,
+            Option<&'f ast::JoinConstraint>,
+            bool,
+        )>,
+    ) -> Result<()> {
+        let _ = nested;
+        let unsupported = || Error::sql("parenthesized joins are not supported");
         if let Some(s) = &from.select {
-            items.push((s, false, None, false));
+            match &**s {
+                ast::SelectTable::Sub(inner, None) => Self::join_items(inner, true, items)?,
+                ast::SelectTable::Sub(..) => return Err(unsupported()),
+                _ => items.push((s, false, None, false)),
+            }
         }
         if let Some(js) = &from.joins {
             for j in js {
@@ -573,9 +587,26 @@ impl<'a> Builder<'a> {
                         )
                     }
                 };
+                if let ast::SelectTable::Sub(inner, alias) = &j.table {
+                    if alias.is_some() || left || natural || j.constraint.is_some() {
+                        return Err(unsupported());
+                    }
+                    Self::join_items(inner, true, items)?;
+                    continue;
+                }
                 items.push((&j.table, left, j.constraint.as_ref(), natural));
             }
         }
+        Ok(())
+    }
+
+    /// Open the FROM sources, returning them with the join levels.
+    fn open_from(&mut self, from: &ast::FromClause) -> Result<(Vec<Source>, Vec<Level>)> {
+        let mut sources = Vec::new();
+        let mut levels = Vec::new();
+        let mut items: Vec<(&ast::SelectTable, bool, Option<&ast::JoinConstraint>, bool)> =
+            Vec::new();
+        Self::join_items(from, false, &mut items)?;
         for (i, (item, left, cons, natural)) in items.into_iter().enumerate() {
             let mut src = self.open_source(item)?;
             let mut on = Vec::new();
