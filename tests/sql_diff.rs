@@ -719,3 +719,20 @@ fn parenthesized_inner_joins() {
         ],
     );
 }
+
+#[test]
+fn compound_trailing_union_all_keeps_duplicates() {
+    diff(
+        "compound_tail",
+        &[
+            "CREATE TABLE c1(x)",
+            "CREATE TABLE c2(y)",
+            "INSERT INTO c1 VALUES (1), (2), (2), (3)",
+            "INSERT INTO c2 VALUES (2), (4), (4)",
+            "SELECT x FROM c1 UNION SELECT y FROM c2 UNION ALL SELECT y FROM c2 ORDER BY 1",
+            "SELECT x FROM c1 EXCEPT SELECT y FROM c2 UNION ALL SELECT x FROM c1 UNION ALL SELECT 9 ORDER BY 1",
+            "SELECT x FROM c1 INTERSECT SELECT y FROM c2 UNION ALL SELECT y FROM c2 ORDER BY 1 DESC LIMIT 3",
+            "SELECT x FROM c1 UNION ALL SELECT y FROM c2 UNION SELECT 5 ORDER BY 1",
+        ],
+    );
+}

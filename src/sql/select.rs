@@ -478,7 +478,16 @@ impl<'a> Builder<'a> {
             let ki = self.key_info(&vec![(false, None); n])?;
             self.ops[at as usize].p2 = n as i32;
             self.ops[at as usize].p4 = P4::KeyInfo(ki.clone());
-            for c in comps {
+            // Trailing UNION ALL arms keep duplicates: they are appended to a copy of the
+            // set in an ephemeral table (earlier UNION ALLs are deduplicated by the set
+            // operators that follow them anyway).
+            let ntail = comps
+                .iter()
+                .rev()
+                .take_while(|c| c.operator == ast::CompoundOperator::UnionAll)
+                .count();
+            let (set_comps, tail_comps) = comps.split_at(comps.len() - ntail);
+            for c in set_comps {
                 let infos = match c.operator {
                     ast::CompoundOperator::Union | ast::CompoundOperator::UnionAll => {
                         self.simple(&c.select, None, None, Dest::Set(cur))?
@@ -505,7 +514,33 @@ impl<'a> Builder<'a> {
                     return Err(compound_arity(c.operator));
                 }
             }
-            tmp = cur;
+            if tail_comps.is_empty() {
+                tmp = cur;
+            } else {
+                let e = self.cursor();
+                self.emit(Opcode::OpenEphemeral, e, n as i32, 0);
+                let done = self.label();
+                let base = self.regs(n.max(1));
+                let rec = self.reg();
+                let rid = self.reg();
+                self.emit(Opcode::Rewind, cur, done, 0);
+                let top = self.addr();
+                for i in 0..n {
+                    self.emit(Opcode::Column, cur, i as i32, base + i as i32);
+                }
+                self.emit(Opcode::MakeRecord, base, n as i32, rec);
+                self.emit(Opcode::NewRowid, e, rid, 0);
+                self.emit(Opcode::Insert, e, rec, rid);
+                self.emit(Opcode::Next, cur, top, 0);
+                self.resolve(done);
+                for c in tail_comps {
+                    let infos = self.simple(&c.select, None, None, Dest::Eph(e))?;
+                    if infos.len() != n {
+                        return Err(compound_arity(c.operator));
+                    }
+                }
+                tmp = e;
+            }
         }
         // Read back, through ORDER BY and LIMIT.
         let results: Vec<(Expr, String)> = first_infos
