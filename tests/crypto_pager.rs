@@ -745,3 +745,46 @@ fn io_error_then_rollback_restores_encrypted_pages() {
     }
     assert!(cases > 20, "only {cases} error points");
 }
+
+#[test]
+fn encrypted_database_refuses_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal.db");
+    let path = path.to_str().unwrap();
+    let mut p = open(path, Some(RAW));
+    p.begin_write(false).unwrap();
+    fill_pages(&mut p, 4, "w");
+    p.commit().unwrap();
+    p.end_read();
+    assert_eq!(
+        p.set_journal_mode(JournalMode::Wal).unwrap(),
+        JournalMode::Delete
+    );
+    p.begin_write(false).unwrap();
+    fill_pages(&mut p, 5, "w");
+    p.commit().unwrap();
+    p.end_read();
+    assert!(!std::path::Path::new(&format!("{path}-wal")).exists());
+    assert!(!contains(&std::fs::read(path).unwrap(), MARKER.as_bytes()));
+}
+
+#[test]
+fn rekey_refuses_a_wal_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("walplain.db");
+    let path = path.to_str().unwrap();
+    let mut p = open(path, None);
+    p.begin_write(false).unwrap();
+    fill_pages(&mut p, 3, "p");
+    p.commit().unwrap();
+    p.end_read();
+    assert_eq!(
+        p.set_journal_mode(JournalMode::Wal).unwrap(),
+        JournalMode::Wal
+    );
+    let e = p.rekey(Some(codec(RAW))).unwrap_err();
+    assert_eq!(e.code, epiloglite::error::codes::SQLITE_ERROR);
+    assert!(!p.is_encrypted());
+    p.begin_read().unwrap();
+    check_pages(&mut p, 3, "p");
+}

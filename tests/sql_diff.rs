@@ -684,3 +684,55 @@ fn rowid_column_names() {
         ],
     );
 }
+
+#[test]
+fn index_use_respects_comparison_affinity() {
+    diff(
+        "idx_aff",
+        &[
+            "CREATE TABLE j(a INTEGER, b TEXT, c COLLATE NOCASE)",
+            "INSERT INTO j VALUES (3, '3.0', 'x'), (3, '3', 'X'), (4, 'x', 'y')",
+            "SELECT count(*) FROM j AS x JOIN j AS y ON y.b = x.a",
+            "CREATE INDEX jb ON j(b)",
+            "CREATE INDEX jc ON j(c COLLATE BINARY)",
+            "SELECT count(*) FROM j AS x JOIN j AS y ON y.b = x.a",
+            "SELECT count(*) FROM j AS x JOIN j AS y ON y.b = x.b",
+            "SELECT count(*) FROM j WHERE b = 3",
+            "SELECT count(*) FROM j WHERE c = 'x'",
+            "SELECT count(*) FROM j WHERE c = 'x' COLLATE BINARY",
+        ],
+    );
+}
+
+#[test]
+fn parenthesized_inner_joins() {
+    diff(
+        "paren_join",
+        &[
+            "CREATE TABLE tab0(a, b)",
+            "CREATE TABLE tab2(a, c)",
+            "INSERT INTO tab0 VALUES (1, 2), (3, 4)",
+            "INSERT INTO tab2 VALUES (1, 5), (7, 8)",
+            "SELECT * FROM ( tab0 AS cor0 CROSS JOIN tab2 AS cor1 ) ORDER BY 1, 2, 3, 4",
+            "SELECT cor0.b, cor1.c FROM tab0 AS x, ( tab0 AS cor0 JOIN tab2 AS cor1 ON cor0.a = cor1.a ) WHERE x.a = 3",
+            "SELECT count(*) FROM tab2 JOIN (tab0 AS p LEFT JOIN tab2 AS q ON p.a = q.a)",
+        ],
+    );
+}
+
+#[test]
+fn compound_trailing_union_all_keeps_duplicates() {
+    diff(
+        "compound_tail",
+        &[
+            "CREATE TABLE c1(x)",
+            "CREATE TABLE c2(y)",
+            "INSERT INTO c1 VALUES (1), (2), (2), (3)",
+            "INSERT INTO c2 VALUES (2), (4), (4)",
+            "SELECT x FROM c1 UNION SELECT y FROM c2 UNION ALL SELECT y FROM c2 ORDER BY 1",
+            "SELECT x FROM c1 EXCEPT SELECT y FROM c2 UNION ALL SELECT x FROM c1 UNION ALL SELECT 9 ORDER BY 1",
+            "SELECT x FROM c1 INTERSECT SELECT y FROM c2 UNION ALL SELECT y FROM c2 ORDER BY 1 DESC LIMIT 3",
+            "SELECT x FROM c1 UNION ALL SELECT y FROM c2 UNION SELECT 5 ORDER BY 1",
+        ],
+    );
+}

@@ -2,8 +2,9 @@
 //! The format is `shared/ENCRYPTION.md` (format version 1); this header summarises it.
 //!
 //! # Threat model
-//! Protects the database file and its rollback journal (WAL is not implemented yet; the temp
-//! database lives in memory, so no temp file is written) at rest against
+//! Protects the database file and its rollback journal (the pager refuses WAL mode for an
+//! encrypted database until WAL frames pass the codec; the temp database lives in memory, so
+//! no temp file is written) at rest against
 //! someone who can read or modify the file: every page is confidential, and any modified byte,
 //! any page moved to another page number, any page copied in from another database (another
 //! salt) and any wrong key is detected. NOT protected: a running process's memory; rollback of

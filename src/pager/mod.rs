@@ -35,6 +35,8 @@
 //!   codec's reserved bytes (28) and verifies page 1 (a wrong key is `SQLITE_NOTADB`) before
 //!   the usual header checks run on page 1's plaintext. `rekey` (READER/OPEN → READER, its
 //!   own journaled transaction) re-encrypts, decrypts or encrypts every page in place.
+//!   WAL frames do not pass the codec yet: an encrypted database refuses WAL mode, and a WAL
+//!   database refuses `rekey`.
 //!
 //! # States (file pager)
 //! ```text
@@ -396,6 +398,14 @@ impl Pager {
             return Err(Error::misuse());
         }
         self.begin_write(true)?;
+        if self.wal.is_some() {
+            // WAL frames do not pass the codec yet: leave WAL mode first.
+            let _ = self.rollback();
+            return Err(Error::new(
+                SQLITE_ERROR,
+                "cannot change the key of a WAL database",
+            ));
+        }
         if let Some(c) = new.as_ref() {
             if self.page_count > 0 && c.reserved() != self.reserved {
                 let _ = self.rollback();
@@ -1881,6 +1891,11 @@ impl Pager {
     /// transaction, as SQLite's `sqlite3BtreeSetVersion`, then open the WAL.
     fn enter_wal_mode(&mut self) -> Result<JournalMode> {
         if self.fd.is_none() || self.read_only || self.wal.is_some() {
+            return Ok(self.journal_mode);
+        }
+        if self.codec.is_some() {
+            // WAL frames do not pass the codec yet (invariant 6 covers the db file and the
+            // rollback journal only): an encrypted database stays in rollback-journal mode.
             return Ok(self.journal_mode);
         }
         let was_reader = self.state == State::Reader;

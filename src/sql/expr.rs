@@ -36,7 +36,7 @@ pub fn is_numeric_aff(a: u8) -> bool {
     a >= AFF_NUMERIC
 }
 
-fn cmp_affinity(a1: u8, a2: u8) -> u8 {
+pub(crate) fn cmp_affinity(a1: u8, a2: u8) -> u8 {
     if a1 > 0x40 && a2 > 0x40 {
         if is_numeric_aff(a1) || is_numeric_aff(a2) {
             AFF_NUMERIC

@@ -478,7 +478,16 @@ impl<'a> Builder<'a> {
             let ki = self.key_info(&vec![(false, None); n])?;
             self.ops[at as usize].p2 = n as i32;
             self.ops[at as usize].p4 = P4::KeyInfo(ki.clone());
-            for c in comps {
+            // Trailing UNION ALL arms keep duplicates: they are appended to a copy of the
+            // set in an ephemeral table (earlier UNION ALLs are deduplicated by the set
+            // operators that follow them anyway).
+            let ntail = comps
+                .iter()
+                .rev()
+                .take_while(|c| c.operator == ast::CompoundOperator::UnionAll)
+                .count();
+            let (set_comps, tail_comps) = comps.split_at(comps.len() - ntail);
+            for c in set_comps {
                 let infos = match c.operator {
                     ast::CompoundOperator::Union | ast::CompoundOperator::UnionAll => {
                         self.simple(&c.select, None, None, Dest::Set(cur))?
@@ -505,7 +514,33 @@ impl<'a> Builder<'a> {
                     return Err(compound_arity(c.operator));
                 }
             }
-            tmp = cur;
+            if tail_comps.is_empty() {
+                tmp = cur;
+            } else {
+                let e = self.cursor();
+                self.emit(Opcode::OpenEphemeral, e, n as i32, 0);
+                let done = self.label();
+                let base = self.regs(n.max(1));
+                let rec = self.reg();
+                let rid = self.reg();
+                self.emit(Opcode::Rewind, cur, done, 0);
+                let top = self.addr();
+                for i in 0..n {
+                    self.emit(Opcode::Column, cur, i as i32, base + i as i32);
+                }
+                self.emit(Opcode::MakeRecord, base, n as i32, rec);
+                self.emit(Opcode::NewRowid, e, rid, 0);
+                self.emit(Opcode::Insert, e, rec, rid);
+                self.emit(Opcode::Next, cur, top, 0);
+                self.resolve(done);
+                for c in tail_comps {
+                    let infos = self.simple(&c.select, None, None, Dest::Eph(e))?;
+                    if infos.len() != n {
+                        return Err(compound_arity(c.operator));
+                    }
+                }
+                tmp = e;
+            }
         }
         // Read back, through ORDER BY and LIMIT.
         let results: Vec<(Expr, String)> = first_infos
@@ -549,14 +584,28 @@ impl<'a> Builder<'a> {
         Ok(first_infos)
     }
 
-    /// Open the FROM sources, returning them with the join levels.
-    fn open_from(&mut self, from: &ast::FromClause) -> Result<(Vec<Source>, Vec<Level>)> {
-        let mut sources = Vec::new();
-        let mut levels = Vec::new();
-        let mut items: Vec<(&ast::SelectTable, bool, Option<&ast::JoinConstraint>, bool)> =
-            Vec::new();
+    /// The FROM items in join order: (item, LEFT, constraint, NATURAL). A parenthesized
+    /// join without alias, joined by an inner/cross/comma join without constraint, is
+    /// flattened (inner joins associate); other parenthesized joins are not supported.
+    #[allow(clippy::type_complexity)]
+    fn join_items<'f>(
+        from: &'f ast::FromClause,
+        nested: bool,
+        items: &mut Vec<(
+            &'f ast::SelectTable,
+            bool,
+            Option<&'f ast::JoinConstraint>,
+            bool,
+        )>,
+    ) -> Result<()> {
+        let _ = nested;
+        let unsupported = || Error::sql("parenthesized joins are not supported");
         if let Some(s) = &from.select {
-            items.push((s, false, None, false));
+            match &**s {
+                ast::SelectTable::Sub(inner, None) => Self::join_items(inner, true, items)?,
+                ast::SelectTable::Sub(..) => return Err(unsupported()),
+                _ => items.push((s, false, None, false)),
+            }
         }
         if let Some(js) = &from.joins {
             for j in js {
@@ -573,9 +622,26 @@ impl<'a> Builder<'a> {
                         )
                     }
                 };
+                if let ast::SelectTable::Sub(inner, alias) = &j.table {
+                    if alias.is_some() || left || natural || j.constraint.is_some() {
+                        return Err(unsupported());
+                    }
+                    Self::join_items(inner, true, items)?;
+                    continue;
+                }
                 items.push((&j.table, left, j.constraint.as_ref(), natural));
             }
         }
+        Ok(())
+    }
+
+    /// Open the FROM sources, returning them with the join levels.
+    fn open_from(&mut self, from: &ast::FromClause) -> Result<(Vec<Source>, Vec<Level>)> {
+        let mut sources = Vec::new();
+        let mut levels = Vec::new();
+        let mut items: Vec<(&ast::SelectTable, bool, Option<&ast::JoinConstraint>, bool)> =
+            Vec::new();
+        Self::join_items(from, false, &mut items)?;
         for (i, (item, left, cons, natural)) in items.into_iter().enumerate() {
             let mut src = self.open_source(item)?;
             let mut on = Vec::new();
@@ -1054,6 +1120,35 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// An index column can serve `col = other` only if the comparison's affinity and
+    /// collation are the index's (SQLite's `sqlite3IndexAffinityOk` and collation check).
+    fn index_usable(
+        &self,
+        t: &super::schema::Table,
+        ic: &super::schema::IndexColumn,
+        col: &Expr,
+        other: &Expr,
+    ) -> bool {
+        let idx_aff = t
+            .columns
+            .get(ic.column)
+            .map(|c| c.affinity)
+            .unwrap_or(AFF_NONE);
+        let aff = super::expr::cmp_affinity(self.affinity(col), self.affinity(other));
+        let aff_ok = if aff < super::schema::AFF_TEXT {
+            true
+        } else if aff == super::schema::AFF_TEXT {
+            idx_aff == super::schema::AFF_TEXT
+        } else {
+            super::expr::is_numeric_aff(idx_aff)
+        };
+        let coll = self
+            .binary_collation(col, other)
+            .unwrap_or_else(|| "BINARY".into());
+        let icoll = ic.collation.clone().unwrap_or_else(|| "BINARY".into());
+        aff_ok && coll.eq_ignore_ascii_case(&icoll)
+    }
+
     /// Choose how to visit source `src` given the terms that can be used at its level.
     fn plan_access(&self, src: &Source, terms: &[Expr], sources: &[Source], lvl: usize) -> Access {
         let t = match &src.table {
@@ -1062,6 +1157,8 @@ impl<'a> Builder<'a> {
         };
         // Candidate (column, op, other side) where the other side uses only earlier levels.
         let mut cands: Vec<(i32, Operator, Expr)> = Vec::new();
+        // For each candidate: the column side, to judge comparison affinity and collation.
+        let mut cand_cols: Vec<Expr> = Vec::new();
         for term in terms {
             if let Expr::Binary(l, op, r) = term {
                 if !matches!(
@@ -1082,6 +1179,7 @@ impl<'a> Builder<'a> {
                             && !self.refs_cursor(b, src.cursor)
                         {
                             cands.push((c.col, o, (**b).clone()));
+                            cand_cols.push((**a).clone());
                             break;
                         }
                     }
@@ -1102,14 +1200,13 @@ impl<'a> Builder<'a> {
                 }
                 let mut eqs = Vec::new();
                 for ic in &idx.columns {
-                    let hit = cands.iter().find(|(c, o, e)| {
+                    let hit = cands.iter().zip(&cand_cols).find(|((c, o, e), ce)| {
                         *c == ic.column as i32
                             && *o == Operator::Equals
-                            && self.affinity(e) != AFF_NONE
-                            || (*c == ic.column as i32 && *o == Operator::Equals)
+                            && self.index_usable(t, ic, ce, e)
                     });
                     match hit {
-                        Some((_, _, e)) => eqs.push(e.clone()),
+                        Some(((_, _, e), _)) => eqs.push(e.clone()),
                         None => break,
                     }
                 }
