@@ -26,10 +26,7 @@ impl Connection {
     pub fn wal_checkpoint(&mut self, db: Option<usize>, mode: i32) -> Result<(i32, i32, i32)> {
         let mode = checkpoint_mode(mode)?;
         if !self.is_autocommit() {
-            return Err(Error::new(
-                SQLITE_LOCKED,
-                "database table is locked",
-            ));
+            return Err(Error::new(SQLITE_LOCKED, "database table is locked"));
         }
         let range: Vec<usize> = match db {
             Some(i) => vec![i],
@@ -37,7 +34,10 @@ impl Connection {
         };
         let (mut busy, mut log, mut ckpt) = (0, -1, -1);
         for i in range {
-            let d = self.dbs.get_mut(i).ok_or_else(|| Error::sql("unknown database"))?;
+            let d = self
+                .dbs
+                .get_mut(i)
+                .ok_or_else(|| Error::sql("unknown database"))?;
             match d.bt.pager.checkpoint(mode) {
                 Ok((l, c)) => {
                     if l >= 0 {

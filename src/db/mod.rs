@@ -1020,7 +1020,8 @@ impl Connection {
                 let n = new.map(mem::to_int).unwrap_or(1000);
                 self.set_wal_autocheckpoint(n);
                 self.settings.retain(|(k, _)| k != "wal_autocheckpoint");
-                self.settings.push(("wal_autocheckpoint".into(), Value::Integer(n)));
+                self.settings
+                    .push(("wal_autocheckpoint".into(), Value::Integer(n)));
                 Ok(Value::Integer(n))
             }
             "busy_timeout" => {

@@ -824,6 +824,27 @@ impl<'a> Builder<'a> {
             }
         }
         match name.as_str() {
+            "wal_checkpoint" => {
+                // SQLite: `Checkpoint` P1 = database (SQLITE_MAX_ATTACHED+2 = all when no
+                // schema is named), P2 = mode, P3..P3+2 = busy, log, checkpointed.
+                let mode = match value.as_ref().map(|v| {
+                    String::from_utf8_lossy(
+                        &crate::func::text::value_to_text(v).unwrap_or_default(),
+                    )
+                    .to_ascii_lowercase()
+                }) {
+                    Some(m) if m == "full" => 1,
+                    Some(m) if m == "restart" => 2,
+                    Some(m) if m == "truncate" => 3,
+                    _ => 0,
+                };
+                let target = if q.db_name.is_some() { db as i32 } else { 12 };
+                let base = self.regs(3);
+                self.emit(Opcode::Checkpoint, target, mode, base);
+                self.emit(Opcode::ResultRow, base, 3, 0);
+                self.no_tx = true;
+                Ok(vec!["busy".into(), "log".into(), "checkpointed".into()])
+            }
             "database_list" => {
                 let base = self.regs(3);
                 for (i, n) in self.database_list() {
