@@ -736,3 +736,18 @@ fn compound_trailing_union_all_keeps_duplicates() {
         ],
     );
 }
+
+#[test]
+fn subquery_column_count() {
+    diff(
+        "subq_cols",
+        &[
+            "CREATE TABLE t1(x, y)",
+            "INSERT INTO t1 VALUES (1, 2)",
+            "SELECT 1 FROM t1 WHERE 1 IN (SELECT 1,2)",
+            "SELECT 1 FROM t1 WHERE 1 IN (SELECT * FROM t1)",
+            "SELECT (SELECT x, y FROM t1)",
+            "SELECT EXISTS (SELECT x, y FROM t1), 1 IN (SELECT x FROM t1), (SELECT y FROM t1)",
+        ],
+    );
+}

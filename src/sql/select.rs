@@ -136,8 +136,14 @@ fn op_text(op: Operator) -> &'static str {
 impl<'a> Builder<'a> {
     /// Subquery used as an expression.
     pub fn subquery(&mut self, sel: &ast::Select, d: SubDest) -> Result<()> {
+        let exists = matches!(d, SubDest::Exists(_));
         let infos = self.select(sel, Dest::Sub(d))?;
-        let _ = infos;
+        if !exists && infos.len() != 1 {
+            return Err(Error::sql(format!(
+                "sub-select returns {} columns - expected 1",
+                infos.len()
+            )));
+        }
         Ok(())
     }
 
