@@ -1,0 +1,18 @@
+/* benches/bench.c with a key: every sqlite3_open is followed by `PRAGMA key = $BENCH_KEY`
+ * when that variable is set and non-empty (a passphrase, or x'<64 hex>' for a raw key), so
+ * the same scenarios run on an encrypted database. Built by benches/crypto.sh. */
+#include <sqlite3.h>
+#include <stdlib.h>
+
+static int keyed_open(const char *path, sqlite3 **db) {
+    int rc = sqlite3_open(path, db);
+    const char *k = getenv("BENCH_KEY");
+    if (rc == SQLITE_OK && k && *k) {
+        char *sql = sqlite3_mprintf("PRAGMA key = %Q", k);
+        rc = sqlite3_exec(*db, sql, 0, 0, 0);
+        sqlite3_free(sql);
+    }
+    return rc;
+}
+#define sqlite3_open keyed_open
+#include "bench.c"
