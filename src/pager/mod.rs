@@ -810,12 +810,17 @@ impl Pager {
     /// access) and put page 1's plaintext header in `h`, so that what follows (checks, change
     /// counter, `file_vers`) works on plaintext exactly as for a plain file.
     fn decrypt_header(&mut self, h: &mut [u8; 100]) -> Result<()> {
+        let guess = self.page_size;
         let Self {
             fd, codec, p1_seen, ..
         } = self;
         let (Some(fd), Some(c)) = (fd.as_mut(), codec.as_mut()) else {
             return Err(Error::code(SQLITE_INTERNAL));
         };
+        // One read of page 1 at the page size we know (a second one only if it differs).
+        let mut disk = vec![0u8; guess.max(100)];
+        read_allow_short(fd.as_mut(), &mut disk, 0)?;
+        h.copy_from_slice(disk.get(..100).ok_or_else(Error::notadb)?);
         if usize::from(h[20]) != c.reserved() {
             return Err(Error::notadb());
         }
@@ -826,10 +831,13 @@ impl Pager {
         if !(512..=65536).contains(&ps) || !ps.is_power_of_two() {
             return Err(Error::notadb());
         }
+        if ps != disk.len() {
+            disk = vec![0u8; ps];
+            read_allow_short(fd.as_mut(), &mut disk, 0)?;
+        }
         c.attach(Some(&h[..]))?;
         let res = c.reserved();
-        let mut tail = vec![0u8; res];
-        read_allow_short(fd.as_mut(), &mut tail, (ps - res) as u64)?;
+        let tail = disk.get(ps - res..).ok_or_else(Error::notadb)?.to_vec();
         if let Some(seen) = p1_seen.as_deref() {
             if seen.disk_head == *h && seen.disk_tail == tail {
                 h.copy_from_slice(&seen.plain_head);
@@ -837,8 +845,6 @@ impl Pager {
             }
         }
         *p1_seen = None;
-        let mut disk = vec![0u8; ps];
-        read_allow_short(fd.as_mut(), &mut disk, 0)?;
         let mut plain = vec![0u8; ps];
         c.decode(1, ps, &disk, &mut plain)?;
         let mut seen = Box::new(P1Seen {
@@ -868,13 +874,15 @@ impl Pager {
             }
             return Ok(());
         }
-        let mut h = [0u8; 100];
-        read_allow_short(fd.as_mut(), &mut h, 0)?;
         if size < 100 {
             return Err(Error::notadb());
         }
+        let mut h = [0u8; 100];
         if self.codec.is_some() {
+            // Reads page 1 itself (one read for the clear header, nonce and tag).
             self.decrypt_header(&mut h)?;
+        } else {
+            read_allow_short(self.fd_mut()?.as_mut(), &mut h, 0)?;
         }
         if &h[..16] != b"SQLite format 3\0" {
             return Err(Error::notadb());
