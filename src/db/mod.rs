@@ -338,6 +338,21 @@ impl Connection {
                 return Err(Error::new(SQLITE_ERROR, format!("no such vfs: {name}")));
             }
         }
+        Self::open_target(t, the_vfs)
+    }
+
+    /// Open on a caller-supplied VFS (tests: [`crate::vfs::memory::FaultVfs`] under a whole
+    /// SQL workload). A `vfs=` URI parameter is ignored: `the_vfs` wins.
+    pub fn open_with_vfs(
+        filename: &str,
+        flags: i32,
+        the_vfs: Arc<dyn crate::vfs::Vfs>,
+    ) -> Result<Connection> {
+        let t = parse_target(filename, flags, None)?;
+        Self::open_target(t, the_vfs)
+    }
+
+    fn open_target(t: OpenTarget, the_vfs: Arc<dyn crate::vfs::Vfs>) -> Result<Connection> {
         let ro = t.flags & open_flags::READONLY != 0 && t.flags & open_flags::READWRITE == 0;
         let (pager, path) = if t.memory {
             (Pager::open_memory(4096), String::new())
