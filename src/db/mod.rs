@@ -714,15 +714,33 @@ impl Connection {
         if ro {
             return Err(Error::readonly());
         }
-        if let Err(e) = self.with_busy(db, |bt| bt.begin_write(exclusive)) {
-            // As sqlite3BtreeBeginTrans: a failed upgrade does not leave behind the read lock
-            // it took itself (else a BEGIN whose first write was busy would block others).
-            if had_txn == 0 {
-                let d = &mut self.dbs[db];
-                d.bt.end_read();
-                d.txn = 0;
+        // As sqlite3BtreeBeginTrans: when this call started the read transaction itself, a
+        // busy write lock releases it, waits in the busy handler and starts over with a fresh
+        // snapshot (retrying the write lock on the old snapshot could only give
+        // SQLITE_BUSY_SNAPSHOT in WAL mode). A transaction that was already reading gets
+        // SQLITE_BUSY at once: waiting while holding a read lock can deadlock.
+        let mut count = 0;
+        loop {
+            let r = match self.dbs.get_mut(db) {
+                Some(d) => d.bt.begin_write(exclusive),
+                None => return Err(Error::sql("no such database")),
+            };
+            match r {
+                Ok(()) => break,
+                Err(e) => {
+                    if had_txn != 0 {
+                        return Err(e);
+                    }
+                    let d = &mut self.dbs[db];
+                    d.bt.end_read();
+                    d.txn = 0;
+                    if !e.is_busy() || !self.invoke_busy(count) {
+                        return Err(e);
+                    }
+                    count += 1;
+                    self.begin_read(db)?;
+                }
             }
-            return Err(e);
         }
         let n_sp = self.savepoints.len();
         let d = &mut self.dbs[db];
