@@ -7,7 +7,8 @@
 //! opened and queried with SQL (integrity checks, scans, index lookups, aggregates, writes).
 //! Every statement must end in a result or an error code: no panic, no hang (a watchdog aborts
 //! the run naming the image), no `SQLITE_INTERNAL`/`SQLITE_MISUSE`. A fixed seed makes every
-//! image reproducible; `EPILOGLITE_MALFORMED=N` sets the number of images (default 2,000).
+//! image reproducible; `EPILOGLITE_MALFORMED=N` sets the number of images (default 2,000),
+//! `EPILOGLITE_MALFORMED_FROM=k` the first one.
 
 use epiloglite::db::{open_flags, Connection};
 use epiloglite::error::codes::*;
@@ -336,6 +337,11 @@ fn malformed_images_give_errors_not_crashes() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(2000);
+    // EPILOGLITE_MALFORMED_FROM=k starts at image k (to replay a reported image quickly).
+    let from: u64 = std::env::var("EPILOGLITE_MALFORMED_FROM")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let base = base_image();
     // Watchdog: the image being run and when it started; 30 s on one image is a hang.
     let current = Arc::new(AtomicU64::new(u64::MAX));
@@ -355,7 +361,7 @@ fn malformed_images_give_errors_not_crashes() {
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     let mut bad = Vec::new();
     let (mut stmts, mut errors) = (0usize, 0usize);
-    for id in 0..n {
+    for id in from..from + n {
         let mut r = Rng(0x9e37_79b9_7f4a_7c15 ^ (id + 1).wrapping_mul(0x1000_0000_01b3));
         let mut img = base.clone();
         let kind = mutate(&mut img, &mut r);
