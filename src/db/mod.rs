@@ -699,7 +699,17 @@ impl Connection {
         if ro {
             return Err(Error::readonly());
         }
-        if let Err(e) = self.with_busy(db, |bt| bt.begin_write(exclusive)) {
+        // As sqlite3BtreeBeginTrans: a transaction that held no lock before retries from a
+        // fresh snapshot (a stale WAL snapshot is SQLITE_BUSY_SNAPSHOT until it is dropped).
+        let fresh = had_txn == 0;
+        let r = self.with_busy(db, |bt| {
+            let r = bt.begin_write(exclusive);
+            if fresh && r.as_ref().is_err_and(|e| e.is_busy()) {
+                bt.end_read();
+            }
+            r
+        });
+        if let Err(e) = r {
             // As sqlite3BtreeBeginTrans: a failed upgrade does not leave behind the read lock
             // it took itself (else a BEGIN whose first write was busy would block others).
             if had_txn == 0 {
