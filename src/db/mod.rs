@@ -98,6 +98,7 @@ pub type Authorizer =
     Box<dyn FnMut(i32, Option<&str>, Option<&str>, Option<&str>, Option<&str>) -> i32 + Send>;
 
 pub mod auth;
+mod key;
 
 /// Number of `sqlite3_limit` categories and their defaults (Debian's 3.40.1 build).
 const N_LIMIT: usize = 12;
@@ -194,6 +195,8 @@ struct OpenTarget {
     memory: bool,
     flags: i32,
     vfs: Option<String>,
+    /// URI `key=` / `hexkey=` (encrypted databases, `key.rs`).
+    key: key::UriKey,
 }
 
 fn percent_decode(s: &str) -> String {
@@ -220,6 +223,7 @@ fn percent_decode(s: &str) -> String {
 /// SQLite's `sqlite3ParseUri` (the subset we honour: mode, cache, immutable, vfs).
 fn parse_target(filename: &str, mut flags: i32, vfs: Option<&str>) -> Result<OpenTarget> {
     let mut vfs = vfs.map(|s| s.to_string());
+    let mut ukey = key::UriKey::default();
     if flags & open_flags::URI != 0 && filename.starts_with("file:") {
         let rest = &filename[5..];
         let (path_part, query) = match rest.split_once('?') {
@@ -259,6 +263,9 @@ fn parse_target(filename: &str, mut flags: i32, vfs: Option<&str>) -> Result<Ope
             for kv in q.split('&').filter(|s| !s.is_empty()) {
                 let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
                 let v = percent_decode(v);
+                if ukey.take(k, &v) {
+                    continue;
+                }
                 match k {
                     "vfs" => vfs = Some(v),
                     "mode" => {
@@ -312,6 +319,7 @@ fn parse_target(filename: &str, mut flags: i32, vfs: Option<&str>) -> Result<Ope
             memory,
             flags,
             vfs,
+            key: ukey,
         });
     }
     let memory = filename == ":memory:" || filename.is_empty() || flags & open_flags::MEMORY != 0;
@@ -324,6 +332,7 @@ fn parse_target(filename: &str, mut flags: i32, vfs: Option<&str>) -> Result<Ope
         memory,
         flags,
         vfs,
+        key: ukey,
     })
 }
 
@@ -366,13 +375,16 @@ impl Connection {
             let full = the_vfs
                 .full_pathname(&t.path)
                 .map_err(|_| Error::code(SQLITE_CANTOPEN))?;
-            let p = Pager::open(the_vfs.clone(), &t.path, vflags).map_err(|e| {
+            let mut p = Pager::open(the_vfs.clone(), &t.path, vflags).map_err(|e| {
                 if e.primary() == SQLITE_CANTOPEN {
                     Error::new(e.code, "unable to open database file")
                 } else {
                     e
                 }
             })?;
+            if let Some(spec) = t.key.spec()? {
+                p.set_codec(Box::new(crate::crypto::KeyedCodec::new(spec)))?;
+            }
             (p, full)
         };
         let main = DbSlot {
@@ -436,7 +448,8 @@ impl Connection {
         // verifies the cookie when the statement runs, and `step` re-prepares on
         // SQLITE_SCHEMA). Only a failed compile makes us check the files for a newer schema.
         let all_loaded = self.dbs.iter().all(|d| d.schema_loaded);
-        if !all_loaded {
+        // `PRAGMA key` is prepared without reading the database (it cannot be read yet).
+        if !all_loaded && !key::is_key_pragma(sql) {
             self.ensure_schemas()?;
         }
         let compiled = match self.compile(sql) {
@@ -996,6 +1009,9 @@ fn setting_default(name: &str) -> Value {
 impl Connection {
     /// `PRAGMA <name> [= new]` for connection settings (see `P4::Pragma`).
     fn pragma(&mut self, db: usize, name: &str, new: Option<&Value>) -> Result<Value> {
+        if let Some(r) = self.key_pragma(db, name, new) {
+            return r;
+        }
         let busy_ms = self.busy_timeout_ms;
         let d = self
             .dbs

@@ -50,6 +50,11 @@ const SETTING_PRAGMAS: &[&str] = &[
     "mmap_size",
     "encoding",
     "max_page_count",
+    // Encryption (`src/db/key.rs`).
+    "key",
+    "hexkey",
+    "rekey",
+    "hexrekey",
 ];
 
 /// Settings whose assignment also returns a row.
