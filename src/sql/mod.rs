@@ -46,6 +46,7 @@ pub mod dml;
 pub mod expr;
 pub mod schema;
 pub mod select;
+pub mod window;
 
 use crate::btree::Collation;
 use crate::db::UserFunction;
