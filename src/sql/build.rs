@@ -476,7 +476,19 @@ impl<'a> Builder<'a> {
         if c.col < 0 {
             self.emit(Opcode::Rowid, c.cursor, target, 0);
         } else {
-            self.emit(Opcode::Column, c.cursor, c.col, target);
+            // A record written before an ALTER TABLE ADD COLUMN lacks the column: the
+            // column's DEFAULT is read instead (P4).
+            let p4 = self
+                .scopes
+                .iter()
+                .rev()
+                .flat_map(|s| s.sources.iter())
+                .find(|s| s.cursor == c.cursor)
+                .and_then(|s| s.table.as_ref())
+                .and_then(|(_, t)| t.columns.get(c.col as usize))
+                .map(super::schema::column_default_p4)
+                .unwrap_or(P4::None);
+            self.emit4(Opcode::Column, c.cursor, c.col, target, p4, 0);
         }
     }
 

@@ -198,7 +198,10 @@ impl<'a> Builder<'a> {
                 Ok(vec![])
             }
             Stmt::Pragma(name, body) => self.pragma(name, body.as_ref()),
-            Stmt::AlterTable(..) => Err(Error::sql("ALTER TABLE is not supported yet")),
+            Stmt::AlterTable(q, body) => {
+                self.alter_table(q, body, text)?;
+                Ok(vec![])
+            }
             Stmt::Analyze(_) => {
                 self.no_tx = true;
                 Ok(vec![])
@@ -607,7 +610,8 @@ impl<'a> Builder<'a> {
             if t.ipk == Some(icol.column) {
                 self.emit(Opcode::Rowid, tc, k + j as i32, 0);
             } else {
-                self.emit(Opcode::Column, tc, icol.column as i32, k + j as i32);
+                let p4 = super::schema::column_default_p4(&t.columns[icol.column]);
+                self.emit4(Opcode::Column, tc, icol.column as i32, k + j as i32, p4, 0);
             }
         }
         self.emit(Opcode::Rowid, tc, k + n as i32, 0);

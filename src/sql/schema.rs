@@ -234,6 +234,73 @@ fn type_text(t: &ast::Type) -> String {
     }
 }
 
+/// The value of a constant expression as SQLite's `sqlite3ValueFromExpr` computes it:
+/// literals, signed numbers, `CAST`, parentheses around one of those. `None` when the
+/// expression is not that simple (e.g. `1+1`, `CURRENT_TIME`).
+pub fn const_value(e: &ast::Expr) -> Option<crate::value::Value> {
+    use crate::value::Value;
+    match e {
+        ast::Expr::Literal(l) => match l {
+            ast::Literal::Numeric(s) => super::expr::numeric_literal(s).ok(),
+            ast::Literal::String(s) => Some(Value::text(&super::expr::unquote_string(s))),
+            ast::Literal::Blob(h) => {
+                let b = h.as_bytes();
+                if b.len() % 2 != 0 {
+                    return None;
+                }
+                let mut out = Vec::with_capacity(b.len() / 2);
+                for ch in b.chunks(2) {
+                    let s = std::str::from_utf8(ch).ok()?;
+                    out.push(u8::from_str_radix(s, 16).ok()?);
+                }
+                Some(Value::Blob(out))
+            }
+            ast::Literal::Null => Some(Value::Null),
+            _ => None,
+        },
+        ast::Expr::Id(i) if i.0.eq_ignore_ascii_case("true") => Some(Value::Integer(1)),
+        ast::Expr::Id(i) if i.0.eq_ignore_ascii_case("false") => Some(Value::Integer(0)),
+        ast::Expr::Unary(ast::UnaryOperator::Positive, x) => const_value(x),
+        ast::Expr::Unary(ast::UnaryOperator::Negative, x) => match const_value(x)? {
+            Value::Integer(i) => Some(match i.checked_neg() {
+                Some(n) => Value::Integer(n),
+                None => Value::Real(-(i as f64)),
+            }),
+            Value::Real(r) => Some(Value::Real(-r)),
+            Value::Null => Some(Value::Null),
+            v => match crate::vdbe::mem::cast(&v, AFF_NUMERIC) {
+                Value::Integer(i) => Some(Value::Integer(i.wrapping_neg())),
+                Value::Real(r) => Some(Value::Real(-r)),
+                _ => None,
+            },
+        },
+        ast::Expr::Parenthesized(v) if v.len() == 1 => const_value(&v[0]),
+        ast::Expr::Cast { expr, type_name } => {
+            let v = const_value(expr)?;
+            let aff = affinity_of_type(type_name.as_ref().map(|t| t.name.as_str()));
+            Some(crate::vdbe::mem::cast(&v, aff))
+        }
+        _ => None,
+    }
+}
+
+/// P4 of an `OP_Column` reading column `c`: its DEFAULT (with the column's affinity
+/// applied, as `sqlite3ColumnDefault`) for records written before an `ADD COLUMN`.
+pub fn column_default_p4(c: &Column) -> crate::vdbe::P4 {
+    match c.default.as_ref().and_then(const_value) {
+        Some(crate::value::Value::Null) | None => crate::vdbe::P4::None,
+        Some(mut v) => {
+            crate::vdbe::mem::apply_affinity(&mut v, c.affinity);
+            if c.affinity == AFF_REAL {
+                if let crate::value::Value::Integer(i) = v {
+                    v = crate::value::Value::Real(i as f64);
+                }
+            }
+            crate::vdbe::P4::Value(v)
+        }
+    }
+}
+
 /// Pieces of an index to be made from a constraint, before root pages are known.
 pub struct AutoIndexSpec {
     pub columns: Vec<IndexColumn>,
