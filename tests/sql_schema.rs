@@ -325,3 +325,24 @@ fn alter_drop_column() {
         ],
     );
 }
+
+#[test]
+fn schema_text_and_declared_types() {
+    diff(
+        "schema text",
+        &[
+            "create table if not exists main.t1(a InTeGeR, b varchar ( 10 ), c decimal(10,  2), d unsigned big int, e text not null, f, g Real)",
+            "create   table [b] (x int)",
+            "CREATE TEMP TABLE tt(x)",
+            "create unique index if not exists main.i1 on t1(a)",
+            "create index i2 on t1(b)",
+            "create view if not exists main.v as select 1",
+            "create temp view tv as select 2",
+            "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid",
+            "SELECT type, name, tbl_name, sql FROM sqlite_temp_schema ORDER BY rowid",
+            "PRAGMA table_info(t1)",
+            "PRAGMA table_info(b)",
+            "SELECT a, b, c FROM t1",
+        ],
+    );
+}

@@ -137,7 +137,7 @@ fn apply_edits(sql: &str, mut edits: Vec<(usize, usize, String)>) -> String {
 
 /// Index of the object-name token of a CREATE statement (after `IF NOT EXISTS` and a
 /// `schema.` prefix).
-fn create_name_tok(sql: &str, toks: &[Tok]) -> Option<usize> {
+pub fn create_name_tok(sql: &str, toks: &[Tok]) -> Option<usize> {
     let mut i = 1;
     while i < toks.len() {
         match kw(sql, toks, i).as_str() {

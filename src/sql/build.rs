@@ -243,7 +243,16 @@ impl<'a> Builder<'a> {
 
     /// Find a table: with an explicit database name, or temp first then main then attached.
     pub fn find_table(&self, db: Option<&str>, name: &str) -> Result<(usize, &'a Table)> {
-        let order = self.db_search_order(db)?;
+        let mut order = self.db_search_order(db)?;
+        if db.is_none() {
+            // Unqualified, `sqlite_schema` is main's and `sqlite_temp_schema` temp's.
+            let n = name.to_ascii_lowercase();
+            if n == "sqlite_master" || n == "sqlite_schema" {
+                order.retain(|d| *d != 1);
+            } else if n == "sqlite_temp_master" || n == "sqlite_temp_schema" {
+                order.retain(|d| *d == 1);
+            }
+        }
         for d in order {
             if let Some(s) = self.schema(d) {
                 if let Some(t) = s.table(name) {

@@ -301,6 +301,93 @@ pub fn column_default_p4(c: &Column) -> crate::vdbe::P4 {
     }
 }
 
+/// The declared type of each column of a CREATE TABLE text as SQLite keeps it: the type
+/// tokens as typed (inner spacing kept), or the upper-case standard name when the type is
+/// exactly one of `ANY BLOB INT INTEGER REAL TEXT` (any case). `None` for no type. Empty
+/// when the column list cannot be found.
+pub fn declared_types(sql: &str) -> Vec<Option<String>> {
+    let toks = super::alter::tokens(sql);
+    let text = |i: usize| -> &str { toks.get(i).and_then(|t| sql.get(t.s..t.e)).unwrap_or("") };
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0;
+    // Find the column list.
+    while i < toks.len() && text(i) != "(" {
+        i += 1;
+    }
+    if i >= toks.len() {
+        return out;
+    }
+    i += 1;
+    depth += 1;
+    let mut at_start = true;
+    while i < toks.len() && depth > 0 {
+        let t = text(i).to_ascii_uppercase();
+        if at_start {
+            at_start = false;
+            if matches!(
+                t.as_str(),
+                "CONSTRAINT" | "PRIMARY" | "UNIQUE" | "CHECK" | "FOREIGN"
+            ) {
+                break;
+            }
+            // Column name, then the type tokens.
+            i += 1;
+            let first = i;
+            let mut last: Option<usize> = None;
+            let mut d = 0usize;
+            while i < toks.len() {
+                let u = text(i).to_ascii_uppercase();
+                if d == 0
+                    && (matches!(
+                        u.as_str(),
+                        "," | ")"
+                            | "CONSTRAINT"
+                            | "PRIMARY"
+                            | "NOT"
+                            | "NULL"
+                            | "UNIQUE"
+                            | "CHECK"
+                            | "DEFAULT"
+                            | "COLLATE"
+                            | "REFERENCES"
+                            | "GENERATED"
+                            | "AS"
+                    ))
+                {
+                    break;
+                }
+                if u == "(" {
+                    d += 1;
+                } else if u == ")" {
+                    d = d.saturating_sub(1);
+                }
+                last = Some(i);
+                i += 1;
+            }
+            out.push(last.and_then(|l| {
+                let s = toks.get(first)?.s;
+                let e = toks.get(l)?.e;
+                let ty = sql.get(s..e)?;
+                let std = ["ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"];
+                Some(match std.iter().find(|x| x.eq_ignore_ascii_case(ty)) {
+                    Some(x) => x.to_string(),
+                    None => ty.to_string(),
+                })
+            }));
+            continue;
+        }
+        match t.as_str() {
+            "(" => depth += 1,
+            ")" => depth -= 1,
+            "," if depth == 1 => at_start = true,
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Pieces of an index to be made from a constraint, before root pages are known.
 pub struct AutoIndexSpec {
     pub columns: Vec<IndexColumn>,
@@ -563,6 +650,12 @@ impl Schema {
                         table_from_create(&row.name, body).map_err(|_| malformed(&row.name))?;
                     t.root = row.rootpage;
                     t.sql = row.sql.clone();
+                    let types = declared_types(sql);
+                    if types.len() == t.columns.len() {
+                        for (c, ty) in t.columns.iter_mut().zip(types) {
+                            c.decltype = ty;
+                        }
+                    }
                     pending.push((row.name.clone(), autos));
                     s.tables.push(t);
                 }
