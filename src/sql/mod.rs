@@ -40,6 +40,7 @@
 //! - EXPLAIN QUERY PLAN programs (`explain == 2`) emit their rows themselves with
 //!   `ResultRow` (id, parent, notused, detail); the VM runs them like any program.
 
+pub mod alter;
 pub mod build;
 pub mod ddl;
 pub mod dml;
