@@ -46,6 +46,7 @@ pub mod dml;
 pub mod expr;
 pub mod schema;
 pub mod select;
+pub mod vtab;
 
 use crate::btree::Collation;
 use crate::db::UserFunction;
@@ -62,6 +63,8 @@ pub struct CompileContext<'a> {
     pub schemas: &'a [(String, &'a schema::Schema)],
     pub user_functions: &'a [UserFunction],
     pub collations: &'a [(String, Collation)],
+    /// The connection's virtual-table modules and instances (`None`: no virtual tables).
+    pub vtabs: Option<&'a crate::vtab::Registry>,
 }
 
 pub struct Compiled {
