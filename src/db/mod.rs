@@ -1290,6 +1290,7 @@ impl Statement {
             (o.opcode == Opcode::Insert && o.p5 & 1 != 0)
                 || (o.opcode == Opcode::Delete && (o.p2 & 1 != 0 || o.p5 & 1 != 0))
                 || (o.opcode == Opcode::Clear && o.p3 != 0)
+                || o.opcode == Opcode::VUpdate
         });
         Statement {
             vm: Vm::new(p),

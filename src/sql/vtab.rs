@@ -499,3 +499,314 @@ fn literal_value(l: &ast::Literal) -> Option<crate::value::Value> {
         _ => None,
     }
 }
+
+/// `OE_*` conflict action of an INSERT/UPDATE (`OR ...`), as `VUpdate` P5.
+fn oe_of(r: Option<ast::ResolveType>) -> u16 {
+    match r {
+        Some(ast::ResolveType::Rollback) => 1,
+        Some(ast::ResolveType::Fail) => 3,
+        Some(ast::ResolveType::Ignore) => 4,
+        Some(ast::ResolveType::Replace) => 5,
+        _ => 2,
+    }
+}
+
+fn is_rowid_alias(n: &str) -> bool {
+    ["rowid", "oid", "_rowid_"]
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(n))
+}
+
+impl<'a> Builder<'a> {
+    /// INSERT/UPDATE/DELETE on a virtual table, through `VUpdate` (xUpdate). `Ok(false)`: the
+    /// target is not a virtual table. Rows to change are collected first (an ephemeral
+    /// table), then passed to the module, so the module's cursor never sees its own writes.
+    pub fn vtab_dml(&mut self, stmt: &ast::Stmt) -> Result<bool> {
+        let (q, oe) = match stmt {
+            ast::Stmt::Insert {
+                tbl_name,
+                or_conflict,
+                ..
+            } => (tbl_name, oe_of(*or_conflict)),
+            ast::Stmt::Update {
+                tbl_name,
+                or_conflict,
+                ..
+            } => (tbl_name, oe_of(*or_conflict)),
+            ast::Stmt::Delete { tbl_name, .. } => (tbl_name, 2),
+            _ => return Ok(false),
+        };
+        let name = dequote(&q.name.0);
+        let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
+        if self.find_table(dbn.as_deref(), &name).is_ok() {
+            return Ok(false);
+        }
+        let Some((db, module, margs)) = self.find_virtual(dbn.as_deref(), &name)? else {
+            return Ok(false);
+        };
+        let Some(reg) = self.ctx.vtabs else {
+            return Ok(false);
+        };
+        let dbname = self.db_name(db);
+        let inst = reg.connect(db, &dbname, &name, &module, &margs, false)?;
+        if !inst.writable {
+            return Err(Error::sql(format!("table {name} may not be modified")));
+        }
+        self.readonly = false;
+        self.use_db(db, true);
+        let ncol = inst.columns.len();
+        let n = 2 + ncol;
+        match stmt {
+            ast::Stmt::Insert {
+                columns,
+                body,
+                with,
+                returning,
+                ..
+            } => {
+                if with.is_some() || returning.is_some() {
+                    return Err(Error::sql("WITH/RETURNING are not supported yet"));
+                }
+                // Target slot of each value: -1 = rowid, k = column k.
+                let targets: Vec<i32> = match columns {
+                    Some(cols) => {
+                        let mut v = Vec::new();
+                        for c in cols.iter() {
+                            let cn = dequote(&c.0);
+                            match inst
+                                .columns
+                                .iter()
+                                .position(|x| x.name.eq_ignore_ascii_case(&cn))
+                            {
+                                Some(i) => v.push(i as i32),
+                                None if is_rowid_alias(&cn) => v.push(-1),
+                                None => {
+                                    return Err(Error::sql(format!(
+                                        "table {name} has no column named {cn}"
+                                    )))
+                                }
+                            }
+                        }
+                        v
+                    }
+                    None => inst
+                        .columns
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| !c.hidden)
+                        .map(|(i, _)| i as i32)
+                        .collect(),
+                };
+                let base = self.regs(n);
+                match body {
+                    ast::InsertBody::DefaultValues => {
+                        for i in 0..n {
+                            self.null(base + i as i32);
+                        }
+                        self.emit4(
+                            Opcode::VUpdate,
+                            1,
+                            n as i32,
+                            base,
+                            P4::VTab(inst.clone()),
+                            oe,
+                        );
+                    }
+                    ast::InsertBody::Select(sel, upsert) => {
+                        if upsert.is_some() {
+                            return Err(Error::sql("UPSERT not implemented for virtual table"));
+                        }
+                        let eph = self.cursor();
+                        let at = self.emit(Opcode::OpenEphemeral, eph, 0, 0);
+                        let infos = self.select(sel, super::select::Dest::Eph(eph))?;
+                        self.ops[at as usize].p2 = infos.len() as i32;
+                        if infos.len() != targets.len() {
+                            return Err(Error::sql(match columns {
+                                Some(_) => {
+                                    format!("{} values for {} columns", infos.len(), targets.len())
+                                }
+                                None => format!(
+                                    "table {name} has {} columns but {} values were supplied",
+                                    targets.len(),
+                                    infos.len()
+                                ),
+                            }));
+                        }
+                        let done = self.label();
+                        self.emit(Opcode::Rewind, eph, done, 0);
+                        let top = self.addr();
+                        for i in 0..n {
+                            self.null(base + i as i32);
+                        }
+                        for (k, t) in targets.iter().enumerate() {
+                            let dst = if *t < 0 { base + 1 } else { base + 2 + t };
+                            self.emit(Opcode::Column, eph, k as i32, dst);
+                        }
+                        self.emit4(
+                            Opcode::VUpdate,
+                            1,
+                            n as i32,
+                            base,
+                            P4::VTab(inst.clone()),
+                            oe,
+                        );
+                        self.emit(Opcode::Next, eph, top, 0);
+                        self.resolve(done);
+                    }
+                }
+                Ok(true)
+            }
+            ast::Stmt::Update {
+                sets,
+                where_clause,
+                with,
+                returning,
+                from,
+                order_by,
+                limit,
+                ..
+            } => {
+                if with.is_some()
+                    || returning.is_some()
+                    || from.is_some()
+                    || order_by.is_some()
+                    || limit.is_some()
+                {
+                    return Err(Error::sql(
+                        "UPDATE with WITH/FROM/RETURNING/ORDER BY/LIMIT is not supported yet",
+                    ));
+                }
+                let mut assign: Vec<(i32, Expr)> = Vec::new();
+                for s in sets {
+                    for cn in s.col_names.iter() {
+                        let cn = dequote(&cn.0);
+                        let slot = match inst
+                            .columns
+                            .iter()
+                            .position(|x| x.name.eq_ignore_ascii_case(&cn))
+                        {
+                            Some(i) => i as i32,
+                            None if is_rowid_alias(&cn) => -1,
+                            None => return Err(Error::sql(format!("no such column: {cn}"))),
+                        };
+                        assign.push((slot, s.expr.clone()));
+                    }
+                }
+                self.vtab_collect(
+                    &name,
+                    q.alias.as_ref(),
+                    where_clause.as_ref(),
+                    n,
+                    &assign,
+                    &inst,
+                    oe,
+                )?;
+                Ok(true)
+            }
+            ast::Stmt::Delete {
+                where_clause,
+                with,
+                returning,
+                order_by,
+                limit,
+                ..
+            } => {
+                if with.is_some() || returning.is_some() || order_by.is_some() || limit.is_some() {
+                    return Err(Error::sql(
+                        "DELETE with WITH/RETURNING/ORDER BY/LIMIT is not supported yet",
+                    ));
+                }
+                self.vtab_collect(
+                    &name,
+                    q.alias.as_ref(),
+                    where_clause.as_ref(),
+                    1,
+                    &[],
+                    &inst,
+                    oe,
+                )?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Scan the table with `where_clause`, store xUpdate's argument rows (`width` values:
+    /// 1 = DELETE [rowid]; else UPDATE [old rowid, new rowid, columns...] with `assign`
+    /// applied) in an ephemeral table, then call `VUpdate` for each.
+    #[allow(clippy::too_many_arguments)]
+    fn vtab_collect(
+        &mut self,
+        name: &str,
+        alias: Option<&ast::Name>,
+        where_clause: Option<&Expr>,
+        width: usize,
+        assign: &[(i32, Expr)],
+        inst: &Arc<Instance>,
+        oe: u16,
+    ) -> Result<()> {
+        let eph = self.cursor();
+        self.emit(Opcode::OpenEphemeral, eph, width as i32, 0);
+        let alias = alias.map(|a| dequote(&a.0));
+        let src = self
+            .vtab_source(None, name, None, alias)?
+            .ok_or_else(|| Error::sql(format!("no such table: {name}")))?;
+        let cur = src.cursor;
+        self.scopes.push(super::build::Scope {
+            sources: vec![src.clone()],
+            ..Default::default()
+        });
+        let mut terms = Vec::new();
+        if let Some(w) = where_clause {
+            terms.push(w.clone());
+        }
+        let ncol = inst.columns.len();
+        let assign = assign.to_vec();
+        let mut body = move |b: &mut Builder<'a>| -> Result<()> {
+            let base = b.regs(width);
+            b.emit(Opcode::Rowid, cur, base, 0);
+            if width > 1 {
+                b.emit(Opcode::Rowid, cur, base + 1, 0);
+                for i in 0..ncol {
+                    let dst = base + 2 + i as i32;
+                    match assign.iter().rev().find(|(s, _)| *s == i as i32) {
+                        Some((_, e)) => b.expr(e, dst)?,
+                        None => {
+                            b.emit4(Opcode::VColumn, cur, i as i32, dst, P4::None, 1);
+                        }
+                    }
+                }
+                if let Some((_, e)) = assign.iter().rev().find(|(s, _)| *s < 0) {
+                    b.expr(e, base + 1)?;
+                }
+            }
+            let rec = b.reg();
+            let rid = b.reg();
+            b.emit(Opcode::MakeRecord, base, width as i32, rec);
+            b.emit(Opcode::NewRowid, eph, rid, 0);
+            b.emit(Opcode::Insert, eph, rec, rid);
+            Ok(())
+        };
+        let r = self.where_scan(src, &terms, &mut body);
+        self.scopes.pop();
+        r?;
+        let base = self.regs(width);
+        let done = self.label();
+        self.emit(Opcode::Rewind, eph, done, 0);
+        let top = self.addr();
+        for i in 0..width {
+            self.emit(Opcode::Column, eph, i as i32, base + i as i32);
+        }
+        self.emit4(
+            Opcode::VUpdate,
+            0,
+            width as i32,
+            base,
+            P4::VTab(inst.clone()),
+            oe,
+        );
+        self.emit(Opcode::Next, eph, top, 0);
+        self.resolve(done);
+        Ok(())
+    }
+}

@@ -426,6 +426,46 @@ fn create_virtual_table_is_stored_like_sqlite() {
         run(&mut c, "CREATE VIRTUAL TABLE j USING json_each;"),
         ["ERR: no such module: json_each"]
     );
+    assert_eq!(
+        run(
+            &mut c,
+            "INSERT INTO kv VALUES('a', 1), ('b', 2); select rowid, k, v from kv;"
+        ),
+        ["1|a|1", "2|b|2"]
+    );
+    assert_eq!(
+        run(
+            &mut c,
+            "UPDATE kv SET v = v + 10 WHERE k = 'b'; select changes(); select * from kv;"
+        ),
+        ["1", "a|1", "b|12"]
+    );
+    assert_eq!(
+        run(
+            &mut c,
+            "DELETE FROM kv WHERE k = 'a'; select changes(); select rowid, * from kv;"
+        ),
+        ["1", "2|b|12"]
+    );
+    assert_eq!(
+        run(
+            &mut c,
+            "INSERT INTO kv(rowid, k) VALUES(10, 'z'); select last_insert_rowid(); select rowid, k, v from kv;"
+        ),
+        ["10", "2|b|12", "10|z|NULL"]
+    );
+    assert_eq!(
+        run(
+            &mut c,
+            "UPDATE kv SET rowid = 11 WHERE k = 'z'; select rowid from kv where k = 'z';"
+        ),
+        ["11"]
+    );
+    assert_eq!(
+        run(&mut c, "INSERT INTO kv(nope) VALUES(1);"),
+        ["ERR: table kv has no column named nope"]
+    );
+    assert_eq!(store.lock().len(), 2);
     assert_eq!(run(&mut c, "DROP TABLE kv;"), Vec::<String>::new());
     assert_eq!(run(&mut c, "select count(*) from sqlite_schema;"), ["0"]);
     assert_eq!(run(&mut c, "select * from kv;"), ["ERR: no such table: kv"]);
