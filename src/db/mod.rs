@@ -179,6 +179,8 @@ pub struct Connection {
     /// (every N instructions, handler); N > 0 whenever set.
     progress: Option<(u32, ProgressHandler)>,
     authorizer: Option<Authorizer>,
+    /// Virtual-table modules and connected tables (`crate::vtab`).
+    vtabs: Arc<crate::vtab::Registry>,
 }
 
 // The C API keeps a Connection behind a mutex and may move it between threads.
@@ -428,6 +430,7 @@ impl Connection {
             update_hook: None,
             progress: None,
             authorizer: None,
+            vtabs: Arc::new(crate::vtab::Registry::default()),
         })
     }
 
@@ -499,6 +502,7 @@ impl Connection {
             schemas: &schemas,
             user_functions: &self.functions,
             collations: &self.collations,
+            vtabs: Some(&self.vtabs),
         };
         match crate::sql::compile_ext(&ctx, sql) {
             Ok(c) => {
@@ -599,6 +603,11 @@ impl Connection {
         Ok(())
     }
     /// The registered user functions (for the compiler and for tests).
+    /// The virtual-table registry (`sqlite3_create_module` & co.).
+    pub fn vtab_registry(&self) -> Arc<crate::vtab::Registry> {
+        self.vtabs.clone()
+    }
+
     pub fn user_functions(&self) -> &[UserFunction] {
         &self.functions
     }
@@ -1330,6 +1339,7 @@ impl Statement {
             (o.opcode == Opcode::Insert && o.p5 & 1 != 0)
                 || (o.opcode == Opcode::Delete && (o.p2 & 1 != 0 || o.p5 & 1 != 0))
                 || (o.opcode == Opcode::Clear && o.p3 != 0)
+                || o.opcode == Opcode::VUpdate
         });
         Statement {
             vm: Vm::new(p),

@@ -222,9 +222,7 @@ impl<'a> Builder<'a> {
             Stmt::CreateTrigger { .. } | Stmt::DropTrigger { .. } => {
                 Err(Error::sql("triggers are not supported yet"))
             }
-            Stmt::CreateVirtualTable { .. } => {
-                Err(Error::sql("virtual tables are not supported yet"))
-            }
+            Stmt::CreateVirtualTable { .. } => self.create_virtual(stmt, text),
             _ => Err(Error::sql("statement not supported")),
         }
     }
@@ -255,7 +253,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Write the "file format / encoding" header values of a brand-new database.
-    fn init_header(&mut self, db: usize) {
+    pub(super) fn init_header(&mut self, db: usize) {
         let r = self.reg();
         let skip = self.label();
         self.emit(Opcode::ReadCookie, db as i32, r, 2);
@@ -266,7 +264,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Append one row to sqlite_schema through cursor `c`.
-    fn schema_row(
+    pub(super) fn schema_row(
         &mut self,
         c: i32,
         kind: &str,
@@ -310,7 +308,7 @@ impl<'a> Builder<'a> {
         );
     }
 
-    fn bump_cookie(&mut self, db: usize) {
+    pub(super) fn bump_cookie(&mut self, db: usize) {
         let cookie = self.schema(db).map(|s| s.cookie).unwrap_or(0);
         self.emit(
             Opcode::SetCookie,
@@ -672,7 +670,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Delete the sqlite_schema rows whose column `col` (1 = name, 2 = tbl_name) equals `name`.
-    fn delete_schema_rows(&mut self, db: usize, col: i32, name: &str) {
+    pub(super) fn delete_schema_rows(&mut self, db: usize, col: i32, name: &str) {
         let c = self.cursor();
         self.emit4(Opcode::OpenWrite, c, 1, db as i32, P4::Int32(5), 0);
         let r = self.reg();
@@ -695,6 +693,9 @@ impl<'a> Builder<'a> {
         let name = dequote(&q.name.0);
         let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
         let found = self.find_table(dbn.as_deref(), &name);
+        if found.is_err() && !view && self.drop_virtual(dbn.as_deref(), &name)? {
+            return Ok(());
+        }
         let (db, t) = match found {
             Ok(x) => x,
             Err(e) => {

@@ -50,6 +50,9 @@ struct Target {
 
 impl<'a> Builder<'a> {
     pub fn dml(&mut self, stmt: &Stmt) -> Result<()> {
+        if self.vtab_dml(stmt)? {
+            return Ok(());
+        }
         match stmt {
             Stmt::Insert {
                 with,

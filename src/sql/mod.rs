@@ -48,6 +48,7 @@ pub mod expr;
 pub mod schema;
 pub mod select;
 pub mod window;
+pub mod vtab;
 
 use crate::btree::Collation;
 use crate::db::UserFunction;
@@ -64,6 +65,8 @@ pub struct CompileContext<'a> {
     pub schemas: &'a [(String, &'a schema::Schema)],
     pub user_functions: &'a [UserFunction],
     pub collations: &'a [(String, Collation)],
+    /// The connection's virtual-table modules and instances (`None`: no virtual tables).
+    pub vtabs: Option<&'a crate::vtab::Registry>,
 }
 
 pub struct Compiled {

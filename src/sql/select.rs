@@ -730,6 +730,13 @@ impl<'a> Builder<'a> {
                     }
                 }
                 let found = self.find_table(dbn.as_deref(), &name);
+                if found.is_err() {
+                    if let Some(src) =
+                        self.vtab_source(dbn.as_deref(), &name, None, alias.clone())?
+                    {
+                        return Ok(src);
+                    }
+                }
                 if found.is_err() && dbn.is_none() {
                     if let Some(sel) = self.pragma_table(&name)? {
                         return self.materialize(&sel, alias.unwrap_or(name));
@@ -786,10 +793,18 @@ impl<'a> Builder<'a> {
                 self.materialize(sel, name)
             }
             ast::SelectTable::Sub(..) => Err(Error::sql("parenthesized joins are not supported")),
-            ast::SelectTable::TableCall(q, ..) => Err(Error::sql(format!(
-                "no such table-valued function: {}",
-                dequote(&q.name.0)
-            ))),
+            ast::SelectTable::TableCall(q, args, alias) => {
+                let name = dequote(&q.name.0);
+                let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
+                let alias = alias.as_ref().map(|a| match a {
+                    ast::As::As(n) | ast::As::Elided(n) => dequote(&n.0),
+                });
+                let args = args.as_deref().unwrap_or(&[]);
+                match self.vtab_source(dbn.as_deref(), &name, Some(args), alias)? {
+                    Some(src) => Ok(src),
+                    None => Err(Error::sql(format!("no such table-valued function: {name}"))),
+                }
+            }
         }
     }
 
@@ -1103,7 +1118,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Level of the deepest source an expression references (0 if none).
-    fn term_level(&self, e: &Expr, sources: &[Source]) -> usize {
+    pub(super) fn term_level(&self, e: &Expr, sources: &[Source]) -> usize {
         if has_subquery(e) {
             return sources.len().saturating_sub(1);
         }
@@ -1249,7 +1264,7 @@ impl<'a> Builder<'a> {
         Access::Scan
     }
 
-    fn refs_none(&self, e: &Expr, sources: &[Source]) -> bool {
+    pub(super) fn refs_none(&self, e: &Expr, sources: &[Source]) -> bool {
         let mut any = false;
         self.visit_columns(e, &mut |c| {
             if sources.iter().any(|s| s.cursor == c.cursor) {
@@ -1259,7 +1274,7 @@ impl<'a> Builder<'a> {
         !any
     }
 
-    fn refs_cursor(&self, e: &Expr, cur: i32) -> bool {
+    pub(super) fn refs_cursor(&self, e: &Expr, cur: i32) -> bool {
         let mut any = false;
         self.visit_columns(e, &mut |c| any |= c.cursor == cur);
         any
@@ -1326,7 +1341,7 @@ impl<'a> Builder<'a> {
         terms: &[Expr],
     ) -> (Vec<Source>, Vec<Level>) {
         let n = levels.len();
-        if n < 2 || n > 6 || levels.iter().any(|l| l.left) {
+        if n < 2 || n > 6 || levels.iter().any(|l| l.left) || !self.vtab_srcs.is_empty() {
             return (sources.to_vec(), levels.to_vec());
         }
         fn perms(n: usize, cur: &mut Vec<usize>, used: &mut Vec<bool>, out: &mut Vec<Vec<usize>>) {
@@ -1430,12 +1445,24 @@ impl<'a> Builder<'a> {
         if !lv.left {
             usable.extend(per_level[i].iter().cloned());
         }
-        let access = self.plan_access(src, &usable, sources, i);
+        let is_vtab = self.vtab_of(cur).is_some();
+        let access = if is_vtab {
+            Access::Scan
+        } else {
+            self.plan_access(src, &usable, sources, i)
+        };
+        let mut omitted: Vec<Expr> = Vec::new();
         let label_name = src.name.clone();
         let lj = if lv.left { " LEFT-JOIN" } else { "" };
         let mut idx_cursor = None;
         let advance: Box<dyn Fn(&mut Builder<'a>, i32)>;
         match &access {
+            Access::Scan if is_vtab => {
+                omitted = self.vtab_filter(src, &usable, sources, i, end)?;
+                advance = Box::new(move |b: &mut Builder<'a>, top| {
+                    b.emit(Opcode::VNext, cur, top, 0);
+                });
+            }
             Access::Scan => {
                 self.eqp_line(format!("SCAN {label_name}{lj}"));
                 self.emit(Opcode::Rewind, cur, end, 0);
@@ -1565,14 +1592,15 @@ impl<'a> Builder<'a> {
             }
             _ => {}
         }
-        for t in &lv.on {
+        self.vtab_row_checks(cur, next)?;
+        for t in lv.on.iter().filter(|t| !omitted.contains(t)) {
             self.jump_if_false(t, next, true)?;
         }
         if lv.left {
             self.int(1, m);
         }
         let inner = self.addr();
-        for t in &per_level[i] {
+        for t in per_level[i].iter().filter(|t| !omitted.contains(t)) {
             self.jump_if_false(t, next, true)?;
         }
         self.level(sources, levels, per_level, i + 1, body)?;
@@ -1626,6 +1654,7 @@ impl<'a> Builder<'a> {
                             if s.using_hidden
                                 .iter()
                                 .any(|h| h.eq_ignore_ascii_case(&c.name))
+                                || self.vtab_hidden(s.cursor, &c.name)
                             {
                                 continue;
                             }
@@ -1644,6 +1673,9 @@ impl<'a> Builder<'a> {
                         .find(|s| s.name.eq_ignore_ascii_case(&tn))
                         .ok_or_else(|| Error::sql(format!("no such table: {tn}")))?;
                     for c in &s.cols {
+                        if self.vtab_hidden(s.cursor, &c.name) {
+                            continue;
+                        }
                         out.push((
                             Expr::Qualified(q(&s.name), q(&c.name)),
                             c.name.clone(),

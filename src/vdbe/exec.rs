@@ -27,6 +27,9 @@
 //!   and so are the pure optimisations `Filter`/`FilterAdd` (a Bloom filter that never
 //!   rejects), `IfSmaller` (never jumps) and `LoadAnalysis`.
 
+#[path = "vtab.rs"]
+pub mod vtab;
+
 use super::cursor::{cmp_key, Backend, MemTable, Sorter, VdbeCursor};
 use super::mem::{self, ArithOp, BitOp};
 use super::program::{FuncRef, Op, Opcode, Program, P4};
@@ -1232,7 +1235,20 @@ impl Vm {
                         self.jump(p2)?;
                     }
                 }
-                Opcode::Column => self.op_column(host, pc, p1, p2, p3)?,
+                Opcode::Column => {
+                    if let Ok(
+                        c @ VdbeCursor {
+                            backend: Backend::VTab(_),
+                            ..
+                        },
+                    ) = self.cur(p1)
+                    {
+                        let v = Self::vtab_column(c, p2, false)?;
+                        self.set(p3, v)?;
+                    } else {
+                        self.op_column(host, pc, p1, p2, p3)?
+                    }
+                }
                 Opcode::Rowid => {
                     let c = self.cur(p1)?;
                     let v = if c.null_row || !c.valid {
@@ -1687,6 +1703,12 @@ impl Vm {
                 | Opcode::FilterAdd
                 | Opcode::IfSmaller
                 | Opcode::LoadAnalysis => {}
+                Opcode::VOpen
+                | Opcode::VFilter
+                | Opcode::VNext
+                | Opcode::VColumn
+                | Opcode::VUpdate
+                | Opcode::VBegin => self.op_vtab(host, pc, opcode, p1, p2, p3, p5)?,
                 other => return Err(Error::sql(format!("unsupported opcode: {}", other.name()))),
             }
         }
