@@ -111,6 +111,8 @@ pub struct Builder<'a> {
     pub col_spans: Option<Vec<String>>,
     /// Don't emit `Transaction` ops (BEGIN/COMMIT etc.).
     pub no_tx: bool,
+    /// Trigger bodies being compiled inline (see `trigger.rs`).
+    pub trig: super::trigger::TrigState,
 }
 
 pub const MAX_EXPR_DEPTH: usize = 1000;
@@ -136,6 +138,7 @@ impl<'a> Builder<'a> {
             corr: std::cell::RefCell::new(Vec::new()),
             col_spans: None,
             no_tx: false,
+            trig: Default::default(),
         };
         b.emit(Opcode::Init, 0, 0, 0);
         b
