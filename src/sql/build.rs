@@ -113,6 +113,8 @@ pub struct Builder<'a> {
     pub no_tx: bool,
     /// Virtual-table FROM items opened so far (`sql/vtab.rs`).
     pub vtab_srcs: Vec<super::vtab::VtabSrc>,
+    /// Trigger bodies being compiled inline (see `trigger.rs`).
+    pub trig: super::trigger::TrigState,
 }
 
 pub const MAX_EXPR_DEPTH: usize = 1000;
@@ -139,6 +141,7 @@ impl<'a> Builder<'a> {
             col_spans: None,
             no_tx: false,
             vtab_srcs: Vec::new(),
+            trig: Default::default(),
         };
         b.emit(Opcode::Init, 0, 0, 0);
         b

@@ -219,8 +219,16 @@ impl<'a> Builder<'a> {
                 self.no_tx = true;
                 Ok(vec![])
             }
-            Stmt::CreateTrigger { .. } | Stmt::DropTrigger { .. } => {
-                Err(Error::sql("triggers are not supported yet"))
+            Stmt::CreateTrigger { .. } => {
+                self.create_trigger(stmt, text)?;
+                Ok(vec![])
+            }
+            Stmt::DropTrigger {
+                if_exists,
+                trigger_name,
+            } => {
+                self.drop_trigger(*if_exists, trigger_name)?;
+                Ok(vec![])
             }
             Stmt::CreateVirtualTable { .. } => self.create_virtual(stmt, text),
             _ => Err(Error::sql("statement not supported")),
