@@ -16,6 +16,7 @@
 //! | `config.rs`   | `sqlite3_config`/`db_config`, status, version data |
 //! | `misc.rs`     | complete, stricmp/glob/like, keywords, URI parameters, VFS description |
 //! | `varargs.rs`  | the variadic exports (naked trampolines into `varargs.c`) |
+//! | `vtab.rs`     | virtual tables: C modules adapted to `crate::vtab` |
 //! | `stubs.rs`    | exported with SQLite's signature, not implemented: return an error |
 //!
 //! Invariants kept by the whole module (DESIGN §3):
@@ -41,6 +42,7 @@ pub mod stubs;
 pub mod util;
 pub mod value;
 pub mod varargs;
+pub mod vtab;
 
 /// SQLite's 64-bit integer types (`long long` in C; named so the generated header matches).
 #[allow(non_camel_case_types)]

@@ -179,6 +179,8 @@ pub struct Connection {
     /// (every N instructions, handler); N > 0 whenever set.
     progress: Option<(u32, ProgressHandler)>,
     authorizer: Option<Authorizer>,
+    /// Virtual-table modules and connected tables (`crate::vtab`).
+    vtabs: Arc<crate::vtab::Registry>,
 }
 
 // The C API keeps a Connection behind a mutex and may move it between threads.
@@ -347,6 +349,21 @@ impl Connection {
                 return Err(Error::new(SQLITE_ERROR, format!("no such vfs: {name}")));
             }
         }
+        Self::open_target(t, the_vfs)
+    }
+
+    /// Open on a caller-supplied VFS (tests: [`crate::vfs::memory::FaultVfs`] under a whole
+    /// SQL workload). A `vfs=` URI parameter is ignored: `the_vfs` wins.
+    pub fn open_with_vfs(
+        filename: &str,
+        flags: i32,
+        the_vfs: Arc<dyn crate::vfs::Vfs>,
+    ) -> Result<Connection> {
+        let t = parse_target(filename, flags, None)?;
+        Self::open_target(t, the_vfs)
+    }
+
+    fn open_target(t: OpenTarget, the_vfs: Arc<dyn crate::vfs::Vfs>) -> Result<Connection> {
         let ro = t.flags & open_flags::READONLY != 0 && t.flags & open_flags::READWRITE == 0;
         let (pager, path) = if t.memory {
             (Pager::open_memory(4096), String::new())
@@ -413,6 +430,7 @@ impl Connection {
             update_hook: None,
             progress: None,
             authorizer: None,
+            vtabs: Arc::new(crate::vtab::Registry::default()),
         })
     }
 
@@ -484,6 +502,7 @@ impl Connection {
             schemas: &schemas,
             user_functions: &self.functions,
             collations: &self.collations,
+            vtabs: Some(&self.vtabs),
         };
         match crate::sql::compile_ext(&ctx, sql) {
             Ok(c) => {
@@ -584,6 +603,11 @@ impl Connection {
         Ok(())
     }
     /// The registered user functions (for the compiler and for tests).
+    /// The virtual-table registry (`sqlite3_create_module` & co.).
+    pub fn vtab_registry(&self) -> Arc<crate::vtab::Registry> {
+        self.vtabs.clone()
+    }
+
     pub fn user_functions(&self) -> &[UserFunction] {
         &self.functions
     }
@@ -712,15 +736,33 @@ impl Connection {
         if ro {
             return Err(Error::readonly());
         }
-        if let Err(e) = self.with_busy(db, |bt| bt.begin_write(exclusive)) {
-            // As sqlite3BtreeBeginTrans: a failed upgrade does not leave behind the read lock
-            // it took itself (else a BEGIN whose first write was busy would block others).
-            if had_txn == 0 {
-                let d = &mut self.dbs[db];
-                d.bt.end_read();
-                d.txn = 0;
+        // As sqlite3BtreeBeginTrans: when this call started the read transaction itself, a
+        // busy write lock releases it, waits in the busy handler and starts over with a fresh
+        // snapshot (retrying the write lock on the old snapshot could only give
+        // SQLITE_BUSY_SNAPSHOT in WAL mode). A transaction that was already reading gets
+        // SQLITE_BUSY at once: waiting while holding a read lock can deadlock.
+        let mut count = 0;
+        loop {
+            let r = match self.dbs.get_mut(db) {
+                Some(d) => d.bt.begin_write(exclusive),
+                None => return Err(Error::sql("no such database")),
+            };
+            match r {
+                Ok(()) => break,
+                Err(e) => {
+                    if had_txn != 0 {
+                        return Err(e);
+                    }
+                    let d = &mut self.dbs[db];
+                    d.bt.end_read();
+                    d.txn = 0;
+                    if !e.is_busy() || !self.invoke_busy(count) {
+                        return Err(e);
+                    }
+                    count += 1;
+                    self.begin_read(db)?;
+                }
             }
-            return Err(e);
         }
         let n_sp = self.savepoints.len();
         let d = &mut self.dbs[db];
@@ -1297,6 +1339,7 @@ impl Statement {
             (o.opcode == Opcode::Insert && o.p5 & 1 != 0)
                 || (o.opcode == Opcode::Delete && (o.p2 & 1 != 0 || o.p5 & 1 != 0))
                 || (o.opcode == Opcode::Clear && o.p3 != 0)
+                || o.opcode == Opcode::VUpdate
         });
         Statement {
             vm: Vm::new(p),
