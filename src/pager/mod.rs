@@ -708,6 +708,23 @@ impl Pager {
         Ok(())
     }
 
+    /// Encrypted db in rollback mode: the on-disk image of a page not yet journaled in this
+    /// write transaction, read back from the db file (cheaper than encrypting its plaintext
+    /// again). Such a page is unchanged in the file (only journaled pages are written before
+    /// commit, and pages beyond `db_orig_size` are not journaled). `None`: encode instead.
+    fn original_disk_image(&mut self, pgno: Pgno) -> Result<Option<Vec<u8>>> {
+        if self.codec.is_none() || self.wal.is_some() || pgno > self.db_file_size {
+            return Ok(None);
+        }
+        let Some(fd) = self.fd.as_mut() else {
+            return Ok(None);
+        };
+        let mut disk = vec![0u8; self.page_size];
+        let off = (pgno as u64 - 1) * self.page_size as u64;
+        read_allow_short(fd.as_mut(), &mut disk, off)?;
+        Ok(Some(disk))
+    }
+
     /// The page's content as of the start of the write transaction (invariant 1).
     fn original_image(&mut self, pgno: Pgno) -> Result<Box<[u8]>> {
         if let Some(p) = self.cache.get(&pgno) {
@@ -1220,10 +1237,17 @@ impl Pager {
         }
         if pgno <= self.db_orig_size {
             if self.uses_journal_file() {
-                let plain = self.original_image(pgno)?;
                 // The journal holds on-disk images (encrypted for an encrypted db), so that
                 // playback copies them back verbatim.
-                let img = Self::page_to_disk(&self.codec, pgno, &plain)?;
+                let img = match self.original_disk_image(pgno)? {
+                    Some(disk) => Cow::Owned(disk),
+                    None => {
+                        let plain = self.original_image(pgno)?;
+                        Self::page_to_disk(&self.codec, pgno, &plain)?
+                            .into_owned()
+                            .into()
+                    }
+                };
                 if self.jfd.is_none() {
                     self.open_journal()?;
                 }
