@@ -1309,7 +1309,13 @@ impl Pager {
         let any_dirty = self.db_modified
             || self.page_count != self.db_orig_size
             || self.cache.values().any(|p| p.dirty);
-        if any_dirty && self.page_count >= 1 {
+        // In WAL mode page 1 is written only when it changed or the database size did (as
+        // SQLite's pagerWalFrames: the change counter moves only with page 1), so a one-page
+        // commit is one frame.
+        let p1_needed = self.wal.is_none()
+            || self.page_count != self.db_orig_size
+            || self.cache.get(&1).is_some_and(|p| p.dirty);
+        if any_dirty && self.page_count >= 1 && p1_needed {
             let n = self.page_count;
             let mut base = match self.file_vers {
                 Some(v) => u32::from_be_bytes([v[0], v[1], v[2], v[3]]),
@@ -2046,6 +2052,12 @@ impl Pager {
                 }
             }
         }
+    }
+
+    /// Frames in the WAL after this pager's last commit into it, reported once (0: none since
+    /// the last call, or not in WAL mode): the argument of `sqlite3_wal_hook`.
+    pub fn take_wal_callback(&mut self) -> u32 {
+        self.wal.as_mut().map(|w| w.take_callback()).unwrap_or(0)
     }
 
     /// `PRAGMA wal_autocheckpoint` (frames; 0 disables).

@@ -215,6 +215,9 @@ pub struct Wal {
     min_frame: u32,
     n_ckpt: u32,
     read_only: bool,
+    /// `mx_frame` after our last commit, until taken by `take_callback` (SQLite's
+    /// `iCallback`: what `sqlite3_wal_hook` is called with).
+    callback: u32,
 }
 
 impl Wal {
@@ -246,6 +249,7 @@ impl Wal {
             min_frame: 0,
             n_ckpt: 0,
             read_only,
+            callback: 0,
         })
     }
 
@@ -786,7 +790,14 @@ impl Wal {
         self.hdr.n_page = db_size;
         self.hdr.frame_cksum = run;
         self.hdr.change = self.hdr.change.wrapping_add(1);
-        self.write_idx_hdr()
+        self.write_idx_hdr()?;
+        self.callback = self.hdr.mx_frame;
+        Ok(())
+    }
+
+    /// Frames in the WAL after our last commit, once (0: no commit since the last call).
+    pub fn take_callback(&mut self) -> u32 {
+        std::mem::take(&mut self.callback)
     }
 
     /// SQLite's `sqlite3WalCheckpoint` (no busy handler: a busy lock is reported, not waited
