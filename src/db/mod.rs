@@ -1089,6 +1089,9 @@ impl Connection {
                 }
                 Ok(Value::text(journal_mode_name(got)))
             }
+            "journal_size_limit" => Ok(Value::Integer(
+                d.bt.pager.journal_size_limit(new.map(mem::to_int)),
+            )),
             "wal_autocheckpoint" if new.is_some() => {
                 let n = new.map(mem::to_int).unwrap_or(1000);
                 self.set_wal_autocheckpoint(n);

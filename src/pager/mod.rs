@@ -226,6 +226,8 @@ pub struct Pager {
     wal: Option<wal::Wal>,
     /// `PRAGMA wal_autocheckpoint` (0: off).
     wal_autocheckpoint: u32,
+    /// `PRAGMA journal_size_limit` (bytes, -1: none); applied to the WAL (`Wal::set_size_limit`).
+    journal_size_limit: i64,
     /// Leaving WAL mode: a header still saying WAL does not reopen the WAL (SQLite's
     /// BTS_NO_WAL) while the header is rewritten to versions 1/1.
     no_wal: bool,
@@ -337,6 +339,7 @@ impl Pager {
             codec: None,
             wal: None,
             wal_autocheckpoint: 1000,
+            journal_size_limit: -1,
             no_wal: false,
         }
     }
@@ -1842,7 +1845,8 @@ impl Pager {
             return Ok(());
         }
         let vfs = self.vfs()?;
-        let w = wal::Wal::open(vfs, &self.db_path(), self.read_only)?;
+        let mut w = wal::Wal::open(vfs, &self.db_path(), self.read_only)?;
+        w.set_size_limit(self.journal_size_limit);
         self.wal = Some(w);
         self.journal_mode = JournalMode::Wal;
         self.wal_header = true;
@@ -2066,6 +2070,17 @@ impl Pager {
     /// the last call, or not in WAL mode): the argument of `sqlite3_wal_hook`.
     pub fn take_wal_callback(&mut self) -> u32 {
         self.wal.as_mut().map(|w| w.take_callback()).unwrap_or(0)
+    }
+
+    /// `PRAGMA journal_size_limit`: bytes (-1, or anything below: no limit). Returns it.
+    pub fn journal_size_limit(&mut self, new: Option<i64>) -> i64 {
+        if let Some(n) = new.map(|n| n.max(-1)) {
+            self.journal_size_limit = n;
+            if let Some(w) = self.wal.as_mut() {
+                w.set_size_limit(n);
+            }
+        }
+        self.journal_size_limit
     }
 
     /// `PRAGMA wal_autocheckpoint` (frames; 0 disables).
