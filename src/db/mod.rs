@@ -89,6 +89,9 @@ pub type RollbackHook = Box<dyn FnMut() + Send>;
 /// Update hook (`sqlite3_update_hook`): (op: SQLITE_INSERT/DELETE/UPDATE, database name,
 /// table name, rowid), for each counted row change of a rowid table.
 pub type UpdateHook = Box<dyn FnMut(i32, &str, &str, i64) + Send>;
+/// WAL hook (`sqlite3_wal_hook`): (database name, frames in its WAL) after a commit into the
+/// WAL; a non-zero return is the error code of the statement.
+pub type WalHook = Box<dyn FnMut(&str, i32) -> i32 + Send>;
 /// Progress handler (`sqlite3_progress_handler`): non-zero interrupts the statement.
 pub type ProgressHandler = Box<dyn FnMut() -> i32 + Send>;
 /// Authorizer (`sqlite3_set_authorizer`): (action code, arg 3, arg 4, database name,
@@ -176,6 +179,7 @@ pub struct Connection {
     commit_hook: Option<CommitHook>,
     rollback_hook: Option<RollbackHook>,
     update_hook: Option<UpdateHook>,
+    wal_hook: Option<WalHook>,
     /// (every N instructions, handler); N > 0 whenever set.
     progress: Option<(u32, ProgressHandler)>,
     authorizer: Option<Authorizer>,
@@ -428,6 +432,7 @@ impl Connection {
             commit_hook: None,
             rollback_hook: None,
             update_hook: None,
+            wal_hook: None,
             progress: None,
             authorizer: None,
             vtabs: Arc::new(crate::vtab::Registry::default()),
@@ -1072,8 +1077,21 @@ impl Connection {
                     Some(m) if m != cur => d.bt.pager.set_journal_mode(m)?,
                     _ => cur,
                 };
+                if got == JournalMode::Wal && cur != got && d.bt.pager.page_count() == 0 {
+                    // As SQLite (sqlite3BtreeSetVersion): an empty database gets its page 1,
+                    // marked WAL, in the db file now, so the first commit goes to the WAL.
+                    d.bt.begin_write(false)?;
+                    let r = d.bt.commit();
+                    if d.txn == 0 {
+                        d.bt.end_read();
+                    }
+                    r?;
+                }
                 Ok(Value::text(journal_mode_name(got)))
             }
+            "journal_size_limit" => Ok(Value::Integer(
+                d.bt.pager.journal_size_limit(new.map(mem::to_int)),
+            )),
             "wal_autocheckpoint" if new.is_some() => {
                 let n = new.map(mem::to_int).unwrap_or(1000);
                 self.set_wal_autocheckpoint(n);
@@ -1380,6 +1398,9 @@ impl Statement {
                 }
                 Ok(StepResult::Done) => {
                     self.finish(conn, None)?;
+                    if conn.autocommit {
+                        conn.run_wal_hooks()?;
+                    }
                     return Ok(false);
                 }
                 Err(e)
