@@ -137,9 +137,11 @@ pub struct Sorter {
 }
 
 impl Sorter {
-    /// Sort the rows by key (stable; a shorter key sorts first among equal prefixes). The
-    /// keys are decoded once into one flat vector of borrowed values and an index
-    /// permutation is sorted, so no row is copied or allocated per comparison.
+    /// Sort the rows by their key columns (the `KeyInfo`'s; all fields without one). Only
+    /// the key orders rows (payload does not) and the sort is stable, so ties keep insertion
+    /// order, as SQLite's sorter does. The keys are decoded once into one flat vector of
+    /// borrowed values and an index permutation is sorted: no row is copied or allocated per
+    /// comparison.
     pub fn sort(&mut self) -> Result<()> {
         if self.rows.len() < 2 {
             return Ok(());
@@ -159,10 +161,15 @@ impl Sorter {
                     .unwrap_or(&[])
             };
             let ki = self.key_info.as_ref();
+            let nk = ki.map(|k| k.desc.len());
             let mut perm: Vec<u32> = (0..self.rows.len() as u32).collect();
             perm.sort_by(|&a, &b| {
                 let (ka, kb) = (key(a), key(b));
-                cmp_key_refs(ka, kb, ki).then(ka.len().cmp(&kb.len()))
+                let (ka, kb) = (
+                    &ka[..nk.unwrap_or(ka.len()).min(ka.len())],
+                    &kb[..nk.unwrap_or(kb.len()).min(kb.len())],
+                );
+                cmp_key_refs(ka, kb, ki)
             });
             perm
         };
@@ -206,10 +213,17 @@ pub fn decode_refs_into<'a>(rec: &'a [u8], out: &mut Vec<ValueRef<'a>>) -> Resul
 }
 
 pub enum Backend {
-    Bt { db: usize, cur: BtCursor },
+    Bt {
+        db: usize,
+        cur: BtCursor,
+    },
     Mem(MemTable),
     Sorter(Sorter),
-    Pseudo { reg: usize },
+    Pseudo {
+        reg: usize,
+    },
+    /// A virtual-table cursor (`VOpen`); positioned by `VFilter`, moved by `Next`/`VNext`.
+    VTab(super::exec::vtab::VCursor),
 }
 
 pub struct VdbeCursor {
@@ -249,6 +263,7 @@ impl VdbeCursor {
             Backend::Mem(m) => m.key_info.as_ref(),
             Backend::Sorter(s) => s.key_info.as_ref(),
             Backend::Pseudo { .. } => None,
+            Backend::VTab(_) => None,
         }
     }
 
@@ -282,6 +297,7 @@ impl VdbeCursor {
                 !s.rows.is_empty()
             }
             Backend::Pseudo { .. } => true,
+            Backend::VTab(v) => !v.cur.eof(),
         };
         Ok(self.moved(v))
     }
@@ -300,6 +316,7 @@ impl VdbeCursor {
                 !s.rows.is_empty()
             }
             Backend::Pseudo { .. } => true,
+            Backend::VTab(_) => false,
         };
         Ok(self.moved(v))
     }
@@ -321,6 +338,10 @@ impl VdbeCursor {
                 s.pos < s.rows.len()
             }
             Backend::Pseudo { .. } => false,
+            Backend::VTab(v) => {
+                v.cur.next()?;
+                !v.cur.eof()
+            }
         };
         Ok(self.moved(v))
     }
@@ -338,7 +359,7 @@ impl VdbeCursor {
                 }
                 m.valid
             }
-            Backend::Sorter(_) | Backend::Pseudo { .. } => false,
+            Backend::Sorter(_) | Backend::Pseudo { .. } | Backend::VTab(_) => false,
         };
         Ok(self.moved(v))
     }
@@ -372,6 +393,15 @@ impl VdbeCursor {
                     self.rec.extend_from_slice(b);
                 }
             }
+            Backend::VTab(v) => {
+                if self.valid {
+                    let mut vals = Vec::with_capacity(v.inst.columns.len());
+                    for i in 0..v.inst.columns.len() {
+                        vals.push(v.cur.column(i as i32, false)?);
+                    }
+                    rec::encode_into(&vals, &mut self.rec);
+                }
+            }
         }
         self.hdr.parse(&self.rec)?;
         self.cache_ok = true;
@@ -382,6 +412,7 @@ impl VdbeCursor {
         match &mut self.backend {
             Backend::Bt { db, cur } => cur.rowid(host.btree(*db)?),
             Backend::Mem(m) => Ok(m.rows.get(m.pos).map(|r| r.0).unwrap_or(0)),
+            Backend::VTab(v) => v.cur.rowid(),
             _ => Ok(0),
         }
     }

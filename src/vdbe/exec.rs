@@ -27,6 +27,9 @@
 //!   and so are the pure optimisations `Filter`/`FilterAdd` (a Bloom filter that never
 //!   rejects), `IfSmaller` (never jumps) and `LoadAnalysis`.
 
+#[path = "vtab.rs"]
+pub mod vtab;
+
 use super::cursor::{
     cmp_key, cmp_key_refs, decode_refs_into, Backend, MemTable, Sorter, VdbeCursor,
 };
@@ -129,6 +132,8 @@ pub struct Vm {
     pub vars: Vec<Value>,
     once: Vec<bool>,
     aggs: Vec<Option<Box<dyn AggState>>>,
+    /// Window pass buffers (`WinPush`/`WinFlush`/`WinPop`), by P1.
+    windows: std::collections::HashMap<i32, crate::func::window::WinBuf>,
     /// RowSet objects (`RowSetAdd`/`RowSetRead`/`RowSetTest`), by register.
     rowsets: Vec<Option<std::collections::BTreeSet<i64>>>,
     cmp_result: Ordering,
@@ -180,6 +185,7 @@ impl Vm {
             vars: vec![Value::Null; n_vars],
             once: vec![false; n_ops],
             aggs: Vec::new(),
+            windows: std::collections::HashMap::new(),
             rowsets: Vec::new(),
             cmp_result: Ordering::Equal,
             permutation: None,
@@ -218,6 +224,7 @@ impl Vm {
         for r in self.rowsets.iter_mut() {
             *r = None;
         }
+        self.windows.clear();
         self.permutation = None;
         self.result = None;
         self.n_change = 0;
@@ -849,6 +856,31 @@ impl Vm {
                     let dest = if opcode == Opcode::AggFinal { p1 } else { p3 };
                     self.set(dest, v)?;
                 }
+                Opcode::WinPush => {
+                    let r = self.range(p2, p3)?;
+                    let row = self.regs[r].to_vec();
+                    self.windows.entry(p1).or_default().rows.push(row);
+                }
+                Opcode::WinFlush => {
+                    let spec = match &self.prog.ops[pc].p4 {
+                        P4::Window(w) => w.clone(),
+                        _ => return Err(internal("P4 window")),
+                    };
+                    let r = self.range(p2, 2)?;
+                    let (so, eo) = (self.regs[r.start].clone(), self.regs[r.start + 1].clone());
+                    let mut ctx = Self::func_ctx(host);
+                    let buf = self.windows.entry(p1).or_default();
+                    crate::func::window::flush(buf, &spec, (&so, &eo), &mut ctx, &Self::new_agg)?;
+                }
+                Opcode::WinPop => match self.windows.get_mut(&p1).and_then(|b| b.out.pop_front()) {
+                    None => self.jump(p2)?,
+                    Some(row) => {
+                        let r = self.range(p3, row.len() as i32)?;
+                        for (d, v) in self.regs[r].iter_mut().zip(row) {
+                            *d = v;
+                        }
+                    }
+                },
                 Opcode::Gosub => {
                     self.set(p1, Value::Integer(pc as i64))?;
                     self.jump(p2)?;
@@ -1197,7 +1229,20 @@ impl Vm {
                         self.jump(p2)?;
                     }
                 }
-                Opcode::Column => self.op_column(host, pc, p1, p2, p3)?,
+                Opcode::Column => {
+                    if let Ok(
+                        c @ VdbeCursor {
+                            backend: Backend::VTab(_),
+                            ..
+                        },
+                    ) = self.cur(p1)
+                    {
+                        let v = Self::vtab_column(c, p2, false)?;
+                        self.set(p3, v)?;
+                    } else {
+                        self.op_column(host, pc, p1, p2, p3)?
+                    }
+                }
                 Opcode::Rowid => {
                     let c = self.cur(p1)?;
                     let v = if c.null_row || !c.valid {
@@ -1659,6 +1704,12 @@ impl Vm {
                 | Opcode::FilterAdd
                 | Opcode::IfSmaller
                 | Opcode::LoadAnalysis => {}
+                Opcode::VOpen
+                | Opcode::VFilter
+                | Opcode::VNext
+                | Opcode::VColumn
+                | Opcode::VUpdate
+                | Opcode::VBegin => self.op_vtab(host, pc, opcode, p1, p2, p3, p5)?,
                 other => return Err(Error::sql(format!("unsupported opcode: {}", other.name()))),
             }
         }
