@@ -364,9 +364,10 @@ impl BtCursor {
             self.landed(bt)?;
         }
         let (pg, idx) = self.top()?;
-        // The cell found when landing, unless the tree changed since.
+        // The cell found when landing, unless the tree changed since (`restore` just made
+        // the position current, so the tree's stamp is not newer than `self.stamp`).
         if let Some((cpg, cidx, stamp, ci)) = self.cell_cache {
-            if cpg == pg && cidx == idx && bt.stamp_of(self.root) <= stamp {
+            if cpg == pg && cidx == idx && self.stamp <= stamp {
                 return Ok((pg, ci));
             }
         }
@@ -379,6 +380,11 @@ impl BtCursor {
     }
 
     pub(super) fn rowid_impl(&mut self, bt: &mut Btree) -> Result<i64> {
+        // Table cursor on an entry of an unchanged tree: `saved_rowid` is its key
+        // (invariant 2), no page access needed.
+        if self.intkey && self.fresh(bt) {
+            return Ok(self.saved_rowid);
+        }
         let (pg, ci) = self.current(bt)?;
         if self.intkey {
             return Ok(ci.key);
