@@ -185,7 +185,16 @@ pub struct Connection {
     authorizer: Option<Authorizer>,
     /// Virtual-table modules and connected tables (`crate::vtab`).
     vtabs: Arc<crate::vtab::Registry>,
+    /// Compiled programs by exact SQL text, most recent first (see [`Connection::compile`]).
+    /// Compiling is a pure function of the SQL and of what `CompileContext` shows (schemas,
+    /// user functions, collations, vtabs), so an entry stays valid until one of those
+    /// changes: every change to them calls `invalidate_compiled` (schema loads, function and
+    /// collation registration). Programs that touch virtual tables are not kept.
+    compiled_cache: Vec<(Vec<u8>, Program, usize)>,
 }
+
+/// Entries of `Connection::compiled_cache`.
+const COMPILED_CACHE_SIZE: usize = 32;
 
 // The C API keeps a Connection behind a mutex and may move it between threads.
 const _: fn() = || {
@@ -436,6 +445,7 @@ impl Connection {
             progress: None,
             authorizer: None,
             vtabs: Arc::new(crate::vtab::Registry::default()),
+            compiled_cache: Vec::new(),
         })
     }
 
@@ -497,7 +507,51 @@ impl Connection {
         Statement::new(p, sql)
     }
 
+    /// Forget every cached compiled program: what the compiler sees has changed.
+    fn invalidate_compiled(&mut self) {
+        self.compiled_cache.clear();
+    }
+
+    /// Compile the first statement of `sql`, reusing a cached program for the same text
+    /// (prepared-statement re-preparation is then a copy, not a parse and code generation).
     fn compile(&mut self, sql: &[u8]) -> Result<crate::sql::Compiled> {
+        if let Some(i) = self.compiled_cache.iter().position(|e| e.0 == sql) {
+            let e = self.compiled_cache.remove(i);
+            let c = crate::sql::Compiled {
+                program: Some(e.1.clone()),
+                tail: e.2,
+                error_offset: None,
+            };
+            self.compiled_cache.insert(0, e);
+            return Ok(c);
+        }
+        let c = self.compile_uncached(sql)?;
+        if let (Some(p), None) = (&c.program, c.error_offset) {
+            let vtab = p.ops.iter().any(|o| {
+                use crate::vdbe::Opcode as O;
+                matches!(
+                    o.opcode,
+                    O::VBegin
+                        | O::VColumn
+                        | O::VCreate
+                        | O::VDestroy
+                        | O::VFilter
+                        | O::VNext
+                        | O::VOpen
+                        | O::VRename
+                        | O::VUpdate
+                )
+            });
+            if !vtab {
+                self.compiled_cache.truncate(COMPILED_CACHE_SIZE - 1);
+                self.compiled_cache
+                    .insert(0, (sql.to_vec(), p.clone(), c.tail));
+            }
+        }
+        Ok(c)
+    }
+
+    fn compile_uncached(&mut self, sql: &[u8]) -> Result<crate::sql::Compiled> {
         let schemas: Vec<(String, &Schema)> = self
             .dbs
             .iter()
@@ -597,12 +651,14 @@ impl Connection {
                 "unable to delete/modify user-function due to active statements",
             ));
         }
+        self.invalidate_compiled();
         self.functions
             .retain(|g| !(g.name.eq_ignore_ascii_case(&f.name) && g.nargs == f.nargs));
         self.functions.push(f);
         Ok(())
     }
     pub fn remove_function(&mut self, name: &str, nargs: i32) -> Result<()> {
+        self.invalidate_compiled();
         self.functions
             .retain(|g| !(g.name.eq_ignore_ascii_case(name) && g.nargs == nargs));
         Ok(())
@@ -624,6 +680,7 @@ impl Connection {
                 "unable to delete/modify collation sequence due to active statements",
             ));
         }
+        self.invalidate_compiled();
         self.collations
             .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         if let Some(c) = c {
@@ -914,6 +971,9 @@ impl Connection {
             let had_txn = self.dbs[db].txn != 0;
             if db == 1 && self.dbs[1].bt.pager.page_count() == 0 {
                 // An untouched temp database: nothing to load.
+                if !self.dbs[1].schema_loaded {
+                    self.invalidate_compiled();
+                }
                 self.dbs[1].schema_loaded = true;
                 continue;
             }
@@ -940,6 +1000,7 @@ impl Connection {
 
     /// Read `sqlite_schema` (root page 1) of `db` into its `Schema`. Needs a read transaction.
     fn load_schema(&mut self, db: usize) -> Result<()> {
+        self.invalidate_compiled();
         let cookie = self.file_cookie(db)?;
         let d = self
             .dbs

@@ -80,6 +80,21 @@ fn split_and(e: &Expr, out: &mut Vec<Expr>) {
             split_and(r, out);
         }
         Expr::Parenthesized(v) if v.len() == 1 => split_and(&v[0], out),
+        // `x BETWEEN a AND b` is `x >= a AND x <= b` (the code generator expands it the same
+        // way), split so the planner sees both bounds (rowid/index range seeks).
+        Expr::Between {
+            lhs,
+            not: false,
+            start,
+            end,
+        } => {
+            out.push(Expr::Binary(
+                lhs.clone(),
+                Operator::GreaterEquals,
+                start.clone(),
+            ));
+            out.push(Expr::Binary(lhs.clone(), Operator::LessEquals, end.clone()));
+        }
         _ => out.push(e.clone()),
     }
 }
