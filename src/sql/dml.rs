@@ -52,6 +52,9 @@ struct Target {
 impl<'a> Builder<'a> {
     /// Compile INSERT/UPDATE/DELETE; returns the RETURNING column names (empty without one).
     pub fn dml(&mut self, stmt: &Stmt) -> Result<Vec<String>> {
+        if self.vtab_dml(stmt)? {
+            return Ok(Vec::new());
+        }
         match stmt {
             Stmt::Insert {
                 with,
@@ -263,7 +266,8 @@ impl<'a> Builder<'a> {
                 if t.ipk == Some(c.column) {
                     self.emit(Opcode::Rowid, tg.cur, k + j as i32, 0);
                 } else {
-                    self.emit(Opcode::Column, tg.cur, c.column as i32, k + j as i32);
+                    let p4 = super::schema::column_default_p4(&t.columns[c.column]);
+                    self.emit4(Opcode::Column, tg.cur, c.column as i32, k + j as i32, p4, 0);
                 }
             }
             self.emit(Opcode::SCopy, rid, k + n as i32, 0);
@@ -1242,7 +1246,8 @@ impl<'a> Builder<'a> {
             match &assign[i] {
                 Some(e) => self.expr(e, r)?,
                 None => {
-                    self.emit(Opcode::Column, tg.cur, i as i32, r);
+                    let p4 = super::schema::column_default_p4(&t.columns[i]);
+                    self.emit4(Opcode::Column, tg.cur, i as i32, r, p4, 0);
                 }
             }
         }
@@ -1327,7 +1332,8 @@ impl<'a> Builder<'a> {
                 if t.ipk == Some(c.column) {
                     self.emit(Opcode::SCopy, old, k + j as i32, 0);
                 } else {
-                    self.emit(Opcode::Column, tg.cur, c.column as i32, k + j as i32);
+                    let p4 = super::schema::column_default_p4(&t.columns[c.column]);
+                    self.emit4(Opcode::Column, tg.cur, c.column as i32, k + j as i32, p4, 0);
                 }
             }
             self.emit(Opcode::SCopy, old, k + n as i32, 0);

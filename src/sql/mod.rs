@@ -40,6 +40,7 @@
 //! - EXPLAIN QUERY PLAN programs (`explain == 2`) emit their rows themselves with
 //!   `ResultRow` (id, parent, notused, detail); the VM runs them like any program.
 
+pub mod alter;
 pub mod build;
 pub mod ddl;
 pub mod dml;
@@ -47,6 +48,8 @@ pub mod expr;
 pub mod returning;
 pub mod schema;
 pub mod select;
+pub mod window;
+pub mod vtab;
 pub mod trigger;
 
 use crate::btree::Collation;
@@ -64,6 +67,8 @@ pub struct CompileContext<'a> {
     pub schemas: &'a [(String, &'a schema::Schema)],
     pub user_functions: &'a [UserFunction],
     pub collations: &'a [(String, Collation)],
+    /// The connection's virtual-table modules and instances (`None`: no virtual tables).
+    pub vtabs: Option<&'a crate::vtab::Registry>,
 }
 
 pub struct Compiled {
