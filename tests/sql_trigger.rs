@@ -459,3 +459,69 @@ fn check_constraints() {
         ],
     );
 }
+
+#[test]
+fn foreign_keys() {
+    diff(
+        "foreign_keys",
+        &[
+            "CREATE TABLE p(id INTEGER PRIMARY KEY, k TEXT UNIQUE)",
+            "CREATE TABLE c(x REFERENCES p, y REFERENCES p(k) ON DELETE CASCADE ON UPDATE CASCADE)",
+            "CREATE TABLE d(z REFERENCES p(id) ON DELETE SET NULL, w DEFAULT 7 REFERENCES p ON DELETE SET DEFAULT)",
+            "CREATE TABLE r(q REFERENCES p ON DELETE RESTRICT)",
+            "INSERT INTO c VALUES(1, 'nope')",
+            "PRAGMA foreign_keys = ON",
+            "INSERT INTO c VALUES(2, NULL)",
+            "INSERT INTO p VALUES(1, 'a'), (2, 'b'), (7, 'g')",
+            "INSERT INTO c VALUES(2, 'a'), (NULL, 'b')",
+            "INSERT INTO c VALUES(3, 'a')",
+            "SELECT changes()",
+            "DELETE FROM p WHERE id = 1",
+            "DELETE FROM c WHERE x = 1",
+            "DELETE FROM p WHERE id = 1",
+            "SELECT * FROM c ORDER BY rowid",
+            "UPDATE p SET k = 'bb' WHERE id = 2",
+            "SELECT * FROM c ORDER BY rowid",
+            "UPDATE p SET id = 20 WHERE id = 2",
+            "INSERT INTO d VALUES(7, 2)",
+            "DELETE FROM p WHERE id = 7",
+            "DELETE FROM c",
+            "DELETE FROM p WHERE id = 2",
+            "SELECT * FROM d",
+            "INSERT INTO r VALUES(7)",
+            "INSERT INTO p VALUES(7, 'g')",
+            "INSERT INTO r VALUES(7)",
+            "DELETE FROM p WHERE id = 7",
+            "CREATE TABLE tree(id INTEGER PRIMARY KEY, parent REFERENCES tree(id))",
+            "INSERT INTO tree VALUES(1, 1), (2, 1)",
+            "INSERT INTO tree VALUES(4, 3), (3, 1)",
+            "INSERT INTO tree VALUES(5, 6)",
+            "SELECT * FROM tree",
+            "CREATE TABLE bad(a REFERENCES p(nope))",
+            "INSERT INTO bad VALUES(1)",
+            "PRAGMA foreign_keys = OFF",
+            "INSERT INTO bad VALUES(1)",
+            "INSERT INTO c VALUES(99, 'zz')",
+            "SELECT count(*) FROM c",
+        ],
+    );
+}
+
+#[test]
+fn changes_after_failed_dml() {
+    diff(
+        "changes_after_failed_dml",
+        &[
+            "CREATE TABLE p(a INTEGER PRIMARY KEY, b NOT NULL)",
+            "INSERT INTO p VALUES (1, 1)",
+            "INSERT INTO p VALUES (2, NULL)",
+            "SELECT changes(), total_changes()",
+            "INSERT INTO p VALUES (3, 3), (4, 4)",
+            "INSERT OR FAIL INTO p VALUES (5, 5), (1, 1), (6, 6)",
+            "SELECT changes(), total_changes()",
+            "UPDATE p SET b = NULL",
+            "SELECT changes(), total_changes()",
+            "SELECT * FROM p",
+        ],
+    );
+}

@@ -619,6 +619,7 @@ impl<'a> Builder<'a> {
                     cols,
                     tabref: (tg.db, t.clone()),
                     tname: tname.to_string(),
+                    set_cols,
                 };
                 Some((ru, where_clause.clone()))
             }
@@ -706,6 +707,7 @@ impl<'a> Builder<'a> {
         let before = self.triggers_for(tg.db, &t.name, TrigOp::Insert, TrigTime::Before, None);
         let after = self.triggers_for(tg.db, &t.name, TrigOp::Insert, TrigTime::After, None);
         let checks = self.check_constraints(&t)?;
+        self.fk_begin();
         let ret_clause = match returning {
             Some(rc) => Some(self.returning_begin(rc, &cols, &t.name)?),
             None => None,
@@ -864,6 +866,12 @@ impl<'a> Builder<'a> {
             None => {}
         }
         let keys = self.unique_checks(&tg, onerr, rec, rid, None, skip, Some(&ups))?;
+        let new_img = RowRegs {
+            rowid: rid,
+            cols: rec,
+        };
+        self.fk_child_row(&tabref, new_img, 1, None)?;
+        self.fk_parent_row(&tabref, new_img, -1, TrigOp::Insert, None)?;
         let record = self.reg();
         self.emit(Opcode::MakeRecord, rec, ncol as i32, record);
         for ((idx, ic), k) in tg.idx.iter().zip(&keys) {
@@ -898,6 +906,7 @@ impl<'a> Builder<'a> {
         self.resolve(skip);
         self.emit(Opcode::Return, ret, 0, 0);
         self.resolve(end);
+        self.fk_end();
         Ok(match ret_clause {
             Some(rc) => {
                 self.returning_end(&rc);
@@ -1017,6 +1026,7 @@ impl<'a> Builder<'a> {
         let tabref = (tg.db, t.clone());
         let before = self.triggers_for(tg.db, &t.name, TrigOp::Delete, TrigTime::Before, None);
         let after = self.triggers_for(tg.db, &t.name, TrigOp::Delete, TrigTime::After, None);
+        self.fk_begin();
         let ret_clause = match returning {
             Some(rc) => Some(self.returning_begin(rc, &cols, &t.name)?),
             None => None,
@@ -1033,7 +1043,10 @@ impl<'a> Builder<'a> {
         let top = self.addr();
         self.emit(Opcode::RowSetRead, rs, done, r);
         self.emit(Opcode::NotExists, tg.cur, top, r);
-        let need_old = !before.is_empty() || !after.is_empty() || ret_clause.is_some();
+        let need_old = !before.is_empty()
+            || !after.is_empty()
+            || ret_clause.is_some()
+            || self.fk_involves(&tabref);
         let old = RowRegs {
             rowid: r,
             cols: if need_old { self.regs(ncol.max(1)) } else { 0 },
@@ -1053,7 +1066,10 @@ impl<'a> Builder<'a> {
             self.emit(Opcode::NotExists, tg.cur, top, r);
         }
         let count = !self.in_trigger();
+        self.fk_child_row(&tabref, old, -1, None)?;
+        self.fk_parent_row(&tabref, old, 1, TrigOp::Delete, None)?;
         self.delete_current(&tg, count);
+        self.fk_actions(&tabref, old, None, None, top)?;
         if !after.is_empty() {
             self.fire_triggers(&after, &tabref, &cols, None, Some(old), top, None)?;
         }
@@ -1062,6 +1078,7 @@ impl<'a> Builder<'a> {
         }
         self.emit(Opcode::Goto, 0, top, 0);
         self.resolve(done);
+        self.fk_end();
         Ok(match ret_clause {
             Some(rc) => {
                 self.returning_end(&rc);
@@ -1167,6 +1184,7 @@ impl<'a> Builder<'a> {
             Some(set_cols),
         );
         let checks = self.check_constraints(&t)?;
+        self.fk_begin();
         let ret_clause = match returning {
             Some(rc) => Some(self.returning_begin(rc, &cols, &t.name)?),
             None => None,
@@ -1181,6 +1199,7 @@ impl<'a> Builder<'a> {
             cols,
             tabref,
             tname,
+            set_cols: set_cols.to_vec(),
         };
         let rs = self.collect_rowids(tg, q.alias.as_ref(), where_clause)?;
         let done = self.label();
@@ -1191,6 +1210,7 @@ impl<'a> Builder<'a> {
         self.update_row(tg, &ru, old, top, ret_clause.as_ref())?;
         self.emit(Opcode::Goto, 0, top, 0);
         self.resolve(done);
+        self.fk_end();
         Ok(match ret_clause {
             Some(rc) => {
                 self.returning_end(&rc);
@@ -1221,7 +1241,7 @@ impl<'a> Builder<'a> {
         let assign = &u.assign;
         let new_rowid = u.new_rowid.as_ref();
         let affs: Vec<u8> = t.columns.iter().map(|c| c.affinity).collect();
-        let need_old = !before.is_empty() || !after.is_empty();
+        let need_old = !before.is_empty() || !after.is_empty() || self.fk_involves(tabref);
         let old_img = RowRegs {
             rowid: old,
             cols: if need_old { self.regs(ncol.max(1)) } else { 0 },
@@ -1324,6 +1344,10 @@ impl<'a> Builder<'a> {
             self.resolve(same);
         }
         let keys = self.unique_checks(tg, onerr, rec, rid, Some(old), skip, None)?;
+        self.fk_child_row(&tabref, old_img, -1, Some(&u.set_cols))?;
+        self.fk_child_row(&tabref, new_img, 1, Some(&u.set_cols))?;
+        self.fk_parent_row(&tabref, old_img, 1, TrigOp::Update, Some(&u.set_cols))?;
+        self.fk_parent_row(&tabref, new_img, -1, TrigOp::Update, Some(&u.set_cols))?;
         // Remove the old index entries and, if the rowid changes, the old row.
         for (idx, ic) in &tg.idx {
             let n = idx.columns.len();
@@ -1369,6 +1393,7 @@ impl<'a> Builder<'a> {
             self.emit(Opcode::MakeRecord, *k, n, ir);
             self.emit4(Opcode::IdxInsert, *ic, ir, *k, P4::Int32(n), 0);
         }
+        self.fk_actions(&tabref, old_img, Some(new_img), Some(&u.set_cols), skip)?;
         if !after.is_empty() {
             self.fire_triggers(
                 &after,
@@ -1711,6 +1736,7 @@ struct RowUpdate {
     cols: Vec<SrcCol>,
     tabref: (usize, Table),
     tname: String,
+    set_cols: Vec<String>,
 }
 
 fn same_set(a: &[usize], b: &[usize]) -> bool {
