@@ -1503,11 +1503,18 @@ impl Statement {
         }
         // Stop counting this statement before the end-of-statement logic looks at the count.
         self.active = None;
-        if self.counts_changes && err.is_none() {
-            conn.changes = self.vm.n_change;
-            conn.total_changes += self.vm.n_change;
-        }
         let action = self.vm.error_action;
+        if self.counts_changes {
+            // As sqlite3VdbeHalt: a statement that failed and was rolled back counts 0
+            // changes; one that failed with OR FAIL keeps the changes made before the error.
+            let n = if err.is_none() || action == crate::vdbe::exec::OE_FAIL {
+                self.vm.n_change
+            } else {
+                0
+            };
+            conn.changes = n;
+            conn.total_changes += n;
+        }
         conn.statement_ended(&mut self.stmt_sp, err, action)
     }
 

@@ -45,12 +45,13 @@ pub mod build;
 pub mod ddl;
 pub mod dml;
 pub mod expr;
+pub mod fkey;
 pub mod returning;
 pub mod schema;
 pub mod select;
-pub mod window;
-pub mod vtab;
 pub mod trigger;
+pub mod vtab;
+pub mod window;
 
 use crate::btree::Collation;
 use crate::db::UserFunction;
