@@ -185,3 +185,15 @@ select sum(row_number() over ()) over () from t;
 select (select count(*) from t as u where u.a = t.a), row_number() over (order by c) from t;
 "));
 }
+
+#[test]
+fn aggregate_filter_clause() {
+    differential(&format!("{DATA}
+select count(*) filter (where a > 1), sum(c) filter (where b < 'x'), count(*) from t;
+select a, count(*) filter (where c > 5), group_concat(b) filter (where c is not null), avg(c) filter (where b = upper(b)) from t group by a;
+select a from t group by a having count(*) filter (where c > 5) > 0;
+select count(distinct a) filter (where c > 5) from t;
+select abs(a) filter (where 1) from t;
+select a from t where count(*) filter (where 1) > 0;
+"));
+}

@@ -2029,6 +2029,9 @@ impl<'a> Builder<'a> {
             expr: Expr,
             func: crate::vdbe::FuncRef,
             args: Vec<Expr>,
+            /// The arguments, then the FILTER condition if any (the columns evaluated per row).
+            cols: Vec<Expr>,
+            filter: bool,
             distinct: Option<i32>,
             acc: i32,
             coll: Option<crate::btree::Collation>,
@@ -2036,7 +2039,20 @@ impl<'a> Builder<'a> {
         let mut ad = Vec::new();
         for e in aggs {
             let (name, args, distinct) = func_args(e).ok_or_else(|| Error::sql("bad aggregate"))?;
-            for a in &args {
+            let filter = match e {
+                Expr::FunctionCall {
+                    filter_over: Some(ft),
+                    ..
+                }
+                | Expr::FunctionCallStar {
+                    filter_over: Some(ft),
+                    ..
+                } => ft.filter_clause.as_deref().cloned(),
+                _ => None,
+            };
+            let mut cols = args.clone();
+            cols.extend(filter.iter().cloned());
+            for a in &cols {
                 let mut inner = Vec::new();
                 self.collect_aggs(a, &mut inner);
                 if !inner.is_empty() {
@@ -2069,6 +2085,8 @@ impl<'a> Builder<'a> {
                 expr: e.clone(),
                 func,
                 args,
+                cols,
+                filter: filter.is_some(),
                 distinct: dcur,
                 acc,
                 coll,
@@ -2100,6 +2118,9 @@ impl<'a> Builder<'a> {
             for (k, a) in ad.iter().enumerate() {
                 let skip = b.label();
                 let ar = arg_regs(b, k, a)?;
+                if a.filter {
+                    b.emit(Opcode::IfNot, ar + a.args.len() as i32, skip, 1);
+                }
                 if let Some(dc) = a.distinct {
                     let rec = b.reg();
                     b.emit4(Opcode::Found, dc, skip, ar, P4::Int32(1), 0);
@@ -2166,8 +2187,8 @@ impl<'a> Builder<'a> {
             let bare2 = bare.clone();
             let mut body = |b: &mut Builder<'a>| -> Result<()> {
                 step(b, &ad, &|b: &mut Builder<'a>, _k, a: &Agg| {
-                    let r = b.regs(a.args.len().max(1));
-                    for (j, x) in a.args.iter().enumerate() {
+                    let r = b.regs(a.cols.len().max(1));
+                    for (j, x) in a.cols.iter().enumerate() {
                         b.expr(x, r + j as i32)?;
                     }
                     Ok(r)
@@ -2197,7 +2218,7 @@ impl<'a> Builder<'a> {
 
         // GROUP BY through a sorter: [keys..., agg args..., bare columns...].
         let nk = gexprs.len();
-        let nargs: usize = ad.iter().map(|a| a.args.len()).sum();
+        let nargs: usize = ad.iter().map(|a| a.cols.len()).sum();
         let width = nk + nargs + bare.len();
         let mut kinfo = Vec::new();
         for g in &gexprs {
@@ -2213,7 +2234,7 @@ impl<'a> Builder<'a> {
                 }
                 let mut k = nk;
                 for a in &ad {
-                    for x in &a.args {
+                    for x in &a.cols {
                         b.expr(x, rowbase + k as i32)?;
                         k += 1;
                     }
@@ -2296,12 +2317,12 @@ impl<'a> Builder<'a> {
             let mut arg_pos = Vec::new();
             for a in &ad {
                 arg_pos.push(off);
-                off += a.args.len();
+                off += a.cols.len();
             }
             let ap = arg_pos.clone();
             step(self, &ad, &move |b: &mut Builder<'a>, k, a: &Agg| {
-                let r = b.regs(a.args.len().max(1));
-                for j in 0..a.args.len() {
+                let r = b.regs(a.cols.len().max(1));
+                for j in 0..a.cols.len() {
                     b.emit(Opcode::Column, pseudo, (ap[k] + j) as i32, r + j as i32);
                 }
                 Ok(r)
