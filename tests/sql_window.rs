@@ -197,3 +197,18 @@ select abs(a) filter (where 1) from t;
 select a from t where count(*) filter (where 1) > 0;
 "));
 }
+
+#[test]
+fn having_without_group_by() {
+    differential(&format!(
+        "{DATA}
+select count(*) from t having count(*) > 0;
+select count(*), sum(c) from t having count(*) = 0;
+select max(c) from t having min(c) < 2;
+select 1 from t having 1;
+select a from t having a > 1;
+select count(*) from t where a > 100 having count(*) = 0;
+select count(*) from t group by a having count(*) > 1;
+"
+    ));
+}

@@ -1849,10 +1849,11 @@ impl<'a> Builder<'a> {
                 )));
             }
         }
-        let is_agg = !aggs.is_empty() || group_by.is_some();
+        // `GroupBy` with no terms is a bare HAVING (the vendored parser's rule).
+        let is_agg = !aggs.is_empty() || group_by.map_or(false, |g| !g.exprs.is_empty());
         if let (Some(g), false) = (group_by, is_agg) {
             if g.having.is_some() {
-                return Err(Error::sql("a GROUP BY clause is required before HAVING"));
+                return Err(Error::sql("HAVING clause on a non-aggregate query"));
             }
         }
 
