@@ -212,3 +212,30 @@ select count(*) from t group by a having count(*) > 1;
 "
     ));
 }
+
+const JOIN_DATA: &str = "
+create table a(x, y);
+create table b(x, z);
+create table c(z, w);
+insert into a values(1,'a1'),(2,'a2'),(3,'a3'),(NULL,'an');
+insert into b values(2,'b2'),(3,'b3'),(3,'b33'),(4,'b4'),(NULL,'bn');
+insert into c values('b2','c2'),('b4','c4'),('zz','cz');
+";
+
+#[test]
+fn right_and_full_outer_joins() {
+    differential(&format!(
+        "{JOIN_DATA}
+select * from a right join b on a.x = b.x order by b.z, a.y;
+select * from a full join b on a.x = b.x order by b.z, a.y;
+select * from a full outer join b on a.x = b.x where a.x is null or b.x is null order by 1, 2, 3, 4;
+select a.y, b.z, c.w from a right join b on a.x = b.x left join c on c.z = b.z order by 2;
+select a.y, b.z, c.w from a join b on a.x = b.x right join c on c.z = b.z order by 3, 1;
+select count(*), count(a.x), count(b.x) from a full join b on a.x = b.x;
+select * from a right join b using (x) order by b.z;
+select * from a natural full join b order by 2, 3;
+select b.z, a.y from a right join b on a.x = b.x and a.y <> 'a3' order by 1;
+select * from a right join (select * from b where x > 2) as s on a.x = s.x order by s.z;
+"
+    ));
+}
