@@ -239,3 +239,21 @@ select * from a right join (select * from b where x > 2) as s on a.x = s.x order
 "
     ));
 }
+
+#[test]
+fn changes_after_a_failed_statement() {
+    differential(
+        "
+create table t(a unique);
+insert into t values(1),(2);
+insert into t values(3),(1);
+select changes(), total_changes();
+insert or fail into t values(4),(1);
+select changes(), total_changes();
+insert or ignore into t values(5),(1);
+select changes(), total_changes();
+insert or rollback into t values(6),(1);
+select changes(), total_changes();
+",
+    );
+}

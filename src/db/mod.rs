@@ -1362,11 +1362,16 @@ impl Statement {
         }
         // Stop counting this statement before the end-of-statement logic looks at the count.
         self.active = None;
-        if self.counts_changes && err.is_none() {
-            conn.changes = self.vm.n_change;
-            conn.total_changes += self.vm.n_change;
-        }
         let action = self.vm.error_action;
+        if self.counts_changes {
+            if err.is_none() || action == crate::vdbe::exec::OE_FAIL {
+                conn.changes = self.vm.n_change;
+                conn.total_changes += self.vm.n_change;
+            } else {
+                // The statement's changes were rolled back (sqlite3VdbeHalt: SetChanges(0)).
+                conn.changes = 0;
+            }
+        }
         conn.statement_ended(&mut self.stmt_sp, err, action)
     }
 
