@@ -257,3 +257,16 @@ select changes(), total_changes();
 ",
     );
 }
+
+#[test]
+fn like_glob_on_blobs_and_negative_zero_storage() {
+    differential(
+        "
+select x'41' like 'A', 'A' like x'41', x'41' glob 'A', x'41' like null, null like x'41';
+select x'41' like 'A' escape 'x', 'A' like 'A' escape x'78', 'A' like 'A' escape null, x'41' like 'A' escape null;
+create table z(r real, n numeric, i integer, b blob);
+insert into z values(-0.0, -0.0, -0.0, -0.0);
+select quote(r), quote(n), quote(i), quote(b), typeof(b) from z;
+",
+    );
+}

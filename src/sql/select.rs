@@ -7,6 +7,10 @@
 //!   so a plan can never change a result, only its speed.
 //! - LEFT JOIN level state: `m` (a row matched) and `nd` (the NULL row was produced); the
 //!   NULL row runs the rest of the loop body once with the cursor on `NullRow`.
+//! - RIGHT/FULL JOIN level: each right-side row that passes the ON terms has its rowid put
+//!   in an ephemeral index during the main loop nest; afterwards a second scan of that source
+//!   runs the rest of the nest for the rowids not in it, with every earlier source on its
+//!   NULL row and the WHERE terms of those levels re-checked (ON terms stay per level then).
 //! - Results leave through [`Dest`]; ORDER BY goes through one sorter whose records are
 //!   `[sort keys..., result columns...]`, and LIMIT/OFFSET are applied where rows finally
 //!   leave (after the sort).
