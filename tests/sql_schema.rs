@@ -152,12 +152,32 @@ print("\n".join(out))
     )
 }
 
-fn diff(name: &str, script: &[&str]) {
+/// Run `script` in both engines, each in its own directory: `@D@` in a statement stands for
+/// that directory (and is put back in the outputs).
+fn run_both(script: &[&str]) -> (tempfile::TempDir, Vec<String>, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
-    let p1 = dir.path().join("ours.db");
-    let p2 = dir.path().join("theirs.db");
-    let a = ours(p1.to_str().unwrap(), script);
-    let b = theirs(p2.to_str().unwrap(), script);
+    let d1 = dir.path().join("ours");
+    let d2 = dir.path().join("theirs");
+    std::fs::create_dir(&d1).unwrap();
+    std::fs::create_dir(&d2).unwrap();
+    let run = |d: &std::path::Path, f: &dyn Fn(&str, &[&str]) -> Vec<String>| {
+        let ds = d.to_str().unwrap().to_string();
+        let stmts: Vec<String> = script.iter().map(|s| s.replace("@D@", &ds)).collect();
+        let refs: Vec<&str> = stmts.iter().map(|s| s.as_str()).collect();
+        f(d.join("main.db").to_str().unwrap(), &refs)
+            .into_iter()
+            .map(|o| o.replace(&ds, "@D@"))
+            .collect::<Vec<_>>()
+    };
+    let a = run(&d1, &ours);
+    let b = run(&d2, &theirs);
+    (dir, a, b)
+}
+
+fn diff(name: &str, script: &[&str]) {
+    let (dir, a, b) = run_both(script);
+    let p1 = dir.path().join("ours").join("main.db");
+    let p2 = dir.path().join("theirs").join("main.db");
     assert_eq!(a.len(), b.len(), "{name}: output count");
     let mut bad = Vec::new();
     for (i, (x, y)) in a.iter().zip(&b).enumerate() {
@@ -344,5 +364,79 @@ fn schema_text_and_declared_types() {
             "PRAGMA table_info(b)",
             "SELECT a, b, c FROM t1",
         ],
+    );
+}
+
+#[test]
+fn attach_and_detach() {
+    diff(
+        "attach",
+        &[
+            "CREATE TABLE t(a)",
+            "INSERT INTO t VALUES(1)",
+            "ATTACH '@D@/aux.db' AS aux",
+            "ATTACH '@D@/aux.db' AS AUX",
+            "ATTACH '@D@/x.db' AS main",
+            "PRAGMA database_list",
+            "CREATE TABLE aux.t(b, c)",
+            "CREATE INDEX aux.tb ON t(b)",
+            "INSERT INTO aux.t VALUES(2, 'two'), (3, 'three')",
+            "SELECT * FROM t",
+            "SELECT * FROM aux.t ORDER BY b",
+            "SELECT main.t.a, aux.t.c FROM main.t, aux.t WHERE aux.t.b = 2",
+            "SELECT * FROM aux.sqlite_schema",
+            "BEGIN",
+            "INSERT INTO t VALUES(10)",
+            "INSERT INTO aux.t VALUES(10, 'ten')",
+            "DETACH aux",
+            "ROLLBACK",
+            "SELECT count(*) FROM t",
+            "SELECT count(*) FROM aux.t",
+            "BEGIN",
+            "INSERT INTO t VALUES(11)",
+            "INSERT INTO aux.t VALUES(11, 'eleven')",
+            "COMMIT",
+            "SELECT count(*) FROM t",
+            "SELECT count(*) FROM aux.t WHERE b = 11",
+            "ALTER TABLE aux.t RENAME TO u",
+            "SELECT name FROM aux.sqlite_schema ORDER BY 1",
+            "ATTACH ':memory:' AS mem",
+            "CREATE TABLE mem.m(x)",
+            "INSERT INTO mem.m SELECT b FROM aux.u",
+            "SELECT sum(x) FROM mem.m",
+            "PRAGMA database_list",
+            "DETACH mem",
+            "DETACH mem",
+            "DETACH main",
+            "DETACH temp",
+            "ATTACH '/nonexistent/dir/x.db' AS z",
+            "ATTACH b.db AS bb",
+            "ATTACH NULL AS n",
+            "CREATE TEMP TABLE tt(x)",
+            "PRAGMA database_list",
+            "DETACH aux",
+            "SELECT * FROM aux.u",
+            "ATTACH '@D@/aux.db' AS again",
+            "SELECT * FROM again.u ORDER BY b",
+            "PRAGMA again.integrity_check",
+        ],
+    );
+}
+
+#[test]
+fn attach_limits_and_bad_files() {
+    let mut script = vec!["CREATE TABLE t(a)".to_string()];
+    for i in 0..12 {
+        script.push(format!("ATTACH ':memory:' AS m{i}"));
+    }
+    let refs: Vec<&str> = script.iter().map(|s| s.as_str()).collect();
+    diff("attach limit", &refs);
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, vec![b'x'; 2000]).unwrap();
+    let stmt = format!("ATTACH '{}' AS j", junk.display());
+    diff(
+        "attach junk",
+        &["CREATE TABLE t(a)", &stmt, "PRAGMA database_list"],
     );
 }

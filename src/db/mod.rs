@@ -149,7 +149,6 @@ pub struct DbSlot {
 
 pub struct Connection {
     dbs: Vec<DbSlot>,
-    #[allow(dead_code)]
     vfs: Arc<dyn Vfs>,
     autocommit: bool,
     /// Named savepoints, outermost first.
@@ -963,6 +962,12 @@ fn setting_default(name: &str) -> Value {
 impl Connection {
     /// `PRAGMA <name> [= new]` for connection settings (see `P4::Pragma`).
     fn pragma(&mut self, db: usize, name: &str, new: Option<&Value>) -> Result<Value> {
+        match name {
+            "attach" => return self.attach_from_record(new),
+            "detach" => return self.detach_value(new),
+            "database_file" => return Ok(self.database_file(db)),
+            _ => {}
+        }
         let busy_ms = self.busy_timeout_ms;
         let d = self
             .dbs
@@ -1582,6 +1587,7 @@ fn expand_sql(sql: &str, names: &[Option<String>], vars: &[Value]) -> String {
     out
 }
 
+mod attach;
 mod backup;
 mod checkpoint;
 #[cfg(test)]
