@@ -111,6 +111,10 @@ pub struct Builder<'a> {
     pub col_spans: Option<Vec<String>>,
     /// Don't emit `Transaction` ops (BEGIN/COMMIT etc.).
     pub no_tx: bool,
+    /// Virtual-table FROM items opened so far (`sql/vtab.rs`).
+    pub vtab_srcs: Vec<super::vtab::VtabSrc>,
+    /// Trigger bodies being compiled inline (see `trigger.rs`).
+    pub trig: super::trigger::TrigState,
 }
 
 pub const MAX_EXPR_DEPTH: usize = 1000;
@@ -136,6 +140,8 @@ impl<'a> Builder<'a> {
             corr: std::cell::RefCell::new(Vec::new()),
             col_spans: None,
             no_tx: false,
+            vtab_srcs: Vec::new(),
+            trig: Default::default(),
         };
         b.emit(Opcode::Init, 0, 0, 0);
         b
@@ -417,7 +423,9 @@ impl<'a> Builder<'a> {
                         })
                     }
                     None => {
-                        if src.table.is_some() && is_rowid_name(name) {
+                        if (src.table.is_some() || self.vtab_of(src.cursor).is_some())
+                            && is_rowid_name(name)
+                        {
                             // With an INTEGER PRIMARY KEY, SQLite names (and types) a
                             // rowid reference after that column.
                             let ipk = src

@@ -50,6 +50,11 @@ const SETTING_PRAGMAS: &[&str] = &[
     "mmap_size",
     "encoding",
     "max_page_count",
+    // Encryption (`src/db/key.rs`).
+    "key",
+    "hexkey",
+    "rekey",
+    "hexrekey",
 ];
 
 /// Settings whose assignment also returns a row.
@@ -219,12 +224,18 @@ impl<'a> Builder<'a> {
                 self.no_tx = true;
                 Ok(vec![])
             }
-            Stmt::CreateTrigger { .. } | Stmt::DropTrigger { .. } => {
-                Err(Error::sql("triggers are not supported yet"))
+            Stmt::CreateTrigger { .. } => {
+                self.create_trigger(stmt, text)?;
+                Ok(vec![])
             }
-            Stmt::CreateVirtualTable { .. } => {
-                Err(Error::sql("virtual tables are not supported yet"))
+            Stmt::DropTrigger {
+                if_exists,
+                trigger_name,
+            } => {
+                self.drop_trigger(*if_exists, trigger_name)?;
+                Ok(vec![])
             }
+            Stmt::CreateVirtualTable { .. } => self.create_virtual(stmt, text),
             _ => Err(Error::sql("statement not supported")),
         }
     }
@@ -255,7 +266,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Write the "file format / encoding" header values of a brand-new database.
-    fn init_header(&mut self, db: usize) {
+    pub(super) fn init_header(&mut self, db: usize) {
         let r = self.reg();
         let skip = self.label();
         self.emit(Opcode::ReadCookie, db as i32, r, 2);
@@ -266,7 +277,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Append one row to sqlite_schema through cursor `c`.
-    fn schema_row(
+    pub(super) fn schema_row(
         &mut self,
         c: i32,
         kind: &str,
@@ -310,7 +321,7 @@ impl<'a> Builder<'a> {
         );
     }
 
-    fn bump_cookie(&mut self, db: usize) {
+    pub(super) fn bump_cookie(&mut self, db: usize) {
         let cookie = self.schema(db).map(|s| s.cookie).unwrap_or(0);
         self.emit(
             Opcode::SetCookie,
@@ -672,7 +683,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Delete the sqlite_schema rows whose column `col` (1 = name, 2 = tbl_name) equals `name`.
-    fn delete_schema_rows(&mut self, db: usize, col: i32, name: &str) {
+    pub(super) fn delete_schema_rows(&mut self, db: usize, col: i32, name: &str) {
         let c = self.cursor();
         self.emit4(Opcode::OpenWrite, c, 1, db as i32, P4::Int32(5), 0);
         let r = self.reg();
@@ -695,6 +706,9 @@ impl<'a> Builder<'a> {
         let name = dequote(&q.name.0);
         let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
         let found = self.find_table(dbn.as_deref(), &name);
+        if found.is_err() && !view && self.drop_virtual(dbn.as_deref(), &name)? {
+            return Ok(());
+        }
         let (db, t) = match found {
             Ok(x) => x,
             Err(e) => {
