@@ -175,6 +175,12 @@ fn run_both(script: &[&str]) -> (tempfile::TempDir, Vec<String>, Vec<String>) {
 }
 
 fn diff(name: &str, script: &[&str]) {
+    diff_files(name, script, &[]);
+}
+
+/// As [`diff`], and also compare real SQLite's dumps of the extra files (relative to each
+/// engine's directory) that the script wrote.
+fn diff_files(name: &str, script: &[&str], files: &[&str]) {
     let (dir, a, b) = run_both(script);
     let p1 = dir.path().join("ours").join("main.db");
     let p2 = dir.path().join("theirs").join("main.db");
@@ -195,7 +201,27 @@ fn diff(name: &str, script: &[&str]) {
         da.starts_with("[('ok',)]"),
         "{name}: real integrity_check on our file: {da}"
     );
-    assert_eq!(da, db, "{name}: real SQLite's view of our file vs its own");
+    assert!(
+        da == db,
+        "{name}: real SQLite's view of our file differs from its own:\n{}\n{}",
+        &da[..da.len().min(800)],
+        &db[..db.len().min(800)]
+    );
+    for f in files {
+        let fa = real_dump(dir.path().join("ours").join(f).to_str().unwrap());
+        let fb = real_dump(dir.path().join("theirs").join(f).to_str().unwrap());
+        assert!(
+            fa.starts_with("[('ok',)]"),
+            "{name}: {f}: real integrity_check: {}",
+            &fa[..fa.len().min(800)]
+        );
+        assert!(
+            fa == fb,
+            "{name}: {f}: real SQLite's view of our file differs from its own:\n{}\n{}",
+            &fa[..fa.len().min(800)],
+            &fb[..fb.len().min(800)]
+        );
+    }
 }
 
 #[test]
@@ -438,5 +464,41 @@ fn attach_limits_and_bad_files() {
     diff(
         "attach junk",
         &["CREATE TABLE t(a)", &stmt, "PRAGMA database_list"],
+    );
+}
+
+#[test]
+fn vacuum_and_vacuum_into() {
+    diff_files(
+        "vacuum",
+        &[
+            "PRAGMA user_version = 7",
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT UNIQUE, c)",
+            "CREATE TABLE u(x, y)",
+            "CREATE INDEX uy ON u(y DESC)",
+            "CREATE VIEW v AS SELECT a, x FROM t, u WHERE a = x",
+            "INSERT INTO t SELECT i, 'row ' || i, zeroblob(300 + i % 7) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) SELECT i FROM n)",
+            "INSERT INTO u SELECT a * 3, length(c) FROM t",
+            "DELETE FROM t WHERE a % 3 <> 0",
+            "DELETE FROM u WHERE x > 1000",
+            "PRAGMA freelist_count > 0",
+            "VACUUM INTO '@D@/copy.db'",
+            "VACUUM INTO '@D@/copy.db'",
+            "VACUUM",
+            "PRAGMA freelist_count",
+            "PRAGMA user_version",
+            "SELECT count(*), sum(a), sum(length(c)) FROM t",
+            "SELECT count(*) FROM v",
+            "PRAGMA integrity_check",
+            "BEGIN",
+            "VACUUM",
+            "COMMIT",
+            "VACUUM main",
+            "VACUUM nosuch",
+            "CREATE TABLE e(z)",
+            "INSERT INTO e VALUES(1)",
+            "SELECT * FROM e",
+        ],
+        &["copy.db"],
     );
 }

@@ -1021,6 +1021,7 @@ impl Connection {
             "attach" => return self.attach_from_record(new),
             "detach" => return self.detach_value(new),
             "database_file" => return Ok(self.database_file(db)),
+            "vacuum" => return self.vacuum_op(db, new),
             _ => {}
         }
         if let Some(r) = self.key_pragma(db, name, new) {
@@ -1651,3 +1652,4 @@ mod backup;
 mod checkpoint;
 #[cfg(test)]
 mod tests;
+mod vacuum;

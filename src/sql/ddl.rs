@@ -219,7 +219,10 @@ impl<'a> Builder<'a> {
                 self.detach(name, text)?;
                 Ok(vec![])
             }
-            Stmt::Vacuum(..) => Err(Error::sql("VACUUM is not supported yet")),
+            Stmt::Vacuum(schema, into) => {
+                self.vacuum(schema.as_ref(), into.as_ref())?;
+                Ok(vec![])
+            }
             Stmt::Reindex { .. } => {
                 self.no_tx = true;
                 Ok(vec![])

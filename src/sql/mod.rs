@@ -37,7 +37,8 @@
 //!   journal_mode...) compile to `Noop` with `P4::Pragma`: see that variant.
 //! - `Noop` with `P4::Pragma("attach")`: P3 = a record (file, name, key) → the connection
 //!   attaches the database; `P4::Pragma("detach")`: P3 = the name; `P4::Pragma(
-//!   "database_file")`: P1 = database, P2 ← its file name (NULL for a never-opened temp).
+//!   "database_file")`: P1 = database, P2 ← its file name (NULL for a never-opened temp);
+//!   `P4::Pragma("vacuum")`: P1 = database, P3 = register of the INTO file name (0: none).
 //! - `IntegrityCk`: P1 = result register (NULL if ok, else the messages joined by '\n'),
 //!   P2 = number of roots, P3 = register holding the max number of errors, P4 =
 //!   `P4::IntArray(root pages)`, P5 = database.
@@ -54,6 +55,7 @@ pub mod returning;
 pub mod schema;
 pub mod select;
 pub mod trigger;
+pub mod vacuum;
 pub mod vtab;
 pub mod window;
 
