@@ -153,7 +153,6 @@ pub struct DbSlot {
 
 pub struct Connection {
     dbs: Vec<DbSlot>,
-    #[allow(dead_code)]
     vfs: Arc<dyn Vfs>,
     autocommit: bool,
     /// Named savepoints, outermost first.
@@ -1084,6 +1083,13 @@ fn setting_default(name: &str) -> Value {
 impl Connection {
     /// `PRAGMA <name> [= new]` for connection settings (see `P4::Pragma`).
     fn pragma(&mut self, db: usize, name: &str, new: Option<&Value>) -> Result<Value> {
+        match name {
+            "attach" => return self.attach_from_record(new),
+            "detach" => return self.detach_value(new),
+            "database_file" => return Ok(self.database_file(db)),
+            "vacuum" => return self.vacuum_op(db, new),
+            _ => {}
+        }
         if let Some(r) = self.key_pragma(db, name, new) {
             return r;
         }
@@ -1730,7 +1736,9 @@ fn expand_sql(sql: &str, names: &[Option<String>], vars: &[Value]) -> String {
     out
 }
 
+mod attach;
 mod backup;
 mod checkpoint;
 #[cfg(test)]
 mod tests;
+mod vacuum;

@@ -249,7 +249,10 @@ impl<'a> Builder<'a> {
 
     /// Find a table: with an explicit database name, or temp first then main then attached.
     pub fn find_table(&self, db: Option<&str>, name: &str) -> Result<(usize, &'a Table)> {
-        let mut order = self.db_search_order(db)?;
+        // An unknown database in a table reference reads "no such table: x.t" (SQLite).
+        let mut order = self
+            .db_search_order(db)
+            .map_err(|_| Error::sql(format!("no such table: {}.{name}", db.unwrap_or(""))))?;
         if db.is_none() {
             // Unqualified, `sqlite_schema` is main's and `sqlite_temp_schema` temp's.
             let n = name.to_ascii_lowercase();

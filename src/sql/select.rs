@@ -760,7 +760,10 @@ impl<'a> Builder<'a> {
                     }
                 }
                 let found = self.find_table(dbn.as_deref(), &name);
-                if found.is_err() {
+                let known_db = dbn
+                    .as_deref()
+                    .map_or(true, |d| self.db_search_order(Some(d)).is_ok());
+                if found.is_err() && known_db {
                     if let Some(src) =
                         self.vtab_source(dbn.as_deref(), &name, None, alias.clone())?
                     {
