@@ -86,3 +86,8 @@ fn blob_differential() {
 fn backup_serialize_differential() {
     differential("backup");
 }
+
+#[test]
+fn vtab_differential() {
+    differential("vtab");
+}

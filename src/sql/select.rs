@@ -792,7 +792,10 @@ impl<'a> Builder<'a> {
                 let args = args.as_deref().unwrap_or(&[]);
                 match self.vtab_source(dbn.as_deref(), &name, Some(args), alias)? {
                     Some(src) => Ok(src),
-                    None => Err(Error::sql(format!("no such table-valued function: {name}"))),
+                    None => match self.find_table(dbn.as_deref(), &name) {
+                        Ok(_) => Err(Error::sql(format!("'{name}' is not a function"))),
+                        Err(e) => Err(e),
+                    },
                 }
             }
         }

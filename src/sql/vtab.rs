@@ -104,10 +104,7 @@ impl<'a> Builder<'a> {
             reg.connect(db, &dbname, name, &module, &margs, false)?
         } else {
             match reg.module(name) {
-                Some(m)
-                    if m.eponymous()
-                        && dbn.map(|d| d.eq_ignore_ascii_case("main")).unwrap_or(true) =>
-                {
+                Some(m) if m.eponymous() && self.db_search_order(dbn).is_ok() => {
                     reg.connect(0, "main", name, name, &[], false)?
                 }
                 _ => return Ok(None),
