@@ -475,14 +475,32 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Text from `CREATE` to the end, as SQLite stores it.
+/// The text SQLite stores for CREATE VIRTUAL TABLE: `CREATE VIRTUAL TABLE ` followed by the
+/// statement from the table name (without its schema prefix) to the end, as written.
 fn stored_create_text(text: &str) -> String {
-    let t = text.trim();
-    let up = t.to_ascii_uppercase();
-    match up.find("CREATE") {
-        Some(i) => t[i..].to_string(),
-        None => t.to_string(),
+    use sqlite3_parser::lexer::sql::{TokenType, Tokenizer};
+    use sqlite3_parser::lexer::Scanner;
+    let b = text.trim().as_bytes();
+    let mut sc = Scanner::new(Tokenizer::new());
+    let mut toks = Vec::new();
+    while let Ok((start, Some((_, tt)), end)) = sc.scan(b) {
+        toks.push((tt, start, end));
     }
+    // CREATE VIRTUAL TABLE [IF NOT EXISTS] [schema .] name
+    let mut k = toks
+        .iter()
+        .position(|t| t.0 == TokenType::TK_TABLE)
+        .map(|p| p + 1)
+        .unwrap_or(0);
+    if toks.get(k).map(|t| t.0) == Some(TokenType::TK_IF) {
+        k += 3;
+    }
+    if toks.get(k + 1).map(|t| t.0) == Some(TokenType::TK_DOT) {
+        k += 2;
+    }
+    let start = toks.get(k).map(|t| t.1).unwrap_or(0);
+    let t = text.trim();
+    format!("CREATE VIRTUAL TABLE {}", t.get(start..).unwrap_or(t))
 }
 
 fn literal_value(l: &ast::Literal) -> Option<crate::value::Value> {

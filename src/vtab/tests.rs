@@ -468,6 +468,14 @@ fn create_virtual_table_is_stored_like_sqlite() {
     assert_eq!(store.lock().len(), 2);
     assert_eq!(run(&mut c, "DROP TABLE kv;"), Vec::<String>::new());
     assert_eq!(run(&mut c, "select count(*) from sqlite_schema;"), ["0"]);
+    // As SQLite: keyword prefix normalized, schema name and IF NOT EXISTS dropped.
+    assert_eq!(
+        run(
+            &mut c,
+            "create  virtual table if not exists main.kv2 using kvmod(x); select sql from sqlite_schema;"
+        ),
+        ["CREATE VIRTUAL TABLE kv2 using kvmod(x)"]
+    );
     assert_eq!(run(&mut c, "select * from kv;"), ["ERR: no such table: kv"]);
 }
 
