@@ -438,7 +438,8 @@ pub extern "C" fn sqlite3_errcode(db: *mut sqlite3) -> c_int {
         let d = handle!(db, Db, sqlite3);
         let g = d.m.lock();
         let c = g.err.borrow().code;
-        c & 0xff
+        // db->errCode & db->errMask: extended when extended_result_codes is on.
+        g.rc(c)
     }
 }
 

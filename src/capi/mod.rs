@@ -10,6 +10,7 @@
 //! | `stmt.rs`     | `sqlite3_stmt`: prepare, step, bind, column, exec |
 //! | `value.rs`    | `sqlite3_value` and its conversions |
 //! | `func.rs`     | user functions, `sqlite3_context`, results, collations |
+//! | `key.rs`      | encryption keys: `sqlite3_key(_v2)`, `sqlite3_rekey(_v2)` (not in SQLite's list) |
 //! | `mem.rs`      | `sqlite3_malloc` & co., `sqlite3_str` |
 //! | `mutex.rs`    | `sqlite3_mutex_*` |
 //! | `config.rs`   | `sqlite3_config`/`db_config`, status, version data |
@@ -32,6 +33,7 @@ pub mod boundary;
 pub mod config;
 pub mod db;
 pub mod func;
+pub mod key;
 pub mod mem;
 pub mod misc;
 pub mod mutex;

@@ -117,6 +117,8 @@ pub struct Builder<'a> {
     pub hidden_cols: Vec<(i32, String)>,
     /// ON terms produced by opening a FROM item (table-valued function arguments).
     pub pending_on: Vec<ast::Expr>,
+    /// Trigger bodies being compiled inline (see `trigger.rs`).
+    pub trig: super::trigger::TrigState,
 }
 
 pub const MAX_EXPR_DEPTH: usize = 1000;
@@ -145,6 +147,7 @@ impl<'a> Builder<'a> {
             vtab_srcs: Vec::new(),
             hidden_cols: Vec::new(),
             pending_on: Vec::new(),
+            trig: Default::default(),
         };
         b.emit(Opcode::Init, 0, 0, 0);
         b
@@ -252,7 +255,16 @@ impl<'a> Builder<'a> {
 
     /// Find a table: with an explicit database name, or temp first then main then attached.
     pub fn find_table(&self, db: Option<&str>, name: &str) -> Result<(usize, &'a Table)> {
-        let order = self.db_search_order(db)?;
+        let mut order = self.db_search_order(db)?;
+        if db.is_none() {
+            // Unqualified, `sqlite_schema` is main's and `sqlite_temp_schema` temp's.
+            let n = name.to_ascii_lowercase();
+            if n == "sqlite_master" || n == "sqlite_schema" {
+                order.retain(|d| *d != 1);
+            } else if n == "sqlite_temp_master" || n == "sqlite_temp_schema" {
+                order.retain(|d| *d == 1);
+            }
+        }
         for d in order {
             if let Some(s) = self.schema(d) {
                 if let Some(t) = s.table(name) {
@@ -487,7 +499,19 @@ impl<'a> Builder<'a> {
         if c.col < 0 {
             self.emit(Opcode::Rowid, c.cursor, target, 0);
         } else {
-            self.emit(Opcode::Column, c.cursor, c.col, target);
+            // A record written before an ALTER TABLE ADD COLUMN lacks the column: the
+            // column's DEFAULT is read instead (P4).
+            let p4 = self
+                .scopes
+                .iter()
+                .rev()
+                .flat_map(|s| s.sources.iter())
+                .find(|s| s.cursor == c.cursor)
+                .and_then(|s| s.table.as_ref())
+                .and_then(|(_, t)| t.columns.get(c.col as usize))
+                .map(super::schema::column_default_p4)
+                .unwrap_or(P4::None);
+            self.emit4(Opcode::Column, c.cursor, c.col, target, p4, 0);
         }
     }
 

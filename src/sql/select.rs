@@ -40,18 +40,18 @@ pub struct ResultInfo {
     pub affinity: u8,
 }
 
-struct OutCtx {
-    distinct: Option<i32>,
+pub(super) struct OutCtx {
+    pub(super) distinct: Option<i32>,
     /// Sorter cursor and number of key columns; the key exprs (resolved per row).
-    sorter: Option<(i32, Vec<SortKey>)>,
-    limit: Option<i32>,
-    offset: Option<i32>,
+    pub(super) sorter: Option<(i32, Vec<SortKey>)>,
+    pub(super) limit: Option<i32>,
+    pub(super) offset: Option<i32>,
     /// Where LIMIT exhaustion / scalar subquery completion jumps.
-    end: i32,
+    pub(super) end: i32,
 }
 
 #[derive(Clone)]
-enum SortKey {
+pub(super) enum SortKey {
     /// Result column index.
     Result(usize),
     Expr(Expr),
@@ -60,7 +60,7 @@ enum SortKey {
 }
 
 #[derive(Clone)]
-struct Level {
+pub(super) struct Level {
     src: usize,
     left: bool,
     on: Vec<Expr>,
@@ -280,7 +280,13 @@ impl<'a> Builder<'a> {
     }
 
     /// A row computed in the loop: DISTINCT, then sorter or final destination.
-    fn emit_row(&mut self, out: &OutCtx, dest: &Dest, base: i32, n: usize) -> Result<()> {
+    pub(super) fn emit_row(
+        &mut self,
+        out: &OutCtx,
+        dest: &Dest,
+        base: i32,
+        n: usize,
+    ) -> Result<()> {
         let skip = self.label();
         if let Some(d) = out.distinct {
             let rec = self.reg();
@@ -308,7 +314,7 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn sort_key(&mut self, k: &SortKey, base: i32, target: i32) -> Result<()> {
+    pub(super) fn sort_key(&mut self, k: &SortKey, base: i32, target: i32) -> Result<()> {
         match k {
             SortKey::Result(i) => {
                 self.emit(Opcode::SCopy, base + *i as i32, target, 0);
@@ -436,7 +442,11 @@ impl<'a> Builder<'a> {
         Ok((keys, ki))
     }
 
-    fn open_sorter(&mut self, ki: Vec<(bool, Option<String>)>, nres: usize) -> Result<i32> {
+    pub(super) fn open_sorter(
+        &mut self,
+        ki: Vec<(bool, Option<String>)>,
+        nres: usize,
+    ) -> Result<i32> {
         let sc = self.cursor();
         let nk = ki.len();
         let info = self.key_info(&ki)?;
@@ -1306,7 +1316,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Generate the nested loops; `body` is called at the innermost point.
-    fn loops(
+    pub(super) fn loops(
         &mut self,
         sources: &[Source],
         levels: &[Level],
@@ -1772,9 +1782,6 @@ impl<'a> Builder<'a> {
                 group_by,
                 window_clause,
             } => {
-                if window_clause.is_some() {
-                    return Err(Error::sql("window functions are not supported"));
-                }
                 self.scopes.push(Scope::default());
                 let r = self.simple_select(
                     *distinctness == Some(ast::Distinctness::Distinct),
@@ -1786,6 +1793,7 @@ impl<'a> Builder<'a> {
                     limit,
                     dest,
                     end,
+                    window_clause.as_deref().unwrap_or(&[]),
                 );
                 self.scopes.pop();
                 r
@@ -1805,6 +1813,7 @@ impl<'a> Builder<'a> {
         limit: Option<&ast::Limit>,
         dest: Dest,
         end: i32,
+        windows: &[ast::WindowDef],
     ) -> Result<Vec<ResultInfo>> {
         let (sources, levels) = match from {
             Some(f) => self.open_from(f)?,
@@ -1936,7 +1945,11 @@ impl<'a> Builder<'a> {
                 self.resolve_func("count", 0),
                 Ok((crate::vdbe::FuncRef::Builtin(_), true))
             );
-        if count_star {
+        if self.select_has_windows(&results, order_by) {
+            self.window_select(
+                &sources, &levels, &terms, &results, group_by, windows, &out, &dest, base,
+            )?;
+        } else if count_star {
             self.eqp_line(format!("SCAN {}", sources[0].name));
             self.emit(Opcode::Count, sources[0].cursor, base, 0);
             self.emit_row(&out, &dest, base, n)?;
@@ -2002,7 +2015,7 @@ impl<'a> Builder<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn aggregate(
+    pub(super) fn aggregate(
         &mut self,
         sources: &[Source],
         levels: &[Level],

@@ -89,6 +89,7 @@ fn display_p4(op: &Op) -> Option<String> {
             let parts: Vec<String> = a.iter().map(|x| x.to_string()).collect();
             format!("[{}]", parts.join(","))
         }
+        P4::Window(w) => format!("window({})", w.funcs.len()),
     })
 }
 
