@@ -805,6 +805,16 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    /// `PRAGMA` as code that emits its rows with `ResultRow` (also used by the pragma
+    /// table-valued functions, `sql/vtab.rs`).
+    pub(super) fn pragma_rows(
+        &mut self,
+        q: &ast::QualifiedName,
+        body: Option<&ast::PragmaBody>,
+    ) -> Result<Vec<String>> {
+        self.pragma(q, body)
+    }
+
     fn pragma(
         &mut self,
         q: &ast::QualifiedName,

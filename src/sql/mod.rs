@@ -17,7 +17,7 @@
 //! EXISTS (correlated or run `Once`), WITH and WITH RECURSIVE, views), INSERT (VALUES,
 //! SELECT, DEFAULT VALUES, OR conflict, REPLACE, ON CONFLICT DO NOTHING), UPDATE, DELETE,
 //! CREATE/DROP TABLE/INDEX/VIEW, CREATE TABLE AS, BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE,
-//! PRAGMAs (see `ddl.rs`), EXPLAIN and EXPLAIN QUERY PLAN. Not yet: ALTER TABLE, triggers,
+//! PRAGMAs (see `ddl.rs`), EXPLAIN and EXPLAIN QUERY PLAN. Not yet:
 //! WITHOUT ROWID, partial/expression indexes, UPDATE/DELETE with ORDER BY/LIMIT. Triggers:
 //! `trigger.rs`; RETURNING: `returning.rs`; windows: `window.rs`; ALTER TABLE: `alter.rs`;
 //! ATTACH and DETACH: `attach.rs`; VACUUM: `vacuum.rs`; virtual tables: `vtab.rs`.

@@ -727,6 +727,7 @@ impl<'a> Builder<'a> {
             if i == 0 && !on.is_empty() {
                 return Err(Error::sql("a JOIN clause is required before ON"));
             }
+            on.append(&mut self.pending_on);
             sources.push(src);
             levels.push(Level {
                 src: i,
@@ -766,6 +767,13 @@ impl<'a> Builder<'a> {
                 if found.is_err() && known_db {
                     if let Some(src) =
                         self.vtab_source(dbn.as_deref(), &name, None, alias.clone())?
+                    {
+                        return Ok(src);
+                    }
+                }
+                if found.is_err() {
+                    if let Some(src) =
+                        self.pragma_source(&name, dbn.as_deref(), &[], alias.clone())?
                     {
                         return Ok(src);
                     }
@@ -833,9 +841,15 @@ impl<'a> Builder<'a> {
                     ast::As::As(n) | ast::As::Elided(n) => dequote(&n.0),
                 });
                 let args = args.as_deref().unwrap_or(&[]);
+                if let Some(src) = self.pragma_source(&name, dbn.as_deref(), args, alias.clone())? {
+                    return Ok(src);
+                }
                 match self.vtab_source(dbn.as_deref(), &name, Some(args), alias)? {
                     Some(src) => Ok(src),
-                    None => Err(Error::sql(format!("no such table-valued function: {name}"))),
+                    None => match self.find_table(dbn.as_deref(), &name) {
+                        Ok(_) => Err(Error::sql(format!("'{name}' is not a function"))),
+                        Err(e) => Err(e),
+                    },
                 }
             }
         }
