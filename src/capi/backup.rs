@@ -116,6 +116,11 @@ pub extern "C" fn sqlite3_backup_step(p: *mut sqlite3_backup, n: c_int) -> c_int
         let b = handle!(p, Backup, sqlite3_backup);
         let mut st = b.st.borrow_mut();
         if st.done { return SQLITE_DONE; }
+        // As sqlite3_backup_step: a source that its own connection is writing is BUSY (the
+        // backup is not spoiled; a later step may go on).
+        if on_conn(b.src, |c| Ok(c.txn_state(None))) == Ok(Some(2)) {
+            return SQLITE_BUSY;
+        }
         let from = st.pages.len() as u32 + 1;
         let want = if n < 0 { -1 } else { n as i64 };
         let read = on_conn(b.src, |c| c.read_pages(b.src_idx, from, want));

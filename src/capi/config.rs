@@ -19,6 +19,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// `SQLITE_USE_URI=1` in Debian's build: URI filenames are on by default.
 static URI_DEFAULT: AtomicBool = AtomicBool::new(true);
 
+/// `SQLITE_CONFIG_SINGLETHREAD` in force: `sqlite3_mutex_alloc` then hands out SQLite's no-op
+/// mutex, the pointer value 8 (rusqlite refuses to open connections when it sees it).
+static SINGLE_THREAD: AtomicBool = AtomicBool::new(false);
+
+pub fn single_thread() -> bool {
+    SINGLE_THREAD.load(Ordering::Relaxed)
+}
+
 pub fn uri_default() -> bool {
     URI_DEFAULT.load(Ordering::Relaxed)
 }
@@ -52,7 +60,12 @@ pub extern "C" fn config_impl(
 ) -> c_int {
     capi_boundary! {
         match op {
-            1..=4 | 6..=10 | 13 | 14 | 18 | 20..=23 | 25..=29 => SQLITE_OK,
+            1..=3 => {
+                // SINGLETHREAD / MULTITHREAD / SERIALIZED
+                SINGLE_THREAD.store(op == 1, Ordering::Relaxed);
+                SQLITE_OK
+            }
+            4 | 6..=10 | 13 | 14 | 18 | 20..=23 | 25..=29 => SQLITE_OK,
             16 => {
                 let f: Option<super::boundary::LogFn> = if a == 0 {
                     None
