@@ -624,6 +624,17 @@ impl Connection {
             None => Some(self.dbs.iter().map(|d| i32::from(d.txn)).max().unwrap_or(0)),
         }
     }
+    /// Bytes held by the page caches of all attached databases (`SQLITE_DBSTATUS_CACHE_USED`):
+    /// cached pages times the page size plus a per-page header, as SQLite's pcache counts.
+    pub fn cache_used_bytes(&self) -> i64 {
+        const PER_PAGE_HEADER: usize = 136;
+        self.dbs
+            .iter()
+            .map(|d| {
+                (d.bt.pager.cached_pages() * (d.bt.pager.page_size() + PER_PAGE_HEADER)) as i64
+            })
+            .sum()
+    }
     /// `sqlite3_limit`: returns the old value; `new < 0` only queries.
     pub fn limit(&mut self, id: i32, new: i32) -> i32 {
         let Some(i) = usize::try_from(id).ok().filter(|i| *i < N_LIMIT) else {

@@ -151,3 +151,14 @@ try:
     print("h after removal", cx.execute(q).fetchall())
 except sqlite3.Error as e:
     print("h after removal:", e)
+
+# k. status counters: the page cache is counted (DBD::SQLite's t/53_status.t checks both > 0)
+db, _ = open_()
+exec_(db, b"create table s(x)")
+exec_(db, b"insert into s values(randomblob(3000))")
+cur, hi = ctypes.c_int(-1), ctypes.c_int(-1)
+rc = L.sqlite3_db_status(db, 1, ctypes.byref(cur), ctypes.byref(hi), 0)
+print("k db_status CACHE_USED", rc, cur.value > 0)
+rc = L.sqlite3_status(0, ctypes.byref(cur), ctypes.byref(hi), 0)
+print("k status MEMORY_USED", rc, cur.value > 0, hi.value >= cur.value)
+L.sqlite3_close(db)
