@@ -90,6 +90,27 @@ b = L.sqlite3_backup_init(dst, b"main", db, b"main")
 print("f step while writing", L.sqlite3_backup_step(b, -1))
 exec_(db, b"commit")
 print("f step after commit", L.sqlite3_backup_step(b, -1), "finish", L.sqlite3_backup_finish(b))
+exec_(db, b"begin immediate")
+b = L.sqlite3_backup_init(dst, b"main", db, b"main")
+print("f busy step", L.sqlite3_backup_step(b, -1), "then finish", L.sqlite3_backup_finish(b),
+      "dest errcode", L.sqlite3_errcode(dst))
+exec_(db, b"rollback")
+# a backup in small steps while its source connection adds pages between steps (CPython's
+# test_modifying_progress): the copy goes on, the pages counted as the source grows
+cx2 = sqlite3.connect(":memory:")
+cx2.execute("create table foo(key integer primary key, v)")
+cx2.executemany("insert into foo(v) values(?)", [(b"x" * 300,) for _ in range(20)])
+cx2.commit()
+journal = []
+def progress(status, remaining, total):
+    if not journal:
+        cx2.executemany("insert into foo(v) values(?)", [(b"y" * 300,) for _ in range(20)])
+        cx2.commit()
+    journal.append((remaining, total))
+bck = sqlite3.connect(":memory:")
+cx2.backup(bck, pages=1, progress=progress)
+print("f progress", journal, bck.execute("select count(*), sum(length(v)) from foo").fetchone(),
+      bck.execute("pragma integrity_check").fetchone())
 
 # j. a directory is CANTOPEN (plain)
 d = tempfile.mkdtemp()
