@@ -1427,6 +1427,10 @@ SQLITE_API int sqlite3_initialize(void);
 
 SQLITE_API void sqlite3_interrupt(sqlite3 *db);
 
+SQLITE_API int sqlite3_key(sqlite3 *db, const void *key, int n);
+
+SQLITE_API int sqlite3_key_v2(sqlite3 *db, const char *name, const void *key, int n);
+
 SQLITE_API int sqlite3_keyword_check(const char *z, int n);
 
 SQLITE_API int sqlite3_keyword_count(void);
@@ -1560,6 +1564,10 @@ SQLITE_API void sqlite3_randomness(int n, void *p);
 SQLITE_API void *sqlite3_realloc(void *p, int n);
 
 SQLITE_API void *sqlite3_realloc64(void *p, sqlite3_uint64 n);
+
+SQLITE_API int sqlite3_rekey(sqlite3 *db, const void *key, int n);
+
+SQLITE_API int sqlite3_rekey_v2(sqlite3 *db, const char *name, const void *key, int n);
 
 SQLITE_API int sqlite3_release_memory(int _n);
 

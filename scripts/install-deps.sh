@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what EpilogLite's tests need on Debian 12, if missing: a C compiler (build-essential),
-# the real sqlite3 CLI and headers (the oracle), python3, pkg-config.
+# the real sqlite3 CLI and headers (the oracle), python3, pkg-config, valgrind (memcheck test).
 # Idempotent, and a fast no-op when everything is present. Runs as root, or via sudo if
 # available. Needs Rust/cargo already installed (not installed here).
 set -euo pipefail
@@ -14,6 +14,7 @@ have_cmd sqlite3 || need+=(sqlite3)
 { have_pkg libsqlite3-dev || [ -f /usr/include/sqlite3.h ]; } || need+=(libsqlite3-dev)
 have_cmd python3 || need+=(python3)
 have_cmd pkg-config || need+=(pkg-config)
+have_cmd valgrind || need+=(valgrind)
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0

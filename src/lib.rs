@@ -26,6 +26,7 @@ pub mod pager;
 pub mod sql;
 pub mod vdbe;
 pub mod vfs;
+pub mod vtab;
 
 pub use error::{Error, Result};
 pub use value::Value;

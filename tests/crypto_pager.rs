@@ -747,10 +747,11 @@ fn io_error_then_rollback_restores_encrypted_pages() {
 }
 
 #[test]
-fn encrypted_database_refuses_wal_mode() {
+fn encrypted_wal_frames_and_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wal.db");
     let path = path.to_str().unwrap();
+    let wal = format!("{path}-wal");
     let mut p = open(path, Some(RAW));
     p.begin_write(false).unwrap();
     fill_pages(&mut p, 4, "w");
@@ -758,14 +759,38 @@ fn encrypted_database_refuses_wal_mode() {
     p.end_read();
     assert_eq!(
         p.set_journal_mode(JournalMode::Wal).unwrap(),
-        JournalMode::Delete
+        JournalMode::Wal
     );
     p.begin_write(false).unwrap();
-    fill_pages(&mut p, 5, "w");
+    fill_pages(&mut p, 9, "v");
     p.commit().unwrap();
     p.end_read();
-    assert!(!std::path::Path::new(&format!("{path}-wal")).exists());
+    // The new pages are WAL frames: encrypted, and the db file is unchanged.
+    let w = std::fs::read(&wal).unwrap();
+    assert!(w.len() > 9 * 4096, "frames in the WAL");
+    assert!(!contains(&w, MARKER.as_bytes()), "plaintext in the WAL");
     assert!(!contains(&std::fs::read(path).unwrap(), MARKER.as_bytes()));
+    // Another pager reads them through the WAL, decrypting.
+    let mut q = open(path, Some(RAW));
+    q.begin_read().unwrap();
+    check_pages(&mut q, 9, "v");
+    q.end_read();
+    // A reader with the wrong key fails on page 1.
+    let mut r = open(path, Some(OTHER));
+    assert_eq!(
+        r.begin_read().unwrap_err().code,
+        epiloglite::error::codes::SQLITE_NOTADB
+    );
+    drop(r);
+    drop(q);
+    // Checkpoint copies the encrypted images to the db file verbatim.
+    p.checkpoint(epiloglite::pager::CheckpointMode::Truncate)
+        .unwrap();
+    drop(p);
+    assert!(!contains(&std::fs::read(path).unwrap(), MARKER.as_bytes()));
+    let mut q = open(path, Some(RAW));
+    q.begin_read().unwrap();
+    check_pages(&mut q, 9, "v");
 }
 
 #[test]

@@ -94,7 +94,9 @@ fn e2e_bench_runs_side_by_side_on_system_sqlite() {
         .arg("3000")
         .env("EPILOGLITE_LIB", system_libdir())
         .env("BENCH_REPEAT", "1")
+        .env("BENCH_MODES", "mem")
         .env("BENCH_CSV", &csv)
+        .env("BENCH_OUT", &dir)
         .env("BENCH_DIR", &dir)
         .output()
         .expect("run benches/run.sh");
@@ -106,19 +108,34 @@ fn e2e_bench_runs_side_by_side_on_system_sqlite() {
     );
     let text = std::fs::read_to_string(&csv).expect("csv written");
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(
-        lines[0],
-        "scenario,ops,system_ops_per_s,epiloglite_ops_per_s,ratio,checksums_match"
+    assert!(
+        lines[0].starts_with(
+            "scenario,ops,system_ops_per_s,epiloglite_ops_per_s,ratio,checksums_match"
+        ),
+        "{}",
+        lines[0]
     );
     let names: Vec<&str> = lines[1..]
         .iter()
         .filter_map(|l| l.split(',').next())
         .collect();
-    assert_eq!(names, ["insert", "lookup", "scan"]);
-    for l in &lines[1..] {
-        assert!(l.ends_with(",true"), "checksums differ: {l}");
-        assert!(l.split(',').nth(1) == Some("3000"), "{l}");
+    for want in [
+        "mem/insert_batch",
+        "mem/lookup_rowid",
+        "mem/scan",
+        "mem/group_by",
+    ] {
+        assert!(names.contains(&want), "{want} missing from {names:?}");
     }
+    for l in &lines[1..] {
+        assert!(l.split(',').nth(5) == Some("true"), "checksums differ: {l}");
+    }
+    assert!(lines[1..]
+        .iter()
+        .any(|l| l.split(',').nth(1) == Some("3000")));
+    let json = std::fs::read_to_string(dir.join("latest.json")).expect("json written");
+    assert!(json.contains("\"geometric_mean_ratio\""), "{json}");
+    assert!(dir.join("latest.svg").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

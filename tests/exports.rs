@@ -1,6 +1,7 @@
 //! The cdylib exports exactly SQLite 3.40.1's public symbols (283 + 47 session), with the three
-//! data symbols as objects, nothing else (no Rust-internal or shim symbols), and the soname
-//! `libsqlite3.so.0`.
+//! data symbols as objects, plus the four encryption-key functions of SEE/SQLCipher
+//! (`ENCRYPTION`, `src/capi/key.rs`), nothing else (no Rust-internal or shim symbols), and the
+//! soname `libsqlite3.so.0`.
 
 mod capi_common;
 use capi_common::*;
@@ -26,6 +27,14 @@ fn wanted() -> BTreeMap<String, bool> {
     m
 }
 
+/// Our additions to SQLite's exports: the encryption API (names of SEE and SQLCipher).
+const ENCRYPTION: [&str; 4] = [
+    "sqlite3_key",
+    "sqlite3_key_v2",
+    "sqlite3_rekey",
+    "sqlite3_rekey_v2",
+];
+
 #[test]
 fn exported_symbols_match_sqlite_exactly() {
     let lib = cdylib();
@@ -42,8 +51,11 @@ fn exported_symbols_match_sqlite_exactly() {
             have.insert(name.to_string(), kind.chars().next().unwrap());
         }
     }
-    let want = wanted();
+    let mut want = wanted();
     assert_eq!(want.len(), 330);
+    for f in ENCRYPTION {
+        want.insert(f.to_string(), false);
+    }
     let missing: Vec<&String> = want.keys().filter(|k| !have.contains_key(*k)).collect();
     let extra: Vec<&String> = have.keys().filter(|k| !want.contains_key(*k)).collect();
     assert!(missing.is_empty(), "missing exports: {missing:?}");

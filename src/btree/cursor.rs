@@ -627,10 +627,9 @@ impl BtCursor {
             return balance::balance(&mut bt.pager, &self.path(), node, false);
         }
         if !h.leaf {
-            return Err(Error::new(
-                SQLITE_INTERNAL,
-                "btree: insert position not on a leaf",
-            ));
+            // A seek only stops above the leaves when an interior page is damaged (e.g. a
+            // cell count of 0): the file is corrupt, not the engine.
+            return Err(crate::corrupt!(pg));
         }
         let ins = match r {
             SeekResult::Less => idx + 1,

@@ -338,12 +338,20 @@ impl Node {
     pub fn load(data: &[u8], pgno: Pgno, usable: usize) -> Result<Node> {
         let h = parse_hdr(data, pgno, usable)?;
         let mut cells = Cells::with_capacity(h.ncells + 1, usable - h.content + 64);
+        // Cells that overlap (a damaged pointer array) add up to more than the page holds:
+        // SQLite's btreeComputeFreeSpace reports that as corruption, and so do we, before a
+        // rewrite of the page could fail.
+        let mut used = hdr_offset(pgno) + hsize_of(h.ptype);
         for i in 0..h.ncells {
             let ci = parse_cell(data, &h, i, pgno, usable)?;
             let c = data
                 .get(ci.start..ci.start + ci.size)
                 .ok_or_else(|| crate::corrupt!(pgno))?;
+            used += ci.size.max(4) + 2;
             cells.push(c);
+        }
+        if used > usable {
+            return Err(crate::corrupt!(pgno));
         }
         Ok(Node {
             pgno,

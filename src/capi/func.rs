@@ -46,6 +46,22 @@ unsafe impl Send for FuncData {}
 // SAFETY: as above; FuncData is immutable after construction.
 unsafe impl Sync for FuncData {}
 
+impl FuncData {
+    /// The data of a context for a virtual table's xColumn (no function, no user data).
+    pub(crate) fn for_vtab() -> FuncData {
+        FuncData {
+            xfunc: None,
+            xstep: None,
+            xfinal: None,
+            xvalue: None,
+            xinverse: None,
+            papp: std::ptr::null_mut(),
+            xdestroy: None,
+            db: std::ptr::null_mut(),
+        }
+    }
+}
+
 impl Drop for FuncData {
     fn drop(&mut self) {
         if let Some(d) = self.xdestroy {
@@ -71,7 +87,7 @@ pub struct sqlite3_context {
 }
 
 /// Run one C callback with a fresh context over `args`; returns the collected result.
-fn call_with_context(
+pub(crate) fn call_with_context(
     fd: &FuncData,
     agg: *mut Option<Vec<u64>>,
     args: &[Value],

@@ -10,11 +10,13 @@
 //! | `stmt.rs`     | `sqlite3_stmt`: prepare, step, bind, column, exec |
 //! | `value.rs`    | `sqlite3_value` and its conversions |
 //! | `func.rs`     | user functions, `sqlite3_context`, results, collations |
+//! | `key.rs`      | encryption keys: `sqlite3_key(_v2)`, `sqlite3_rekey(_v2)` (not in SQLite's list) |
 //! | `mem.rs`      | `sqlite3_malloc` & co., `sqlite3_str` |
 //! | `mutex.rs`    | `sqlite3_mutex_*` |
 //! | `config.rs`   | `sqlite3_config`/`db_config`, status, version data |
 //! | `misc.rs`     | complete, stricmp/glob/like, keywords, URI parameters, VFS description |
 //! | `varargs.rs`  | the variadic exports (naked trampolines into `varargs.c`) |
+//! | `vtab.rs`     | virtual tables: C modules adapted to `crate::vtab` |
 //! | `stubs.rs`    | exported with SQLite's signature, not implemented: return an error |
 //!
 //! Invariants kept by the whole module (DESIGN §3):
@@ -31,6 +33,7 @@ pub mod boundary;
 pub mod config;
 pub mod db;
 pub mod func;
+pub mod key;
 pub mod mem;
 pub mod misc;
 pub mod mutex;
@@ -39,6 +42,7 @@ pub mod stubs;
 pub mod util;
 pub mod value;
 pub mod varargs;
+pub mod vtab;
 
 /// SQLite's 64-bit integer types (`long long` in C; named so the generated header matches).
 #[allow(non_camel_case_types)]

@@ -33,16 +33,8 @@ pub struct sqlite3_changeset_iter {
 pub struct sqlite3_file {
     _private: [u8; 0],
 }
-/// Opaque C type (not implemented yet).
-#[repr(C)]
-pub struct sqlite3_index_info {
-    _private: [u8; 0],
-}
-/// Opaque C type (not implemented yet).
-#[repr(C)]
-pub struct sqlite3_module {
-    _private: [u8; 0],
-}
+pub use super::vtab::sqlite3_index_info;
+pub use super::vtab::sqlite3_module;
 /// Opaque C type (not implemented yet).
 #[repr(C)]
 pub struct sqlite3_rebaser {
@@ -113,78 +105,12 @@ pub unsafe extern "C" fn sqlite3_cancel_auto_extension(
     }
 }
 
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_create_module(
-    db: *mut super::db::sqlite3,
-    zName: *const c_char,
-    p: *const sqlite3_module,
-    pClientData: *mut c_void,
-) -> c_int {
-    let _ = db;
-    let _ = zName;
-    let _ = p;
-    let _ = pClientData;
-    capi_boundary! {
-        super::db::set_unimplemented(db, "sqlite3_create_module");
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_create_module_v2(
-    db: *mut super::db::sqlite3,
-    zName: *const c_char,
-    p: *const sqlite3_module,
-    pClientData: *mut c_void,
-    xDestroy: Option<unsafe extern "C" fn(*mut c_void)>,
-) -> c_int {
-    let _ = db;
-    let _ = zName;
-    let _ = p;
-    let _ = pClientData;
-    let _ = xDestroy;
-    capi_boundary! {
-        super::db::set_unimplemented(db, "sqlite3_create_module_v2");
-        SQLITE_ERROR
-    }
-}
-
 /// Not implemented (see COMPAT.md): returns std::ptr::null_mut().
 #[no_mangle]
 pub unsafe extern "C" fn sqlite3_database_file_object(arg0: *const c_char) -> *mut sqlite3_file {
     let _ = arg0;
     capi_boundary! {
         std::ptr::null_mut()
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_declare_vtab(
-    arg0: *mut super::db::sqlite3,
-    zSQL: *const c_char,
-) -> c_int {
-    let _ = arg0;
-    let _ = zSQL;
-    capi_boundary! {
-        super::db::set_unimplemented(arg0, "sqlite3_declare_vtab");
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_drop_modules(
-    db: *mut super::db::sqlite3,
-    azKeep: *mut *const c_char,
-) -> c_int {
-    let _ = db;
-    let _ = azKeep;
-    capi_boundary! {
-        super::db::set_unimplemented(db, "sqlite3_drop_modules");
-        SQLITE_ERROR
     }
 }
 
@@ -454,109 +380,6 @@ pub unsafe extern "C" fn sqlite3_value_encoding(arg0: *mut super::value::sqlite3
     let _ = arg0;
     capi_boundary! {
         let _ = arg0; 1
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns std::ptr::null().
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_vtab_collation(
-    arg0: *mut sqlite3_index_info,
-    arg1: c_int,
-) -> *const c_char {
-    let _ = arg0;
-    let _ = arg1;
-    capi_boundary! {
-        std::ptr::null()
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_vtab_distinct(arg0: *mut sqlite3_index_info) -> c_int {
-    let _ = arg0;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_vtab_in(
-    arg0: *mut sqlite3_index_info,
-    iCons: c_int,
-    bHandle: c_int,
-) -> c_int {
-    let _ = arg0;
-    let _ = iCons;
-    let _ = bHandle;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_vtab_in_first(
-    pVal: *mut super::value::sqlite3_value,
-    ppOut: *mut *mut super::value::sqlite3_value,
-) -> c_int {
-    let _ = pVal;
-    capi_boundary! {
-        // SAFETY: out-pointer, NULL or writable per SQLite's contract.
-        #[allow(unused_unsafe)]
-        if !ppOut.is_null() { unsafe { *ppOut = std::ptr::null_mut() }; }
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_vtab_in_next(
-    pVal: *mut super::value::sqlite3_value,
-    ppOut: *mut *mut super::value::sqlite3_value,
-) -> c_int {
-    let _ = pVal;
-    capi_boundary! {
-        // SAFETY: out-pointer, NULL or writable per SQLite's contract.
-        #[allow(unused_unsafe)]
-        if !ppOut.is_null() { unsafe { *ppOut = std::ptr::null_mut() }; }
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_vtab_nochange(arg0: *mut super::func::sqlite3_context) -> c_int {
-    let _ = arg0;
-    capi_boundary! {
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_vtab_on_conflict(arg0: *mut super::db::sqlite3) -> c_int {
-    let _ = arg0;
-    capi_boundary! {
-        super::db::set_unimplemented(arg0, "sqlite3_vtab_on_conflict");
-        SQLITE_ERROR
-    }
-}
-
-/// Not implemented (see COMPAT.md): returns SQLITE_ERROR.
-#[no_mangle]
-pub unsafe extern "C" fn sqlite3_vtab_rhs_value(
-    arg0: *mut sqlite3_index_info,
-    arg1: c_int,
-    ppVal: *mut *mut super::value::sqlite3_value,
-) -> c_int {
-    let _ = arg0;
-    let _ = arg1;
-    capi_boundary! {
-        // SAFETY: out-pointer, NULL or writable per SQLite's contract.
-        #[allow(unused_unsafe)]
-        if !ppVal.is_null() { unsafe { *ppVal = std::ptr::null_mut() }; }
-        SQLITE_ERROR
     }
 }
 

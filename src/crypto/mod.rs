@@ -2,9 +2,10 @@
 //! The format is `shared/ENCRYPTION.md` (format version 1); this header summarises it.
 //!
 //! # Threat model
-//! Protects the database file and its rollback journal (the pager refuses WAL mode for an
-//! encrypted database until WAL frames pass the codec; the temp database lives in memory, so
-//! no temp file is written) at rest against
+//! Protects the database file, its rollback journal and its WAL (frame payloads; WAL and frame
+//! headers stay as SQLite defines them) at rest; no temporary file is ever written (the temp
+//! database, statement journals and sorts live in memory), so there is none to encrypt;
+//! against
 //! someone who can read or modify the file: every page is confidential, and any modified byte,
 //! any page moved to another page number, any page copied in from another database (another
 //! salt) and any wrong key is detected. NOT protected: a running process's memory; rollback of
@@ -42,8 +43,8 @@
 //!    reserved bytes = 28, so data can never be written where the nonce and tag go.
 //!
 //! # Use
-//! The db layer builds `KeyedCodec::new(KeySpec::parse(value)?)` from `PRAGMA key`,
-//! `sqlite3_key` or the URI (`KeySpec::from_hex` for `hexkey=`) and hands it to
+//! The db layer (`src/db/key.rs`) builds `KeyedCodec::new(KeySpec::parse(value)?)` from
+//! `PRAGMA key`, `sqlite3_key` or the URI (`KeySpec::from_hex` for `hexkey=`) and hands it to
 //! `Pager::set_codec` before the first access, or to `Pager::rekey` for `PRAGMA rekey`.
 //! `gen_vectors.py` (test vectors) and `dbcrypt.py` (whole-file encrypt/decrypt) are an
 //! independent implementation of this format in Python/OpenSSL, used by the tests.

@@ -98,6 +98,7 @@ pub type Authorizer =
     Box<dyn FnMut(i32, Option<&str>, Option<&str>, Option<&str>, Option<&str>) -> i32 + Send>;
 
 pub mod auth;
+mod key;
 
 /// Number of `sqlite3_limit` categories and their defaults (Debian's 3.40.1 build).
 const N_LIMIT: usize = 12;
@@ -182,6 +183,8 @@ pub struct Connection {
     /// (every N instructions, handler); N > 0 whenever set.
     progress: Option<(u32, ProgressHandler)>,
     authorizer: Option<Authorizer>,
+    /// Virtual-table modules and connected tables (`crate::vtab`).
+    vtabs: Arc<crate::vtab::Registry>,
 }
 
 // The C API keeps a Connection behind a mutex and may move it between threads.
@@ -198,6 +201,8 @@ struct OpenTarget {
     memory: bool,
     flags: i32,
     vfs: Option<String>,
+    /// URI `key=` / `hexkey=` (encrypted databases, `key.rs`).
+    key: key::UriKey,
 }
 
 fn percent_decode(s: &str) -> String {
@@ -224,6 +229,7 @@ fn percent_decode(s: &str) -> String {
 /// SQLite's `sqlite3ParseUri` (the subset we honour: mode, cache, immutable, vfs).
 fn parse_target(filename: &str, mut flags: i32, vfs: Option<&str>) -> Result<OpenTarget> {
     let mut vfs = vfs.map(|s| s.to_string());
+    let mut ukey = key::UriKey::default();
     if flags & open_flags::URI != 0 && filename.starts_with("file:") {
         let rest = &filename[5..];
         let (path_part, query) = match rest.split_once('?') {
@@ -263,6 +269,9 @@ fn parse_target(filename: &str, mut flags: i32, vfs: Option<&str>) -> Result<Ope
             for kv in q.split('&').filter(|s| !s.is_empty()) {
                 let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
                 let v = percent_decode(v);
+                if ukey.take(k, &v) {
+                    continue;
+                }
                 match k {
                     "vfs" => vfs = Some(v),
                     "mode" => {
@@ -316,6 +325,7 @@ fn parse_target(filename: &str, mut flags: i32, vfs: Option<&str>) -> Result<Ope
             memory,
             flags,
             vfs,
+            key: ukey,
         });
     }
     let memory = filename == ":memory:" || filename.is_empty() || flags & open_flags::MEMORY != 0;
@@ -328,6 +338,7 @@ fn parse_target(filename: &str, mut flags: i32, vfs: Option<&str>) -> Result<Ope
         memory,
         flags,
         vfs,
+        key: ukey,
     })
 }
 
@@ -342,6 +353,21 @@ impl Connection {
                 return Err(Error::new(SQLITE_ERROR, format!("no such vfs: {name}")));
             }
         }
+        Self::open_target(t, the_vfs)
+    }
+
+    /// Open on a caller-supplied VFS (tests: [`crate::vfs::memory::FaultVfs`] under a whole
+    /// SQL workload). A `vfs=` URI parameter is ignored: `the_vfs` wins.
+    pub fn open_with_vfs(
+        filename: &str,
+        flags: i32,
+        the_vfs: Arc<dyn crate::vfs::Vfs>,
+    ) -> Result<Connection> {
+        let t = parse_target(filename, flags, None)?;
+        Self::open_target(t, the_vfs)
+    }
+
+    fn open_target(t: OpenTarget, the_vfs: Arc<dyn crate::vfs::Vfs>) -> Result<Connection> {
         let ro = t.flags & open_flags::READONLY != 0 && t.flags & open_flags::READWRITE == 0;
         let (pager, path) = if t.memory {
             (Pager::open_memory(4096), String::new())
@@ -355,13 +381,16 @@ impl Connection {
             let full = the_vfs
                 .full_pathname(&t.path)
                 .map_err(|_| Error::code(SQLITE_CANTOPEN))?;
-            let p = Pager::open(the_vfs.clone(), &t.path, vflags).map_err(|e| {
+            let mut p = Pager::open(the_vfs.clone(), &t.path, vflags).map_err(|e| {
                 if e.primary() == SQLITE_CANTOPEN {
                     Error::new(e.code, "unable to open database file")
                 } else {
                     e
                 }
             })?;
+            if let Some(spec) = t.key.spec()? {
+                p.set_codec(Box::new(crate::crypto::KeyedCodec::new(spec)))?;
+            }
             (p, full)
         };
         let main = DbSlot {
@@ -406,6 +435,7 @@ impl Connection {
             update_hook: None,
             progress: None,
             authorizer: None,
+            vtabs: Arc::new(crate::vtab::Registry::default()),
         })
     }
 
@@ -426,7 +456,8 @@ impl Connection {
         // verifies the cookie when the statement runs, and `step` re-prepares on
         // SQLITE_SCHEMA). Only a failed compile makes us check the files for a newer schema.
         let all_loaded = self.dbs.iter().all(|d| d.schema_loaded);
-        if !all_loaded {
+        // `PRAGMA key` is prepared without reading the database (it cannot be read yet).
+        if !all_loaded && !key::is_key_pragma(sql) {
             self.ensure_schemas()?;
         }
         let compiled = match self.compile(sql) {
@@ -480,6 +511,7 @@ impl Connection {
             schemas: &schemas,
             user_functions: &self.functions,
             collations: &self.collations,
+            vtabs: Some(&self.vtabs),
         };
         match crate::sql::compile_ext(&ctx, sql) {
             Ok(c) => {
@@ -582,6 +614,11 @@ impl Connection {
         Ok(())
     }
     /// The registered user functions (for the compiler and for tests).
+    /// The virtual-table registry (`sqlite3_create_module` & co.).
+    pub fn vtab_registry(&self) -> Arc<crate::vtab::Registry> {
+        self.vtabs.clone()
+    }
+
     pub fn user_functions(&self) -> &[UserFunction] {
         &self.functions
     }
@@ -730,15 +767,33 @@ impl Connection {
         if ro {
             return Err(Error::readonly());
         }
-        if let Err(e) = self.with_busy(db, |bt| bt.begin_write(exclusive)) {
-            // As sqlite3BtreeBeginTrans: a failed upgrade does not leave behind the read lock
-            // it took itself (else a BEGIN whose first write was busy would block others).
-            if had_txn == 0 {
-                let d = &mut self.dbs[db];
-                d.bt.end_read();
-                d.txn = 0;
+        // As sqlite3BtreeBeginTrans: when this call started the read transaction itself, a
+        // busy write lock releases it, waits in the busy handler and starts over with a fresh
+        // snapshot (retrying the write lock on the old snapshot could only give
+        // SQLITE_BUSY_SNAPSHOT in WAL mode). A transaction that was already reading gets
+        // SQLITE_BUSY at once: waiting while holding a read lock can deadlock.
+        let mut count = 0;
+        loop {
+            let r = match self.dbs.get_mut(db) {
+                Some(d) => d.bt.begin_write(exclusive),
+                None => return Err(Error::sql("no such database")),
+            };
+            match r {
+                Ok(()) => break,
+                Err(e) => {
+                    if had_txn != 0 {
+                        return Err(e);
+                    }
+                    let d = &mut self.dbs[db];
+                    d.bt.end_read();
+                    d.txn = 0;
+                    if !e.is_busy() || !self.invoke_busy(count) {
+                        return Err(e);
+                    }
+                    count += 1;
+                    self.begin_read(db)?;
+                }
             }
-            return Err(e);
         }
         let n_sp = self.savepoints.len();
         let d = &mut self.dbs[db];
@@ -994,6 +1049,9 @@ fn setting_default(name: &str) -> Value {
 impl Connection {
     /// `PRAGMA <name> [= new]` for connection settings (see `P4::Pragma`).
     fn pragma(&mut self, db: usize, name: &str, new: Option<&Value>) -> Result<Value> {
+        if let Some(r) = self.key_pragma(db, name, new) {
+            return r;
+        }
         let busy_ms = self.busy_timeout_ms;
         let d = self
             .dbs
@@ -1314,6 +1372,7 @@ impl Statement {
             (o.opcode == Opcode::Insert && o.p5 & 1 != 0)
                 || (o.opcode == Opcode::Delete && (o.p2 & 1 != 0 || o.p5 & 1 != 0))
                 || (o.opcode == Opcode::Clear && o.p3 != 0)
+                || o.opcode == Opcode::VUpdate
         });
         Statement {
             vm: Vm::new(p),

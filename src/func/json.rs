@@ -14,6 +14,9 @@
 //! `patched`) or append members, and rendering applies the marks; lookups follow SQLite's
 //! rules (first matching key, removed array elements skipped when indexing).
 
+#[path = "json_each.rs"]
+pub mod each;
+
 use super::printf::{format, PrintfArg};
 use super::scalar::arg;
 use super::text::value_text_cow;

@@ -379,6 +379,443 @@ pub fn nth_value_factory() -> Box<dyn AggState> {
     })
 }
 
+// ---------------------------------------------------------------------------------------
+// Partition runner: what the VM's `WinPush`/`WinFlush`/`WinPop` opcodes call.
+//
+// The compiler pushes every row of the window pass (already sorted by PARTITION BY, ORDER
+// BY) into a [`WinBuf`], then `WinFlush` splits the buffer into partitions, computes each
+// window function for each row with the protocol above (incremental step/inverse over a
+// frame that only moves forward; a fresh state per row when EXCLUDE removes rows from the
+// middle of the frame), and queues the rows extended with one value per function.
+// ---------------------------------------------------------------------------------------
+
+/// A frame bound as compiled; the offsets of `Preceding`/`Following` come from registers
+/// at flush time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    UnboundedPreceding,
+    Preceding,
+    CurrentRow,
+    Following,
+    UnboundedFollowing,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exclude {
+    NoOthers,
+    CurrentRow,
+    Group,
+    Ties,
+}
+
+/// One window function of a pass.
+#[derive(Clone)]
+pub struct WinFunc {
+    pub func: crate::vdbe::FuncRef,
+    /// Columns of the pushed row holding the arguments.
+    pub args: Vec<usize>,
+    /// Column holding the FILTER condition.
+    pub filter: Option<usize>,
+    /// The built-in's fixed frame ([`frame_override`]), replacing the window's.
+    pub fixed: Option<FrameSpec>,
+}
+
+#[derive(Clone)]
+pub struct OrderCol {
+    pub col: usize,
+    pub coll: Option<crate::btree::Collation>,
+    pub desc: bool,
+    pub nulls_first: bool,
+}
+
+/// One window definition and the functions computed over it (`P4::Window`).
+#[derive(Clone)]
+pub struct WindowSpec {
+    pub partition: Vec<(usize, Option<crate::btree::Collation>)>,
+    pub order: Vec<OrderCol>,
+    pub unit: FrameUnit,
+    pub start: Bound,
+    pub end: Bound,
+    pub exclude: Exclude,
+    pub funcs: Vec<WinFunc>,
+}
+
+/// The VM-side buffer of one window pass: rows pushed, rows ready to pop.
+#[derive(Default)]
+pub struct WinBuf {
+    pub rows: Vec<Vec<Value>>,
+    pub out: VecDeque<Vec<Value>>,
+}
+
+fn cmp_coll(a: &Value, b: &Value, c: Option<&crate::btree::Collation>) -> std::cmp::Ordering {
+    crate::vdbe::mem::compare(a, b, c)
+}
+
+/// Check a frame offset the way SQLite's `windowCheckValue` does; returns it converted.
+fn check_offset(v: &Value, unit: FrameUnit, starting: bool) -> Result<Value> {
+    let which = if starting { "starting" } else { "ending" };
+    let v = numeric_value(v);
+    if unit == FrameUnit::Range {
+        let ok = match &v {
+            Value::Integer(i) => *i >= 0,
+            Value::Real(r) => *r >= 0.0,
+            _ => false,
+        };
+        if !ok {
+            return Err(Error::sql(format!(
+                "frame {which} offset must be a non-negative number"
+            )));
+        }
+        return Ok(v);
+    }
+    let k = match &v {
+        Value::Integer(i) => Some(*i),
+        Value::Real(r) if r.fract() == 0.0 && *r >= -9.2e18 && *r <= 9.2e18 => Some(*r as i64),
+        _ => None,
+    };
+    match k {
+        Some(k) if k >= 0 => Ok(Value::Integer(k)),
+        _ => Err(Error::sql(format!(
+            "frame {which} offset must be a non-negative integer"
+        ))),
+    }
+}
+
+fn offset_usize(v: &Value) -> usize {
+    match v {
+        Value::Integer(i) if *i >= 0 => usize::try_from(*i).unwrap_or(usize::MAX),
+        _ => 0,
+    }
+}
+
+struct Part<'a> {
+    rows: &'a [Vec<Value>],
+    /// Peer group of each row; start/end (exclusive) of each group.
+    group: Vec<usize>,
+    gstart: Vec<usize>,
+    gend: Vec<usize>,
+}
+
+impl Part<'_> {
+    fn n(&self) -> usize {
+        self.rows.len()
+    }
+}
+
+/// Position of `key` relative to `t` in the window's ORDER BY order (first term).
+fn cmp_order(key: &Value, t: &Value, o: &OrderCol) -> std::cmp::Ordering {
+    use std::cmp::Ordering::*;
+    match (key.is_null(), t.is_null()) {
+        (true, true) => Equal,
+        (true, false) => {
+            if o.nulls_first {
+                Less
+            } else {
+                Greater
+            }
+        }
+        (false, true) => {
+            if o.nulls_first {
+                Greater
+            } else {
+                Less
+            }
+        }
+        _ => {
+            let c = cmp_coll(key, t, o.coll.as_ref());
+            if o.desc {
+                c.reverse()
+            } else {
+                c
+            }
+        }
+    }
+}
+
+/// Frame `[start, end)` of row `i`.
+#[allow(clippy::too_many_arguments)]
+fn frame_of(
+    p: &Part<'_>,
+    spec: &WindowSpec,
+    unit: FrameUnit,
+    start: Bound,
+    end: Bound,
+    offs: (&Value, &Value),
+    i: usize,
+) -> (usize, usize) {
+    let n = p.n();
+    let g = p.group[i];
+    let ng = p.gstart.len();
+    let bound = |b: Bound, off: &Value, is_start: bool| -> usize {
+        match unit {
+            FrameUnit::Rows => {
+                let k = offset_usize(off);
+                match (b, is_start) {
+                    (Bound::UnboundedPreceding, _) => 0,
+                    (Bound::UnboundedFollowing, _) => n,
+                    (Bound::CurrentRow, true) => i,
+                    (Bound::CurrentRow, false) => i + 1,
+                    (Bound::Preceding, true) => i.saturating_sub(k),
+                    (Bound::Preceding, false) => (i + 1).saturating_sub(k),
+                    (Bound::Following, true) => i.saturating_add(k).min(n),
+                    (Bound::Following, false) => i.saturating_add(k).saturating_add(1).min(n),
+                }
+            }
+            FrameUnit::Groups => {
+                let k = offset_usize(off);
+                match (b, is_start) {
+                    (Bound::UnboundedPreceding, _) => 0,
+                    (Bound::UnboundedFollowing, _) => n,
+                    (Bound::CurrentRow, true) => p.gstart[g],
+                    (Bound::CurrentRow, false) => p.gend[g],
+                    (Bound::Preceding, true) => p.gstart[g.saturating_sub(k)],
+                    (Bound::Preceding, false) => {
+                        if g >= k {
+                            p.gend[g - k]
+                        } else {
+                            0
+                        }
+                    }
+                    (Bound::Following, true) => match g.checked_add(k) {
+                        Some(x) if x < ng => p.gstart[x],
+                        _ => n,
+                    },
+                    (Bound::Following, false) => match g.checked_add(k) {
+                        Some(x) if x < ng => p.gend[x],
+                        _ => n,
+                    },
+                }
+            }
+            FrameUnit::Range => match b {
+                Bound::UnboundedPreceding => 0,
+                Bound::UnboundedFollowing => n,
+                Bound::CurrentRow => {
+                    if is_start {
+                        p.gstart[g]
+                    } else {
+                        p.gend[g]
+                    }
+                }
+                Bound::Preceding | Bound::Following => {
+                    let Some(o) = spec.order.first() else {
+                        return if is_start { 0 } else { n };
+                    };
+                    let v = &p.rows[i][o.col];
+                    if v.is_null() {
+                        return if is_start { p.gstart[g] } else { p.gend[g] };
+                    }
+                    let t = match v {
+                        Value::Integer(_) | Value::Real(_) => {
+                            let sub = (b == Bound::Preceding) != o.desc;
+                            let op = if sub {
+                                crate::vdbe::mem::ArithOp::Sub
+                            } else {
+                                crate::vdbe::mem::ArithOp::Add
+                            };
+                            crate::vdbe::mem::arith(op, v, off)
+                        }
+                        _ => v.clone(),
+                    };
+                    if is_start {
+                        p.rows
+                            .partition_point(|r| cmp_order(&r[o.col], &t, o).is_lt())
+                            .min(n)
+                    } else {
+                        p.rows
+                            .partition_point(|r| cmp_order(&r[o.col], &t, o).is_le())
+                            .min(n)
+                    }
+                }
+            },
+        }
+    };
+    (bound(start, offs.0, true), bound(end, offs.1, false))
+}
+
+/// Compute the window functions of `spec` over the rows pushed into `buf`, queueing the
+/// results. `offs` are the frame offsets (start, end) as evaluated by the program.
+pub fn flush(
+    buf: &mut WinBuf,
+    spec: &WindowSpec,
+    offs: (&Value, &Value),
+    ctx: &mut FuncContext,
+    new_agg: &dyn Fn(&crate::vdbe::FuncRef) -> Result<Box<dyn AggState>>,
+) -> Result<()> {
+    // Offsets matter only to functions using the window's own frame.
+    let own = spec.funcs.iter().any(|f| f.fixed.is_none());
+    let uses = |b: Bound| own && matches!(b, Bound::Preceding | Bound::Following);
+    let start_off = if uses(spec.start) {
+        check_offset(offs.0, spec.unit, true)?
+    } else {
+        Value::Null
+    };
+    let end_off = if uses(spec.end) {
+        check_offset(offs.1, spec.unit, false)?
+    } else {
+        Value::Null
+    };
+    let rows = std::mem::take(&mut buf.rows);
+    let same =
+        |a: &[Value],
+         b: &[Value],
+         cols: &mut dyn Iterator<Item = (usize, Option<&crate::btree::Collation>)>| {
+            for (c, coll) in cols {
+                let eq = match (a.get(c), b.get(c)) {
+                    (Some(x), Some(y)) => {
+                        (x.is_null() && y.is_null())
+                            || (!x.is_null() && !y.is_null() && cmp_coll(x, y, coll).is_eq())
+                    }
+                    _ => true,
+                };
+                if !eq {
+                    return false;
+                }
+            }
+            true
+        };
+    let mut p0 = 0;
+    while p0 < rows.len() {
+        let mut p1 = p0 + 1;
+        while p1 < rows.len()
+            && same(
+                &rows[p0],
+                &rows[p1],
+                &mut spec.partition.iter().map(|(c, k)| (*c, k.as_ref())),
+            )
+        {
+            p1 += 1;
+        }
+        let part_rows = &rows[p0..p1];
+        let n = part_rows.len();
+        let mut group = Vec::with_capacity(n);
+        let mut gstart = Vec::new();
+        let mut gend = Vec::new();
+        for i in 0..n {
+            if i == 0
+                || !same(
+                    &part_rows[i - 1],
+                    &part_rows[i],
+                    &mut spec.order.iter().map(|o| (o.col, o.coll.as_ref())),
+                )
+            {
+                if i > 0 {
+                    gend.push(i);
+                }
+                gstart.push(i);
+            }
+            group.push(gstart.len() - 1);
+        }
+        gend.push(n);
+        let part = Part {
+            rows: part_rows,
+            group,
+            gstart,
+            gend,
+        };
+        let mut values: Vec<Vec<Value>> = vec![Vec::with_capacity(spec.funcs.len()); n];
+        for f in &spec.funcs {
+            let (unit, start, end, exclude, so, eo) = match &f.fixed {
+                Some(fs) => {
+                    let conv = |b: FrameBound| match b {
+                        FrameBound::UnboundedPreceding => (Bound::UnboundedPreceding, 0),
+                        FrameBound::Preceding(k) => (Bound::Preceding, k),
+                        FrameBound::CurrentRow => (Bound::CurrentRow, 0),
+                        FrameBound::Following(k) => (Bound::Following, k),
+                        FrameBound::UnboundedFollowing => (Bound::UnboundedFollowing, 0),
+                    };
+                    let (s, sk) = conv(fs.start);
+                    let (e, ek) = conv(fs.end);
+                    (
+                        fs.unit,
+                        s,
+                        e,
+                        Exclude::NoOthers,
+                        Value::Integer(sk),
+                        Value::Integer(ek),
+                    )
+                }
+                None => (
+                    spec.unit,
+                    spec.start,
+                    spec.end,
+                    spec.exclude,
+                    start_off.clone(),
+                    end_off.clone(),
+                ),
+            };
+            let args_of = |r: &[Value]| -> Vec<Value> {
+                f.args
+                    .iter()
+                    .map(|c| r.get(*c).cloned().unwrap_or(Value::Null))
+                    .collect()
+            };
+            let passes = |r: &[Value]| -> bool {
+                match f.filter {
+                    None => true,
+                    Some(c) => r
+                        .get(c)
+                        .and_then(crate::vdbe::mem::to_bool)
+                        .unwrap_or(false),
+                }
+            };
+            let mut st = new_agg(&f.func)?;
+            let (mut s, mut e) = (0usize, 0usize);
+            for i in 0..n {
+                let (fs, fe) = frame_of(&part, spec, unit, start, end, (&so, &eo), i);
+                let fe = fe.max(fs);
+                let v = if exclude != Exclude::NoOthers {
+                    let g = part.group[i];
+                    let (xs, xe) = match exclude {
+                        Exclude::CurrentRow => (i, i + 1),
+                        _ => (part.gstart[g], part.gend[g]),
+                    };
+                    let mut one = new_agg(&f.func)?;
+                    for j in fs..fe {
+                        let excluded = j >= xs && j < xe && !(exclude == Exclude::Ties && j == i);
+                        if !excluded && passes(&part.rows[j]) {
+                            one.step(ctx, &args_of(&part.rows[j]))?;
+                        }
+                    }
+                    let v = one.value(ctx)?;
+                    let _ = one.finalize(ctx);
+                    v
+                } else {
+                    if fs < s || fe < e {
+                        // The frame moved backwards (cannot happen for sorted input): restart.
+                        st = new_agg(&f.func)?;
+                        s = fs;
+                        e = fs;
+                    }
+                    // Like SQLite: every row up to the frame's end is stepped, then rows
+                    // before its start are inverted (cume_dist/ntile count on this).
+                    while e < fe {
+                        if passes(&part.rows[e]) {
+                            st.step(ctx, &args_of(&part.rows[e]))?;
+                        }
+                        e += 1;
+                    }
+                    while s < fs {
+                        if passes(&part.rows[s]) {
+                            st.inverse(ctx, &args_of(&part.rows[s]))?;
+                        }
+                        s += 1;
+                    }
+                    st.value(ctx)?
+                };
+                values[i].push(v);
+            }
+            let _ = st.finalize(ctx)?;
+        }
+        for (r, v) in part_rows.iter().zip(values) {
+            let mut row = r.clone();
+            row.extend(v);
+            buf.out.push_back(row);
+        }
+        p0 = p1;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

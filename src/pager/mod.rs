@@ -35,8 +35,9 @@
 //!   codec's reserved bytes (28) and verifies page 1 (a wrong key is `SQLITE_NOTADB`) before
 //!   the usual header checks run on page 1's plaintext. `rekey` (READER/OPEN → READER, its
 //!   own journaled transaction) re-encrypts, decrypts or encrypts every page in place.
-//!   WAL frames do not pass the codec yet: an encrypted database refuses WAL mode, and a WAL
-//!   database refuses `rekey`.
+//!   WAL frame payloads are on-disk images too (frame and WAL headers stay as SQLite defines
+//!   them), so checkpoints copy them verbatim. A WAL database refuses `rekey` (the caller
+//!   leaves WAL mode around it).
 //!
 //! # States (file pager)
 //! ```text
@@ -70,10 +71,10 @@
 //!    was synced; a journal whose header starts with a non-zero byte is hot if nobody holds
 //!    RESERVED.
 //! 5. Dirty pages are never evicted; pages beyond `page_count` are never cached.
-//! 6. With a codec, every page read from the db file passes `page_from_disk` (page 1's header
-//!    at `begin_read`: `decrypt_header`) and every page written to the db or journal file
-//!    passes `page_to_disk`; journal playback copies journal images verbatim (they already
-//!    are on-disk images).
+//! 6. With a codec, every page read from the db file or a WAL frame passes `page_from_disk`
+//!    (page 1's header at `begin_read`: `decrypt_header`) and every page written to the db,
+//!    journal or WAL file passes `page_to_disk`; journal playback and checkpoints copy images
+//!    verbatim (they already are on-disk images).
 //!
 //! # WAL mode (`wal.rs`; SQLite's formats, shared with real SQLite processes)
 //! - Entered by `set_journal_mode(Wal)` (header bytes 18/19 set to 2 through a rollback
@@ -399,7 +400,8 @@ impl Pager {
         }
         self.begin_write(true)?;
         if self.wal.is_some() {
-            // WAL frames do not pass the codec yet: leave WAL mode first.
+            // The db file's page 1 (whose salt a reader uses to derive the key) would keep
+            // the old salt until a checkpoint: leave WAL mode first (`db/key.rs` does).
             let _ = self.rollback();
             return Err(Error::new(
                 SQLITE_ERROR,
@@ -663,6 +665,11 @@ impl Pager {
         match (self.fd.as_mut(), frame, self.wal.as_mut()) {
             (_, Some(f), Some(w)) => {
                 if let Err(e) = w.read_frame(f, &mut data) {
+                    self.recycle(data);
+                    return Err(e);
+                }
+                // WAL frame payloads are on-disk images too (encrypted for an encrypted db).
+                if let Err(e) = self.page_from_disk(pgno, &mut data) {
                     self.recycle(data);
                     return Err(e);
                 }
@@ -1893,11 +1900,6 @@ impl Pager {
         if self.fd.is_none() || self.read_only || self.wal.is_some() {
             return Ok(self.journal_mode);
         }
-        if self.codec.is_some() {
-            // WAL frames do not pass the codec yet (invariant 6 covers the db file and the
-            // rollback journal only): an encrypted database stays in rollback-journal mode.
-            return Ok(self.journal_mode);
-        }
         let was_reader = self.state == State::Reader;
         if self.vfs()?.name() != "unix" {
             return Ok(self.journal_mode);
@@ -2016,12 +2018,18 @@ impl Pager {
         let sync = self.synchronous >= 2;
         let ps = self.page_size;
         let n = self.page_count;
-        let Self { cache, wal, .. } = self;
+        let Self {
+            cache, wal, codec, ..
+        } = self;
         let w = wal.as_mut().ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
-        let pages: Vec<(u32, &[u8])> = dirty
+        // Frame payloads are on-disk images (invariant 6): encrypted for an encrypted db, so
+        // a checkpoint copies them to the db file verbatim.
+        let images: Vec<(u32, Cow<[u8]>)> = dirty
             .iter()
             .filter_map(|p| cache.get(p).map(|pg| (*p, &pg.data[..])))
-            .collect();
+            .map(|(p, d)| Self::page_to_disk(codec, p, d).map(|img| (p, img)))
+            .collect::<Result<_>>()?;
+        let pages: Vec<(u32, &[u8])> = images.iter().map(|(p, d)| (*p, &d[..])).collect();
         w.write_commit(&pages, n, ps, sync)
     }
 

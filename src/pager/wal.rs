@@ -221,7 +221,7 @@ impl Wal {
     /// Open `<db>-wal` (created if missing) and `<db>-shm`.
     /// `read_only`: the -wal must exist and is opened read-only (no writes, no checkpoints).
     pub fn open(vfs: Arc<dyn Vfs>, db_path: &str, read_only: bool) -> Result<Wal> {
-        if vfs.name() != "unix" {
+        if !vfs.supports_shm() {
             return Err(Error::new(
                 SQLITE_CANTOPEN,
                 "WAL mode needs the unix VFS (shared memory)",

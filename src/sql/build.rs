@@ -111,6 +111,10 @@ pub struct Builder<'a> {
     pub col_spans: Option<Vec<String>>,
     /// Don't emit `Transaction` ops (BEGIN/COMMIT etc.).
     pub no_tx: bool,
+    /// Virtual-table FROM items opened so far (`sql/vtab.rs`).
+    pub vtab_srcs: Vec<super::vtab::VtabSrc>,
+    /// Trigger bodies being compiled inline (see `trigger.rs`).
+    pub trig: super::trigger::TrigState,
 }
 
 pub const MAX_EXPR_DEPTH: usize = 1000;
@@ -136,6 +140,8 @@ impl<'a> Builder<'a> {
             corr: std::cell::RefCell::new(Vec::new()),
             col_spans: None,
             no_tx: false,
+            vtab_srcs: Vec::new(),
+            trig: Default::default(),
         };
         b.emit(Opcode::Init, 0, 0, 0);
         b
@@ -243,7 +249,16 @@ impl<'a> Builder<'a> {
 
     /// Find a table: with an explicit database name, or temp first then main then attached.
     pub fn find_table(&self, db: Option<&str>, name: &str) -> Result<(usize, &'a Table)> {
-        let order = self.db_search_order(db)?;
+        let mut order = self.db_search_order(db)?;
+        if db.is_none() {
+            // Unqualified, `sqlite_schema` is main's and `sqlite_temp_schema` temp's.
+            let n = name.to_ascii_lowercase();
+            if n == "sqlite_master" || n == "sqlite_schema" {
+                order.retain(|d| *d != 1);
+            } else if n == "sqlite_temp_master" || n == "sqlite_temp_schema" {
+                order.retain(|d| *d == 1);
+            }
+        }
         for d in order {
             if let Some(s) = self.schema(d) {
                 if let Some(t) = s.table(name) {
@@ -405,7 +420,9 @@ impl<'a> Builder<'a> {
                         })
                     }
                     None => {
-                        if src.table.is_some() && is_rowid_name(name) {
+                        if (src.table.is_some() || self.vtab_of(src.cursor).is_some())
+                            && is_rowid_name(name)
+                        {
                             // With an INTEGER PRIMARY KEY, SQLite names (and types) a
                             // rowid reference after that column.
                             let ipk = src
@@ -476,7 +493,19 @@ impl<'a> Builder<'a> {
         if c.col < 0 {
             self.emit(Opcode::Rowid, c.cursor, target, 0);
         } else {
-            self.emit(Opcode::Column, c.cursor, c.col, target);
+            // A record written before an ALTER TABLE ADD COLUMN lacks the column: the
+            // column's DEFAULT is read instead (P4).
+            let p4 = self
+                .scopes
+                .iter()
+                .rev()
+                .flat_map(|s| s.sources.iter())
+                .find(|s| s.cursor == c.cursor)
+                .and_then(|s| s.table.as_ref())
+                .and_then(|(_, t)| t.columns.get(c.col as usize))
+                .map(super::schema::column_default_p4)
+                .unwrap_or(P4::None);
+            self.emit4(Opcode::Column, c.cursor, c.col, target, p4, 0);
         }
     }
 

@@ -50,6 +50,11 @@ const SETTING_PRAGMAS: &[&str] = &[
     "mmap_size",
     "encoding",
     "max_page_count",
+    // Encryption (`src/db/key.rs`).
+    "key",
+    "hexkey",
+    "rekey",
+    "hexrekey",
 ];
 
 /// Settings whose assignment also returns a row.
@@ -198,7 +203,10 @@ impl<'a> Builder<'a> {
                 Ok(vec![])
             }
             Stmt::Pragma(name, body) => self.pragma(name, body.as_ref()),
-            Stmt::AlterTable(..) => Err(Error::sql("ALTER TABLE is not supported yet")),
+            Stmt::AlterTable(q, body) => {
+                self.alter_table(q, body, text)?;
+                Ok(vec![])
+            }
             Stmt::Analyze(_) => {
                 self.no_tx = true;
                 Ok(vec![])
@@ -211,12 +219,18 @@ impl<'a> Builder<'a> {
                 self.no_tx = true;
                 Ok(vec![])
             }
-            Stmt::CreateTrigger { .. } | Stmt::DropTrigger { .. } => {
-                Err(Error::sql("triggers are not supported yet"))
+            Stmt::CreateTrigger { .. } => {
+                self.create_trigger(stmt, text)?;
+                Ok(vec![])
             }
-            Stmt::CreateVirtualTable { .. } => {
-                Err(Error::sql("virtual tables are not supported yet"))
+            Stmt::DropTrigger {
+                if_exists,
+                trigger_name,
+            } => {
+                self.drop_trigger(*if_exists, trigger_name)?;
+                Ok(vec![])
             }
+            Stmt::CreateVirtualTable { .. } => self.create_virtual(stmt, text),
             _ => Err(Error::sql("statement not supported")),
         }
     }
@@ -247,7 +261,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Write the "file format / encoding" header values of a brand-new database.
-    fn init_header(&mut self, db: usize) {
+    pub(super) fn init_header(&mut self, db: usize) {
         let r = self.reg();
         let skip = self.label();
         self.emit(Opcode::ReadCookie, db as i32, r, 2);
@@ -258,7 +272,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Append one row to sqlite_schema through cursor `c`.
-    fn schema_row(
+    pub(super) fn schema_row(
         &mut self,
         c: i32,
         kind: &str,
@@ -302,7 +316,7 @@ impl<'a> Builder<'a> {
         );
     }
 
-    fn bump_cookie(&mut self, db: usize) {
+    pub(super) fn bump_cookie(&mut self, db: usize) {
         let cookie = self.schema(db).map(|s| s.cookie).unwrap_or(0);
         self.emit(
             Opcode::SetCookie,
@@ -367,7 +381,8 @@ impl<'a> Builder<'a> {
         }
         let c = self.cursor();
         self.emit4(Opcode::OpenWrite, c, 1, db as i32, P4::Int32(5), 0);
-        self.schema_row(c, "table", &name, &name, Some(root), Some(text));
+        let stored = stored_text("TABLE", text);
+        self.schema_row(c, "table", &name, &name, Some(root), Some(&stored));
         for (k, r) in iroots.iter().enumerate() {
             let iname = format!("sqlite_autoindex_{}_{}", name, k + 1);
             self.schema_row(c, "index", &iname, &name, Some(*r), None);
@@ -510,7 +525,8 @@ impl<'a> Builder<'a> {
         self.init_header(db);
         let c = self.cursor();
         self.emit4(Opcode::OpenWrite, c, 1, db as i32, P4::Int32(5), 0);
-        self.schema_row(c, "view", &name, &name, None, Some(text));
+        let stored = stored_text("VIEW", text);
+        self.schema_row(c, "view", &name, &name, None, Some(&stored));
         self.emit(Opcode::Close, c, 0, 0);
         self.bump_cookie(db);
         self.emit4(
@@ -575,7 +591,8 @@ impl<'a> Builder<'a> {
         self.emit(Opcode::CreateBtree, db as i32, root, BTREE_BLOBKEY);
         let c = self.cursor();
         self.emit4(Opcode::OpenWrite, c, 1, db as i32, P4::Int32(5), 0);
-        self.schema_row(c, "index", &name, &t.name, Some(root), Some(text));
+        let stored = stored_text(if idx.unique { "UNIQUE INDEX" } else { "INDEX" }, text);
+        self.schema_row(c, "index", &name, &t.name, Some(root), Some(&stored));
         self.emit(Opcode::Close, c, 0, 0);
         // Fill the index from the table.
         let tc = self.cursor();
@@ -607,7 +624,8 @@ impl<'a> Builder<'a> {
             if t.ipk == Some(icol.column) {
                 self.emit(Opcode::Rowid, tc, k + j as i32, 0);
             } else {
-                self.emit(Opcode::Column, tc, icol.column as i32, k + j as i32);
+                let p4 = super::schema::column_default_p4(&t.columns[icol.column]);
+                self.emit4(Opcode::Column, tc, icol.column as i32, k + j as i32, p4, 0);
             }
         }
         self.emit(Opcode::Rowid, tc, k + n as i32, 0);
@@ -660,7 +678,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Delete the sqlite_schema rows whose column `col` (1 = name, 2 = tbl_name) equals `name`.
-    fn delete_schema_rows(&mut self, db: usize, col: i32, name: &str) {
+    pub(super) fn delete_schema_rows(&mut self, db: usize, col: i32, name: &str) {
         let c = self.cursor();
         self.emit4(Opcode::OpenWrite, c, 1, db as i32, P4::Int32(5), 0);
         let r = self.reg();
@@ -683,6 +701,9 @@ impl<'a> Builder<'a> {
         let name = dequote(&q.name.0);
         let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
         let found = self.find_table(dbn.as_deref(), &name);
+        if found.is_err() && !view && self.drop_virtual(dbn.as_deref(), &name)? {
+            return Ok(());
+        }
         let (db, t) = match found {
             Ok(x) => x,
             Err(e) => {
@@ -1063,6 +1084,17 @@ impl<'a> Builder<'a> {
                 Ok(vec![])
             }
         }
+    }
+}
+
+/// The text SQLite stores in `sqlite_schema.sql` for a CREATE statement: `CREATE <kind> `
+/// followed by the statement as typed from the object's name on (so `create temp table if
+/// not exists main.t(a)` is stored as `CREATE TABLE t(a)`).
+pub fn stored_text(kind: &str, text: &str) -> String {
+    let toks = super::alter::tokens(text);
+    match super::alter::create_name_tok(text, &toks).and_then(|i| toks.get(i)) {
+        Some(t) => format!("CREATE {kind} {}", text.get(t.s..).unwrap_or("")),
+        None => text.to_string(),
     }
 }
 

@@ -169,10 +169,15 @@ impl<'a> Builder<'a> {
 
     pub fn is_agg_call(&self, e: &Expr) -> bool {
         if let Some((name, args, _)) = func_args(e) {
-            if let Expr::FunctionCall {
-                filter_over: Some(_),
-                ..
-            } = e
+            if super::window::is_window_call(e) {
+                return false;
+            }
+            if crate::func::window::window_only(&name)
+                && !self
+                    .ctx
+                    .user_functions
+                    .iter()
+                    .any(|f| f.name.eq_ignore_ascii_case(&name))
             {
                 return false;
             }
@@ -684,10 +689,34 @@ impl<'a> Builder<'a> {
                 filter_over,
                 ..
             } => {
-                if filter_over.is_some() {
-                    return Err(Error::sql("window functions are not supported"));
-                }
                 let name = dequote(&name.0);
+                if let Some(ft) = filter_over {
+                    if ft.over_clause.is_some() {
+                        return Err(Error::sql(format!("misuse of window function {name}()")));
+                    }
+                    let nargs = args.as_ref().map(|a| a.len()).unwrap_or(0);
+                    let (_, agg) = self.resolve_func(&name, nargs)?;
+                    if !agg {
+                        return Err(Error::sql(format!(
+                            "FILTER may not be used with non-aggregate {name}()"
+                        )));
+                    }
+                    return Err(Error::sql(format!("misuse of aggregate function {name}()")));
+                }
+                if crate::func::window::window_only(&name)
+                    && crate::func::lookup(
+                        &name,
+                        args.as_ref().map(|a| a.len()).unwrap_or(0) as i32,
+                    )
+                    .is_some()
+                    && !self
+                        .ctx
+                        .user_functions
+                        .iter()
+                        .any(|f| f.name.eq_ignore_ascii_case(&name))
+                {
+                    return Err(Error::sql(format!("misuse of window function {name}()")));
+                }
                 let args = args.clone().unwrap_or_default();
                 self.call(&name, &args, target)?;
             }
@@ -723,11 +752,7 @@ impl<'a> Builder<'a> {
                 })?;
                 self.emit(Opcode::SCopy, r, target, 0);
             }
-            Expr::Raise(..) => {
-                return Err(Error::sql(
-                    "RAISE() may only be used within a trigger-program",
-                ))
-            }
+            Expr::Raise(rt, msg) => self.raise(*rt, msg.as_deref(), target)?,
         }
         Ok(())
     }

@@ -40,12 +40,17 @@
 //! - EXPLAIN QUERY PLAN programs (`explain == 2`) emit their rows themselves with
 //!   `ResultRow` (id, parent, notused, detail); the VM runs them like any program.
 
+pub mod alter;
 pub mod build;
 pub mod ddl;
 pub mod dml;
 pub mod expr;
+pub mod returning;
 pub mod schema;
 pub mod select;
+pub mod window;
+pub mod vtab;
+pub mod trigger;
 
 use crate::btree::Collation;
 use crate::db::UserFunction;
@@ -62,6 +67,8 @@ pub struct CompileContext<'a> {
     pub schemas: &'a [(String, &'a schema::Schema)],
     pub user_functions: &'a [UserFunction],
     pub collations: &'a [(String, Collation)],
+    /// The connection's virtual-table modules and instances (`None`: no virtual tables).
+    pub vtabs: Option<&'a crate::vtab::Registry>,
 }
 
 pub struct Compiled {
@@ -344,6 +351,13 @@ fn compile_here(
     }
     let (start, end) = statement_span(sql, tail);
     let text = String::from_utf8_lossy(&sql[start..end.max(start)]).into_owned();
+    // A trigger's body holds ';': its text runs through END.
+    let text = match &cmd {
+        Cmd::Stmt(Stmt::CreateTrigger { .. }) => {
+            trigger::trigger_text(&String::from_utf8_lossy(&sql[..tail]))
+        }
+        _ => text,
+    };
     let full = String::from_utf8_lossy(&sql[..tail]).trim().to_string();
     let _ = full;
     // Number parameters once per occurrence in the source (SQLite's rule: `?` takes the
@@ -453,7 +467,12 @@ fn compile_cmd(
                 origins.push(i.origin);
             }
         }
-        Stmt::Insert { .. } | Stmt::Update { .. } | Stmt::Delete { .. } => b.dml(&stmt)?,
+        Stmt::Insert { .. } | Stmt::Update { .. } | Stmt::Delete { .. } => {
+            b.trig.returning_spans = Some(returning::returning_column_texts(text));
+            names = b.dml(&stmt)?;
+            decltypes = vec![None; names.len()];
+            origins = vec![None; names.len()];
+        }
         _ => {
             let cols = b.ddl(&stmt, text)?;
             decltypes = vec![None; cols.len()];

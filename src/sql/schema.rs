@@ -234,6 +234,160 @@ fn type_text(t: &ast::Type) -> String {
     }
 }
 
+/// The value of a constant expression as SQLite's `sqlite3ValueFromExpr` computes it:
+/// literals, signed numbers, `CAST`, parentheses around one of those. `None` when the
+/// expression is not that simple (e.g. `1+1`, `CURRENT_TIME`).
+pub fn const_value(e: &ast::Expr) -> Option<crate::value::Value> {
+    use crate::value::Value;
+    match e {
+        ast::Expr::Literal(l) => match l {
+            ast::Literal::Numeric(s) => super::expr::numeric_literal(s).ok(),
+            ast::Literal::String(s) => Some(Value::text(&super::expr::unquote_string(s))),
+            ast::Literal::Blob(h) => {
+                let b = h.as_bytes();
+                if b.len() % 2 != 0 {
+                    return None;
+                }
+                let mut out = Vec::with_capacity(b.len() / 2);
+                for ch in b.chunks(2) {
+                    let s = std::str::from_utf8(ch).ok()?;
+                    out.push(u8::from_str_radix(s, 16).ok()?);
+                }
+                Some(Value::Blob(out))
+            }
+            ast::Literal::Null => Some(Value::Null),
+            _ => None,
+        },
+        ast::Expr::Id(i) if i.0.eq_ignore_ascii_case("true") => Some(Value::Integer(1)),
+        ast::Expr::Id(i) if i.0.eq_ignore_ascii_case("false") => Some(Value::Integer(0)),
+        ast::Expr::Unary(ast::UnaryOperator::Positive, x) => const_value(x),
+        ast::Expr::Unary(ast::UnaryOperator::Negative, x) => match const_value(x)? {
+            Value::Integer(i) => Some(match i.checked_neg() {
+                Some(n) => Value::Integer(n),
+                None => Value::Real(-(i as f64)),
+            }),
+            Value::Real(r) => Some(Value::Real(-r)),
+            Value::Null => Some(Value::Null),
+            v => match crate::vdbe::mem::cast(&v, AFF_NUMERIC) {
+                Value::Integer(i) => Some(Value::Integer(i.wrapping_neg())),
+                Value::Real(r) => Some(Value::Real(-r)),
+                _ => None,
+            },
+        },
+        ast::Expr::Parenthesized(v) if v.len() == 1 => const_value(&v[0]),
+        ast::Expr::Cast { expr, type_name } => {
+            let v = const_value(expr)?;
+            let aff = affinity_of_type(type_name.as_ref().map(|t| t.name.as_str()));
+            Some(crate::vdbe::mem::cast(&v, aff))
+        }
+        _ => None,
+    }
+}
+
+/// P4 of an `OP_Column` reading column `c`: its DEFAULT (with the column's affinity
+/// applied, as `sqlite3ColumnDefault`) for records written before an `ADD COLUMN`.
+pub fn column_default_p4(c: &Column) -> crate::vdbe::P4 {
+    match c.default.as_ref().and_then(const_value) {
+        Some(crate::value::Value::Null) | None => crate::vdbe::P4::None,
+        Some(mut v) => {
+            crate::vdbe::mem::apply_affinity(&mut v, c.affinity);
+            if c.affinity == AFF_REAL {
+                if let crate::value::Value::Integer(i) = v {
+                    v = crate::value::Value::Real(i as f64);
+                }
+            }
+            crate::vdbe::P4::Value(v)
+        }
+    }
+}
+
+/// The declared type of each column of a CREATE TABLE text as SQLite keeps it: the type
+/// tokens as typed (inner spacing kept), or the upper-case standard name when the type is
+/// exactly one of `ANY BLOB INT INTEGER REAL TEXT` (any case). `None` for no type. Empty
+/// when the column list cannot be found.
+pub fn declared_types(sql: &str) -> Vec<Option<String>> {
+    let toks = super::alter::tokens(sql);
+    let text = |i: usize| -> &str { toks.get(i).and_then(|t| sql.get(t.s..t.e)).unwrap_or("") };
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0;
+    // Find the column list.
+    while i < toks.len() && text(i) != "(" {
+        i += 1;
+    }
+    if i >= toks.len() {
+        return out;
+    }
+    i += 1;
+    depth += 1;
+    let mut at_start = true;
+    while i < toks.len() && depth > 0 {
+        let t = text(i).to_ascii_uppercase();
+        if at_start {
+            at_start = false;
+            if matches!(
+                t.as_str(),
+                "CONSTRAINT" | "PRIMARY" | "UNIQUE" | "CHECK" | "FOREIGN"
+            ) {
+                break;
+            }
+            // Column name, then the type tokens.
+            i += 1;
+            let first = i;
+            let mut last: Option<usize> = None;
+            let mut d = 0usize;
+            while i < toks.len() {
+                let u = text(i).to_ascii_uppercase();
+                if d == 0
+                    && (matches!(
+                        u.as_str(),
+                        "," | ")"
+                            | "CONSTRAINT"
+                            | "PRIMARY"
+                            | "NOT"
+                            | "NULL"
+                            | "UNIQUE"
+                            | "CHECK"
+                            | "DEFAULT"
+                            | "COLLATE"
+                            | "REFERENCES"
+                            | "GENERATED"
+                            | "AS"
+                    ))
+                {
+                    break;
+                }
+                if u == "(" {
+                    d += 1;
+                } else if u == ")" {
+                    d = d.saturating_sub(1);
+                }
+                last = Some(i);
+                i += 1;
+            }
+            out.push(last.and_then(|l| {
+                let s = toks.get(first)?.s;
+                let e = toks.get(l)?.e;
+                let ty = sql.get(s..e)?;
+                let std = ["ANY", "BLOB", "INT", "INTEGER", "REAL", "TEXT"];
+                Some(match std.iter().find(|x| x.eq_ignore_ascii_case(ty)) {
+                    Some(x) => x.to_string(),
+                    None => ty.to_string(),
+                })
+            }));
+            continue;
+        }
+        match t.as_str() {
+            "(" => depth += 1,
+            ")" => depth -= 1,
+            "," if depth == 1 => at_start = true,
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Pieces of an index to be made from a constraint, before root pages are known.
 pub struct AutoIndexSpec {
     pub columns: Vec<IndexColumn>,
@@ -496,6 +650,12 @@ impl Schema {
                         table_from_create(&row.name, body).map_err(|_| malformed(&row.name))?;
                     t.root = row.rootpage;
                     t.sql = row.sql.clone();
+                    let types = declared_types(sql);
+                    if types.len() == t.columns.len() {
+                        for (c, ty) in t.columns.iter_mut().zip(types) {
+                            c.decltype = ty;
+                        }
+                    }
                     pending.push((row.name.clone(), autos));
                     s.tables.push(t);
                 }

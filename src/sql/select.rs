@@ -40,18 +40,18 @@ pub struct ResultInfo {
     pub affinity: u8,
 }
 
-struct OutCtx {
-    distinct: Option<i32>,
+pub(super) struct OutCtx {
+    pub(super) distinct: Option<i32>,
     /// Sorter cursor and number of key columns; the key exprs (resolved per row).
-    sorter: Option<(i32, Vec<SortKey>)>,
-    limit: Option<i32>,
-    offset: Option<i32>,
+    pub(super) sorter: Option<(i32, Vec<SortKey>)>,
+    pub(super) limit: Option<i32>,
+    pub(super) offset: Option<i32>,
     /// Where LIMIT exhaustion / scalar subquery completion jumps.
-    end: i32,
+    pub(super) end: i32,
 }
 
 #[derive(Clone)]
-enum SortKey {
+pub(super) enum SortKey {
     /// Result column index.
     Result(usize),
     Expr(Expr),
@@ -60,7 +60,7 @@ enum SortKey {
 }
 
 #[derive(Clone)]
-struct Level {
+pub(super) struct Level {
     src: usize,
     left: bool,
     on: Vec<Expr>,
@@ -280,7 +280,13 @@ impl<'a> Builder<'a> {
     }
 
     /// A row computed in the loop: DISTINCT, then sorter or final destination.
-    fn emit_row(&mut self, out: &OutCtx, dest: &Dest, base: i32, n: usize) -> Result<()> {
+    pub(super) fn emit_row(
+        &mut self,
+        out: &OutCtx,
+        dest: &Dest,
+        base: i32,
+        n: usize,
+    ) -> Result<()> {
         let skip = self.label();
         if let Some(d) = out.distinct {
             let rec = self.reg();
@@ -308,7 +314,7 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn sort_key(&mut self, k: &SortKey, base: i32, target: i32) -> Result<()> {
+    pub(super) fn sort_key(&mut self, k: &SortKey, base: i32, target: i32) -> Result<()> {
         match k {
             SortKey::Result(i) => {
                 self.emit(Opcode::SCopy, base + *i as i32, target, 0);
@@ -436,7 +442,11 @@ impl<'a> Builder<'a> {
         Ok((keys, ki))
     }
 
-    fn open_sorter(&mut self, ki: Vec<(bool, Option<String>)>, nres: usize) -> Result<i32> {
+    pub(super) fn open_sorter(
+        &mut self,
+        ki: Vec<(bool, Option<String>)>,
+        nres: usize,
+    ) -> Result<i32> {
         let sc = self.cursor();
         let nk = ki.len();
         let info = self.key_info(&ki)?;
@@ -720,6 +730,13 @@ impl<'a> Builder<'a> {
                     }
                 }
                 let found = self.find_table(dbn.as_deref(), &name);
+                if found.is_err() {
+                    if let Some(src) =
+                        self.vtab_source(dbn.as_deref(), &name, None, alias.clone())?
+                    {
+                        return Ok(src);
+                    }
+                }
                 if found.is_err() && dbn.is_none() {
                     if let Some(sel) = self.pragma_table(&name)? {
                         return self.materialize(&sel, alias.unwrap_or(name));
@@ -776,10 +793,18 @@ impl<'a> Builder<'a> {
                 self.materialize(sel, name)
             }
             ast::SelectTable::Sub(..) => Err(Error::sql("parenthesized joins are not supported")),
-            ast::SelectTable::TableCall(q, ..) => Err(Error::sql(format!(
-                "no such table-valued function: {}",
-                dequote(&q.name.0)
-            ))),
+            ast::SelectTable::TableCall(q, args, alias) => {
+                let name = dequote(&q.name.0);
+                let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
+                let alias = alias.as_ref().map(|a| match a {
+                    ast::As::As(n) | ast::As::Elided(n) => dequote(&n.0),
+                });
+                let args = args.as_deref().unwrap_or(&[]);
+                match self.vtab_source(dbn.as_deref(), &name, Some(args), alias)? {
+                    Some(src) => Ok(src),
+                    None => Err(Error::sql(format!("no such table-valued function: {name}"))),
+                }
+            }
         }
     }
 
@@ -1093,7 +1118,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Level of the deepest source an expression references (0 if none).
-    fn term_level(&self, e: &Expr, sources: &[Source]) -> usize {
+    pub(super) fn term_level(&self, e: &Expr, sources: &[Source]) -> usize {
         if has_subquery(e) {
             return sources.len().saturating_sub(1);
         }
@@ -1239,7 +1264,7 @@ impl<'a> Builder<'a> {
         Access::Scan
     }
 
-    fn refs_none(&self, e: &Expr, sources: &[Source]) -> bool {
+    pub(super) fn refs_none(&self, e: &Expr, sources: &[Source]) -> bool {
         let mut any = false;
         self.visit_columns(e, &mut |c| {
             if sources.iter().any(|s| s.cursor == c.cursor) {
@@ -1249,7 +1274,7 @@ impl<'a> Builder<'a> {
         !any
     }
 
-    fn refs_cursor(&self, e: &Expr, cur: i32) -> bool {
+    pub(super) fn refs_cursor(&self, e: &Expr, cur: i32) -> bool {
         let mut any = false;
         self.visit_columns(e, &mut |c| any |= c.cursor == cur);
         any
@@ -1277,7 +1302,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Generate the nested loops; `body` is called at the innermost point.
-    fn loops(
+    pub(super) fn loops(
         &mut self,
         sources: &[Source],
         levels: &[Level],
@@ -1316,7 +1341,7 @@ impl<'a> Builder<'a> {
         terms: &[Expr],
     ) -> (Vec<Source>, Vec<Level>) {
         let n = levels.len();
-        if n < 2 || n > 6 || levels.iter().any(|l| l.left) {
+        if n < 2 || n > 6 || levels.iter().any(|l| l.left) || !self.vtab_srcs.is_empty() {
             return (sources.to_vec(), levels.to_vec());
         }
         fn perms(n: usize, cur: &mut Vec<usize>, used: &mut Vec<bool>, out: &mut Vec<Vec<usize>>) {
@@ -1420,12 +1445,24 @@ impl<'a> Builder<'a> {
         if !lv.left {
             usable.extend(per_level[i].iter().cloned());
         }
-        let access = self.plan_access(src, &usable, sources, i);
+        let is_vtab = self.vtab_of(cur).is_some();
+        let access = if is_vtab {
+            Access::Scan
+        } else {
+            self.plan_access(src, &usable, sources, i)
+        };
+        let mut omitted: Vec<Expr> = Vec::new();
         let label_name = src.name.clone();
         let lj = if lv.left { " LEFT-JOIN" } else { "" };
         let mut idx_cursor = None;
         let advance: Box<dyn Fn(&mut Builder<'a>, i32)>;
         match &access {
+            Access::Scan if is_vtab => {
+                omitted = self.vtab_filter(src, &usable, sources, i, end)?;
+                advance = Box::new(move |b: &mut Builder<'a>, top| {
+                    b.emit(Opcode::VNext, cur, top, 0);
+                });
+            }
             Access::Scan => {
                 self.eqp_line(format!("SCAN {label_name}{lj}"));
                 self.emit(Opcode::Rewind, cur, end, 0);
@@ -1555,14 +1592,15 @@ impl<'a> Builder<'a> {
             }
             _ => {}
         }
-        for t in &lv.on {
+        self.vtab_row_checks(cur, next)?;
+        for t in lv.on.iter().filter(|t| !omitted.contains(t)) {
             self.jump_if_false(t, next, true)?;
         }
         if lv.left {
             self.int(1, m);
         }
         let inner = self.addr();
-        for t in &per_level[i] {
+        for t in per_level[i].iter().filter(|t| !omitted.contains(t)) {
             self.jump_if_false(t, next, true)?;
         }
         self.level(sources, levels, per_level, i + 1, body)?;
@@ -1616,6 +1654,7 @@ impl<'a> Builder<'a> {
                             if s.using_hidden
                                 .iter()
                                 .any(|h| h.eq_ignore_ascii_case(&c.name))
+                                || self.vtab_hidden(s.cursor, &c.name)
                             {
                                 continue;
                             }
@@ -1634,6 +1673,9 @@ impl<'a> Builder<'a> {
                         .find(|s| s.name.eq_ignore_ascii_case(&tn))
                         .ok_or_else(|| Error::sql(format!("no such table: {tn}")))?;
                     for c in &s.cols {
+                        if self.vtab_hidden(s.cursor, &c.name) {
+                            continue;
+                        }
                         out.push((
                             Expr::Qualified(q(&s.name), q(&c.name)),
                             c.name.clone(),
@@ -1726,9 +1768,6 @@ impl<'a> Builder<'a> {
                 group_by,
                 window_clause,
             } => {
-                if window_clause.is_some() {
-                    return Err(Error::sql("window functions are not supported"));
-                }
                 self.scopes.push(Scope::default());
                 let r = self.simple_select(
                     *distinctness == Some(ast::Distinctness::Distinct),
@@ -1740,6 +1779,7 @@ impl<'a> Builder<'a> {
                     limit,
                     dest,
                     end,
+                    window_clause.as_deref().unwrap_or(&[]),
                 );
                 self.scopes.pop();
                 r
@@ -1759,6 +1799,7 @@ impl<'a> Builder<'a> {
         limit: Option<&ast::Limit>,
         dest: Dest,
         end: i32,
+        windows: &[ast::WindowDef],
     ) -> Result<Vec<ResultInfo>> {
         let (sources, levels) = match from {
             Some(f) => self.open_from(f)?,
@@ -1890,7 +1931,11 @@ impl<'a> Builder<'a> {
                 self.resolve_func("count", 0),
                 Ok((crate::vdbe::FuncRef::Builtin(_), true))
             );
-        if count_star {
+        if self.select_has_windows(&results, order_by) {
+            self.window_select(
+                &sources, &levels, &terms, &results, group_by, windows, &out, &dest, base,
+            )?;
+        } else if count_star {
             self.eqp_line(format!("SCAN {}", sources[0].name));
             self.emit(Opcode::Count, sources[0].cursor, base, 0);
             self.emit_row(&out, &dest, base, n)?;
@@ -1956,7 +2001,7 @@ impl<'a> Builder<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn aggregate(
+    pub(super) fn aggregate(
         &mut self,
         sources: &[Source],
         levels: &[Level],

@@ -41,6 +41,7 @@ fn compile_with(s: &Schema, sql: &str) -> Result<Program> {
         schemas: &schemas,
         user_functions: &[],
         collations: &[],
+        vtabs: None,
     };
     let c = compile(&ctx, sql.as_bytes())?;
     c.program.ok_or_else(|| Error::sql("empty"))
@@ -252,6 +253,7 @@ fn tail_and_empty() {
         schemas: &schemas,
         user_functions: &[],
         collations: &[],
+        vtabs: None,
     };
     let sql = b"SELECT 1; SELECT 2";
     let c = compile(&ctx, sql).unwrap();
@@ -290,6 +292,7 @@ fn error_messages() {
         schemas: &schemas,
         user_functions: &[],
         collations: &[],
+        vtabs: None,
     };
     let e = compile_ext(&ctx, b"SELECT 1 FROM t WHERE WHERE")
         .err()
@@ -472,6 +475,7 @@ fn error_offset_of_syntax_error() {
         schemas: &schemas,
         user_functions: &[],
         collations: &[],
+        vtabs: None,
     };
     let e = compile_ext(&ctx, b"select * frm t").err().unwrap();
     assert_eq!(e.error.msg, "near \"frm\": syntax error");

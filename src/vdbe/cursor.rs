@@ -118,10 +118,17 @@ pub struct Sorter {
 }
 
 pub enum Backend {
-    Bt { db: usize, cur: BtCursor },
+    Bt {
+        db: usize,
+        cur: BtCursor,
+    },
     Mem(MemTable),
     Sorter(Sorter),
-    Pseudo { reg: usize },
+    Pseudo {
+        reg: usize,
+    },
+    /// A virtual-table cursor (`VOpen`); positioned by `VFilter`, moved by `Next`/`VNext`.
+    VTab(super::exec::vtab::VCursor),
 }
 
 pub struct VdbeCursor {
@@ -161,6 +168,7 @@ impl VdbeCursor {
             Backend::Mem(m) => m.key_info.as_ref(),
             Backend::Sorter(s) => s.key_info.as_ref(),
             Backend::Pseudo { .. } => None,
+            Backend::VTab(_) => None,
         }
     }
 
@@ -194,6 +202,7 @@ impl VdbeCursor {
                 !s.rows.is_empty()
             }
             Backend::Pseudo { .. } => true,
+            Backend::VTab(v) => !v.cur.eof(),
         };
         Ok(self.moved(v))
     }
@@ -212,6 +221,7 @@ impl VdbeCursor {
                 !s.rows.is_empty()
             }
             Backend::Pseudo { .. } => true,
+            Backend::VTab(_) => false,
         };
         Ok(self.moved(v))
     }
@@ -233,6 +243,10 @@ impl VdbeCursor {
                 s.pos < s.rows.len()
             }
             Backend::Pseudo { .. } => false,
+            Backend::VTab(v) => {
+                v.cur.next()?;
+                !v.cur.eof()
+            }
         };
         Ok(self.moved(v))
     }
@@ -250,7 +264,7 @@ impl VdbeCursor {
                 }
                 m.valid
             }
-            Backend::Sorter(_) | Backend::Pseudo { .. } => false,
+            Backend::Sorter(_) | Backend::Pseudo { .. } | Backend::VTab(_) => false,
         };
         Ok(self.moved(v))
     }
@@ -284,6 +298,15 @@ impl VdbeCursor {
                     self.rec.extend_from_slice(b);
                 }
             }
+            Backend::VTab(v) => {
+                if self.valid {
+                    let mut vals = Vec::with_capacity(v.inst.columns.len());
+                    for i in 0..v.inst.columns.len() {
+                        vals.push(v.cur.column(i as i32, false)?);
+                    }
+                    rec::encode_into(&vals, &mut self.rec);
+                }
+            }
         }
         self.hdr.parse(&self.rec)?;
         self.cache_ok = true;
@@ -294,6 +317,7 @@ impl VdbeCursor {
         match &mut self.backend {
             Backend::Bt { db, cur } => cur.rowid(host.btree(*db)?),
             Backend::Mem(m) => Ok(m.rows.get(m.pos).map(|r| r.0).unwrap_or(0)),
+            Backend::VTab(v) => v.cur.rowid(),
             _ => Ok(0),
         }
     }

@@ -27,6 +27,9 @@
 //!   and so are the pure optimisations `Filter`/`FilterAdd` (a Bloom filter that never
 //!   rejects), `IfSmaller` (never jumps) and `LoadAnalysis`.
 
+#[path = "vtab.rs"]
+pub mod vtab;
+
 use super::cursor::{cmp_key, Backend, MemTable, Sorter, VdbeCursor};
 use super::mem::{self, ArithOp, BitOp};
 use super::program::{FuncRef, Op, Opcode, Program, P4};
@@ -127,6 +130,8 @@ pub struct Vm {
     pub vars: Vec<Value>,
     once: Vec<bool>,
     aggs: Vec<Option<Box<dyn AggState>>>,
+    /// Window pass buffers (`WinPush`/`WinFlush`/`WinPop`), by P1.
+    windows: std::collections::HashMap<i32, crate::func::window::WinBuf>,
     /// RowSet objects (`RowSetAdd`/`RowSetRead`/`RowSetTest`), by register.
     rowsets: Vec<Option<std::collections::BTreeSet<i64>>>,
     cmp_result: Ordering,
@@ -178,6 +183,7 @@ impl Vm {
             vars: vec![Value::Null; n_vars],
             once: vec![false; n_ops],
             aggs: Vec::new(),
+            windows: std::collections::HashMap::new(),
             rowsets: Vec::new(),
             cmp_result: Ordering::Equal,
             permutation: None,
@@ -216,6 +222,7 @@ impl Vm {
         for r in self.rowsets.iter_mut() {
             *r = None;
         }
+        self.windows.clear();
         self.permutation = None;
         self.result = None;
         self.n_change = 0;
@@ -847,6 +854,31 @@ impl Vm {
                     let dest = if opcode == Opcode::AggFinal { p1 } else { p3 };
                     self.set(dest, v)?;
                 }
+                Opcode::WinPush => {
+                    let r = self.range(p2, p3)?;
+                    let row = self.regs[r].to_vec();
+                    self.windows.entry(p1).or_default().rows.push(row);
+                }
+                Opcode::WinFlush => {
+                    let spec = match &self.prog.ops[pc].p4 {
+                        P4::Window(w) => w.clone(),
+                        _ => return Err(internal("P4 window")),
+                    };
+                    let r = self.range(p2, 2)?;
+                    let (so, eo) = (self.regs[r.start].clone(), self.regs[r.start + 1].clone());
+                    let mut ctx = Self::func_ctx(host);
+                    let buf = self.windows.entry(p1).or_default();
+                    crate::func::window::flush(buf, &spec, (&so, &eo), &mut ctx, &Self::new_agg)?;
+                }
+                Opcode::WinPop => match self.windows.get_mut(&p1).and_then(|b| b.out.pop_front()) {
+                    None => self.jump(p2)?,
+                    Some(row) => {
+                        let r = self.range(p3, row.len() as i32)?;
+                        for (d, v) in self.regs[r].iter_mut().zip(row) {
+                            *d = v;
+                        }
+                    }
+                },
                 Opcode::Gosub => {
                     self.set(p1, Value::Integer(pc as i64))?;
                     self.jump(p2)?;
@@ -1138,12 +1170,12 @@ impl Vm {
                     let c = self.cur(p1)?;
                     if let Backend::Sorter(s) = &mut c.backend {
                         let ki = s.key_info.clone();
+                        // Only the key columns order rows (payload does not); the sort is
+                        // stable, so ties keep insertion order, as SQLite's sorter does.
+                        let nk = ki.as_ref().map(|k| k.desc.len());
+                        let key = |r: &[Value]| -> usize { nk.unwrap_or(r.len()).min(r.len()) };
                         s.rows.sort_by(|a, b| {
-                            let o = cmp_key(&a.0, &b.0, ki.as_ref());
-                            if o != Ordering::Equal {
-                                return o;
-                            }
-                            a.0.len().cmp(&b.0.len())
+                            cmp_key(&a.0[..key(&a.0)], &b.0[..key(&b.0)], ki.as_ref())
                         });
                     }
                     let c = self.cur(p1)?;
@@ -1203,7 +1235,20 @@ impl Vm {
                         self.jump(p2)?;
                     }
                 }
-                Opcode::Column => self.op_column(host, pc, p1, p2, p3)?,
+                Opcode::Column => {
+                    if let Ok(
+                        c @ VdbeCursor {
+                            backend: Backend::VTab(_),
+                            ..
+                        },
+                    ) = self.cur(p1)
+                    {
+                        let v = Self::vtab_column(c, p2, false)?;
+                        self.set(p3, v)?;
+                    } else {
+                        self.op_column(host, pc, p1, p2, p3)?
+                    }
+                }
                 Opcode::Rowid => {
                     let c = self.cur(p1)?;
                     let v = if c.null_row || !c.valid {
@@ -1658,6 +1703,12 @@ impl Vm {
                 | Opcode::FilterAdd
                 | Opcode::IfSmaller
                 | Opcode::LoadAnalysis => {}
+                Opcode::VOpen
+                | Opcode::VFilter
+                | Opcode::VNext
+                | Opcode::VColumn
+                | Opcode::VUpdate
+                | Opcode::VBegin => self.op_vtab(host, pc, opcode, p1, p2, p3, p5)?,
                 other => return Err(Error::sql(format!("unsupported opcode: {}", other.name()))),
             }
         }

@@ -84,10 +84,12 @@ fn display_p4(op: &Op) -> Option<String> {
             };
             format!("{name}({n})")
         }
+        P4::VTab(v) => format!("vtab:{}", v.name),
         P4::IntArray(a) => {
             let parts: Vec<String> = a.iter().map(|x| x.to_string()).collect();
             format!("[{}]", parts.join(","))
         }
+        P4::Window(w) => format!("window({})", w.funcs.len()),
     })
 }
 

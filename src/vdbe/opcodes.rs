@@ -184,6 +184,15 @@ pub enum Opcode {
     VOpen,
     VRename,
     VUpdate,
+    /// Window pass (SQL engineer): P1 = window buffer id, P2 = first register, P3 = count:
+    /// append the row to the buffer.
+    WinPush,
+    /// P1 = buffer id, P2 = register of the frame start offset (P2+1: end offset), P4 =
+    /// `P4::Window`: compute the window functions over the buffered rows.
+    WinFlush,
+    /// P1 = buffer id, P2 = jump when no row is left, P3 = first destination register:
+    /// pop the next computed row (the pushed row followed by one value per function).
+    WinPop,
     Yield,
     ZeroOrNull,
 }
@@ -375,6 +384,9 @@ impl Opcode {
             Opcode::VOpen => "VOpen",
             Opcode::VRename => "VRename",
             Opcode::VUpdate => "VUpdate",
+            Opcode::WinPush => "WinPush",
+            Opcode::WinFlush => "WinFlush",
+            Opcode::WinPop => "WinPop",
             Opcode::Yield => "Yield",
             Opcode::ZeroOrNull => "ZeroOrNull",
         }

@@ -52,6 +52,10 @@ pub enum P4 {
     Pragma(String),
     /// Integers, e.g. the root pages for `IntegrityCk`.
     IntArray(Vec<i32>),
+    /// A window pass for `WinFlush` (SQL engineer, `func::window::flush`).
+    Window(std::sync::Arc<crate::func::window::WindowSpec>),
+    /// A connected virtual table (`VOpen`, `VUpdate`, `VBegin`).
+    VTab(std::sync::Arc<crate::vtab::Instance>),
 }
 
 #[derive(Clone)]

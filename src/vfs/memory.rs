@@ -18,6 +18,12 @@
 //! starting at 1. When the count reaches `fail_at`, that operation fails with the configured
 //! error (and, if `persistent`, every later mutating operation fails too), without touching
 //! the file. Used to walk an error through every I/O of a commit.
+//!
+//! [`FaultKind`] picks what the failing operation does: a plain error (EIO/ENOSPC/failed
+//! fsync, by code), a *short write* (half the buffer reaches the file, then the error), or a
+//! *torn write* (half the buffer reaches the file and the "machine dies": that operation and
+//! every later one fails, reads included, until the test rebuilds the files, e.g. with
+//! [`MemoryVfs::crash`]). With [`FaultState::count_reads`] reads are counted and can fail too.
 
 use super::{FileKind, LockLevel, OpenFlags, Vfs, VfsFile};
 use crate::error::{codes::*, Error, Result};
@@ -309,6 +315,30 @@ pub struct FaultState {
     code: AtomicI32,
     persistent: std::sync::atomic::AtomicBool,
     fired: std::sync::atomic::AtomicBool,
+    kind: AtomicI32,
+    reads: std::sync::atomic::AtomicBool,
+}
+
+/// What the failing operation does (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The operation fails with the code, leaving the file untouched.
+    Error,
+    /// A write stores its first half, then fails with the code.
+    ShortWrite,
+    /// A write stores its first half, then this and every later operation fails (power loss).
+    TornWrite,
+    /// The write reports success but never reaches the file (a lying disk). No engine can
+    /// survive this; it exists so tests can prove their checks catch damage.
+    LostWrite,
+}
+
+/// Outcome of [`FaultState::check_op`] for a write.
+enum Verdict {
+    Proceed,
+    Fail(i32),
+    Partial(i32),
+    Lost,
 }
 
 impl FaultState {
@@ -323,22 +353,56 @@ impl FaultState {
     /// Fail the `n`-th mutating operation from now (1 = the next one) with `code`
     /// (`SQLITE_IOERR_WRITE`, `SQLITE_FULL`, ...). `n == 0` disables faults.
     pub fn arm(&self, n: u64, code: i32, persistent: bool) {
+        self.arm_kind(n, code, persistent, FaultKind::Error);
+    }
+    /// As [`FaultState::arm`], choosing what the failing operation does. A torn write is
+    /// always persistent.
+    pub fn arm_kind(&self, n: u64, code: i32, persistent: bool, kind: FaultKind) {
         self.count.store(0, Ordering::SeqCst);
         self.fired.store(false, Ordering::SeqCst);
         self.fail_at.store(n, Ordering::SeqCst);
         self.code.store(code, Ordering::SeqCst);
-        self.persistent.store(persistent, Ordering::SeqCst);
+        self.persistent
+            .store(persistent || kind == FaultKind::TornWrite, Ordering::SeqCst);
+        self.kind.store(kind as i32, Ordering::SeqCst);
+    }
+    /// Count (and fail) reads as well as mutating operations.
+    pub fn count_reads(&self, on: bool) {
+        self.reads.store(on, Ordering::SeqCst);
     }
     fn check(&self, op_code: i32) -> Result<()> {
+        match self.check_op(op_code) {
+            Verdict::Proceed | Verdict::Lost => Ok(()),
+            Verdict::Fail(c) | Verdict::Partial(c) => Err(Error::code(c)),
+        }
+    }
+    fn check_read(&self) -> Result<()> {
+        if self.reads.load(Ordering::SeqCst) {
+            return self.check(SQLITE_IOERR_READ);
+        }
+        // A dead machine reads nothing either.
+        if self.fired() && self.kind.load(Ordering::SeqCst) == FaultKind::TornWrite as i32 {
+            return Err(Error::code(SQLITE_IOERR_READ));
+        }
+        Ok(())
+    }
+    fn check_op(&self, op_code: i32) -> Verdict {
         let n = self.count.fetch_add(1, Ordering::SeqCst) + 1;
         let at = self.fail_at.load(Ordering::SeqCst);
         if at != 0 && (n == at || (n > at && self.persistent.load(Ordering::SeqCst))) {
             self.fired.store(true, Ordering::SeqCst);
             let code = self.code.load(Ordering::SeqCst);
             let code = if code == 0 { op_code } else { code };
-            return Err(Error::code(code));
+            let kind = self.kind.load(Ordering::SeqCst);
+            if n == at && kind == FaultKind::LostWrite as i32 {
+                return Verdict::Lost;
+            }
+            if n == at && kind != FaultKind::Error as i32 {
+                return Verdict::Partial(code);
+            }
+            return Verdict::Fail(code);
         }
-        Ok(())
+        Verdict::Proceed
     }
 }
 
@@ -358,6 +422,8 @@ impl FaultVfs {
                 code: AtomicI32::new(0),
                 persistent: std::sync::atomic::AtomicBool::new(false),
                 fired: std::sync::atomic::AtomicBool::new(false),
+                kind: AtomicI32::new(FaultKind::Error as i32),
+                reads: std::sync::atomic::AtomicBool::new(false),
             }),
         }
     }
@@ -399,6 +465,9 @@ impl Vfs for FaultVfs {
     fn current_time_ms(&self) -> i64 {
         self.inner.current_time_ms()
     }
+    fn supports_shm(&self) -> bool {
+        self.inner.supports_shm()
+    }
 }
 
 struct FaultFile {
@@ -408,11 +477,22 @@ struct FaultFile {
 
 impl VfsFile for FaultFile {
     fn read_at(&mut self, buf: &mut [u8], offset: u64) -> Result<()> {
+        self.state.check_read()?;
         self.inner.read_at(buf, offset)
     }
     fn write_at(&mut self, buf: &[u8], offset: u64) -> Result<()> {
-        self.state.check(SQLITE_IOERR_WRITE)?;
-        self.inner.write_at(buf, offset)
+        match self.state.check_op(SQLITE_IOERR_WRITE) {
+            Verdict::Proceed => self.inner.write_at(buf, offset),
+            Verdict::Fail(c) => Err(Error::code(c)),
+            Verdict::Lost => Ok(()),
+            Verdict::Partial(c) => {
+                let half = buf.len() / 2;
+                if half > 0 {
+                    self.inner.write_at(&buf[..half], offset)?;
+                }
+                Err(Error::code(c))
+            }
+        }
     }
     fn truncate(&mut self, size: u64) -> Result<()> {
         self.state.check(SQLITE_IOERR_TRUNCATE)?;

@@ -89,4 +89,9 @@ pub trait Vfs: Send + Sync {
     fn randomness(&self, buf: &mut [u8]);
     fn sleep_micros(&self, micros: u64);
     fn current_time_ms(&self) -> i64;
+    /// Whether `<db>-shm` wal-index files can be mapped for files of this VFS (WAL mode with
+    /// shared memory needs real files on the local disk).
+    fn supports_shm(&self) -> bool {
+        false
+    }
 }

@@ -208,6 +208,10 @@ impl Vfs for UnixVfs {
     fn current_time_ms(&self) -> i64 {
         unix_time_ms()
     }
+
+    fn supports_shm(&self) -> bool {
+        true
+    }
 }
 
 fn parent_dir(path: &str) -> String {

@@ -1,0 +1,187 @@
+//! Window functions, joins and query-shape features, differential against SQLite 3.40.1
+//! (through Python's `sqlite3` module): each script runs one statement per line on both
+//! engines and must give the same rows, in the same order, and the same error messages.
+
+use epiloglite::db::{open_flags, Connection, Statement};
+use epiloglite::vdbe::mem::real_to_text;
+use epiloglite::Value;
+use std::process::Command;
+
+const RWC: i32 = open_flags::READWRITE | open_flags::CREATE;
+
+fn fmt(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(r) => real_to_text(*r),
+        Value::Text(t) => String::from_utf8_lossy(t).into_owned(),
+        Value::Blob(b) => b.iter().map(|&c| c as char).collect(),
+    }
+}
+
+fn step_all(c: &mut Connection, s: &mut Statement, out: &mut Vec<String>) {
+    loop {
+        match s.step(c) {
+            Ok(true) => {
+                let row: Vec<String> = (0..s.data_count())
+                    .map(|i| fmt(s.column_value(i)))
+                    .collect();
+                out.push(row.join("|"));
+            }
+            Ok(false) => break,
+            Err(e) => {
+                out.push(format!("Error: {}", e.msg));
+                break;
+            }
+        }
+    }
+}
+
+/// Run one statement per line on our engine.
+fn ours(c: &mut Connection, script: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in script.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        match c.prepare(line.as_bytes()) {
+            Err(e) => out.push(format!("Error: {}", e.msg)),
+            Ok((None, _)) => {}
+            Ok((Some(mut s), _)) => {
+                step_all(c, &mut s, &mut out);
+                s.finalize(c);
+            }
+        }
+    }
+    out
+}
+
+const PY: &str = r#"
+import sqlite3, sys
+con = sqlite3.connect(':memory:', isolation_level=None)
+def fmt(v):
+    if v is None: return ''
+    if isinstance(v, float): return con.execute("select printf('%!.15g', ?)", (v,)).fetchone()[0]
+    if isinstance(v, bytes): return v.decode('latin1')
+    return str(v)
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line: continue
+    try:
+        for r in con.execute(line): print('|'.join(fmt(v) for v in r))
+    except Exception as e:
+        print('Error: ' + str(e))
+"#;
+
+fn reference(script: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("s.sql");
+    std::fs::write(&f, script).unwrap();
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(PY)
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+fn differential(script: &str) {
+    let mut c = Connection::open(":memory:", RWC, None).unwrap();
+    let got = ours(&mut c, script);
+    let want = reference(script);
+    if got != want {
+        let mut report = String::new();
+        for i in 0..got.len().max(want.len()) {
+            let g = got.get(i).map(|s| s.as_str()).unwrap_or("<none>");
+            let w = want.get(i).map(|s| s.as_str()).unwrap_or("<none>");
+            report.push_str(&format!(
+                "{} {:40} | {}\n",
+                if g == w { " " } else { "*" },
+                g,
+                w
+            ));
+        }
+        panic!("differs from sqlite3 (ours | sqlite):\n{report}");
+    }
+}
+
+const DATA: &str = "
+create table t(a, b, c);
+insert into t values(1,'x',10),(2,'y',20),(NULL,'n',5),(3,'z',30),(1,'w',7),(2,'v',1),(2,'V',2.5),('q','Q',NULL);
+";
+
+#[test]
+fn window_ranking_functions() {
+    differential(&format!("{DATA}
+select a, b, row_number() over (order by a), rank() over (order by a), dense_rank() over (order by a) from t;
+select a, b, row_number() over (partition by a order by b), rank() over (partition by a order by b collate nocase) from t;
+select a, percent_rank() over (order by a), cume_dist() over (order by a), ntile(3) over (order by c) from t;
+select a, ntile(2) over (), ntile(10) over (order by b) from t;
+select b, row_number() over (order by b desc) as rn from t order by rn limit 3;
+select a, row_number() over (order by a nulls last), rank() over (order by a desc nulls first) from t;
+select ntile(0) over () from t;
+select ntile(null) over () from t;
+"));
+}
+
+#[test]
+fn window_value_functions() {
+    differential(&format!("{DATA}
+select a, b, lag(b) over (order by c), lead(b,2,'d') over (order by c), lag(b, -1) over (order by c) from t;
+select a, first_value(b) over w, last_value(b) over w, nth_value(b,2) over w from t window w as (order by c rows between unbounded preceding and unbounded following);
+select a, first_value(b) over (partition by a order by c), last_value(b) over (partition by a order by c), nth_value(b, 3) over (order by c) from t;
+select nth_value(b, 0) over () from t;
+select lag(b, 1, 'none') over (partition by a order by b), lead(c, a) over (order by b) from t;
+"));
+}
+
+#[test]
+fn window_frames() {
+    differential(&format!("{DATA}
+select a, c, sum(c) over (order by c range between 5 preceding and 5 following) from t order by c;
+select a, c, count(*) over (order by c rows between 1 preceding and 1 following), total(c) over (order by c rows 2 preceding) from t;
+select a, group_concat(b) over (order by a groups between 1 preceding and current row exclude current row) from t;
+select a, group_concat(b) over (order by a rows between unbounded preceding and unbounded following exclude group) from t;
+select a, group_concat(b) over (order by a rows between unbounded preceding and unbounded following exclude ties) from t;
+select a, sum(c) over (order by a rows between 1 following and 2 following) from t;
+select a, sum(c) over (order by a range between 1 preceding and 1 following), group_concat(b, '') over (order by a desc range between 1 preceding and current row) from t;
+select a, group_concat(b) over (order by a range between 1 following and 2 following) from t;
+select c, max(c) over (order by c rows between 2 preceding and current row), min(c) over (order by c rows between current row and 2 following) from t;
+select sum(c) over (order by c rows between -1 preceding and current row) from t;
+select sum(c) over (order by c range between 'x' preceding and current row) from t;
+select sum(c) over (order by c, a range between 1 preceding and current row) from t;
+select sum(c) over (rows between current row and 1 preceding) from t;
+select c, avg(c) over (groups between 1 preceding and 1 following) from t;
+"));
+}
+
+#[test]
+fn window_aggregates_filter_named_and_grouped() {
+    differential(&format!("{DATA}
+select a, sum(c) over (partition by a order by b), count(*) over (), avg(c) over (order by c rows between 1 preceding and 1 following) from t;
+select sum(c) filter (where a>1) over (), a from t;
+select count(*) filter (where c > 5) over (order by c), a from t;
+select a, count(*), sum(count(*)) over (order by a), rank() over (order by count(*) desc) from t group by a;
+select a, sum(c) over w, max(b) over (w order by b) from t window w as (partition by a);
+select a, sum(c) over w1 from t window w1 as (w0 order by c), w0 as (partition by a);
+select a, sum(c) over nope from t;
+select a, sum(c) over (w order by c) from t window w as (order by b);
+select a, sum(c) over (w partition by b) from t window w as (order by b);
+select a + row_number() over (order by c) * 10, c from t;
+select a from t order by row_number() over (order by b desc);
+select distinct a, count(*) over (partition by a) from t;
+select abs(c) over () from t;
+select row_number() over () filter (where 1) from t;
+select sum(distinct c) over () from t;
+select row_number() from t;
+select a from t where row_number() over () > 1;
+select sum(row_number() over ()) over () from t;
+select (select count(*) from t as u where u.a = t.a), row_number() over (order by c) from t;
+"));
+}
