@@ -171,6 +171,10 @@ pub struct Connection {
     busy_handler: Option<BusyHandler>,
     functions: Vec<UserFunction>,
     collations: Vec<(String, Collation)>,
+    /// Bumped when a user function or collation is replaced or removed; a statement compiled
+    /// under an older value is recompiled before its next run (SQLite's
+    /// `sqlite3ExpirePreparedStatements`).
+    expire_gen: u64,
     limits: [i32; N_LIMIT],
     error_offset: i32,
     /// Connection settings without engine backing yet (`PRAGMA foreign_keys` & co).
@@ -434,6 +438,7 @@ impl Connection {
             busy_handler: None,
             functions: Vec::new(),
             collations: builtin_collations(),
+            expire_gen: 0,
             limits: LIMIT_DEFAULTS,
             error_offset: -1,
             settings: Vec::new(),
@@ -494,7 +499,9 @@ impl Connection {
                 let text = String::from_utf8_lossy(sql.get(..tail).unwrap_or(sql))
                     .trim()
                     .to_string();
-                Ok((Some(Statement::new(p, text)), tail))
+                let mut st = Statement::new(p, text);
+                st.gen = self.expire_gen;
+                Ok((Some(st), tail))
             }
         }
     }
@@ -503,7 +510,9 @@ impl Connection {
     /// programs). The program's `sql` is its text for `sqlite3_sql`.
     pub fn prepare_program(&mut self, p: Program) -> Statement {
         let sql = p.sql.clone();
-        Statement::new(p, sql)
+        let mut st = Statement::new(p, sql);
+        st.gen = self.expire_gen;
+        st
     }
 
     /// Forget every cached compiled program: what the compiler sees has changed.
@@ -654,12 +663,14 @@ impl Connection {
         self.functions
             .retain(|g| !(g.name.eq_ignore_ascii_case(&f.name) && g.nargs == f.nargs));
         self.functions.push(f);
+        self.expire_gen += 1;
         Ok(())
     }
     pub fn remove_function(&mut self, name: &str, nargs: i32) -> Result<()> {
         self.invalidate_compiled();
         self.functions
             .retain(|g| !(g.name.eq_ignore_ascii_case(name) && g.nargs == nargs));
+        self.expire_gen += 1;
         Ok(())
     }
     /// The registered user functions (for the compiler and for tests).
@@ -682,6 +693,7 @@ impl Connection {
         self.invalidate_compiled();
         self.collations
             .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.expire_gen += 1;
         if let Some(c) = c {
             self.collations.push((name.to_string(), c));
         }
@@ -701,6 +713,25 @@ impl Connection {
     /// `Some(true)` read-only, `Some(false)` read-write, `None` no such database.
     pub fn db_readonly(&self, db_name: &str) -> Option<bool> {
         self.slot_by_name(db_name).map(|d| d.readonly)
+    }
+    /// `sqlite3_txn_state`: 0 none, 1 read, 2 write for database `db_name` (`None`: the
+    /// highest over all databases); `None` when there is no such database.
+    pub fn txn_state(&self, db_name: Option<&str>) -> Option<i32> {
+        match db_name {
+            Some(n) => self.slot_by_name(n).map(|d| i32::from(d.txn)),
+            None => Some(self.dbs.iter().map(|d| i32::from(d.txn)).max().unwrap_or(0)),
+        }
+    }
+    /// Bytes held by the page caches of all attached databases (`SQLITE_DBSTATUS_CACHE_USED`):
+    /// cached pages times the page size plus a per-page header, as SQLite's pcache counts.
+    pub fn cache_used_bytes(&self) -> i64 {
+        const PER_PAGE_HEADER: usize = 136;
+        self.dbs
+            .iter()
+            .map(|d| {
+                (d.bt.pager.cached_pages() * (d.bt.pager.page_size() + PER_PAGE_HEADER)) as i64
+            })
+            .sum()
     }
     /// `sqlite3_limit`: returns the old value; `new < 0` only queries.
     pub fn limit(&mut self, id: i32, new: i32) -> i32 {
@@ -1416,6 +1447,8 @@ pub struct Statement {
     counts_changes: bool,
     /// A row has been returned since the last reset (no transparent re-prepare after that).
     returned_row: bool,
+    /// The connection's `expire_gen` when this was compiled.
+    gen: u64,
 }
 
 impl Statement {
@@ -1433,6 +1466,7 @@ impl Statement {
             stmt_sp: Vec::new(),
             counts_changes,
             returned_row: false,
+            gen: 0,
         }
     }
 
@@ -1441,6 +1475,23 @@ impl Statement {
         if self.vm.is_done() {
             // As sqlite3_step after SQLITE_DONE: start over.
             self.reset(conn);
+        }
+        if self.gen != conn.expire_gen && self.active.is_none() && !self.returned_row {
+            // A function or collation it was compiled with was replaced or removed: compile
+            // again (the error, e.g. "no such collation sequence", is this step's error).
+            let compiled = conn.compile(self.sql.as_bytes())?;
+            let Some(p) = compiled.program else {
+                return Ok(false);
+            };
+            let vars = std::mem::take(&mut self.vm.vars);
+            let sql = std::mem::take(&mut self.sql);
+            *self = Statement::new(p, sql);
+            self.gen = conn.expire_gen;
+            for (i, v) in vars.into_iter().enumerate() {
+                if let Some(slot) = self.vm.vars.get_mut(i) {
+                    *slot = v;
+                }
+            }
         }
         let mut retries = 0;
         loop {
@@ -1489,6 +1540,7 @@ impl Statement {
                     let vars = std::mem::take(&mut self.vm.vars);
                     let sql = std::mem::take(&mut self.sql);
                     *self = Statement::new(p, sql);
+                    self.gen = conn.expire_gen;
                     for (i, v) in vars.into_iter().enumerate() {
                         if let Some(slot) = self.vm.vars.get_mut(i) {
                             *slot = v;
