@@ -232,6 +232,8 @@ pub struct Pager {
     wal: Option<wal::Wal>,
     /// `PRAGMA wal_autocheckpoint` (0: off).
     wal_autocheckpoint: u32,
+    /// `PRAGMA journal_size_limit` (bytes, -1: none); applied to the WAL (`Wal::set_size_limit`).
+    journal_size_limit: i64,
     /// Leaving WAL mode: a header still saying WAL does not reopen the WAL (SQLite's
     /// BTS_NO_WAL) while the header is rewritten to versions 1/1.
     no_wal: bool,
@@ -351,6 +353,7 @@ impl Pager {
             p1_seen: None,
             wal: None,
             wal_autocheckpoint: 1000,
+            journal_size_limit: -1,
             no_wal: false,
         }
     }
@@ -1383,7 +1386,13 @@ impl Pager {
         let any_dirty = self.db_modified
             || self.page_count != self.db_orig_size
             || self.cache.values().any(|p| p.dirty);
-        if any_dirty && self.page_count >= 1 {
+        // In WAL mode page 1 is written only when it changed or the database size did (as
+        // SQLite's pagerWalFrames: the change counter moves only with page 1), so a one-page
+        // commit is one frame.
+        let p1_needed = self.wal.is_none()
+            || self.page_count != self.db_orig_size
+            || self.cache.get(&1).is_some_and(|p| p.dirty);
+        if any_dirty && self.page_count >= 1 && p1_needed {
             let n = self.page_count;
             let mut base = match self.file_vers {
                 Some(v) => u32::from_be_bytes([v[0], v[1], v[2], v[3]]),
@@ -1903,7 +1912,8 @@ impl Pager {
             return Ok(());
         }
         let vfs = self.vfs()?;
-        let w = wal::Wal::open(vfs, &self.db_path(), self.read_only)?;
+        let mut w = wal::Wal::open(vfs, &self.db_path(), self.read_only)?;
+        w.set_size_limit(self.journal_size_limit);
         self.wal = Some(w);
         self.journal_mode = JournalMode::Wal;
         self.wal_header = true;
@@ -2121,6 +2131,23 @@ impl Pager {
                 }
             }
         }
+    }
+
+    /// Frames in the WAL after this pager's last commit into it, reported once (0: none since
+    /// the last call, or not in WAL mode): the argument of `sqlite3_wal_hook`.
+    pub fn take_wal_callback(&mut self) -> u32 {
+        self.wal.as_mut().map(|w| w.take_callback()).unwrap_or(0)
+    }
+
+    /// `PRAGMA journal_size_limit`: bytes (-1, or anything below: no limit). Returns it.
+    pub fn journal_size_limit(&mut self, new: Option<i64>) -> i64 {
+        if let Some(n) = new.map(|n| n.max(-1)) {
+            self.journal_size_limit = n;
+            if let Some(w) = self.wal.as_mut() {
+                w.set_size_limit(n);
+            }
+        }
+        self.journal_size_limit
     }
 
     /// `PRAGMA wal_autocheckpoint` (frames; 0 disables).
