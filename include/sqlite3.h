@@ -1745,7 +1745,7 @@ int sqlite3_trace_v2(sqlite3 *db,
 
 SQLITE_API int sqlite3_transfer_bindings(sqlite3_stmt *arg0, sqlite3_stmt *arg1);
 
-SQLITE_API int sqlite3_txn_state(sqlite3 *db, const char *_schema);
+SQLITE_API int sqlite3_txn_state(sqlite3 *db, const char *schema);
 
 SQLITE_API int sqlite3_unlock_notify(sqlite3 *db, void (*f)(void**, int), void *arg);
 
