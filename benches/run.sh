@@ -39,10 +39,8 @@ while [ $# -gt 0 ]; do
 done
 MODES="${BENCH_MODES:-mem delete wal}"
 OUTDIR="${BENCH_OUT:-$ROOT/benches/results}"
-BUILD="$ROOT/target/bench"
-mkdir -p "$BUILD" "$OUTDIR"
+mkdir -p "$OUTDIR"
 "$ROOT/scripts/install-deps.sh"
-gcc -O2 -o "$BUILD/bench" "$ROOT/benches/bench.c" -ldl -lpthread
 
 SYSLIB="${SYSTEM_LIB:-$(ldconfig -p | awk '/libsqlite3\.so\.0 .*x86-64/ {print $NF; exit}')}"
 [ -n "$SYSLIB" ] || SYSLIB="$(ldconfig -p | awk '/libsqlite3\.so\.0/ {print $NF; exit}')"
@@ -62,6 +60,11 @@ WORK="${BENCH_DIR:-$(mktemp -d)}"
 cleanup() { [ -z "${BENCH_DIR:-}" ] && rm -rf "$WORK"; return 0; }
 trap cleanup EXIT
 mkdir -p "$WORK/system" "$WORK/epiloglite"
+# Binary, raw lines and error logs are private to this run (two runs at once, e.g. a test
+# while a full run goes on, must not mix their data); the raw lines are kept in OUTDIR.
+BUILD="$WORK/build"
+mkdir -p "$BUILD"
+gcc -O2 -o "$BUILD/bench" "$ROOT/benches/bench.c" -ldl -lpthread
 RAW="$BUILD/raw.txt"
 : > "$RAW"
 echo "benchmark: N=$N, $REPEAT repetition(s), modes: $MODES"
@@ -89,6 +92,7 @@ for r in $(seq 1 "$REPEAT"); do
 done
 
 rc=0
+cp "$RAW" "$OUTDIR/latest.raw.txt"
 python3 "$ROOT/benches/report.py" "$RAW" "$OUTDIR" "$N" "$REPEAT" || rc=$?
 if [ -n "${BENCH_CSV:-}" ]; then
     mkdir -p "$(dirname "$BENCH_CSV")"
