@@ -16,9 +16,10 @@
 //! EXISTS (correlated or run `Once`), WITH and WITH RECURSIVE, views), INSERT (VALUES,
 //! SELECT, DEFAULT VALUES, OR conflict, REPLACE, ON CONFLICT DO NOTHING), UPDATE, DELETE,
 //! CREATE/DROP TABLE/INDEX/VIEW, CREATE TABLE AS, BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE,
-//! PRAGMAs (see `ddl.rs`), EXPLAIN and EXPLAIN QUERY PLAN. Not yet: ALTER TABLE, triggers,
-//! window functions, RETURNING, DO UPDATE upserts, WITHOUT ROWID, partial/expression
-//! indexes, ATTACH, VACUUM, UPDATE/DELETE with ORDER BY/LIMIT.
+//! PRAGMAs (see `ddl.rs`), EXPLAIN and EXPLAIN QUERY PLAN, triggers (`trigger.rs`),
+//! RETURNING (`returning.rs`), upserts and CHECK (`dml.rs`), foreign keys (`fkey.rs`). Not
+//! yet: ALTER TABLE, WITHOUT ROWID, partial/expression indexes, ATTACH, VACUUM,
+//! UPDATE/DELETE with ORDER BY/LIMIT.
 //!
 //! Conventions the VM relies on (beyond SQLite's documented opcode semantics):
 //! - `Function`/`PureFunc`: P1 = 0, P2 = first argument register, P3 = result, P4 =
