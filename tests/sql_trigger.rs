@@ -525,3 +525,23 @@ fn changes_after_failed_dml() {
         ],
     );
 }
+
+#[test]
+fn update_from() {
+    diff(
+        "update_from",
+        &[
+            "CREATE TABLE inv(id INTEGER PRIMARY KEY, qty INT, note TEXT)",
+            "CREATE TABLE sales(item INT, n INT)",
+            "INSERT INTO inv VALUES(1, 10, ''), (2, 20, ''), (3, 30, '')",
+            "INSERT INTO sales VALUES(1, 3), (3, 5)",
+            "UPDATE inv SET qty = qty - sales.n, note = 'sold ' || sales.n FROM sales WHERE sales.item = inv.id",
+            "SELECT changes()",
+            "SELECT * FROM inv",
+            "UPDATE inv AS i SET qty = s.t FROM (SELECT item, sum(n) AS t FROM sales GROUP BY item) AS s WHERE s.item = i.id RETURNING id, qty",
+            "UPDATE inv SET qty = 0 FROM sales JOIN inv AS j ON j.id = sales.item WHERE inv.id = 2 AND sales.n > 4",
+            "SELECT * FROM inv",
+            "UPDATE inv SET qty = nope.x FROM sales WHERE 1",
+        ],
+    );
+}

@@ -1097,9 +1097,6 @@ impl<'a> Builder<'a> {
         where_clause: Option<&Expr>,
         returning: Option<&[ast::ResultColumn]>,
     ) -> Result<Vec<String>> {
-        if from.is_some() {
-            return Err(Error::sql("UPDATE ... FROM is not supported yet"));
-        }
         for s in sets {
             if s.col_names.len() != 1 {
                 return Err(Error::sql("row value assignments are not supported yet"));
@@ -1144,6 +1141,7 @@ impl<'a> Builder<'a> {
             where_clause,
             &set_cols,
             returning,
+            from.map(|f| (f, sets)),
         );
         self.scopes.pop();
         r
@@ -1160,6 +1158,7 @@ impl<'a> Builder<'a> {
         where_clause: Option<&Expr>,
         set_cols: &[String],
         returning: Option<&[ast::ResultColumn]>,
+        from: Option<(&ast::FromClause, &[ast::Set])>,
     ) -> Result<Vec<String>> {
         let t = tg.table.clone();
         let cols = self.row_cols(&t)?;
@@ -1201,15 +1200,19 @@ impl<'a> Builder<'a> {
             tname,
             set_cols: set_cols.to_vec(),
         };
-        let rs = self.collect_rowids(tg, q.alias.as_ref(), where_clause)?;
-        let done = self.label();
-        let old = self.reg();
-        let top = self.addr();
-        self.emit(Opcode::RowSetRead, rs, done, old);
-        self.emit(Opcode::NotExists, tg.cur, top, old);
-        self.update_row(tg, &ru, old, top, ret_clause.as_ref())?;
-        self.emit(Opcode::Goto, 0, top, 0);
-        self.resolve(done);
+        if let Some((fc, sets)) = from {
+            self.update_from_rows(tg, q, fc, sets, where_clause, &ru, ret_clause.as_ref())?;
+        } else {
+            let rs = self.collect_rowids(tg, q.alias.as_ref(), where_clause)?;
+            let done = self.label();
+            let old = self.reg();
+            let top = self.addr();
+            self.emit(Opcode::RowSetRead, rs, done, old);
+            self.emit(Opcode::NotExists, tg.cur, top, old);
+            self.update_row(tg, &ru, old, top, ret_clause.as_ref())?;
+            self.emit(Opcode::Goto, 0, top, 0);
+            self.resolve(done);
+        }
         self.fk_end();
         Ok(match ret_clause {
             Some(rc) => {
@@ -1218,6 +1221,92 @@ impl<'a> Builder<'a> {
             }
             None => vec![],
         })
+    }
+
+    /// UPDATE ... FROM: the join of the target with the FROM tables is computed first into
+    /// an ephemeral table (target rowid, then each SET value); then each of its rows updates
+    /// its target row, the SET expressions reading the stored values.
+    #[allow(clippy::too_many_arguments)]
+    fn update_from_rows(
+        &mut self,
+        tg: &Target,
+        q: &ast::QualifiedName,
+        fc: &ast::FromClause,
+        sets: &[ast::Set],
+        where_clause: Option<&Expr>,
+        ru: &RowUpdate,
+        ret: Option<&super::returning::Returning>,
+    ) -> Result<()> {
+        let tname = q
+            .alias
+            .as_ref()
+            .map(|a| dequote(&a.0))
+            .unwrap_or_else(|| tg.table.name.clone());
+        let text = format!(
+            "SELECT \"{}\".rowid FROM \"{}\".\"{}\" AS \"{}\"",
+            tname.replace('"', "\"\""),
+            self.db_name(tg.db).replace('"', "\"\""),
+            tg.table.name.replace('"', "\"\""),
+            tname.replace('"', "\"\"")
+        );
+        let mut sel = match super::schema::parse_one(&text)? {
+            Stmt::Select(s) => s,
+            _ => return Err(Error::sql("internal: UPDATE FROM")),
+        };
+        if let ast::OneSelect::Select {
+            columns,
+            from: Some(f),
+            where_clause: w,
+            ..
+        } = &mut sel.body.select
+        {
+            for s in sets {
+                columns.push(ast::ResultColumn::Expr(s.expr.clone(), None));
+            }
+            let mut joins = Vec::new();
+            if let Some(first) = &fc.select {
+                joins.push(ast::JoinedSelectTable {
+                    operator: ast::JoinOperator::Comma,
+                    table: (**first).clone(),
+                    constraint: None,
+                });
+            }
+            joins.extend(fc.joins.iter().flatten().cloned());
+            f.joins = Some(joins);
+            *w = where_clause.cloned();
+        }
+        let n = sets.len();
+        let eph = self.cursor();
+        self.emit(Opcode::OpenEphemeral, eph, n as i32 + 1, 0);
+        // The join is compiled without the UPDATE's own scope.
+        let saved = std::mem::take(&mut self.scopes);
+        let r = self.select(&sel, Dest::Eph(eph));
+        self.scopes = saved;
+        r?;
+        let done = self.label();
+        self.emit(Opcode::Rewind, eph, done, 0);
+        let top = self.addr();
+        let next = self.label();
+        let old = self.reg();
+        self.emit(Opcode::Column, eph, 0, old);
+        self.emit(Opcode::NotExists, tg.cur, next, old);
+        let mut scope = Scope {
+            sources: vec![self.target_source(tg, q.alias.as_ref())],
+            ..Default::default()
+        };
+        for (k, s) in sets.iter().enumerate() {
+            let r = self.reg();
+            self.emit(Opcode::Column, eph, k as i32 + 1, r);
+            scope.overrides.push((s.expr.clone(), r));
+        }
+        self.scopes.push(scope);
+        let r = self.update_row(tg, ru, old, next, ret);
+        self.scopes.pop();
+        r?;
+        self.resolve(next);
+        self.emit(Opcode::Next, eph, top, 0);
+        self.resolve(done);
+        Ok(())
     }
 
     /// Update the row the table cursor is on (rowid in `old`): new values from `u.assign`

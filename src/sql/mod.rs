@@ -19,7 +19,8 @@
 //! CREATE/DROP TABLE/INDEX/VIEW, CREATE TABLE AS, BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE,
 //! PRAGMAs (see `ddl.rs`), EXPLAIN and EXPLAIN QUERY PLAN. Not yet:
 //! WITHOUT ROWID, partial/expression indexes, UPDATE/DELETE with ORDER BY/LIMIT. Triggers:
-//! `trigger.rs`; RETURNING: `returning.rs`; windows: `window.rs`; ALTER TABLE: `alter.rs`;
+//! `trigger.rs`; RETURNING: `returning.rs`; upserts, CHECK, UPDATE ... FROM: `dml.rs`;
+//! foreign keys: `fkey.rs`; windows: `window.rs`; ALTER TABLE: `alter.rs`;
 //! ATTACH and DETACH: `attach.rs`; VACUUM: `vacuum.rs`; virtual tables: `vtab.rs`.
 //!
 //! Conventions the VM relies on (beyond SQLite's documented opcode semantics):
