@@ -283,3 +283,12 @@ select (c0), sum((c1)) over (partition by (c1) order by (c0)) from t1 order by 1
 ",
     );
 }
+
+#[test]
+fn substr_of_an_empty_blob_is_null() {
+    differential(
+        "
+select quote(substr(x'', 1)), quote(substr(x'', 1, 2)), quote(substr(x'00', 2)), quote(substr('', 1)), quote(substr(zeroblob(0), 1)), abs(substr(x'', 5, 1));
+",
+    );
+}
