@@ -270,3 +270,25 @@ select quote(r), quote(n), quote(i), quote(b), typeof(b) from z;
 ",
     );
 }
+
+#[test]
+fn window_with_parenthesized_terms() {
+    differential(
+        "
+create table t1(c0, c1, c2);
+insert into t1 values(1,2,'a'),(3,1,'b'),(2,2,'c');
+select (c1 < c0), count(*) over () from t1;
+select ((c1 < c0)), count(*) over (), c0 from t1 order by 1, 3;
+select (c0), sum((c1)) over (partition by (c1) order by (c0)) from t1 order by 1;
+",
+    );
+}
+
+#[test]
+fn substr_of_an_empty_blob_is_null() {
+    differential(
+        "
+select quote(substr(x'', 1)), quote(substr(x'', 1, 2)), quote(substr(x'00', 2)), quote(substr('', 1)), quote(substr(zeroblob(0), 1)), abs(substr(x'', 5, 1));
+",
+    );
+}

@@ -577,6 +577,10 @@ pub fn substr(_: &mut FuncContext, a: &[Value]) -> Result<Value> {
         return Ok(Value::Null);
     }
     let x = arg(a, 0);
+    if matches!(x, Value::Blob(b) if b.is_empty()) {
+        // sqlite3_value_blob() of an empty blob is NULL, and substrFunc returns NULL then.
+        return Ok(Value::Null);
+    }
     let mut p1 = value_int(arg(a, 1)) as i64;
     let is_blob = matches!(x, Value::Blob(_));
     let data = match value_text_cow(x) {

@@ -1420,7 +1420,8 @@ impl<'a> Builder<'a> {
         terms: &[Expr],
     ) -> (Vec<Source>, Vec<Level>) {
         let n = levels.len();
-        if n < 2 || n > 6 || levels.iter().any(|l| l.left || l.right) || !self.vtab_srcs.is_empty() {
+        if n < 2 || n > 6 || levels.iter().any(|l| l.left || l.right) || !self.vtab_srcs.is_empty()
+        {
             return (sources.to_vec(), levels.to_vec());
         }
         fn perms(n: usize, cur: &mut Vec<usize>, used: &mut Vec<bool>, out: &mut Vec<Vec<usize>>) {

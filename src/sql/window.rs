@@ -98,8 +98,20 @@ fn has_window(e: &Expr) -> bool {
     !v.is_empty()
 }
 
+/// `e` without enclosing single-element parentheses (as `Builder::expr` looks it up).
+fn strip(mut e: &Expr) -> &Expr {
+    while let Expr::Parenthesized(v) = e {
+        match v.as_slice() {
+            [x] => e = x,
+            _ => break,
+        }
+    }
+    e
+}
+
 /// Index of `e` in `list`, appending it if absent.
 fn slot(list: &mut Vec<Expr>, e: &Expr) -> usize {
+    let e = strip(e);
     match list.iter().position(|x| x == e) {
         Some(i) => i,
         None => {
@@ -111,6 +123,7 @@ fn slot(list: &mut Vec<Expr>, e: &Expr) -> usize {
 
 /// Maximal window-free subtrees of `e` (constants stay in the outer expression).
 fn split_inner(e: &Expr, inner: &mut Vec<Expr>) {
+    let e = strip(e);
     if is_window_call(e) {
         return;
     }
