@@ -1022,6 +1022,7 @@ impl Connection {
             "detach" => return self.detach_value(new),
             "database_file" => return Ok(self.database_file(db)),
             "vacuum" => return self.vacuum_op(db, new),
+            "analyze" => return self.analyze_op(db, new),
             _ => {}
         }
         if let Some(r) = self.key_pragma(db, name, new) {
@@ -1647,6 +1648,7 @@ fn expand_sql(sql: &str, names: &[Option<String>], vars: &[Value]) -> String {
     out
 }
 
+mod analyze;
 mod attach;
 mod backup;
 mod checkpoint;
