@@ -611,6 +611,15 @@ fn bind_value(p: *mut sqlite3_stmt, i: c_int, v: Value) -> c_int {
             return SQLITE_RANGE;
         }
         st.drop_pointer(i as usize);
+        // sqlite3VdbeMemSetStr: longer than SQLITE_LIMIT_LENGTH is TOOBIG, the parameter NULL.
+        if let Value::Text(b) | Value::Blob(b) = &v {
+            let max = g.with_conn(|c| c.limit(0, -1)).unwrap_or(i32::MAX).max(0) as usize;
+            if b.len() > max {
+                let _ = st.stmt.bind(i as usize, Value::Null);
+                g.set_err_code(SQLITE_TOOBIG, Some("string or blob too big"));
+                return SQLITE_TOOBIG;
+            }
+        }
         match st.stmt.bind(i as usize, v) {
             Ok(()) => {
                 g.ok();

@@ -42,6 +42,7 @@ const SETTING_PRAGMAS: &[&str] = &[
     "case_sensitive_like",
     "legacy_alter_table",
     "wal_autocheckpoint",
+    "journal_size_limit",
     "automatic_index",
     "reverse_unordered_selects",
     "read_uncommitted",
@@ -64,6 +65,7 @@ const SET_RETURNS_ROW: &[&str] = &[
     "busy_timeout",
     "max_page_count",
     "mmap_size",
+    "journal_size_limit",
 ];
 
 fn pragma_value(e: &Expr) -> Result<Value> {
@@ -897,6 +899,16 @@ impl<'a> Builder<'a> {
             0,
         );
         Ok(())
+    }
+
+    /// `PRAGMA` as code that emits its rows with `ResultRow` (also used by the pragma
+    /// table-valued functions, `sql/vtab.rs`).
+    pub(super) fn pragma_rows(
+        &mut self,
+        q: &ast::QualifiedName,
+        body: Option<&ast::PragmaBody>,
+    ) -> Result<Vec<String>> {
+        self.pragma(q, body)
     }
 
     fn pragma(

@@ -10,16 +10,17 @@
 //! generation goes through `build::Builder`. Compilation never panics on any SQL text: every
 //! failure is an `Error` with SQLite's message.
 //!
-//! Supported: SELECT (joins inner/cross/comma/LEFT/NATURAL/USING with cost-based order,
-//! WHERE, GROUP BY/HAVING, aggregates incl. DISTINCT, ORDER BY with NULLS FIRST/LAST and
+//! Supported: SELECT (joins inner/cross/comma/LEFT/RIGHT/FULL/NATURAL/USING with cost-based
+//! order of inner joins, WHERE, GROUP BY/HAVING (also HAVING alone), aggregates incl.
+//! DISTINCT and FILTER, window functions (`window.rs`), ORDER BY with NULLS FIRST/LAST and
 //! COLLATE, LIMIT/OFFSET, DISTINCT, compounds, VALUES, subqueries in FROM / scalar / IN /
 //! EXISTS (correlated or run `Once`), WITH and WITH RECURSIVE, views), INSERT (VALUES,
 //! SELECT, DEFAULT VALUES, OR conflict, REPLACE, ON CONFLICT DO NOTHING), UPDATE, DELETE,
 //! CREATE/DROP TABLE/INDEX/VIEW, CREATE TABLE AS, BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE,
-//! PRAGMAs (see `ddl.rs`), EXPLAIN and EXPLAIN QUERY PLAN. Not yet: ALTER TABLE, triggers,
-//! window functions, RETURNING, DO UPDATE upserts, WITHOUT ROWID, partial/expression
-//! indexes, VACUUM, UPDATE/DELETE with ORDER BY/LIMIT. ALTER TABLE: `alter.rs`; ATTACH and
-//! DETACH: `attach.rs`.
+//! PRAGMAs (see `ddl.rs`), EXPLAIN and EXPLAIN QUERY PLAN. Not yet:
+//! WITHOUT ROWID, partial/expression indexes, UPDATE/DELETE with ORDER BY/LIMIT. Triggers:
+//! `trigger.rs`; RETURNING: `returning.rs`; windows: `window.rs`; ALTER TABLE: `alter.rs`;
+//! ATTACH and DETACH: `attach.rs`; VACUUM: `vacuum.rs`; virtual tables: `vtab.rs`.
 //!
 //! Conventions the VM relies on (beyond SQLite's documented opcode semantics):
 //! - `Function`/`PureFunc`: P1 = 0, P2 = first argument register, P3 = result, P4 =
@@ -51,6 +52,7 @@ pub mod build;
 pub mod ddl;
 pub mod dml;
 pub mod expr;
+pub mod fkey;
 pub mod returning;
 pub mod schema;
 pub mod select;
