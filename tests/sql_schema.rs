@@ -502,3 +502,36 @@ fn vacuum_and_vacuum_into() {
         &["copy.db"],
     );
 }
+
+#[test]
+fn analyze_writes_sqlite_stat1() {
+    diff(
+        "analyze",
+        &[
+            "CREATE TABLE t(a, b TEXT COLLATE NOCASE)",
+            "CREATE INDEX ia ON t(a)",
+            "CREATE INDEX iab ON t(a, b)",
+            "CREATE TABLE e(x)",
+            "CREATE INDEX ex ON e(x)",
+            "CREATE TABLE n(z)",
+            "CREATE TABLE u(k UNIQUE, v)",
+            "INSERT INTO t VALUES(1, 'x'), (1, 'X'), (2, 'y'), (3, NULL), (3, NULL), (NULL, 'z')",
+            "INSERT INTO n VALUES(1), (2)",
+            "INSERT INTO u VALUES(1, 1), (2, 2)",
+            "ANALYZE",
+            "SELECT tbl, idx, stat FROM sqlite_stat1 ORDER BY tbl, idx",
+            "SELECT sql FROM sqlite_schema WHERE name = 'sqlite_stat1'",
+            "INSERT INTO t VALUES(4, 'w')",
+            "ANALYZE t",
+            "SELECT tbl, idx, stat FROM sqlite_stat1 ORDER BY tbl, idx",
+            "INSERT INTO t VALUES(5, 'v')",
+            "ANALYZE main.ia",
+            "SELECT tbl, idx, stat FROM sqlite_stat1 ORDER BY tbl, idx",
+            "ANALYZE main",
+            "SELECT tbl, idx, stat FROM sqlite_stat1 ORDER BY tbl, idx",
+            "ANALYZE nosuch",
+            "DELETE FROM sqlite_stat1 WHERE tbl = 'n'",
+            "SELECT count(*) FROM sqlite_stat1",
+        ],
+    );
+}

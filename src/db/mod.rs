@@ -1119,6 +1119,7 @@ impl Connection {
             "detach" => return self.detach_value(new),
             "database_file" => return Ok(self.database_file(db)),
             "vacuum" => return self.vacuum_op(db, new),
+            "analyze" => return self.analyze_op(db, new),
             _ => {}
         }
         if let Some(r) = self.key_pragma(db, name, new) {
@@ -1788,6 +1789,7 @@ fn expand_sql(sql: &str, names: &[Option<String>], vars: &[Value]) -> String {
     out
 }
 
+mod analyze;
 mod attach;
 mod backup;
 mod checkpoint;

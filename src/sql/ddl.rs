@@ -209,8 +209,8 @@ impl<'a> Builder<'a> {
                 self.alter_table(q, body, text)?;
                 Ok(vec![])
             }
-            Stmt::Analyze(_) => {
-                self.no_tx = true;
+            Stmt::Analyze(q) => {
+                self.analyze(q.as_ref())?;
                 Ok(vec![])
             }
             Stmt::Attach { expr, db_name, key } => {
@@ -243,6 +243,102 @@ impl<'a> Builder<'a> {
             Stmt::CreateVirtualTable { .. } => self.create_virtual(stmt, text),
             _ => Err(Error::sql("statement not supported")),
         }
+    }
+
+    /// `ANALYZE [schema | [schema.]table-or-index]`: creates `sqlite_stat1` when missing,
+    /// then lets the connection gather the statistics (`db/analyze.rs`) through `Noop` with
+    /// `P4::Pragma("analyze")` (P1 = database, P3 = register of the table/index name or 0).
+    fn analyze(&mut self, q: Option<&ast::QualifiedName>) -> Result<()> {
+        let mut targets: Vec<(usize, Option<String>)> = Vec::new();
+        match q {
+            None => {
+                for db in 0..self.ctx.schemas.len() {
+                    if db == 1 && self.schema(1).map_or(true, |s| s.tables.len() <= 1) {
+                        continue;
+                    }
+                    targets.push((db, None));
+                }
+            }
+            Some(q) => {
+                let name = dequote(&q.name.0);
+                match &q.db_name {
+                    Some(d) => {
+                        let db = self.db_search_order(Some(&dequote(&d.0)))?[0];
+                        targets.push((db, Some(name)));
+                    }
+                    None => {
+                        if let Ok(v) = self.db_search_order(Some(&name)) {
+                            targets.push((v[0], None));
+                        } else {
+                            let mut hit = None;
+                            for d in self.db_search_order(None)? {
+                                let s = self.schema(d);
+                                if s.map_or(false, |s| {
+                                    s.table(&name).is_some() || s.index(&name).is_some()
+                                }) {
+                                    hit = Some(d);
+                                    break;
+                                }
+                            }
+                            match hit {
+                                Some(d) => targets.push((d, Some(name))),
+                                None => return Err(Error::sql(format!("no such table: {name}"))),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (db, name) in targets {
+            if let Some(n) = &name {
+                let s = self.schema(db);
+                if !s.map_or(false, |s| s.table(n).is_some() || s.index(n).is_some()) {
+                    return Err(Error::sql(format!(
+                        "no such table: {}.{n}",
+                        self.db_name(db)
+                    )));
+                }
+            }
+            self.use_db(db, true);
+            let has_stat = self
+                .schema(db)
+                .map_or(false, |s| s.table("sqlite_stat1").is_some());
+            if !has_stat {
+                self.init_header(db);
+                let root = self.reg();
+                self.emit(Opcode::CreateBtree, db as i32, root, BTREE_INTKEY);
+                let c = self.cursor();
+                self.emit4(Opcode::OpenWrite, c, 1, db as i32, P4::Int32(5), 0);
+                self.schema_row(
+                    c,
+                    "table",
+                    "sqlite_stat1",
+                    "sqlite_stat1",
+                    Some(root),
+                    Some("CREATE TABLE sqlite_stat1(tbl,idx,stat)"),
+                );
+                self.emit(Opcode::Close, c, 0, 0);
+                self.bump_cookie(db);
+                self.emit4(Opcode::ParseSchema, db as i32, 0, 0, P4::None, 0);
+            }
+            let r = match &name {
+                Some(n) => {
+                    let r = self.reg();
+                    self.string(n, r);
+                    r
+                }
+                None => 0,
+            };
+            self.emit4(
+                Opcode::Noop,
+                db as i32,
+                0,
+                r,
+                P4::Pragma("analyze".into()),
+                0,
+            );
+        }
+        Ok(())
     }
 
     fn target_db(&self, db: Option<&ast::Name>, temporary: bool) -> Result<usize> {

@@ -149,7 +149,8 @@ impl<'a> Builder<'a> {
                 t.name
             )));
         }
-        if t.root == 1 || (t.name.len() >= 7 && t.name[..7].eq_ignore_ascii_case("sqlite_")) {
+        // sqlite_stat1 and sqlite_sequence are writable, as in SQLite.
+        if t.root == 1 {
             return Err(Error::sql(format!("table {} may not be modified", t.name)));
         }
         if t.without_rowid {
