@@ -207,10 +207,31 @@ impl Drop for Argv {
     }
 }
 
-pub struct CModule {
-    m: *const sqlite3_module,
+/// The module's client data and its destructor, shared by the module and every table
+/// connected through it: the destructor runs when the last of them is gone (so a table
+/// never outlives the data its module may use).
+struct AuxGuard {
     aux: *mut c_void,
     destroy: Option<unsafe extern "C" fn(*mut c_void)>,
+}
+
+// SAFETY: see CModule (invariant 1).
+unsafe impl Send for AuxGuard {}
+// SAFETY: as above; immutable after construction.
+unsafe impl Sync for AuxGuard {}
+
+impl Drop for AuxGuard {
+    fn drop(&mut self) {
+        if let Some(d) = self.destroy {
+            // SAFETY: the application's destructor for its own client data, called once.
+            super::boundary::run(|| unsafe { d(self.aux) });
+        }
+    }
+}
+
+pub struct CModule {
+    m: *const sqlite3_module,
+    aux: Arc<AuxGuard>,
     db: *mut sqlite3,
 }
 
@@ -219,15 +240,6 @@ pub struct CModule {
 unsafe impl Send for CModule {}
 // SAFETY: as above; CModule is immutable after construction.
 unsafe impl Sync for CModule {}
-
-impl Drop for CModule {
-    fn drop(&mut self) {
-        if let Some(d) = self.destroy {
-            // SAFETY: the application's destructor for its own client data, called once.
-            super::boundary::run(|| unsafe { d(self.aux) });
-        }
-    }
-}
 
 impl CModule {
     fn module(&self) -> &sqlite3_module {
@@ -251,7 +263,7 @@ impl Module for CModule {
         let rc = unsafe {
             f(
                 self.db,
-                self.aux,
+                self.aux.aux,
                 ptrs.len() as c_int,
                 ptrs.as_ptr(),
                 &mut vt,
@@ -286,6 +298,7 @@ impl Module for CModule {
             vt,
             m: self.m,
             destroyed: false,
+            _aux: self.aux.clone(),
         };
         match declared {
             Some(d) => Ok((d, Box::new(tab))),
@@ -310,6 +323,8 @@ pub struct CVTab {
     vt: *mut sqlite3_vtab,
     m: *const sqlite3_module,
     destroyed: bool,
+    /// Dropped after `Drop::drop` ran xDisconnect.
+    _aux: Arc<AuxGuard>,
 }
 
 // SAFETY: see CModule (invariant 1).
@@ -630,7 +645,11 @@ pub unsafe extern "C" fn sqlite3_create_module_v2(
         let m: Option<Arc<dyn Module>> = if p.is_null() {
             None
         } else {
-            Some(Arc::new(CModule { m: p, aux: pClientData, destroy: xDestroy, db }))
+            Some(Arc::new(CModule {
+                m: p,
+                aux: Arc::new(AuxGuard { aux: pClientData, destroy: xDestroy }),
+                db,
+            }))
         };
         reg.create_module(&name, m);
         SQLITE_OK

@@ -275,35 +275,44 @@ impl Default for Registry {
     }
 }
 
+impl Drop for Registry {
+    fn drop(&mut self) {
+        // Tables are disconnected before their modules are dropped.
+        self.instances.lock().clear();
+        self.modules.lock().clear();
+    }
+}
+
 impl Registry {
     /// Register (or replace, or with `None` remove) a module; instances of a module of that
     /// name are disconnected.
     pub fn create_module(&self, name: &str, m: Option<Arc<dyn Module>>) {
+        // Tables first: they are disconnected before their module goes.
+        self.instances
+            .lock()
+            .retain(|i| !i.module.eq_ignore_ascii_case(name));
         let mut mods = self.modules.lock();
         mods.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         if let Some(m) = m {
             mods.push((name.to_string(), m));
         }
-        drop(mods);
-        self.instances
-            .lock()
-            .retain(|i| !i.module.eq_ignore_ascii_case(name));
     }
 
     /// `sqlite3_drop_modules`: remove every module not named in `keep` (the built-in json_each
     /// and json_tree too, as SQLite does).
     pub fn drop_modules(&self, keep: &[String]) {
-        let mut gone = Vec::new();
-        self.modules.lock().retain(|(n, _)| {
-            let k = keep.iter().any(|x| x.eq_ignore_ascii_case(n));
-            if !k {
-                gone.push(n.clone());
-            }
-            k
-        });
+        let gone: Vec<String> = self
+            .module_names()
+            .into_iter()
+            .filter(|n| !keep.iter().any(|x| x.eq_ignore_ascii_case(n)))
+            .collect();
+        // Tables first: they are disconnected before their module goes.
         self.instances
             .lock()
             .retain(|i| !gone.iter().any(|g| g.eq_ignore_ascii_case(&i.module)));
+        self.modules
+            .lock()
+            .retain(|(n, _)| !gone.iter().any(|g| g.eq_ignore_ascii_case(n)));
     }
 
     pub fn module(&self, name: &str) -> Option<Arc<dyn Module>> {
