@@ -369,3 +369,159 @@ fn trigger_instead_of_views() {
         ],
     );
 }
+
+#[test]
+fn upsert_do_update() {
+    diff(
+        "upsert_do_update",
+        &[
+            "CREATE TABLE kv(k TEXT PRIMARY KEY, v INTEGER, n INTEGER DEFAULT 0)",
+            "INSERT INTO kv VALUES('a', 1, 0), ('b', 2, 0)",
+            "INSERT INTO kv(k, v) VALUES('a', 10) ON CONFLICT(k) DO UPDATE SET v = v + excluded.v, n = n + 1",
+            "SELECT changes()",
+            "INSERT INTO kv(k, v) VALUES('c', 3), ('b', 20) ON CONFLICT(k) DO UPDATE SET v = excluded.v WHERE excluded.v > v",
+            "INSERT INTO kv(k, v) VALUES('b', 5) ON CONFLICT(k) DO UPDATE SET v = excluded.v WHERE excluded.v > v",
+            "SELECT * FROM kv ORDER BY k",
+            "INSERT INTO kv(k, v) VALUES('a', 7) ON CONFLICT(k) DO NOTHING",
+            "INSERT INTO kv(k, v) VALUES('a', 7) ON CONFLICT(v) DO NOTHING",
+            "INSERT INTO kv(k, v) VALUES('a', 7) ON CONFLICT DO UPDATE SET v = -1 RETURNING k, v, n",
+            "SELECT * FROM kv ORDER BY k",
+            "CREATE TABLE t(id INTEGER PRIMARY KEY, u UNIQUE, w)",
+            "INSERT INTO t VALUES(1, 'x', 0), (2, 'y', 0)",
+            "INSERT INTO t VALUES(1, 'z', 5) ON CONFLICT(id) DO UPDATE SET w = excluded.w + t.w, u = excluded.u",
+            "INSERT INTO t VALUES(9, 'y', 1) ON CONFLICT(u) DO UPDATE SET w = w + 100 ON CONFLICT(id) DO NOTHING",
+            "INSERT INTO t VALUES(2, 'q', 1) ON CONFLICT(u) DO UPDATE SET w = w + 100 ON CONFLICT(id) DO NOTHING",
+            "INSERT INTO t VALUES(3, 'y', 1) ON CONFLICT(id) DO UPDATE SET w = 0",
+            "INSERT INTO t VALUES(1, 'y', 1) ON CONFLICT(id) DO UPDATE SET u = excluded.u",
+            "SELECT * FROM t ORDER BY id",
+            "CREATE TABLE log(x)",
+            "CREATE TRIGGER tu AFTER UPDATE ON t BEGIN INSERT INTO log VALUES(old.w || '->' || new.w); END",
+            "INSERT INTO t VALUES(2, 'y', 1) ON CONFLICT(id) DO UPDATE SET w = w * 2",
+            "SELECT * FROM log",
+            "SELECT * FROM t ORDER BY id",
+        ],
+    );
+}
+
+#[test]
+fn returning_clause() {
+    diff(
+        "returning_clause",
+        &[
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c REAL)",
+            "INSERT INTO t(b, c) VALUES('x', 1.5), ('y', '2.5') RETURNING *, a+1, b AS bee, t.b,  upper( b ) , rowid",
+            "SELECT changes()",
+            "UPDATE t SET b = b || '!' WHERE a = 2 RETURNING rowid, b, c * 2",
+            "SELECT changes()",
+            "INSERT INTO t VALUES(10, 'z', NULL) RETURNING a, (SELECT count(*) FROM t)",
+            "DELETE FROM t WHERE a < 5 RETURNING a, b",
+            "SELECT changes()",
+            "SELECT * FROM t",
+            "INSERT INTO t AS q VALUES(11, 'w', 0) RETURNING q.a, q.*",
+            "INSERT INTO t AS q VALUES(11, 'w', 0.5) RETURNING t.a, t.*",
+            "UPDATE t AS q SET b = 'v' WHERE q.a = 11 RETURNING t.b",
+            "UPDATE t AS q SET b = 'v' WHERE q.a = 11 RETURNING q.b",
+            "INSERT INTO t VALUES(11, 'dup', 0) RETURNING a",
+            "SELECT * FROM t",
+            "INSERT OR IGNORE INTO t VALUES(11, 'dup', 0) RETURNING a",
+            "DELETE FROM t RETURNING nope",
+            "CREATE TABLE log(x)",
+            "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES(new.a); END",
+            "INSERT INTO t(b) VALUES('r') RETURNING a, b",
+            "SELECT * FROM log",
+        ],
+    );
+}
+
+#[test]
+fn check_constraints() {
+    diff(
+        "check_constraints",
+        &[
+            "CREATE TABLE t(a INTEGER CHECK(typeof(a)='integer'), b CHECK(  b > 0  ), CONSTRAINT cc CHECK(a<100), CHECK(b<>7))",
+            "INSERT INTO t VALUES('5', 1)",
+            "INSERT INTO t VALUES(1, -1)",
+            "INSERT INTO t VALUES(200, 1)",
+            "INSERT INTO t VALUES(2, 7)",
+            "INSERT INTO t VALUES(3, NULL)",
+            "INSERT OR IGNORE INTO t VALUES(4, -4), (5, 5)",
+            "INSERT OR REPLACE INTO t VALUES(6, -6)",
+            "SELECT * FROM t",
+            "UPDATE t SET b = -b",
+            "UPDATE OR IGNORE t SET b = 7 WHERE a = 5",
+            "UPDATE t SET a = a + 1",
+            "SELECT * FROM t",
+            "CREATE TABLE u(a, b CONSTRAINT x CHECK(b>0) CHECK(b<10), CHECK(a IS NOT b))",
+            "INSERT INTO u VALUES(1, 20)",
+            "INSERT INTO u VALUES(2, 2)",
+            "INSERT INTO u VALUES(2, 3)",
+            "SELECT * FROM u",
+        ],
+    );
+}
+
+#[test]
+fn foreign_keys() {
+    diff(
+        "foreign_keys",
+        &[
+            "CREATE TABLE p(id INTEGER PRIMARY KEY, k TEXT UNIQUE)",
+            "CREATE TABLE c(x REFERENCES p, y REFERENCES p(k) ON DELETE CASCADE ON UPDATE CASCADE)",
+            "CREATE TABLE d(z REFERENCES p(id) ON DELETE SET NULL, w DEFAULT 7 REFERENCES p ON DELETE SET DEFAULT)",
+            "CREATE TABLE r(q REFERENCES p ON DELETE RESTRICT)",
+            "INSERT INTO c VALUES(1, 'nope')",
+            "PRAGMA foreign_keys = ON",
+            "INSERT INTO c VALUES(2, NULL)",
+            "INSERT INTO p VALUES(1, 'a'), (2, 'b'), (7, 'g')",
+            "INSERT INTO c VALUES(2, 'a'), (NULL, 'b')",
+            "INSERT INTO c VALUES(3, 'a')",
+            "SELECT changes()",
+            "DELETE FROM p WHERE id = 1",
+            "DELETE FROM c WHERE x = 1",
+            "DELETE FROM p WHERE id = 1",
+            "SELECT * FROM c ORDER BY rowid",
+            "UPDATE p SET k = 'bb' WHERE id = 2",
+            "SELECT * FROM c ORDER BY rowid",
+            "UPDATE p SET id = 20 WHERE id = 2",
+            "INSERT INTO d VALUES(7, 2)",
+            "DELETE FROM p WHERE id = 7",
+            "DELETE FROM c",
+            "DELETE FROM p WHERE id = 2",
+            "SELECT * FROM d",
+            "INSERT INTO r VALUES(7)",
+            "INSERT INTO p VALUES(7, 'g')",
+            "INSERT INTO r VALUES(7)",
+            "DELETE FROM p WHERE id = 7",
+            "CREATE TABLE tree(id INTEGER PRIMARY KEY, parent REFERENCES tree(id))",
+            "INSERT INTO tree VALUES(1, 1), (2, 1)",
+            "INSERT INTO tree VALUES(4, 3), (3, 1)",
+            "INSERT INTO tree VALUES(5, 6)",
+            "SELECT * FROM tree",
+            "CREATE TABLE bad(a REFERENCES p(nope))",
+            "INSERT INTO bad VALUES(1)",
+            "PRAGMA foreign_keys = OFF",
+            "INSERT INTO bad VALUES(1)",
+            "INSERT INTO c VALUES(99, 'zz')",
+            "SELECT count(*) FROM c",
+        ],
+    );
+}
+
+#[test]
+fn changes_after_failed_dml() {
+    diff(
+        "changes_after_failed_dml",
+        &[
+            "CREATE TABLE p(a INTEGER PRIMARY KEY, b NOT NULL)",
+            "INSERT INTO p VALUES (1, 1)",
+            "INSERT INTO p VALUES (2, NULL)",
+            "SELECT changes(), total_changes()",
+            "INSERT INTO p VALUES (3, 3), (4, 4)",
+            "INSERT OR FAIL INTO p VALUES (5, 5), (1, 1), (6, 6)",
+            "SELECT changes(), total_changes()",
+            "UPDATE p SET b = NULL",
+            "SELECT changes(), total_changes()",
+            "SELECT * FROM p",
+        ],
+    );
+}

@@ -856,6 +856,20 @@ pub extern "C" fn sqlite3_wal_hook(
         let old = h.wal.1;
         h.wal = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
         g.hooks.set(h);
+        let (a, dbp) = (arg as usize, db as usize);
+        let hook = f.map(|f| {
+            Box::new(move |name: &str, frames: i32| {
+                let Ok(name) = CString::new(name) else {
+                    return 0;
+                };
+                // SAFETY: f is the caller's WAL hook; the handle is live while it runs a
+                // statement and the name lives for the call.
+                super::boundary::run(|| unsafe {
+                    f(a as *mut c_void, dbp as *mut sqlite3, name.as_ptr(), frames)
+                })
+            }) as crate::db::WalHook
+        });
+        g.with_conn(|c| c.set_wal_hook(hook));
         old as *mut c_void
     }
 }

@@ -1,5 +1,11 @@
 //! WAL checkpoints on behalf of `PRAGMA wal_checkpoint`, `sqlite3_wal_checkpoint_v2` and
-//! `PRAGMA wal_autocheckpoint` / `sqlite3_wal_autocheckpoint`.
+//! `PRAGMA wal_autocheckpoint` / `sqlite3_wal_autocheckpoint`, and `sqlite3_wal_hook`.
+//!
+//! As in SQLite, the auto-checkpoint and the WAL hook are one slot: installing a hook (or
+//! removing it) turns the auto-checkpoint off (`PRAGMA wal_autocheckpoint` then reads 0), and
+//! setting the auto-checkpoint removes the hook. The hook runs when a statement finishes in
+//! autocommit mode, once per database that committed into its WAL since (SQLite's
+//! `doWalCallbacks`), with the WAL's frame count; a non-zero return is the statement's error.
 //!
 //! The pager does the work (`Pager::checkpoint`); this file only maps databases and modes and
 //! turns a busy checkpoint into SQLite's `(busy = 1, log, checkpointed)` answer.
@@ -52,11 +58,49 @@ impl Connection {
         Ok((busy, log, ckpt))
     }
 
-    /// `sqlite3_wal_autocheckpoint` / `PRAGMA wal_autocheckpoint = n` on every database.
+    /// `sqlite3_wal_autocheckpoint` / `PRAGMA wal_autocheckpoint = n` on every database
+    /// (removes a `sqlite3_wal_hook` hook).
     pub fn set_wal_autocheckpoint(&mut self, n: i64) {
+        self.wal_hook = None;
+        self.set_pager_autocheckpoint(n);
+    }
+
+    fn set_pager_autocheckpoint(&mut self, n: i64) {
         let n = u32::try_from(n.max(0)).unwrap_or(u32::MAX);
         for d in &mut self.dbs {
             d.bt.pager.set_wal_autocheckpoint(n);
         }
+        self.settings.retain(|(k, _)| k != "wal_autocheckpoint");
+        self.settings
+            .push(("wal_autocheckpoint".into(), crate::Value::Integer(n as i64)));
+    }
+
+    /// `sqlite3_wal_hook`: install (or with `None` remove) the hook; the auto-checkpoint is
+    /// off from now on either way, as in SQLite.
+    pub fn set_wal_hook(&mut self, h: Option<super::WalHook>) {
+        self.set_pager_autocheckpoint(0);
+        self.wal_hook = h;
+    }
+
+    /// SQLite's `doWalCallbacks`: for each database that committed into its WAL since the last
+    /// call, call the hook with its name and frame count. A non-zero answer is returned as
+    /// the error (the later databases' counts are still consumed).
+    pub(crate) fn run_wal_hooks(&mut self) -> Result<()> {
+        let mut rc = SQLITE_OK;
+        for i in 0..self.dbs.len() {
+            let d = &mut self.dbs[i];
+            let n = d.bt.pager.take_wal_callback();
+            if n == 0 || rc != SQLITE_OK {
+                continue;
+            }
+            if let Some(h) = self.wal_hook.as_mut() {
+                let name = self.dbs[i].name.clone();
+                rc = h(&name, i32::try_from(n).unwrap_or(i32::MAX));
+            }
+        }
+        if rc != SQLITE_OK {
+            return Err(Error::code(rc));
+        }
+        Ok(())
     }
 }

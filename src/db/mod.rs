@@ -89,6 +89,9 @@ pub type RollbackHook = Box<dyn FnMut() + Send>;
 /// Update hook (`sqlite3_update_hook`): (op: SQLITE_INSERT/DELETE/UPDATE, database name,
 /// table name, rowid), for each counted row change of a rowid table.
 pub type UpdateHook = Box<dyn FnMut(i32, &str, &str, i64) + Send>;
+/// WAL hook (`sqlite3_wal_hook`): (database name, frames in its WAL) after a commit into the
+/// WAL; a non-zero return is the error code of the statement.
+pub type WalHook = Box<dyn FnMut(&str, i32) -> i32 + Send>;
 /// Progress handler (`sqlite3_progress_handler`): non-zero interrupts the statement.
 pub type ProgressHandler = Box<dyn FnMut() -> i32 + Send>;
 /// Authorizer (`sqlite3_set_authorizer`): (action code, arg 3, arg 4, database name,
@@ -150,7 +153,6 @@ pub struct DbSlot {
 
 pub struct Connection {
     dbs: Vec<DbSlot>,
-    #[allow(dead_code)]
     vfs: Arc<dyn Vfs>,
     autocommit: bool,
     /// Named savepoints, outermost first.
@@ -180,12 +182,22 @@ pub struct Connection {
     commit_hook: Option<CommitHook>,
     rollback_hook: Option<RollbackHook>,
     update_hook: Option<UpdateHook>,
+    wal_hook: Option<WalHook>,
     /// (every N instructions, handler); N > 0 whenever set.
     progress: Option<(u32, ProgressHandler)>,
     authorizer: Option<Authorizer>,
     /// Virtual-table modules and connected tables (`crate::vtab`).
     vtabs: Arc<crate::vtab::Registry>,
+    /// Compiled programs by exact SQL text, most recent first (see [`Connection::compile`]).
+    /// Compiling is a pure function of the SQL and of what `CompileContext` shows (schemas,
+    /// user functions, collations, vtabs), so an entry stays valid until one of those
+    /// changes: every change to them calls `invalidate_compiled` (schema loads, function and
+    /// collation registration). Programs that touch virtual tables are not kept.
+    compiled_cache: Vec<(Vec<u8>, Program, usize)>,
 }
+
+/// Entries of `Connection::compiled_cache`.
+const COMPILED_CACHE_SIZE: usize = 32;
 
 // The C API keeps a Connection behind a mutex and may move it between threads.
 const _: fn() = || {
@@ -433,9 +445,11 @@ impl Connection {
             commit_hook: None,
             rollback_hook: None,
             update_hook: None,
+            wal_hook: None,
             progress: None,
             authorizer: None,
             vtabs: Arc::new(crate::vtab::Registry::default()),
+            compiled_cache: Vec::new(),
         })
     }
 
@@ -501,7 +515,51 @@ impl Connection {
         st
     }
 
+    /// Forget every cached compiled program: what the compiler sees has changed.
+    fn invalidate_compiled(&mut self) {
+        self.compiled_cache.clear();
+    }
+
+    /// Compile the first statement of `sql`, reusing a cached program for the same text
+    /// (prepared-statement re-preparation is then a copy, not a parse and code generation).
     fn compile(&mut self, sql: &[u8]) -> Result<crate::sql::Compiled> {
+        if let Some(i) = self.compiled_cache.iter().position(|e| e.0 == sql) {
+            let e = self.compiled_cache.remove(i);
+            let c = crate::sql::Compiled {
+                program: Some(e.1.clone()),
+                tail: e.2,
+                error_offset: None,
+            };
+            self.compiled_cache.insert(0, e);
+            return Ok(c);
+        }
+        let c = self.compile_uncached(sql)?;
+        if let (Some(p), None) = (&c.program, c.error_offset) {
+            let vtab = p.ops.iter().any(|o| {
+                use crate::vdbe::Opcode as O;
+                matches!(
+                    o.opcode,
+                    O::VBegin
+                        | O::VColumn
+                        | O::VCreate
+                        | O::VDestroy
+                        | O::VFilter
+                        | O::VNext
+                        | O::VOpen
+                        | O::VRename
+                        | O::VUpdate
+                )
+            });
+            if !vtab {
+                self.compiled_cache.truncate(COMPILED_CACHE_SIZE - 1);
+                self.compiled_cache
+                    .insert(0, (sql.to_vec(), p.clone(), c.tail));
+            }
+        }
+        Ok(c)
+    }
+
+    fn compile_uncached(&mut self, sql: &[u8]) -> Result<crate::sql::Compiled> {
         let schemas: Vec<(String, &Schema)> = self
             .dbs
             .iter()
@@ -601,6 +659,7 @@ impl Connection {
                 "unable to delete/modify user-function due to active statements",
             ));
         }
+        self.invalidate_compiled();
         self.functions
             .retain(|g| !(g.name.eq_ignore_ascii_case(&f.name) && g.nargs == f.nargs));
         self.functions.push(f);
@@ -608,6 +667,7 @@ impl Connection {
         Ok(())
     }
     pub fn remove_function(&mut self, name: &str, nargs: i32) -> Result<()> {
+        self.invalidate_compiled();
         self.functions
             .retain(|g| !(g.name.eq_ignore_ascii_case(name) && g.nargs == nargs));
         self.expire_gen += 1;
@@ -630,6 +690,7 @@ impl Connection {
                 "unable to delete/modify collation sequence due to active statements",
             ));
         }
+        self.invalidate_compiled();
         self.collations
             .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         self.expire_gen += 1;
@@ -940,6 +1001,9 @@ impl Connection {
             let had_txn = self.dbs[db].txn != 0;
             if db == 1 && self.dbs[1].bt.pager.page_count() == 0 {
                 // An untouched temp database: nothing to load.
+                if !self.dbs[1].schema_loaded {
+                    self.invalidate_compiled();
+                }
                 self.dbs[1].schema_loaded = true;
                 continue;
             }
@@ -966,6 +1030,7 @@ impl Connection {
 
     /// Read `sqlite_schema` (root page 1) of `db` into its `Schema`. Needs a read transaction.
     fn load_schema(&mut self, db: usize) -> Result<()> {
+        self.invalidate_compiled();
         let cookie = self.file_cookie(db)?;
         let d = self
             .dbs
@@ -1049,6 +1114,13 @@ fn setting_default(name: &str) -> Value {
 impl Connection {
     /// `PRAGMA <name> [= new]` for connection settings (see `P4::Pragma`).
     fn pragma(&mut self, db: usize, name: &str, new: Option<&Value>) -> Result<Value> {
+        match name {
+            "attach" => return self.attach_from_record(new),
+            "detach" => return self.detach_value(new),
+            "database_file" => return Ok(self.database_file(db)),
+            "vacuum" => return self.vacuum_op(db, new),
+            _ => {}
+        }
         if let Some(r) = self.key_pragma(db, name, new) {
             return r;
         }
@@ -1103,8 +1175,21 @@ impl Connection {
                     Some(m) if m != cur => d.bt.pager.set_journal_mode(m)?,
                     _ => cur,
                 };
+                if got == JournalMode::Wal && cur != got && d.bt.pager.page_count() == 0 {
+                    // As SQLite (sqlite3BtreeSetVersion): an empty database gets its page 1,
+                    // marked WAL, in the db file now, so the first commit goes to the WAL.
+                    d.bt.begin_write(false)?;
+                    let r = d.bt.commit();
+                    if d.txn == 0 {
+                        d.bt.end_read();
+                    }
+                    r?;
+                }
                 Ok(Value::text(journal_mode_name(got)))
             }
+            "journal_size_limit" => Ok(Value::Integer(
+                d.bt.pager.journal_size_limit(new.map(mem::to_int)),
+            )),
             "wal_autocheckpoint" if new.is_some() => {
                 let n = new.map(mem::to_int).unwrap_or(1000);
                 self.set_wal_autocheckpoint(n);
@@ -1431,6 +1516,9 @@ impl Statement {
                 }
                 Ok(StepResult::Done) => {
                     self.finish(conn, None)?;
+                    if conn.autocommit {
+                        conn.run_wal_hooks()?;
+                    }
                     return Ok(false);
                 }
                 Err(e)
@@ -1473,11 +1561,18 @@ impl Statement {
         }
         // Stop counting this statement before the end-of-statement logic looks at the count.
         self.active = None;
-        if self.counts_changes && err.is_none() {
-            conn.changes = self.vm.n_change;
-            conn.total_changes += self.vm.n_change;
-        }
         let action = self.vm.error_action;
+        if self.counts_changes {
+            // As sqlite3VdbeHalt: a statement that failed and was rolled back counts 0
+            // changes; one that failed with OR FAIL keeps the changes made before the error.
+            let n = if err.is_none() || action == crate::vdbe::exec::OE_FAIL {
+                self.vm.n_change
+            } else {
+                0
+            };
+            conn.changes = n;
+            conn.total_changes += n;
+        }
         conn.statement_ended(&mut self.stmt_sp, err, action)
     }
 
@@ -1693,7 +1788,9 @@ fn expand_sql(sql: &str, names: &[Option<String>], vars: &[Value]) -> String {
     out
 }
 
+mod attach;
 mod backup;
 mod checkpoint;
 #[cfg(test)]
 mod tests;
+mod vacuum;

@@ -219,6 +219,12 @@ pub struct Pager {
     /// file hold the codec's on-disk images. Decoding happens only in `page_from_disk`, and
     /// encoding only in `page_to_disk`, so every file read or write of a page passes one of them.
     codec: Option<Box<dyn PageCodecHook>>,
+    /// The last page 1 that `decrypt_header` verified: its on-disk bytes 0..100 and reserved
+    /// tail (nonce || tag) and its plaintext header. Every write of page 1 draws a fresh
+    /// random nonce, so equal bytes mean the same page: the header is reused instead of
+    /// decrypting page 1 at every read transaction. Only verified plaintext is ever used.
+    /// Cleared whenever the codec changes.
+    p1_seen: Option<Box<P1Seen>>,
 
     /// WAL mode: the open WAL (see `wal.rs`). While it is open the db file keeps SHARED for
     /// the pager's life (as SQLite), read transactions hold a WAL read mark, and commits
@@ -226,6 +232,8 @@ pub struct Pager {
     wal: Option<wal::Wal>,
     /// `PRAGMA wal_autocheckpoint` (0: off).
     wal_autocheckpoint: u32,
+    /// `PRAGMA journal_size_limit` (bytes, -1: none); applied to the WAL (`Wal::set_size_limit`).
+    journal_size_limit: i64,
     /// Leaving WAL mode: a header still saying WAL does not reopen the WAL (SQLite's
     /// BTS_NO_WAL) while the header is rewritten to versions 1/1.
     no_wal: bool,
@@ -292,6 +300,13 @@ fn read_super_journal_name(j: &mut dyn VfsFile) -> Result<Option<String>> {
 }
 
 /// Read that tolerates a short read (the tail is zero-filled by the VFS).
+/// See `Pager::p1_seen`.
+struct P1Seen {
+    disk_head: [u8; 100],
+    disk_tail: Vec<u8>,
+    plain_head: [u8; 100],
+}
+
 fn read_allow_short(f: &mut dyn VfsFile, buf: &mut [u8], off: u64) -> Result<()> {
     match f.read_at(buf, off) {
         Err(e) if e.code == SQLITE_IOERR_SHORT_READ => Ok(()),
@@ -335,8 +350,10 @@ impl Pager {
             db_modified: false,
             savepoints: Vec::new(),
             codec: None,
+            p1_seen: None,
             wal: None,
             wal_autocheckpoint: 1000,
+            journal_size_limit: -1,
             no_wal: false,
         }
     }
@@ -381,6 +398,7 @@ impl Pager {
         self.drop_cache();
         self.reserved = codec.reserved();
         self.codec = Some(codec);
+        self.p1_seen = None;
         Ok(())
     }
 
@@ -439,6 +457,7 @@ impl Pager {
             self.reserved = c.reserved();
         }
         let old = std::mem::replace(&mut self.codec, new);
+        self.p1_seen = None;
         if let Err(e) = self.commit() {
             // The file holds old-key pages, possibly some new-key ones that the journal
             // (old-key images) undoes: only the old codec can read it from here on.
@@ -794,10 +813,17 @@ impl Pager {
     /// access) and put page 1's plaintext header in `h`, so that what follows (checks, change
     /// counter, `file_vers`) works on plaintext exactly as for a plain file.
     fn decrypt_header(&mut self, h: &mut [u8; 100]) -> Result<()> {
-        let Self { fd, codec, .. } = self;
+        let guess = self.page_size;
+        let Self {
+            fd, codec, p1_seen, ..
+        } = self;
         let (Some(fd), Some(c)) = (fd.as_mut(), codec.as_mut()) else {
             return Err(Error::code(SQLITE_INTERNAL));
         };
+        // One read of page 1 at the page size we know (a second one only if it differs).
+        let mut disk = vec![0u8; guess.max(100)];
+        read_allow_short(fd.as_mut(), &mut disk, 0)?;
+        h.copy_from_slice(disk.get(..100).ok_or_else(Error::notadb)?);
         if usize::from(h[20]) != c.reserved() {
             return Err(Error::notadb());
         }
@@ -808,12 +834,30 @@ impl Pager {
         if !(512..=65536).contains(&ps) || !ps.is_power_of_two() {
             return Err(Error::notadb());
         }
+        if ps != disk.len() {
+            disk = vec![0u8; ps];
+            read_allow_short(fd.as_mut(), &mut disk, 0)?;
+        }
         c.attach(Some(&h[..]))?;
-        let mut disk = vec![0u8; ps];
-        read_allow_short(fd.as_mut(), &mut disk, 0)?;
+        let res = c.reserved();
+        let tail = disk.get(ps - res..).ok_or_else(Error::notadb)?.to_vec();
+        if let Some(seen) = p1_seen.as_deref() {
+            if seen.disk_head == *h && seen.disk_tail == tail {
+                h.copy_from_slice(&seen.plain_head);
+                return Ok(());
+            }
+        }
+        *p1_seen = None;
         let mut plain = vec![0u8; ps];
         c.decode(1, ps, &disk, &mut plain)?;
+        let mut seen = Box::new(P1Seen {
+            disk_head: *h,
+            disk_tail: tail,
+            plain_head: [0u8; 100],
+        });
         h.copy_from_slice(plain.get(..100).ok_or_else(Error::notadb)?);
+        seen.plain_head = *h;
+        *p1_seen = Some(seen);
         Ok(())
     }
 
@@ -833,13 +877,15 @@ impl Pager {
             }
             return Ok(());
         }
-        let mut h = [0u8; 100];
-        read_allow_short(fd.as_mut(), &mut h, 0)?;
         if size < 100 {
             return Err(Error::notadb());
         }
+        let mut h = [0u8; 100];
         if self.codec.is_some() {
+            // Reads page 1 itself (one read for the clear header, nonce and tag).
             self.decrypt_header(&mut h)?;
+        } else {
+            read_allow_short(self.fd_mut()?.as_mut(), &mut h, 0)?;
         }
         if &h[..16] != b"SQLite format 3\0" {
             return Err(Error::notadb());
@@ -1316,7 +1362,13 @@ impl Pager {
         let any_dirty = self.db_modified
             || self.page_count != self.db_orig_size
             || self.cache.values().any(|p| p.dirty);
-        if any_dirty && self.page_count >= 1 {
+        // In WAL mode page 1 is written only when it changed or the database size did (as
+        // SQLite's pagerWalFrames: the change counter moves only with page 1), so a one-page
+        // commit is one frame.
+        let p1_needed = self.wal.is_none()
+            || self.page_count != self.db_orig_size
+            || self.cache.get(&1).is_some_and(|p| p.dirty);
+        if any_dirty && self.page_count >= 1 && p1_needed {
             let n = self.page_count;
             let mut base = match self.file_vers {
                 Some(v) => u32::from_be_bytes([v[0], v[1], v[2], v[3]]),
@@ -1836,7 +1888,8 @@ impl Pager {
             return Ok(());
         }
         let vfs = self.vfs()?;
-        let w = wal::Wal::open(vfs, &self.db_path(), self.read_only)?;
+        let mut w = wal::Wal::open(vfs, &self.db_path(), self.read_only)?;
+        w.set_size_limit(self.journal_size_limit);
         self.wal = Some(w);
         self.journal_mode = JournalMode::Wal;
         self.wal_header = true;
@@ -2054,6 +2107,23 @@ impl Pager {
                 }
             }
         }
+    }
+
+    /// Frames in the WAL after this pager's last commit into it, reported once (0: none since
+    /// the last call, or not in WAL mode): the argument of `sqlite3_wal_hook`.
+    pub fn take_wal_callback(&mut self) -> u32 {
+        self.wal.as_mut().map(|w| w.take_callback()).unwrap_or(0)
+    }
+
+    /// `PRAGMA journal_size_limit`: bytes (-1, or anything below: no limit). Returns it.
+    pub fn journal_size_limit(&mut self, new: Option<i64>) -> i64 {
+        if let Some(n) = new.map(|n| n.max(-1)) {
+            self.journal_size_limit = n;
+            if let Some(w) = self.wal.as_mut() {
+                w.set_size_limit(n);
+            }
+        }
+        self.journal_size_limit
     }
 
     /// `PRAGMA wal_autocheckpoint` (frames; 0 disables).

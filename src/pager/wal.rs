@@ -215,6 +215,14 @@ pub struct Wal {
     min_frame: u32,
     n_ckpt: u32,
     read_only: bool,
+    /// `mx_frame` after our last commit, until taken by `take_callback` (SQLite's
+    /// `iCallback`: what `sqlite3_wal_hook` is called with).
+    callback: u32,
+    /// `PRAGMA journal_size_limit` in bytes (-1: none): the first commit after the WAL
+    /// restarts truncates a longer `-wal` file to it (SQLite's `walLimitSize`).
+    size_limit: i64,
+    /// Set when a commit wrote a new WAL header (SQLite's `truncateOnCommit`).
+    truncate_on_commit: bool,
 }
 
 impl Wal {
@@ -246,6 +254,9 @@ impl Wal {
             min_frame: 0,
             n_ckpt: 0,
             read_only,
+            callback: 0,
+            size_limit: -1,
+            truncate_on_commit: false,
         })
     }
 
@@ -749,6 +760,7 @@ impl Wal {
             if sync {
                 self.wfd.sync(false)?;
             }
+            self.truncate_on_commit = true;
         } else if self.hdr.page_size() != ps {
             return Err(Error::code(SQLITE_INTERNAL));
         }
@@ -786,7 +798,29 @@ impl Wal {
         self.hdr.n_page = db_size;
         self.hdr.frame_cksum = run;
         self.hdr.change = self.hdr.change.wrapping_add(1);
-        self.write_idx_hdr()
+        self.write_idx_hdr()?;
+        self.callback = self.hdr.mx_frame;
+        if self.truncate_on_commit && self.size_limit >= 0 {
+            // The old frames beyond the new content are dead: give back space down to the
+            // limit (never below the live frames).
+            self.truncate_on_commit = false;
+            let live = wal_frame_offset(self.hdr.mx_frame + 1, ps);
+            let keep = (self.size_limit as u64).max(live);
+            if self.wfd.size()? > keep {
+                self.wfd.truncate(keep)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `PRAGMA journal_size_limit` (bytes; negative: no limit).
+    pub fn set_size_limit(&mut self, limit: i64) {
+        self.size_limit = limit.max(-1);
+    }
+
+    /// Frames in the WAL after our last commit, once (0: no commit since the last call).
+    pub fn take_callback(&mut self) -> u32 {
+        std::mem::take(&mut self.callback)
     }
 
     /// SQLite's `sqlite3WalCheckpoint` (no busy handler: a busy lock is reported, not waited

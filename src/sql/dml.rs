@@ -338,17 +338,13 @@ impl<'a> Builder<'a> {
         rid: i32,
         old_rid: Option<i32>,
         skip: i32,
-        upsert: Option<&Option<Vec<usize>>>,
+        ups: Option<&UpsertCtx>,
     ) -> Result<Vec<i32>> {
         let t = tg.table.clone();
         let mut keys = Vec::new();
         for (idx, ic) in tg.idx.clone() {
             let cols_of: Vec<usize> = idx.columns.iter().map(|c| c.column).collect();
-            let onerr = match upsert {
-                Some(None) => OE_IGNORE,
-                Some(Some(tc)) if same_set(tc, &cols_of) => OE_IGNORE,
-                _ => onerr,
-            };
+            let clause = ups.and_then(|u| u.matching(&cols_of));
             let k = self.index_key_from_regs(&t, &idx, rec, rid);
             keys.push(k);
             if !idx.unique {
@@ -368,6 +364,11 @@ impl<'a> Builder<'a> {
                 SQLITE_CONSTRAINT_UNIQUE
             };
             let cols: Vec<usize> = idx.columns.iter().map(|c| c.column).collect();
+            if let (Some(c), Some(u)) = (clause, ups) {
+                self.upsert_do(tg, c, u, other, skip)?;
+                self.resolve(ok);
+                continue;
+            }
             match onerr {
                 OE_IGNORE => self.goto(skip),
                 OE_REPLACE => {
@@ -557,6 +558,129 @@ impl<'a> Builder<'a> {
         })
     }
 
+    /// Parse one `ON CONFLICT` clause.
+    fn upsert_clause(
+        &mut self,
+        tg: &Target,
+        u: &ast::Upsert,
+        orconf: Option<ResolveType>,
+        tname: &str,
+    ) -> Result<UpsertClause> {
+        let target = self.upsert_target(tg, u)?;
+        let update = match &u.do_clause {
+            ast::UpsertDo::Nothing => None,
+            ast::UpsertDo::Set { sets, where_clause } => {
+                let t = tg.table.clone();
+                let ncol = t.columns.len();
+                let mut assign: Vec<Option<Expr>> = vec![None; ncol];
+                let mut new_rowid = None;
+                let mut set_cols = Vec::new();
+                for s in sets {
+                    if s.col_names.len() != 1 {
+                        return Err(Error::sql("row value assignments are not supported yet"));
+                    }
+                    for n in s.col_names.iter() {
+                        let n = dequote(&n.0);
+                        set_cols.push(n.clone());
+                        match t.column_index(&n) {
+                            Some(i) => {
+                                if t.ipk == Some(i) {
+                                    new_rowid = Some(s.expr.clone());
+                                }
+                                assign[i] = Some(s.expr.clone());
+                            }
+                            None if super::build::is_rowid_name(&n) => {
+                                new_rowid = Some(s.expr.clone())
+                            }
+                            None => return Err(Error::sql(format!("no such column: {n}"))),
+                        }
+                    }
+                }
+                let cols = self.row_cols(&t)?;
+                let ru = RowUpdate {
+                    orconf,
+                    assign,
+                    new_rowid,
+                    before: self.triggers_for(
+                        tg.db,
+                        &t.name,
+                        TrigOp::Update,
+                        TrigTime::Before,
+                        Some(&set_cols),
+                    ),
+                    after: self.triggers_for(
+                        tg.db,
+                        &t.name,
+                        TrigOp::Update,
+                        TrigTime::After,
+                        Some(&set_cols),
+                    ),
+                    checks: self.check_constraints(&t)?,
+                    cols,
+                    tabref: (tg.db, t.clone()),
+                    tname: tname.to_string(),
+                    set_cols,
+                };
+                Some((ru, where_clause.clone()))
+            }
+        };
+        Ok(UpsertClause { target, update })
+    }
+
+    /// On a conflict with the row whose rowid is in `other`: DO NOTHING skips the row;
+    /// DO UPDATE updates that row (with `excluded.*` = the proposed row), then skips.
+    fn upsert_do(
+        &mut self,
+        tg: &Target,
+        c: &UpsertClause,
+        u: &UpsertCtx,
+        other: i32,
+        skip: i32,
+    ) -> Result<()> {
+        let Some((ru, wh)) = &c.update else {
+            self.goto(skip);
+            return Ok(());
+        };
+        let old = self.reg();
+        self.emit(Opcode::SCopy, other, old, 0);
+        self.emit(Opcode::NotExists, tg.cur, skip, old);
+        let mut src = self.target_source(tg, None);
+        src.name = ru.tname.clone();
+        let xc = self.cursor();
+        let mut scope = Scope {
+            sources: vec![
+                src,
+                Source {
+                    name: "excluded".into(),
+                    cursor: xc,
+                    cols: ru.cols.clone(),
+                    table: Some(ru.tabref.clone()),
+                    // Only `excluded.x` reaches these: a bare name is the table's.
+                    using_hidden: ru.cols.iter().map(|c| c.name.clone()).collect(),
+                },
+            ],
+            ..Default::default()
+        };
+        scope.col_regs.push(((xc, -1), u.excluded.rowid));
+        for i in 0..ru.cols.len() {
+            scope
+                .col_regs
+                .push(((xc, i as i32), u.excluded.cols + i as i32));
+        }
+        let saved = std::mem::replace(&mut self.scopes, vec![scope]);
+        let mut r = Ok(());
+        if let Some(w) = wh {
+            r = self.jump_if_false(w, skip, true);
+        }
+        if r.is_ok() {
+            r = self.update_row(tg, ru, old, skip, u.ret.as_ref());
+        }
+        self.scopes = saved;
+        r?;
+        self.goto(skip);
+        Ok(())
+    }
+
     pub(super) fn insert_stmt(
         &mut self,
         orconf: Option<ResolveType>,
@@ -583,8 +707,9 @@ impl<'a> Builder<'a> {
         let before = self.triggers_for(tg.db, &t.name, TrigOp::Insert, TrigTime::Before, None);
         let after = self.triggers_for(tg.db, &t.name, TrigOp::Insert, TrigTime::After, None);
         let checks = self.check_constraints(&t)?;
+        self.fk_begin();
         let ret_clause = match returning {
-            Some(rc) => Some(self.returning_begin(rc, &cols, &tname)?),
+            Some(rc) => Some(self.returning_begin(rc, &cols, &t.name)?),
             None => None,
         };
         let (mut map, mut rowid_src) = Self::insert_column_map(&t.name, &cols, columns, true)?;
@@ -593,7 +718,7 @@ impl<'a> Builder<'a> {
         let ret = self.reg();
         let body_l = self.label();
         let end = self.label();
-        let mut upsert_target: Option<Option<Vec<usize>>> = None;
+        let mut clauses: Vec<UpsertClause> = Vec::new();
         match body {
             ast::InsertBody::DefaultValues => {
                 map.clear();
@@ -601,11 +726,10 @@ impl<'a> Builder<'a> {
                 self.emit(Opcode::Gosub, ret, body_l, 0);
             }
             ast::InsertBody::Select(sel, upsert) => {
-                if let Some(u) = upsert {
-                    if u.next.is_some() || !matches!(u.do_clause, ast::UpsertDo::Nothing) {
-                        return Err(Error::sql("ON CONFLICT DO UPDATE is not supported yet"));
-                    }
-                    upsert_target = Some(self.upsert_target(&tg, u)?);
+                let mut next = upsert.as_ref();
+                while let Some(u) = next {
+                    clauses.push(self.upsert_clause(&tg, u, orconf, &tname)?);
+                    next = u.next.as_deref();
                 }
                 self.insert_source(sel, nval, vals, ret, body_l, &t.name, columns.is_some())?;
             }
@@ -695,7 +819,19 @@ impl<'a> Builder<'a> {
         }
         // SQLite checks NOT NULL, then CHECK, before the rowid's uniqueness.
         self.not_null_checks(&tg, onerr, rec, skip)?;
+        self.apply_affinity(
+            rec,
+            &t.columns.iter().map(|c| c.affinity).collect::<Vec<_>>(),
+        );
         self.apply_checks(&tg, &checks, onerr, rec, rid, skip)?;
+        let ups = UpsertCtx {
+            clauses,
+            excluded: RowRegs {
+                rowid: rid,
+                cols: rec,
+            },
+            ret: ret_clause.clone(),
+        };
         match rowid_src {
             Some(_) => {
                 // Rowid uniqueness (a fresh NewRowid never conflicts).
@@ -705,12 +841,13 @@ impl<'a> Builder<'a> {
                     Some(i) => format!("{}.{}", t.name, t.columns[i].name),
                     None => format!("{}.rowid", t.name),
                 };
-                let rowid_onerr = match &upsert_target {
-                    Some(None) => OE_IGNORE,
-                    Some(Some(c)) if c.len() == 1 && t.ipk == Some(c[0]) => OE_IGNORE,
-                    _ => onerr,
-                };
-                match rowid_onerr {
+                let ipk_cols: Vec<usize> = t.ipk.into_iter().collect();
+                let clause = ups.matching(&ipk_cols);
+                if let Some(c) = clause {
+                    self.upsert_do(&tg, c, &ups, rid, skip)?;
+                }
+                match if clause.is_some() { -1 } else { onerr } {
+                    -1 => {}
                     OE_IGNORE => self.goto(skip),
                     OE_REPLACE => self.delete_current(&tg, false),
                     _ => {
@@ -728,11 +865,13 @@ impl<'a> Builder<'a> {
             }
             None => {}
         }
-        self.apply_affinity(
-            rec,
-            &t.columns.iter().map(|c| c.affinity).collect::<Vec<_>>(),
-        );
-        let keys = self.unique_checks(&tg, onerr, rec, rid, None, skip, upsert_target.as_ref())?;
+        let keys = self.unique_checks(&tg, onerr, rec, rid, None, skip, Some(&ups))?;
+        let new_img = RowRegs {
+            rowid: rid,
+            cols: rec,
+        };
+        self.fk_child_row(&tabref, new_img, 1, None)?;
+        self.fk_parent_row(&tabref, new_img, -1, TrigOp::Insert, None)?;
         let record = self.reg();
         self.emit(Opcode::MakeRecord, rec, ncol as i32, record);
         for ((idx, ic), k) in tg.idx.iter().zip(&keys) {
@@ -762,11 +901,12 @@ impl<'a> Builder<'a> {
             self.fire_triggers(&after, &tabref, &cols, Some(img), None, skip, orconf)?;
         }
         if let Some(rc) = &ret_clause {
-            self.returning_row(rc, &cols, &tname, Some((tg.db, t.clone())), img)?;
+            self.returning_row(rc, &cols, &t.name, Some((tg.db, t.clone())), img)?;
         }
         self.resolve(skip);
         self.emit(Opcode::Return, ret, 0, 0);
         self.resolve(end);
+        self.fk_end();
         Ok(match ret_clause {
             Some(rc) => {
                 self.returning_end(&rc);
@@ -884,15 +1024,11 @@ impl<'a> Builder<'a> {
         let ncol = t.columns.len();
         let cols = self.row_cols(&t)?;
         let tabref = (tg.db, t.clone());
-        let tname = q
-            .alias
-            .as_ref()
-            .map(|a| dequote(&a.0))
-            .unwrap_or_else(|| t.name.clone());
         let before = self.triggers_for(tg.db, &t.name, TrigOp::Delete, TrigTime::Before, None);
         let after = self.triggers_for(tg.db, &t.name, TrigOp::Delete, TrigTime::After, None);
+        self.fk_begin();
         let ret_clause = match returning {
-            Some(rc) => Some(self.returning_begin(rc, &cols, &tname)?),
+            Some(rc) => Some(self.returning_begin(rc, &cols, &t.name)?),
             None => None,
         };
         self.scopes.push(Scope {
@@ -907,7 +1043,10 @@ impl<'a> Builder<'a> {
         let top = self.addr();
         self.emit(Opcode::RowSetRead, rs, done, r);
         self.emit(Opcode::NotExists, tg.cur, top, r);
-        let need_old = !before.is_empty() || !after.is_empty() || ret_clause.is_some();
+        let need_old = !before.is_empty()
+            || !after.is_empty()
+            || ret_clause.is_some()
+            || self.fk_involves(&tabref);
         let old = RowRegs {
             rowid: r,
             cols: if need_old { self.regs(ncol.max(1)) } else { 0 },
@@ -927,15 +1066,19 @@ impl<'a> Builder<'a> {
             self.emit(Opcode::NotExists, tg.cur, top, r);
         }
         let count = !self.in_trigger();
+        self.fk_child_row(&tabref, old, -1, None)?;
+        self.fk_parent_row(&tabref, old, 1, TrigOp::Delete, None)?;
         self.delete_current(&tg, count);
+        self.fk_actions(&tabref, old, None, None, top)?;
         if !after.is_empty() {
             self.fire_triggers(&after, &tabref, &cols, None, Some(old), top, None)?;
         }
         if let Some(rc) = &ret_clause {
-            self.returning_row(rc, &cols, &tname, Some((tg.db, t.clone())), old)?;
+            self.returning_row(rc, &cols, &t.name, Some((tg.db, t.clone())), old)?;
         }
         self.emit(Opcode::Goto, 0, top, 0);
         self.resolve(done);
+        self.fk_end();
         Ok(match ret_clause {
             Some(rc) => {
                 self.returning_end(&rc);
@@ -1018,9 +1161,7 @@ impl<'a> Builder<'a> {
         set_cols: &[String],
         returning: Option<&[ast::ResultColumn]>,
     ) -> Result<Vec<String>> {
-        let onerr = oe(orconf);
         let t = tg.table.clone();
-        let ncol = t.columns.len();
         let cols = self.row_cols(&t)?;
         let tabref = (tg.db, t.clone());
         let tname = q
@@ -1043,18 +1184,64 @@ impl<'a> Builder<'a> {
             Some(set_cols),
         );
         let checks = self.check_constraints(&t)?;
+        self.fk_begin();
         let ret_clause = match returning {
-            Some(rc) => Some(self.returning_begin(rc, &cols, &tname)?),
+            Some(rc) => Some(self.returning_begin(rc, &cols, &t.name)?),
             None => None,
         };
-        let affs: Vec<u8> = t.columns.iter().map(|c| c.affinity).collect();
+        let ru = RowUpdate {
+            orconf,
+            assign: assign.to_vec(),
+            new_rowid: new_rowid.cloned(),
+            before,
+            after,
+            checks,
+            cols,
+            tabref,
+            tname,
+            set_cols: set_cols.to_vec(),
+        };
         let rs = self.collect_rowids(tg, q.alias.as_ref(), where_clause)?;
         let done = self.label();
         let old = self.reg();
         let top = self.addr();
         self.emit(Opcode::RowSetRead, rs, done, old);
         self.emit(Opcode::NotExists, tg.cur, top, old);
-        let need_old = !before.is_empty() || !after.is_empty();
+        self.update_row(tg, &ru, old, top, ret_clause.as_ref())?;
+        self.emit(Opcode::Goto, 0, top, 0);
+        self.resolve(done);
+        self.fk_end();
+        Ok(match ret_clause {
+            Some(rc) => {
+                self.returning_end(&rc);
+                rc.names
+            }
+            None => vec![],
+        })
+    }
+
+    /// Update the row the table cursor is on (rowid in `old`): new values from `u.assign`
+    /// (evaluated in the current scopes), triggers, constraint checks, index maintenance,
+    /// RETURNING. `skip` = where to go when the row is skipped (OR IGNORE, RAISE(IGNORE), the
+    /// row vanished under a BEFORE trigger).
+    fn update_row(
+        &mut self,
+        tg: &Target,
+        u: &RowUpdate,
+        old: i32,
+        skip: i32,
+        ret_clause: Option<&super::returning::Returning>,
+    ) -> Result<()> {
+        let onerr = oe(u.orconf);
+        let orconf = u.orconf;
+        let t = tg.table.clone();
+        let ncol = t.columns.len();
+        let (before, after, checks, cols, tabref) =
+            (&u.before, &u.after, &u.checks, &u.cols, &u.tabref);
+        let assign = &u.assign;
+        let new_rowid = u.new_rowid.as_ref();
+        let affs: Vec<u8> = t.columns.iter().map(|c| c.affinity).collect();
+        let need_old = !before.is_empty() || !after.is_empty() || self.fk_involves(tabref);
         let old_img = RowRegs {
             rowid: old,
             cols: if need_old { self.regs(ncol.max(1)) } else { 0 },
@@ -1108,18 +1295,17 @@ impl<'a> Builder<'a> {
                 &cols,
                 Some(new_img),
                 Some(old_img),
-                top,
+                skip,
                 orconf,
             )?;
             // The trigger may have deleted the row, or changed the columns not assigned.
-            self.emit(Opcode::NotExists, tg.cur, top, old);
+            self.emit(Opcode::NotExists, tg.cur, skip, old);
             for i in 0..ncol {
                 if t.ipk != Some(i) && assign[i].is_none() {
                     self.emit(Opcode::Column, tg.cur, i as i32, rec + i as i32);
                 }
             }
         }
-        let skip = top;
         self.not_null_checks(tg, onerr, rec, skip)?;
         self.apply_affinity(rec, &affs);
         self.apply_checks(tg, &checks, onerr, rec, rid, skip)?;
@@ -1154,10 +1340,14 @@ impl<'a> Builder<'a> {
                 }
             }
             self.resolve(ok);
-            self.emit(Opcode::NotExists, tg.cur, top, old);
+            self.emit(Opcode::NotExists, tg.cur, skip, old);
             self.resolve(same);
         }
         let keys = self.unique_checks(tg, onerr, rec, rid, Some(old), skip, None)?;
+        self.fk_child_row(&tabref, old_img, -1, Some(&u.set_cols))?;
+        self.fk_child_row(&tabref, new_img, 1, Some(&u.set_cols))?;
+        self.fk_parent_row(&tabref, old_img, 1, TrigOp::Update, Some(&u.set_cols))?;
+        self.fk_parent_row(&tabref, new_img, -1, TrigOp::Update, Some(&u.set_cols))?;
         // Remove the old index entries and, if the rowid changes, the old row.
         for (idx, ic) in &tg.idx {
             let n = idx.columns.len();
@@ -1203,6 +1393,7 @@ impl<'a> Builder<'a> {
             self.emit(Opcode::MakeRecord, *k, n, ir);
             self.emit4(Opcode::IdxInsert, *ic, ir, *k, P4::Int32(n), 0);
         }
+        self.fk_actions(&tabref, old_img, Some(new_img), Some(&u.set_cols), skip)?;
         if !after.is_empty() {
             self.fire_triggers(
                 &after,
@@ -1210,25 +1401,17 @@ impl<'a> Builder<'a> {
                 &cols,
                 Some(new_img),
                 Some(old_img),
-                top,
+                skip,
                 orconf,
             )?;
         }
         if let Some(rc) = &ret_clause {
             let saved = std::mem::take(&mut self.scopes);
-            let r = self.returning_row(rc, &cols, &tname, Some((tg.db, t.clone())), new_img);
+            let r = self.returning_row(rc, &cols, &t.name, Some((tg.db, t.clone())), new_img);
             self.scopes = saved;
             r?;
         }
-        self.emit(Opcode::Goto, 0, top, 0);
-        self.resolve(done);
-        Ok(match ret_clause {
-            Some(rc) => {
-                self.returning_end(&rc);
-                rc.names
-            }
-            None => vec![],
-        })
+        Ok(())
     }
 
     /// UPDATE or DELETE (`sets` None) of a view with INSTEAD OF triggers: the matching rows
@@ -1440,13 +1623,26 @@ pub fn parse_checks(sql: &str) -> Result<Vec<CheckDef>> {
     let mut out = Vec::new();
     let mut depth = 0i32;
     let mut name: Option<String> = None;
+    let mut in_tcons = false;
     let mut i = 0;
     while i < toks.len() {
         let (tt, _, _) = toks[i];
         match tt {
             TK_LP => depth += 1,
             TK_RP => depth -= 1,
-            TK_COMMA if depth == 1 => name = None,
+            TK_COMMA if depth == 1 => {
+                // SQLite clears the name when a column definition starts and between two
+                // table constraints; a column's last name carries over to the first table
+                // constraint.
+                let next_is_tcons = matches!(
+                    toks.get(i + 1).map(|t| t.0),
+                    Some(TK_PRIMARY | TK_UNIQUE | TK_CHECK | TK_FOREIGN | TK_CONSTRAINT)
+                );
+                if !(next_is_tcons && !in_tcons) {
+                    name = None;
+                }
+                in_tcons = next_is_tcons;
+            }
             TK_CONSTRAINT if depth == 1 => {
                 if let Some(&(_, s, e)) = toks.get(i + 1) {
                     name = Some(dequote(&sql[s..e]));
@@ -1501,6 +1697,46 @@ pub fn parse_checks(sql: &str) -> Result<Vec<CheckDef>> {
         i += 1;
     }
     Ok(out)
+}
+
+/// One `ON CONFLICT` clause of an INSERT.
+struct UpsertClause {
+    /// Conflict target columns (`None`: any uniqueness constraint).
+    target: Option<Vec<usize>>,
+    /// `DO UPDATE SET ... WHERE ...` (`None` = `DO NOTHING`).
+    update: Option<(RowUpdate, Option<Expr>)>,
+}
+
+/// The upsert clauses of an INSERT and the registers of the row being inserted.
+struct UpsertCtx {
+    clauses: Vec<UpsertClause>,
+    /// The proposed row (`excluded.*`), affinity applied.
+    excluded: RowRegs,
+    ret: Option<super::returning::Returning>,
+}
+
+impl UpsertCtx {
+    /// The first clause whose target is this constraint's column set.
+    fn matching(&self, cols: &[usize]) -> Option<&UpsertClause> {
+        self.clauses.iter().find(|c| match &c.target {
+            None => true,
+            Some(t) => same_set(t, cols),
+        })
+    }
+}
+
+/// One row update's compiled-in parts (shared by UPDATE and the DO UPDATE of an upsert).
+struct RowUpdate {
+    orconf: Option<ResolveType>,
+    assign: Vec<Option<Expr>>,
+    new_rowid: Option<Expr>,
+    before: Vec<super::trigger::TriggerDef>,
+    after: Vec<super::trigger::TriggerDef>,
+    checks: Vec<CheckDef>,
+    cols: Vec<SrcCol>,
+    tabref: (usize, Table),
+    tname: String,
+    set_cols: Vec<String>,
 }
 
 fn same_set(a: &[usize], b: &[usize]) -> bool {

@@ -20,10 +20,13 @@ use crate::vdbe::Opcode;
 use sqlite3_parser::ast::{self, Expr, ResultColumn};
 
 /// A RETURNING clause being compiled.
+#[derive(Clone)]
 pub struct Returning {
     eph: i32,
     exprs: Vec<Expr>,
     pub names: Vec<String>,
+    /// An error to report once the terms have been resolved.
+    deferred: Option<String>,
 }
 
 /// Text of each RETURNING term of a DML statement, as written.
@@ -91,6 +94,7 @@ impl<'a> Builder<'a> {
         let spans = self.trig_returning_spans();
         let mut exprs = Vec::new();
         let mut names = Vec::new();
+        let mut deferred: Option<String> = None;
         for (k, c) in rc.iter().enumerate() {
             match c {
                 ResultColumn::Star => {
@@ -103,16 +107,14 @@ impl<'a> Builder<'a> {
                     }
                 }
                 ResultColumn::TableStar(t) => {
-                    let t = dequote(&t.0);
-                    if !t.eq_ignore_ascii_case(tname) {
-                        return Err(Error::sql(format!("no such table: {t}")));
-                    }
-                    for sc in cols {
-                        exprs.push(Expr::Qualified(
-                            ast::Name(format!("\"{}\"", tname.replace('"', "\"\""))),
-                            ast::Name(format!("\"{}\"", sc.name.replace('"', "\"\""))),
-                        ));
-                        names.push(sc.name.clone());
+                    // SQLite reports this after resolving the other terms.
+                    if deferred.is_none() {
+                        let t = dequote(&t.0);
+                        deferred = Some(if t.eq_ignore_ascii_case(tname) {
+                            "RETURNING may not use \"TABLE.*\" wildcards".to_string()
+                        } else {
+                            format!("no such table: {t}")
+                        });
                     }
                 }
                 ResultColumn::Expr(e, alias) => {
@@ -160,7 +162,12 @@ impl<'a> Builder<'a> {
         }
         let eph = self.cursor();
         self.emit(Opcode::OpenEphemeral, eph, exprs.len().max(1) as i32, 0);
-        Ok(Returning { eph, exprs, names })
+        Ok(Returning {
+            eph,
+            exprs,
+            names,
+            deferred,
+        })
     }
 
     fn trig_returning_spans(&self) -> Vec<String> {
@@ -202,6 +209,9 @@ impl<'a> Builder<'a> {
         }
         self.scopes = saved;
         res?;
+        if let Some(e) = &r.deferred {
+            return Err(Error::sql(e.clone()));
+        }
         let rec = self.reg();
         let rid = self.reg();
         self.emit(Opcode::MakeRecord, base, n as i32, rec);

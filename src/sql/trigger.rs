@@ -76,6 +76,9 @@ pub struct TrigState {
     pub orconf: Vec<Option<ResolveType>>,
     /// Text of each RETURNING term of the top-level statement (for column names).
     pub returning_spans: Option<Vec<String>>,
+    /// Foreign keys: (register holding the `foreign_keys` setting, violation counter) of
+    /// the top-level statement (see `fkey.rs`).
+    pub fk: Option<(i32, i32)>,
 }
 
 /// Registers holding one row image: the rowid and the first of the column registers (the
@@ -87,7 +90,8 @@ pub struct RowRegs {
 }
 
 impl TriggerDef {
-    fn from_sql(sql: &str, db: usize) -> Option<TriggerDef> {
+    /// Parse a CREATE TRIGGER statement stored in database `db`.
+    pub fn parse(sql: &str, db: usize) -> Option<TriggerDef> {
         match parse_one(sql).ok()? {
             Stmt::CreateTrigger {
                 trigger_name,
@@ -184,7 +188,7 @@ impl<'a> Builder<'a> {
                 let Some(sql) = row.sql.as_deref() else {
                     continue;
                 };
-                let Some(t) = TriggerDef::from_sql(sql, d) else {
+                let Some(t) = TriggerDef::parse(sql, d) else {
                     continue;
                 };
                 if t.op != op || t.time != time {
@@ -250,33 +254,7 @@ impl<'a> Builder<'a> {
             if self.trig.stack.len() >= MAX_TRIGGER_DEPTH {
                 return Err(Error::sql("too many levels of trigger recursion"));
             }
-            let mut scope = Scope::default();
-            for (nm, img) in [("new", new), ("old", old)] {
-                let cur = self.cursor();
-                let mut cs = cols.to_vec();
-                if img.is_none() {
-                    // Referencing new/old where it does not exist is an error; a source
-                    // without columns gives "no such column".
-                    cs.clear();
-                }
-                scope.sources.push(Source {
-                    name: nm.to_string(),
-                    cursor: cur,
-                    cols: cs,
-                    table: if img.is_some() {
-                        Some(tab.clone())
-                    } else {
-                        None
-                    },
-                    using_hidden: vec![],
-                });
-                if let Some(r) = img {
-                    scope.col_regs.push(((cur, -1), r.rowid));
-                    for i in 0..cols.len() {
-                        scope.col_regs.push(((cur, i as i32), r.cols + i as i32));
-                    }
-                }
-            }
+            let scope = self.row_scope(tab, cols, new, old);
             let saved_scopes = std::mem::replace(&mut self.scopes, vec![scope]);
             let saved_ctes = std::mem::take(&mut self.ctes);
             self.trig.stack.push((t.db, t.name.clone()));
@@ -299,6 +277,44 @@ impl<'a> Builder<'a> {
             }
         }
         Ok(())
+    }
+
+    /// A name scope where only `new` and `old` are visible, bound to the row images.
+    pub(super) fn row_scope(
+        &mut self,
+        tab: &(usize, Table),
+        cols: &[SrcCol],
+        new: Option<RowRegs>,
+        old: Option<RowRegs>,
+    ) -> Scope {
+        let mut scope = Scope::default();
+        for (nm, img) in [("new", new), ("old", old)] {
+            let cur = self.cursor();
+            let mut cs = cols.to_vec();
+            if img.is_none() {
+                // Referencing new/old where it does not exist is an error; a source
+                // without columns gives "no such column".
+                cs.clear();
+            }
+            scope.sources.push(Source {
+                name: nm.to_string(),
+                cursor: cur,
+                cols: cs,
+                table: if img.is_some() {
+                    Some(tab.clone())
+                } else {
+                    None
+                },
+                using_hidden: vec![],
+            });
+            if let Some(r) = img {
+                scope.col_regs.push(((cur, -1), r.rowid));
+                for i in 0..cols.len() {
+                    scope.col_regs.push(((cur, i as i32), r.cols + i as i32));
+                }
+            }
+        }
+        scope
     }
 
     fn trigger_body(&mut self, t: &TriggerDef) -> Result<()> {

@@ -1,0 +1,62 @@
+//! SQLITE_BUSY / SQLITE_BUSY_SNAPSHOT reported exactly as SQLite, in WAL and DELETE mode:
+//! `tests/wal_scripts/busy_codes.py` runs in Python on real SQLite and on the library under
+//! test and prints, per situation, the error (message and extended code) and whether the busy
+//! handler waited: a write from a stale WAL snapshot is SQLITE_BUSY_SNAPSHOT (517) at once; an
+//! upgrade of a read transaction while another connection writes is SQLITE_BUSY at once (no
+//! busy handler: it could deadlock); a fresh BEGIN IMMEDIATE waits for the busy timeout, then
+//! SQLITE_BUSY. The outputs must be equal.
+//!
+//! Library under test as in `interop_common` (the system library unless `EPILOGLITE_E2E=1`).
+
+mod interop_common;
+use interop_common::*;
+use std::process::Command;
+
+fn run(on_lut: bool, dir: &std::path::Path, mode: &str) -> String {
+    std::fs::create_dir_all(dir).expect("temp dir");
+    let mut cmd = if on_lut {
+        let mut c = Command::new(root().join("epiloglite"));
+        c.env("EPILOGLITE_LIB", lut_dir())
+            .env("EPILOGLITE_NO_BUILD", "1")
+            .env_remove("LD_LIBRARY_PATH")
+            .arg("python3");
+        c
+    } else {
+        let mut c = Command::new("python3");
+        c.env_remove("LD_LIBRARY_PATH").env_remove("LD_PRELOAD");
+        c
+    };
+    cmd.arg(root().join("tests/wal_scripts/busy_codes.py"))
+        .arg(dir)
+        .arg(mode);
+    let out = output_within(&mut cmd, "busy_codes.py");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn check(mode: &str, must: &str) {
+    let base = std::env::temp_dir().join(format!("epiloglite-busy-{mode}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let want = run(false, &base.join("sys"), mode);
+    assert!(want.contains(must), "{want}");
+    let got = run(true, &base.join("lut"), mode);
+    assert_eq!(got, want, "real SQLite:\n{want}\nunder test:\n{got}");
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn wal_busy_snapshot_and_busy_as_sqlite() {
+    check("wal", "database is locked (517)");
+}
+
+#[test]
+fn delete_mode_busy_as_sqlite() {
+    check(
+        "delete",
+        "upgrade while other writes         database is locked (5)           at once",
+    );
+}
