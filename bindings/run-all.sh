@@ -7,7 +7,8 @@
 #     --system   on the system's real SQLite 3.40.1 (proves the harnesses)
 # A suite passes when it reaches the count in its expected-<target>.txt. The library is built
 # once here (the launcher's cargo build), then each suite runs with EPILOGLITE_NO_BUILD=1.
-# Exit status: 0 if every suite passed, 1 otherwise.
+# Exit status: 0 if every suite passed, 1 otherwise. A suite whose run.sh exits 2 without
+# counting (setup impossible, e.g. its sources cannot be downloaded) is shown as SKIP.
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -47,8 +48,14 @@ for s in "${SUITES[@]}"; do
         line="$(grep -E '^[a-z]+ on [a-z]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)"
     fi
     secs=$(( $(date +%s) - start ))
-    if [ -z "$line" ]; then line="$s: did not run (exit $rc, see $log)"; rc=1; fi
-    status=ok; [ $rc = 0 ] || { status=FAIL; bad=1; }
+    status=ok
+    if [ -z "$line" ] && [ $rc = 2 ]; then
+        # setup impossible here (e.g. sources not downloadable): shown, not counted
+        line="$s: not run: $(grep -v '^fetch:' "$log" | tail -1)"; status=SKIP; rc=0
+    elif [ -z "$line" ]; then
+        line="$s: did not run (exit $rc, see $log)"; rc=1
+    fi
+    [ $rc = 0 ] || { status=FAIL; bad=1; }
     summary+=("$(printf '%-5s %-60s %4ss' "$status" "$line" "$secs")")
     p="$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p')"
     f="$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p')"

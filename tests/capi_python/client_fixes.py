@@ -183,3 +183,19 @@ print("k db_status CACHE_USED", rc, cur.value > 0)
 rc = L.sqlite3_status(0, ctypes.byref(cur), ctypes.byref(hi), 0)
 print("k status MEMORY_USED", rc, cur.value > 0, hi.value >= cur.value)
 L.sqlite3_close(db)
+
+# l. a window function whose finalize raises: SQLite does not report window xFinal errors
+class W:
+    def __init__(self): self.n = 0
+    def step(self, x): self.n += x
+    def inverse(self, x): self.n -= x
+    def value(self): return self.n
+    def finalize(self): raise ZeroDivisionError("no")
+cw = sqlite3.connect(":memory:")
+cw.create_window_function("w", 1, W)
+print("l window rows", cw.execute("select w(x) over (order by x rows between 1 preceding and current row) from (select 1 x union all select 2 union all select 3)").fetchall())
+cw.create_aggregate("a", 1, W)
+try:
+    print("l aggregate", cw.execute("select a(x) from (select 1 x)").fetchall())
+except sqlite3.Error as e:
+    print("l aggregate finalize error:", e)
