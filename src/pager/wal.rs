@@ -734,6 +734,21 @@ impl Wal {
         page_size: usize,
         sync: bool,
     ) -> Result<()> {
+        self.write_frames(pages, db_size, page_size, sync, true)
+    }
+
+    /// Append `pages` as frames. `commit`: the last one is the commit frame and the shm header
+    /// is published (invariant 2); else (a spill of a large transaction, SQLite's
+    /// `pagerStress` in WAL mode) they only extend our own `hdr` (readers and other writers do
+    /// not see them; `find_frame` does, for us), and `end_write` without a commit forgets them.
+    pub fn write_frames(
+        &mut self,
+        pages: &[(u32, &[u8])],
+        db_size: u32,
+        page_size: usize,
+        sync: bool,
+        commit: bool,
+    ) -> Result<()> {
         self.check_invariants();
         if !self.write_lock || pages.is_empty() {
             return Err(Error::code(SQLITE_INTERNAL));
@@ -775,7 +790,7 @@ impl Wal {
                 return Err(Error::code(SQLITE_INTERNAL));
             }
             let (fh, body) = out.split_at_mut(FRAME_HDR as usize);
-            let nt = if k + 1 == n { db_size } else { 0 };
+            let nt = if commit && k + 1 == n { db_size } else { 0 };
             let mut h = [0u8; FRAME_HDR as usize];
             put(&mut h, 0, &pgno.to_be_bytes());
             put(&mut h, 4, &nt.to_be_bytes());
@@ -788,13 +803,17 @@ impl Wal {
             body.copy_from_slice(data);
         }
         self.wfd.write_at(&buf, wal_frame_offset(first, ps))?;
-        if sync {
+        if sync && commit {
             self.wfd.sync(false)?;
         }
         for (k, (pgno, _)) in pages.iter().enumerate() {
             self.index_append(first + k as u32, *pgno)?;
         }
         self.hdr.mx_frame = first + n as u32 - 1;
+        if !commit {
+            self.hdr.frame_cksum = run;
+            return Ok(());
+        }
         self.hdr.n_page = db_size;
         self.hdr.frame_cksum = run;
         self.hdr.change = self.hdr.change.wrapping_add(1);
