@@ -51,7 +51,6 @@ const READMARK_NOT_USED: u32 = 0xffff_ffff;
 const NREADER: usize = 5;
 const LOCK_WRITE: usize = 0;
 const LOCK_CKPT: usize = 1;
-#[allow(dead_code)]
 const LOCK_RECOVER: usize = 2;
 const fn lock_read(i: usize) -> usize {
     3 + i
@@ -510,6 +509,9 @@ impl Wal {
             match self.try_begin_read(false) {
                 Ok(Some(c)) => return Ok(changed || c),
                 Ok(None) => changed = true,
+                // Another connection is rebuilding the wal-index: the caller's busy handler
+                // decides whether to wait (SQLite returns this at once too).
+                Err(e) if e.code == SQLITE_BUSY_RECOVERY => return Err(e),
                 Err(e) if e.is_busy() => {}
                 Err(e) => return Err(e),
             }
@@ -521,7 +523,22 @@ impl Wal {
     fn try_begin_read(&mut self, use_wal: bool) -> Result<Option<bool>> {
         let mut changed = false;
         if !use_wal {
-            changed = self.read_idx_hdr()?;
+            changed = match self.read_idx_hdr() {
+                Ok(c) => c,
+                Err(e) if e.is_busy() => {
+                    // As walTryBeginRead: the header needs recovery and WRITE is taken. If
+                    // RECOVER is held too, a recovery is running: SQLITE_BUSY_RECOVERY.
+                    return match self.shm.lock(LOCK_RECOVER, 1, false) {
+                        Ok(()) => {
+                            self.shm.unlock(LOCK_RECOVER, 1)?;
+                            Ok(None)
+                        }
+                        Err(e2) if e2.is_busy() => Err(Error::code(SQLITE_BUSY_RECOVERY)),
+                        Err(e2) => Err(e2),
+                    };
+                }
+                Err(e) => return Err(e),
+            };
         }
         let backfill = self.shm.load_u32(0, OFF_BACKFILL)?;
         if !use_wal && backfill == self.hdr.mx_frame {
