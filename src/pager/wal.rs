@@ -24,6 +24,8 @@
 //! 2. A writer holds WRITE and its `hdr` equals the shm header (else BUSY_SNAPSHOT); frames are
 //!    appended after `hdr.mx_frame`, indexed in the hash tables, and only then the shm header
 //!    is published (copy 2 first, then copy 1), so readers never see a half-written commit.
+//!    A spill (`write_frames` without commit) appends and indexes frames but advances only
+//!    our own `hdr`: nobody else sees them, and `end_write` without a commit forgets them.
 //! 3. Only committed frames (`<= mx_frame` of the shm header) are visible; hash entries for
 //!    later frames are removed (`cleanup_hash`) before they are overwritten.
 //! 4. Recovery (index header invalid) runs holding WRITE, CKPT and RECOVER exclusively and
