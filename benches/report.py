@@ -144,7 +144,19 @@ def main():
                                                     else str(v))
                               for v in r.values()) + "\n")
     svg(rows, f"{outdir}/latest.svg")
-    print(f"written: {outdir}/latest.json, latest.csv, latest.svg")
+    with open(f"{outdir}/latest.md", "w") as fh:
+        fh.write("| scenario | ops | system SQLite ops/s | EpilogLite ops/s | ratio |\n")
+        fh.write("| --- | ---: | ---: | ---: | ---: |\n")
+        for r in rows:
+            f = lambda v: f"{v:,.0f}" if v is not None else "failed"
+            rt = f"{r['ratio']:.2f}" if r["ratio"] else "-"
+            fh.write(f"| {r['scenario']} | {r['ops']:,} | {f(r['system_ops_per_s'])} | "
+                     f"{f(r['epiloglite_ops_per_s'])} | {rt} |\n")
+        fh.write(f"\nGeometric mean ratio {geo:.2f} over {len(ratios)} scenarios; "
+                 f"{at_least_1} at >= 1.0. Peak RSS (kB, max over a mode's process): " +
+                 ", ".join(f"{m} {rss.get(('system', m), 0):,} / {rss.get(('epiloglite', m), 0):,}"
+                           for m in sorted({k[1] for k in rss})) + " (system / EpilogLite).\n")
+    print(f"written: {outdir}/latest.json, latest.csv, latest.svg, latest.md")
     if bad:
         print("FAILED: " + "; ".join(bad))
         return 1

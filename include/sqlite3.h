@@ -1350,7 +1350,7 @@ SQLITE_API int sqlite3_db_release_memory(sqlite3 *db);
 
 SQLITE_API int sqlite3_db_status(sqlite3 *db, int op, int *cur, int *hi, int _reset);
 
-SQLITE_API int sqlite3_declare_vtab(sqlite3 *arg0, const char *zSQL);
+SQLITE_API int sqlite3_declare_vtab(sqlite3 *db, const char *zSQL);
 
 SQLITE_API
 int sqlite3_deserialize(sqlite3 *db,
@@ -1809,21 +1809,21 @@ SQLITE_API int sqlite3_vfs_register(sqlite3_vfs *_vfs, int _make_default);
 
 SQLITE_API int sqlite3_vfs_unregister(sqlite3_vfs *_vfs);
 
-SQLITE_API const char *sqlite3_vtab_collation(sqlite3_index_info *arg0, int arg1);
+SQLITE_API const char *sqlite3_vtab_collation(sqlite3_index_info *p, int i);
 
-SQLITE_API int sqlite3_vtab_distinct(sqlite3_index_info *arg0);
+SQLITE_API int sqlite3_vtab_distinct(sqlite3_index_info *p);
 
-SQLITE_API int sqlite3_vtab_in(sqlite3_index_info *arg0, int iCons, int bHandle);
+SQLITE_API int sqlite3_vtab_in(sqlite3_index_info *p, int iCons, int bHandle);
 
 SQLITE_API int sqlite3_vtab_in_first(sqlite3_value *pVal, sqlite3_value **ppOut);
 
 SQLITE_API int sqlite3_vtab_in_next(sqlite3_value *pVal, sqlite3_value **ppOut);
 
-SQLITE_API int sqlite3_vtab_nochange(sqlite3_context *arg0);
+SQLITE_API int sqlite3_vtab_nochange(sqlite3_context *p);
 
-SQLITE_API int sqlite3_vtab_on_conflict(sqlite3 *arg0);
+SQLITE_API int sqlite3_vtab_on_conflict(sqlite3 *db);
 
-SQLITE_API int sqlite3_vtab_rhs_value(sqlite3_index_info *arg0, int arg1, sqlite3_value **ppVal);
+SQLITE_API int sqlite3_vtab_rhs_value(sqlite3_index_info *p, int i, sqlite3_value **ppVal);
 
 SQLITE_API int sqlite3_wal_autocheckpoint(sqlite3 *db, int N);
 

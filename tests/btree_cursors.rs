@@ -245,3 +245,44 @@ fn index_equal_key_replaces() {
     assert!(bt.integrity_check(&[1, i], 10).unwrap().is_empty());
     bt.commit().unwrap();
 }
+
+/// (perf) A seek for a key past the last entry leaves the cursor "at the end", and later
+/// seeks for larger keys skip the descent; the answers must stay exact: appends through the
+/// same cursor (seek, then insert, as OP_NotExists + OP_Insert), interleaved with writes
+/// through another cursor that move the last entry.
+#[test]
+fn seek_past_end_shortcut_stays_exact() {
+    let mut bt = mem_btree(512);
+    bt.begin_write(false).unwrap();
+    let t = bt.create_tree(true).unwrap();
+    let mut c = BtCursor::new(t, true, None);
+    let mut other = BtCursor::new(t, true, None);
+    for i in 1..3000i64 {
+        let k = i * 3;
+        assert_eq!(
+            c.seek_rowid(&mut bt, k).unwrap() == SeekResult::Found,
+            false
+        );
+        c.insert(&mut bt, k, &rec(k)).unwrap();
+        // Seeking the last key again finds it; a smaller key is found by a real descent.
+        assert_eq!(c.seek_rowid(&mut bt, k).unwrap(), SeekResult::Found);
+        assert_eq!(c.rowid(&mut bt).unwrap(), k);
+        if i % 500 == 0 {
+            assert_eq!(c.seek_rowid(&mut bt, k - 3).unwrap(), SeekResult::Found);
+            assert_eq!(c.rowid(&mut bt).unwrap(), k - 3);
+            // Another cursor appends past us: our shortcut must not claim k+1 is past the end.
+            other.insert(&mut bt, k + 2, &rec(k + 2)).unwrap();
+            assert_eq!(c.seek_rowid(&mut bt, k + 2).unwrap(), SeekResult::Found);
+        }
+        assert_eq!(
+            c.seek_rowid(&mut bt, k + 1).unwrap() == SeekResult::Found,
+            false
+        );
+    }
+    let all: Vec<i64> = scan_table(&mut bt, t).into_iter().map(|(k, _)| k).collect();
+    let mut want: Vec<i64> = (1..3000).map(|i| i * 3).collect();
+    want.extend((1..3000).filter(|i| i % 500 == 0).map(|i| i * 3 + 2));
+    want.sort();
+    assert_eq!(all, want);
+    bt.commit().unwrap();
+}

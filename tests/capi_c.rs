@@ -137,3 +137,8 @@ fn random_api_sequences_survive() {
         );
     }
 }
+
+#[test]
+fn vtab_differential() {
+    differential("vtab");
+}

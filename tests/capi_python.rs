@@ -1,5 +1,6 @@
 //! Python's `sqlite3` module on EpilogLite: `blobopen`, `backup` and `serialize`/`deserialize`
-//! (`capi-tests/py/`). Differential: the script's output on our library must equal its output
+//! (`capi-tests/py/`), and the C API behaviours the client suites rely on (`capi_python/`,
+//! through ctypes). Differential: each script's output on our library must equal its output
 //! on the system's SQLite 3.40.1.
 
 mod capi_common;
@@ -7,9 +8,20 @@ use capi_common::*;
 use std::process::Command;
 
 fn run_py(script: &str, ours: bool) -> String {
-    let path = manifest_dir().join("capi-tests/py").join(script);
+    run_py_args(
+        &[manifest_dir()
+            .join("capi-tests/py")
+            .join(script)
+            .to_string_lossy()
+            .as_ref()],
+        ours,
+    )
+}
+
+fn run_py_args(args: &[&str], ours: bool) -> String {
+    let script = args.join(" ");
     let mut cmd = Command::new("python3");
-    cmd.arg(&path);
+    cmd.args(args);
     if ours {
         cmd.env("LD_LIBRARY_PATH", lib_dir());
     } else {
@@ -44,4 +56,33 @@ fn python_blob_backup_serialize_differential() {
         ours, sys,
         "python output differs between EpilogLite and SQLite"
     );
+}
+
+/// errcode after reset/finalize and with extended codes, LIMIT_VARIABLE_NUMBER, LIMIT_LENGTH
+/// on bind and expanded_sql, txn_state, backup of a source being written, CANTOPEN for a
+/// directory, mode=memory filenames, collation_needed, blob expiry and its unknown-database
+/// message, statements recompiled after their collation is removed.
+#[test]
+fn client_capi_behaviours_differential() {
+    let script = manifest_dir().join("tests/capi_python/client_fixes.py");
+    let script = script.to_string_lossy();
+    let sys = run_py_args(&[script.as_ref()], false);
+    let ours = run_py_args(&[script.as_ref()], true);
+    assert!(
+        sys.contains("h after removal: no such collation sequence"),
+        "{sys}"
+    );
+    assert_eq!(ours, sys, "output differs between EpilogLite and SQLite");
+}
+
+/// After SQLITE_CONFIG_SINGLETHREAD, sqlite3_mutex_alloc hands out the no-op mutex (pointer 8):
+/// rusqlite refuses to open connections when it sees it.
+#[test]
+fn singlethread_config_gives_the_noop_mutex() {
+    let code = "import ctypes; L = ctypes.CDLL('libsqlite3.so.0'); \
+                print(L.sqlite3_config(1), L.sqlite3_initialize(), L.sqlite3_mutex_alloc(0))";
+    let sys = run_py_args(&["-c", code], false);
+    let ours = run_py_args(&["-c", code], true);
+    assert_eq!(sys.trim(), "0 0 8");
+    assert_eq!(ours, sys);
 }

@@ -202,3 +202,48 @@ c.close()
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(text(&o), "1500 1500 []\n");
 }
+
+#[test]
+fn backup_api_between_keyed_databases() {
+    // Python's Connection.backup (sqlite3_backup_*): encrypted → encrypted under the
+    // destination's own key, and encrypted → plain (which the real sqlite3 reads).
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let (a, b, c) = (p("a.db"), p("b.db"), p("c.db"));
+    let script = format!(
+        r#"
+import sqlite3
+src = sqlite3.connect({a:?}); src.execute("PRAGMA key='k1'")
+src.execute("CREATE TABLE t(a, b)")
+src.executemany("INSERT INTO t VALUES(?,?)", [(i, "{MARKER}-%d" % i) for i in range(500)])
+src.commit()
+dst = sqlite3.connect({b:?}); dst.execute("PRAGMA key='k2'")
+src.backup(dst); dst.close()
+d = sqlite3.connect({b:?}); d.execute("PRAGMA key='k2'")
+print(d.execute("SELECT count(*) FROM t").fetchone()[0], d.execute("PRAGMA integrity_check").fetchone()[0])
+d = sqlite3.connect({b:?}); d.execute("PRAGMA key='k1'")
+try:
+    d.execute("SELECT count(*) FROM t").fetchone()
+    print("k1 READ")
+except sqlite3.DatabaseError as e:
+    print(e)
+dst = sqlite3.connect({c:?}); src.backup(dst); dst.close()
+"#
+    );
+    let (ok, out) = python(&script, true);
+    assert!(ok, "{out}");
+    assert_eq!(out, "500 ok\nfile is not a database\n");
+    for f in [&a, &b] {
+        assert!(!crypto_common::contains(
+            &std::fs::read(f).unwrap(),
+            MARKER.as_bytes()
+        ));
+    }
+    let o = Command::new("sqlite3")
+        .arg(&c)
+        .arg("PRAGMA integrity_check; SELECT count(*) FROM t;")
+        .env_remove("LD_LIBRARY_PATH")
+        .output()
+        .unwrap();
+    assert_eq!(text(&o), "ok\n500\n");
+}

@@ -152,12 +152,38 @@ print("\n".join(out))
     )
 }
 
-fn diff(name: &str, script: &[&str]) {
+/// Run `script` in both engines, each in its own directory: `@D@` in a statement stands for
+/// that directory (and is put back in the outputs).
+fn run_both(script: &[&str]) -> (tempfile::TempDir, Vec<String>, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
-    let p1 = dir.path().join("ours.db");
-    let p2 = dir.path().join("theirs.db");
-    let a = ours(p1.to_str().unwrap(), script);
-    let b = theirs(p2.to_str().unwrap(), script);
+    let d1 = dir.path().join("ours");
+    let d2 = dir.path().join("theirs");
+    std::fs::create_dir(&d1).unwrap();
+    std::fs::create_dir(&d2).unwrap();
+    let run = |d: &std::path::Path, f: &dyn Fn(&str, &[&str]) -> Vec<String>| {
+        let ds = d.to_str().unwrap().to_string();
+        let stmts: Vec<String> = script.iter().map(|s| s.replace("@D@", &ds)).collect();
+        let refs: Vec<&str> = stmts.iter().map(|s| s.as_str()).collect();
+        f(d.join("main.db").to_str().unwrap(), &refs)
+            .into_iter()
+            .map(|o| o.replace(&ds, "@D@"))
+            .collect::<Vec<_>>()
+    };
+    let a = run(&d1, &ours);
+    let b = run(&d2, &theirs);
+    (dir, a, b)
+}
+
+fn diff(name: &str, script: &[&str]) {
+    diff_files(name, script, &[]);
+}
+
+/// As [`diff`], and also compare real SQLite's dumps of the extra files (relative to each
+/// engine's directory) that the script wrote.
+fn diff_files(name: &str, script: &[&str], files: &[&str]) {
+    let (dir, a, b) = run_both(script);
+    let p1 = dir.path().join("ours").join("main.db");
+    let p2 = dir.path().join("theirs").join("main.db");
     assert_eq!(a.len(), b.len(), "{name}: output count");
     let mut bad = Vec::new();
     for (i, (x, y)) in a.iter().zip(&b).enumerate() {
@@ -175,7 +201,27 @@ fn diff(name: &str, script: &[&str]) {
         da.starts_with("[('ok',)]"),
         "{name}: real integrity_check on our file: {da}"
     );
-    assert_eq!(da, db, "{name}: real SQLite's view of our file vs its own");
+    assert!(
+        da == db,
+        "{name}: real SQLite's view of our file differs from its own:\n{}\n{}",
+        &da[..da.len().min(800)],
+        &db[..db.len().min(800)]
+    );
+    for f in files {
+        let fa = real_dump(dir.path().join("ours").join(f).to_str().unwrap());
+        let fb = real_dump(dir.path().join("theirs").join(f).to_str().unwrap());
+        assert!(
+            fa.starts_with("[('ok',)]"),
+            "{name}: {f}: real integrity_check: {}",
+            &fa[..fa.len().min(800)]
+        );
+        assert!(
+            fa == fb,
+            "{name}: {f}: real SQLite's view of our file differs from its own:\n{}\n{}",
+            &fa[..fa.len().min(800)],
+            &fb[..fb.len().min(800)]
+        );
+    }
 }
 
 #[test]
@@ -344,5 +390,115 @@ fn schema_text_and_declared_types() {
             "PRAGMA table_info(b)",
             "SELECT a, b, c FROM t1",
         ],
+    );
+}
+
+#[test]
+fn attach_and_detach() {
+    diff(
+        "attach",
+        &[
+            "CREATE TABLE t(a)",
+            "INSERT INTO t VALUES(1)",
+            "ATTACH '@D@/aux.db' AS aux",
+            "ATTACH '@D@/aux.db' AS AUX",
+            "ATTACH '@D@/x.db' AS main",
+            "PRAGMA database_list",
+            "CREATE TABLE aux.t(b, c)",
+            "CREATE INDEX aux.tb ON t(b)",
+            "INSERT INTO aux.t VALUES(2, 'two'), (3, 'three')",
+            "SELECT * FROM t",
+            "SELECT * FROM aux.t ORDER BY b",
+            "SELECT main.t.a, aux.t.c FROM main.t, aux.t WHERE aux.t.b = 2",
+            "SELECT * FROM aux.sqlite_schema",
+            "BEGIN",
+            "INSERT INTO t VALUES(10)",
+            "INSERT INTO aux.t VALUES(10, 'ten')",
+            "DETACH aux",
+            "ROLLBACK",
+            "SELECT count(*) FROM t",
+            "SELECT count(*) FROM aux.t",
+            "BEGIN",
+            "INSERT INTO t VALUES(11)",
+            "INSERT INTO aux.t VALUES(11, 'eleven')",
+            "COMMIT",
+            "SELECT count(*) FROM t",
+            "SELECT count(*) FROM aux.t WHERE b = 11",
+            "ALTER TABLE aux.t RENAME TO u",
+            "SELECT name FROM aux.sqlite_schema ORDER BY 1",
+            "ATTACH ':memory:' AS mem",
+            "CREATE TABLE mem.m(x)",
+            "INSERT INTO mem.m SELECT b FROM aux.u",
+            "SELECT sum(x) FROM mem.m",
+            "PRAGMA database_list",
+            "DETACH mem",
+            "DETACH mem",
+            "DETACH main",
+            "DETACH temp",
+            "ATTACH '/nonexistent/dir/x.db' AS z",
+            "ATTACH b.db AS bb",
+            "ATTACH NULL AS n",
+            "CREATE TEMP TABLE tt(x)",
+            "PRAGMA database_list",
+            "DETACH aux",
+            "SELECT * FROM aux.u",
+            "ATTACH '@D@/aux.db' AS again",
+            "SELECT * FROM again.u ORDER BY b",
+            "PRAGMA again.integrity_check",
+        ],
+    );
+}
+
+#[test]
+fn attach_limits_and_bad_files() {
+    let mut script = vec!["CREATE TABLE t(a)".to_string()];
+    for i in 0..12 {
+        script.push(format!("ATTACH ':memory:' AS m{i}"));
+    }
+    let refs: Vec<&str> = script.iter().map(|s| s.as_str()).collect();
+    diff("attach limit", &refs);
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, vec![b'x'; 2000]).unwrap();
+    let stmt = format!("ATTACH '{}' AS j", junk.display());
+    diff(
+        "attach junk",
+        &["CREATE TABLE t(a)", &stmt, "PRAGMA database_list"],
+    );
+}
+
+#[test]
+fn vacuum_and_vacuum_into() {
+    diff_files(
+        "vacuum",
+        &[
+            "PRAGMA user_version = 7",
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT UNIQUE, c)",
+            "CREATE TABLE u(x, y)",
+            "CREATE INDEX uy ON u(y DESC)",
+            "CREATE VIEW v AS SELECT a, x FROM t, u WHERE a = x",
+            "INSERT INTO t SELECT i, 'row ' || i, zeroblob(300 + i % 7) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) SELECT i FROM n)",
+            "INSERT INTO u SELECT a * 3, length(c) FROM t",
+            "DELETE FROM t WHERE a % 3 <> 0",
+            "DELETE FROM u WHERE x > 1000",
+            "PRAGMA freelist_count > 0",
+            "VACUUM INTO '@D@/copy.db'",
+            "VACUUM INTO '@D@/copy.db'",
+            "VACUUM",
+            "PRAGMA freelist_count",
+            "PRAGMA user_version",
+            "SELECT count(*), sum(a), sum(length(c)) FROM t",
+            "SELECT count(*) FROM v",
+            "PRAGMA integrity_check",
+            "BEGIN",
+            "VACUUM",
+            "COMMIT",
+            "VACUUM main",
+            "VACUUM nosuch",
+            "CREATE TABLE e(z)",
+            "INSERT INTO e VALUES(1)",
+            "SELECT * FROM e",
+        ],
+        &["copy.db"],
     );
 }

@@ -185,3 +185,88 @@ select sum(row_number() over ()) over () from t;
 select (select count(*) from t as u where u.a = t.a), row_number() over (order by c) from t;
 "));
 }
+
+#[test]
+fn aggregate_filter_clause() {
+    differential(&format!("{DATA}
+select count(*) filter (where a > 1), sum(c) filter (where b < 'x'), count(*) from t;
+select a, count(*) filter (where c > 5), group_concat(b) filter (where c is not null), avg(c) filter (where b = upper(b)) from t group by a;
+select a from t group by a having count(*) filter (where c > 5) > 0;
+select count(distinct a) filter (where c > 5) from t;
+select abs(a) filter (where 1) from t;
+select a from t where count(*) filter (where 1) > 0;
+"));
+}
+
+#[test]
+fn having_without_group_by() {
+    differential(&format!(
+        "{DATA}
+select count(*) from t having count(*) > 0;
+select count(*), sum(c) from t having count(*) = 0;
+select max(c) from t having min(c) < 2;
+select 1 from t having 1;
+select a from t having a > 1;
+select count(*) from t where a > 100 having count(*) = 0;
+select count(*) from t group by a having count(*) > 1;
+"
+    ));
+}
+
+const JOIN_DATA: &str = "
+create table a(x, y);
+create table b(x, z);
+create table c(z, w);
+insert into a values(1,'a1'),(2,'a2'),(3,'a3'),(NULL,'an');
+insert into b values(2,'b2'),(3,'b3'),(3,'b33'),(4,'b4'),(NULL,'bn');
+insert into c values('b2','c2'),('b4','c4'),('zz','cz');
+";
+
+#[test]
+fn right_and_full_outer_joins() {
+    differential(&format!(
+        "{JOIN_DATA}
+select * from a right join b on a.x = b.x order by b.z, a.y;
+select * from a full join b on a.x = b.x order by b.z, a.y;
+select * from a full outer join b on a.x = b.x where a.x is null or b.x is null order by 1, 2, 3, 4;
+select a.y, b.z, c.w from a right join b on a.x = b.x left join c on c.z = b.z order by 2;
+select a.y, b.z, c.w from a join b on a.x = b.x right join c on c.z = b.z order by 3, 1;
+select count(*), count(a.x), count(b.x) from a full join b on a.x = b.x;
+select * from a right join b using (x) order by b.z;
+select * from a natural full join b order by 2, 3;
+select b.z, a.y from a right join b on a.x = b.x and a.y <> 'a3' order by 1;
+select * from a right join (select * from b where x > 2) as s on a.x = s.x order by s.z;
+"
+    ));
+}
+
+#[test]
+fn changes_after_a_failed_statement() {
+    differential(
+        "
+create table t(a unique);
+insert into t values(1),(2);
+insert into t values(3),(1);
+select changes(), total_changes();
+insert or fail into t values(4),(1);
+select changes(), total_changes();
+insert or ignore into t values(5),(1);
+select changes(), total_changes();
+insert or rollback into t values(6),(1);
+select changes(), total_changes();
+",
+    );
+}
+
+#[test]
+fn like_glob_on_blobs_and_negative_zero_storage() {
+    differential(
+        "
+select x'41' like 'A', 'A' like x'41', x'41' glob 'A', x'41' like null, null like x'41';
+select x'41' like 'A' escape 'x', 'A' like 'A' escape x'78', 'A' like 'A' escape null, x'41' like 'A' escape null;
+create table z(r real, n numeric, i integer, b blob);
+insert into z values(-0.0, -0.0, -0.0, -0.0);
+select quote(r), quote(n), quote(i), quote(b), typeof(b) from z;
+",
+    );
+}

@@ -565,6 +565,51 @@ impl Gen {
         }
     }
 
+    /// A window function call whose value does not depend on the order of peers (ties):
+    /// peer-based frames (RANGE/GROUPS) and functions that see whole peer groups.
+    fn window_call(&mut self, sc: &Scope) -> String {
+        let arg = self.colref(sc);
+        let f = match self.rng.below(8) {
+            0 => "rank()".to_string(),
+            1 => "dense_rank()".to_string(),
+            2 => "percent_rank()".to_string(),
+            3 => "cume_dist()".to_string(),
+            4 => format!("count({arg})"),
+            5 => format!("min({arg})"),
+            6 => format!("max({arg})"),
+            _ => "count(*)".to_string(),
+        };
+        let filter = if f.starts_with("count") && self.rng.pct(20) {
+            format!(" FILTER (WHERE {})", self.cond(sc, 1))
+        } else {
+            String::new()
+        };
+        let mut spec = Vec::new();
+        if self.rng.pct(50) {
+            spec.push(format!("PARTITION BY {}", self.colref(sc)));
+        }
+        if self.rng.pct(70) {
+            let dir = *self.rng.pick(&["", " DESC", " NULLS LAST"]);
+            spec.push(format!("ORDER BY {}{dir}", self.colref(sc)));
+            if self.rng.pct(40) {
+                let unit = *self.rng.pick(&["RANGE", "GROUPS"]);
+                let (a, b) = match self.rng.below(4) {
+                    0 => ("UNBOUNDED PRECEDING", "CURRENT ROW"),
+                    1 => ("CURRENT ROW", "UNBOUNDED FOLLOWING"),
+                    2 => ("UNBOUNDED PRECEDING", "UNBOUNDED FOLLOWING"),
+                    _ => ("CURRENT ROW", "CURRENT ROW"),
+                };
+                let (a, b) = if unit == "GROUPS" && self.rng.pct(50) {
+                    ("1 PRECEDING", "1 FOLLOWING")
+                } else {
+                    (a, b)
+                };
+                spec.push(format!("{unit} BETWEEN {a} AND {b}"));
+            }
+        }
+        format!("{f}{filter} OVER ({})", spec.join(" "))
+    }
+
     /// FROM clause with 1–3 tables and a random join shape.
     fn from_clause(&mut self) -> (String, Scope) {
         let n = match self.rng.below(100) {
@@ -576,7 +621,7 @@ impl Gen {
         for _ in 1..n {
             let (f, s) = self.one_table();
             let both = Self::merged(&sc, &s);
-            match self.rng.below(5) {
+            match self.rng.below(if self.has("nojoin2") { 5 } else { 7 }) {
                 0 => from = format!("{from}, {f}"),
                 1 => from = format!("{from} CROSS JOIN {f}"),
                 k => {
@@ -590,7 +635,9 @@ impl Gen {
                     let kw = match k {
                         2 => "JOIN",
                         3 => "INNER JOIN",
-                        _ => "LEFT JOIN",
+                        4 => "LEFT JOIN",
+                        5 => "RIGHT JOIN",
+                        _ => "FULL JOIN",
                     };
                     from = format!("{from} {kw} {f} ON {on}");
                 }
@@ -647,7 +694,16 @@ impl Gen {
             return (format!("SELECT {distinct}* FROM {from}{where_}"), n);
         }
         let n = ncols.unwrap_or_else(|| self.rng.range(1, 4));
-        let items: Vec<String> = (0..n).map(|_| self.expr(&sc, 3)).collect();
+        let win = !self.has("nowindow") && self.rng.pct(25);
+        let items: Vec<String> = (0..n)
+            .map(|_| {
+                if win && self.rng.pct(50) {
+                    self.window_call(&sc)
+                } else {
+                    self.expr(&sc, 3)
+                }
+            })
+            .collect();
         (
             format!("SELECT {distinct}{} FROM {from}{where_}", items.join(", ")),
             n,

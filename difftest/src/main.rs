@@ -34,7 +34,7 @@ const SYSTEM_LIB: &str = "/usr/lib/x86_64-linux-gnu/libsqlite3.so.0";
 const USAGE: &str =
     "usage: difftest --ours PATH/libsqlite3.so.0 [--ref PATH] [--seed S] [--queries N]
                 [--per-round N] [--show K] [--timeout SECS] [--plant EVERY]
-                [--lenient negzero,errchanges,rowidname,likeblob,distinctagg]
+                [--lenient negzero,errchanges,rowidname,likeblob,distinctagg,nowindow,nojoin2]
   Runs N random statements (default 2000) on both libraries and compares result rows (types
   and values; reals bit-exact), column names, error code and message, and changes().
   --ref defaults to the system library; --show prints the first K differences in full
@@ -42,7 +42,8 @@ const USAGE: &str =
   --lenient skips known bug classes: negzero = generate no -0.0 literal; errchanges = compare
   changes() only after DML that succeeded; rowidname = the table check after DML names rowid
   `AS rowid_` (an IPK table's rowid column is named after the IPK column); likeblob = LIKE/GLOB only
-  on CAST(x AS TEXT) with literal patterns; distinctagg = no DISTINCT aggregates.
+  on CAST(x AS TEXT) with literal patterns; distinctagg = no DISTINCT aggregates;
+  nowindow = no window functions; nojoin2 = no RIGHT/FULL joins.
   --crash-at N / --hang-at N make the child abort / hang before running the N-th statement
   on ours (counted from 1 in each child process; harness self-test).
   --script FILE runs FILE (one statement per line) on both in this process and prints both

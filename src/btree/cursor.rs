@@ -364,9 +364,10 @@ impl BtCursor {
             self.landed(bt)?;
         }
         let (pg, idx) = self.top()?;
-        // The cell found when landing, unless the tree changed since.
+        // The cell found when landing, unless the tree changed since (`restore` just made
+        // the position current, so the tree's stamp is not newer than `self.stamp`).
         if let Some((cpg, cidx, stamp, ci)) = self.cell_cache {
-            if cpg == pg && cidx == idx && bt.stamp_of(self.root) <= stamp {
+            if cpg == pg && cidx == idx && self.stamp <= stamp {
                 return Ok((pg, ci));
             }
         }
@@ -379,6 +380,11 @@ impl BtCursor {
     }
 
     pub(super) fn rowid_impl(&mut self, bt: &mut Btree) -> Result<i64> {
+        // Table cursor on an entry of an unchanged tree: `saved_rowid` is its key
+        // (invariant 2), no page access needed.
+        if self.intkey && self.fresh(bt) {
+            return Ok(self.saved_rowid);
+        }
         let (pg, ci) = self.current(bt)?;
         if self.intkey {
             return Ok(ci.key);
@@ -401,7 +407,19 @@ impl BtCursor {
     /// Binary-search descent for a rowid. Leaves the cursor on the entry, or on the nearest
     /// entry of the leaf where it would be.
     pub(super) fn seek_rowid_inner(&mut self, bt: &mut Btree, rowid: i64) -> Result<SeekResult> {
+        // Already on the last entry of an unchanged tree (SQLite's BTCF_AtLast): a key at or
+        // past it needs no descent (OP_NotExists + OP_Insert of increasing rowids).
+        if self.at_end && self.fresh(bt) {
+            if rowid > self.saved_rowid {
+                return Ok(SeekResult::Less);
+            }
+            if rowid == self.saved_rowid {
+                return Ok(SeekResult::Found);
+            }
+        }
         self.at_end = false;
+        // Whether the descent so far took only right-most children.
+        let mut rightmost = true;
         self.stack.clear();
         self.state = CursorState::Eof;
         let npages = bt.pager.page_count();
@@ -449,11 +467,19 @@ impl BtCursor {
                 self.saved_rowid = rowid;
                 self.state = CursorState::Valid;
                 self.stamp = bt.clock;
+                self.at_end = rightmost && lo + 1 == h.ncells;
                 return Ok(SeekResult::Found);
             }
             if h.leaf {
-                return self.settle_leaf(bt, pg, &h, lo);
+                let r = self.settle_leaf(bt, pg, &h, lo)?;
+                // Resting on the last cell of the right-most leaf: the last entry.
+                self.at_end = rightmost
+                    && r == SeekResult::Less
+                    && self.state == CursorState::Valid
+                    && self.stack.last() == Some(&(pg, h.ncells.wrapping_sub(1)));
+                return Ok(r);
             }
+            rightmost &= lo == h.ncells;
             self.push(pg, lo)?;
             pg = child;
         }

@@ -5,8 +5,10 @@
 //! `Connection::read_pages`) into the handle's buffer; when the last source page has been
 //! read, the whole image is written to the destination in one write transaction
 //! (`Connection::write_image`) and `step` returns SQLITE_DONE. So the destination is not
-//! locked between steps and is replaced atomically at the end. A source page-size or
-//! page-count change between steps restarts the copy from page 1 (SQLite restarts too).
+//! locked between steps and is replaced atomically at the end. A change of the source between
+//! steps (page size or count, page 1 incl. its change counter, or the source connection's
+//! total_changes) restarts the copy from page 1 (SQLite restarts too, except for a file
+//! written through the source's own connection, where it updates the copied pages).
 //! `remaining`/`pagecount` are the values after the last step. `finish` frees the handle and
 //! returns SQLITE_OK if the last step returned DONE or OK, else that step's error.
 //!
@@ -35,6 +37,8 @@ struct BackupState {
     page_size: usize,
     page_count: u32,
     pages: Vec<Vec<u8>>,
+    /// The source connection's total_changes when the pages were last read.
+    src_changes: i64,
     rc: c_int,
     done: bool,
 }
@@ -116,9 +120,37 @@ pub extern "C" fn sqlite3_backup_step(p: *mut sqlite3_backup, n: c_int) -> c_int
         let b = handle!(p, Backup, sqlite3_backup);
         let mut st = b.st.borrow_mut();
         if st.done { return SQLITE_DONE; }
-        let from = st.pages.len() as u32 + 1;
+        // As sqlite3_backup_step: a source that its own connection is writing is BUSY (the
+        // backup is not spoiled; a later step may go on).
+        if on_conn(b.src, |c| Ok(c.txn_state(None))) == Ok(Some(2)) {
+            // Recorded like every step's outcome: finish returns it if no later step ran.
+            st.rc = SQLITE_BUSY;
+            return SQLITE_BUSY;
+        }
+        let mut from = st.pages.len() as u32 + 1;
         let want = if n < 0 { -1 } else { n as i64 };
-        let read = on_conn(b.src, |c| c.read_pages(b.src_idx, from, want));
+        if !st.pages.is_empty() {
+            // Has the source changed since the last step? Page size or count, page 1 (its
+            // change counter moves with every commit) or the source connection's change count.
+            let probe = on_conn(b.src, |c| Ok((c.total_changes(), c.read_pages(b.src_idx, 1, 1)?)));
+            let (tc, (ps, count, p1)) = match probe {
+                Ok(r) => r,
+                Err(rc) => { st.rc = rc; return rc; }
+            };
+            let changed = ps != st.page_size || count != st.page_count || tc != st.src_changes
+                || p1.first() != st.pages.first();
+            if changed {
+                // Start again from page 1, as SQLite does when another connection writes the
+                // source, and for an in-memory source whatever connection wrote it
+                // (sqlite3BackupRestart at commit). (For a file written through the source's
+                // own connection SQLite instead updates the copied pages and goes on: the
+                // progress figures differ there, the result does not.)
+                st.pages.clear();
+                from = 1;
+            }
+        }
+        let read = on_conn(b.src, |c| Ok((c.total_changes(), c.read_pages(b.src_idx, from, want)?)));
+        let read = read.map(|(tc, r)| { st.src_changes = tc; r });
         let (ps, count, pages) = match read {
             Ok(r) => r,
             Err(rc) => { st.rc = rc; return rc; }
@@ -183,7 +215,8 @@ pub unsafe extern "C" fn sqlite3_backup_finish(p: *mut sqlite3_backup) -> c_int 
             // SAFETY: live per registry.
             let d = unsafe { &*b.dst };
             let g = d.m.lock();
-            if rc == SQLITE_OK { g.ok(); }
+            // sqlite3Error(pDestDb, rc), as sqlite3_backup_finish.
+            if rc == SQLITE_OK { g.ok(); } else { g.set_err_code(rc, None); }
             return g.rc(rc);
         }
         rc

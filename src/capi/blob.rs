@@ -10,8 +10,11 @@
 //! (every later read/write returns SQLITE_ABORT, as SQLite's expired handle); `close` frees.
 //! Invariants: `bytes.len()` is the value's size for the handle's whole life in `Open`; reads
 //! and writes are bounds-checked against it (`n<0`, `off<0`, `off+n>len` → SQLITE_ERROR).
-//! Not done: SQLITE_ABORT when another statement changes the row (optional per the brief);
-//! a write goes through UPDATE, so triggers on that table fire (SQLite's would not).
+//! Expiry: before each read/write the column is read again; if the row is gone or the value
+//! differs from the snapshot (another statement changed it), the handle becomes `Aborted` and
+//! the call returns SQLITE_ABORT, as SQLite's expired handle. (SQLite also expires it when
+//! another column of the row changes; that is not detected.)
+//! Not done: a write goes through UPDATE, so triggers on that table fire (SQLite's would not).
 
 use super::boundary::{capi_boundary, handle, is_live, register, unregister, Kind};
 use super::db::sqlite3;
@@ -139,6 +142,23 @@ fn with_db(
     }
 }
 
+/// Whether the handle's row still holds the snapshot (see "Expiry" above). An error while
+/// reading counts as changed.
+fn still_current(b: &sqlite3_blob, rowid: i64, text: bool, bytes: &[u8]) -> bool {
+    if !is_live(b.db, Kind::Db) {
+        return false;
+    }
+    // SAFETY: live per registry (boundary invariant 2).
+    let d = unsafe { &*b.db };
+    let g = d.m.lock();
+    let now = g.with_conn(|conn| query(conn, &b.sel, &[Value::Integer(rowid)]));
+    match now {
+        Some(Ok(Some(Value::Blob(v)))) => !text && v == bytes,
+        Some(Ok(Some(Value::Text(v)))) => text && v == bytes,
+        _ => false,
+    }
+}
+
 /// Record a bare error code (message: SQLite's text for it) on the blob's connection.
 fn set_code(db: *mut sqlite3, code: c_int) -> c_int {
     if is_live(db, Kind::Db) {
@@ -196,6 +216,10 @@ pub unsafe extern "C" fn sqlite3_blob_open(
             let s = load(conn, &sel, i_row).map_err(|e| {
                 if e.msg.starts_with("no such column") {
                     Error::new(SQLITE_ERROR, format!("no such column: \"{col}\""))
+                } else if e.msg.starts_with("unknown database") {
+                    // sqlite3LocateTable's wording for a qualified name.
+                    Error::new(SQLITE_ERROR, format!("no such table: {}.{}",
+                        String::from_utf8_lossy(zd), String::from_utf8_lossy(zt)))
                 } else {
                     e
                 }
@@ -248,9 +272,14 @@ pub unsafe extern "C" fn sqlite3_blob_read(
 ) -> c_int {
     capi_boundary! {
         let b = handle!(p, Blob, sqlite3_blob);
-        let st = b.state.borrow();
-        let State::Open { bytes, .. } = &*st else { return set_code(b.db, SQLITE_ABORT) };
+        let mut st = b.state.borrow_mut();
+        let State::Open { rowid, text, bytes } = &*st else { return set_code(b.db, SQLITE_ABORT) };
         let Some((a, e)) = range(bytes.len(), n, off) else { return set_code(b.db, SQLITE_ERROR) };
+        if !still_current(b, *rowid, *text, bytes) {
+            *st = State::Aborted;
+            return set_code(b.db, SQLITE_ABORT);
+        }
+        let State::Open { bytes, .. } = &*st else { return set_code(b.db, SQLITE_ABORT) };
         if e > a {
             if z.is_null() { return SQLITE_MISUSE; }
             // SAFETY: the caller's buffer holds n = e - a bytes; the source range was checked.
@@ -275,6 +304,11 @@ pub unsafe extern "C" fn sqlite3_blob_write(
         let State::Open { rowid, text, bytes } = &mut *st else { return set_code(b.db, SQLITE_ABORT) };
         if !b.writable { return set_code(b.db, SQLITE_READONLY); }
         let Some((a, e)) = range(bytes.len(), n, off) else { return set_code(b.db, SQLITE_ERROR) };
+        if !still_current(b, *rowid, *text, bytes) {
+            *st = State::Aborted;
+            return set_code(b.db, SQLITE_ABORT);
+        }
+        let State::Open { rowid, text, bytes } = &mut *st else { return set_code(b.db, SQLITE_ABORT) };
         let mut new = bytes.clone();
         if e > a {
             if z.is_null() { return SQLITE_MISUSE; }

@@ -68,6 +68,19 @@ pub fn unregister<T>(p: *const T, k: Kind) -> bool {
     }
 }
 
+/// Calls `f` with the address of every live handle of kind `k`, holding the registry's read
+/// lock throughout: a handle cannot be unregistered (hence not freed) while `f` looks at it.
+/// `f` must not call the registry (register/unregister/is_live) nor block on a connection
+/// mutex (use `try_lock`).
+pub fn for_each_live(k: Kind, mut f: impl FnMut(usize)) {
+    let live = LIVE.read();
+    for (a, kind) in live.iter() {
+        if *kind == k {
+            f(*a);
+        }
+    }
+}
+
 /// Whether `p` is a live handle of kind `k`.
 pub fn is_live<T>(p: *const T, k: Kind) -> bool {
     !p.is_null() && LIVE.read().get(&(p as usize)) == Some(&k)

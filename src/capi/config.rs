@@ -19,6 +19,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// `SQLITE_USE_URI=1` in Debian's build: URI filenames are on by default.
 static URI_DEFAULT: AtomicBool = AtomicBool::new(true);
 
+/// `SQLITE_CONFIG_SINGLETHREAD` in force: `sqlite3_mutex_alloc` then hands out SQLite's no-op
+/// mutex, the pointer value 8 (rusqlite refuses to open connections when it sees it).
+static SINGLE_THREAD: AtomicBool = AtomicBool::new(false);
+
+pub fn single_thread() -> bool {
+    SINGLE_THREAD.load(Ordering::Relaxed)
+}
+
 pub fn uri_default() -> bool {
     URI_DEFAULT.load(Ordering::Relaxed)
 }
@@ -52,7 +60,12 @@ pub extern "C" fn config_impl(
 ) -> c_int {
     capi_boundary! {
         match op {
-            1..=4 | 6..=10 | 13 | 14 | 18 | 20..=23 | 25..=29 => SQLITE_OK,
+            1..=3 => {
+                // SINGLETHREAD / MULTITHREAD / SERIALIZED
+                SINGLE_THREAD.store(op == 1, Ordering::Relaxed);
+                SQLITE_OK
+            }
+            4 | 6..=10 | 13 | 14 | 18 | 20..=23 | 25..=29 => SQLITE_OK,
             16 => {
                 let f: Option<super::boundary::LogFn> = if a == 0 {
                     None
@@ -139,10 +152,9 @@ unsafe fn status_common(op: c_int, cur: *mut i64, hi: *mut i64, reset: c_int) ->
         return SQLITE_MISUSE;
     }
     let (c, h) = if op == 0 {
-        (
-            super::mem::MEM_USED.load(Ordering::Relaxed),
-            super::mem::sqlite3_memory_highwater(reset),
-        )
+        // sqlite3_malloc'd bytes plus the engine's page caches (SQLite counts both).
+        let c = super::mem::MEM_USED.load(Ordering::Relaxed) + all_cache_bytes();
+        (c, super::mem::sqlite3_memory_highwater(reset).max(c))
     } else {
         (0, 0)
     };
@@ -195,7 +207,23 @@ pub unsafe extern "C" fn sqlite3_status(
     }
 }
 
-/// Connection counters are not tracked yet: all read 0 (see COMPAT).
+/// Page-cache bytes of every open connection whose mutex is free right now (a connection in
+/// use by another thread is skipped rather than waited for).
+fn all_cache_bytes() -> i64 {
+    let mut total = 0;
+    super::boundary::for_each_live(super::boundary::Kind::Db, |a| {
+        // SAFETY: registered, and the registry is read-locked by for_each_live, so the handle
+        // cannot be unregistered and freed (really_close unregisters before freeing) meanwhile.
+        let d = unsafe { &*(a as *const sqlite3) };
+        if let Some(g) = d.m.try_lock() {
+            total += g.with_conn_ref(|c| c.cache_used_bytes()).unwrap_or(0);
+        }
+    });
+    total
+}
+
+/// `SQLITE_DBSTATUS_CACHE_USED` (1) and `CACHE_USED_SHARED` (11): the connection's page-cache
+/// bytes; the other counters read 0 (see COMPAT).
 ///
 /// # Safety
 /// `cur`/`hi` NULL or writable.
@@ -208,11 +236,17 @@ pub unsafe extern "C" fn sqlite3_db_status(
     _reset: c_int,
 ) -> c_int {
     capi_boundary! {
-        let _d = handle!(db, Db, sqlite3);
+        let d = handle!(db, Db, sqlite3);
         if !(0..=12).contains(&op) { return SQLITE_ERROR; }
+        let c = if op == 1 || op == 11 {
+            let g = d.m.lock();
+            g.with_conn_ref(|c| c.cache_used_bytes()).unwrap_or(0).min(c_int::MAX as i64) as c_int
+        } else {
+            0
+        };
         // SAFETY: caller contract.
         unsafe {
-            if !cur.is_null() { *cur = 0; }
+            if !cur.is_null() { *cur = c; }
             if !hi.is_null() { *hi = 0; }
         }
         SQLITE_OK

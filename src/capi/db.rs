@@ -267,7 +267,13 @@ pub unsafe fn open_impl(
     for (op, v) in super::config::DBCONFIG_DEFAULTS {
         dbconfig.insert(*op, *v);
     }
-    let abs = absolute(&path);
+    // A URI with mode=memory names an in-memory database: its filename is "" (as SQLite).
+    let in_memory = params.iter().any(|(k, v)| k == "mode" && v == "memory");
+    let abs = if in_memory {
+        String::new()
+    } else {
+        absolute(&path)
+    };
     let st = DbState {
         conn: RefCell::new(conn),
         err: RefCell::new(ErrState {
@@ -438,7 +444,8 @@ pub extern "C" fn sqlite3_errcode(db: *mut sqlite3) -> c_int {
         let d = handle!(db, Db, sqlite3);
         let g = d.m.lock();
         let c = g.err.borrow().code;
-        c & 0xff
+        // db->errCode & db->errMask: extended when extended_result_codes is on.
+        g.rc(c)
     }
 }
 
@@ -702,15 +709,13 @@ pub extern "C" fn sqlite3_db_name(db: *mut sqlite3, n: c_int) -> *const c_char {
 }
 
 #[no_mangle]
-pub extern "C" fn sqlite3_txn_state(db: *mut sqlite3, _schema: *const c_char) -> c_int {
+pub extern "C" fn sqlite3_txn_state(db: *mut sqlite3, schema: *const c_char) -> c_int {
     capi_boundary! {
         let d = handle!(db, Db, sqlite3, else -1);
         let g = d.m.lock();
-        // Approximation: the engine does not expose per-schema transaction state yet.
-        match g.with_conn_ref(|c| c.is_autocommit()) {
-            Some(false) => 2,
-            _ => 0,
-        }
+        // SAFETY: C string or NULL (caller contract).
+        let name = unsafe { cstr_bytes(schema) }.map(|b| String::from_utf8_lossy(b).into_owned());
+        g.with_conn_ref(|c| c.txn_state(name.as_deref())).flatten().unwrap_or(-1)
     }
 }
 

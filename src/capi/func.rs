@@ -797,7 +797,8 @@ pub unsafe extern "C" fn sqlite3_create_collation16(
     capi_boundary! { create_collation_impl(db, name16(name), enc, arg, cmp, None) }
 }
 
-/// Stored; the engine does not ask for missing collations yet (see COMPAT).
+/// Called by prepare when the compiler meets an unknown collation (`stmt.rs`,
+/// `call_collation_needed`). Setting it clears the UTF-16 callback, as in SQLite.
 #[no_mangle]
 pub extern "C" fn sqlite3_collation_needed(
     db: *mut sqlite3,
@@ -809,6 +810,7 @@ pub extern "C" fn sqlite3_collation_needed(
         let g = d.m.lock();
         let mut h = g.hooks.get();
         h.collation_needed = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
+        h.collation_needed16 = (0, 0);
         g.hooks.set(h);
         SQLITE_OK
     }
@@ -825,6 +827,7 @@ pub extern "C" fn sqlite3_collation_needed16(
         let g = d.m.lock();
         let mut h = g.hooks.get();
         h.collation_needed16 = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
+        h.collation_needed = (0, 0);
         g.hooks.set(h);
         SQLITE_OK
     }

@@ -6,6 +6,8 @@
 //!    process-wide array and are never freed.
 //! 2. Every mutex is recursive (a FAST mutex used correctly never notices).
 //! 3. Operations on a pointer that is neither are ignored (enter/leave) or report "not held".
+//! 4. After `SQLITE_CONFIG_SINGLETHREAD`, `sqlite3_mutex_alloc` returns SQLite's no-op mutex,
+//!    the pointer value 8, which is never registered (so 3 applies to it).
 
 use super::boundary::{capi_boundary, is_live, register, unregister, Kind};
 use crate::error::codes::*;
@@ -55,6 +57,11 @@ fn get<'a>(p: *mut sqlite3_mutex) -> Option<&'a sqlite3_mutex> {
 #[no_mangle]
 pub extern "C" fn sqlite3_mutex_alloc(t: c_int) -> *mut sqlite3_mutex {
     capi_boundary! {
+        if super::config::single_thread() && (0..=13).contains(&t) {
+            // SQLite's no-op mutex implementation (noopMutexAlloc): a dummy non-NULL pointer.
+            // It is never registered, so enter/try/leave/free on it do nothing.
+            return 8usize as *mut sqlite3_mutex;
+        }
         match t {
             0 | 1 => {
                 let p = Box::into_raw(Box::new(sqlite3_mutex { raw: RawReentrantMutex::INIT }));

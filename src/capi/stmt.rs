@@ -145,14 +145,29 @@ unsafe fn prepare_impl(
     // SAFETY: caller contract.
     let bytes = unsafe { bytes_n(sql, n as i64, true) };
     let g = d.m.lock();
-    let r = {
-        let Ok(mut c) = g.conn.try_borrow_mut() else {
-            return g.fail(&Error::misuse());
+    // SQLite asks the collation_needed callback when the compiler meets an unknown collation;
+    // here the compile fails with "no such collation sequence: X", the callback gets X (it
+    // may register it) and the compile is tried again, once per distinct name.
+    let mut asked: Vec<String> = Vec::new();
+    let r = loop {
+        let r = {
+            let Ok(mut c) = g.conn.try_borrow_mut() else {
+                return g.fail(&Error::misuse());
+            };
+            match c.as_mut() {
+                Some(conn) => conn.prepare(bytes),
+                None => Err(Error::misuse()),
+            }
         };
-        match c.as_mut() {
-            Some(conn) => conn.prepare(bytes),
-            None => Err(Error::misuse()),
+        if let Err(e) = &r {
+            if let Some(name) = e.msg.strip_prefix("no such collation sequence: ") {
+                if !asked.iter().any(|a| a == name) && call_collation_needed(db, &g, name) {
+                    asked.push(name.to_string());
+                    continue;
+                }
+            }
         }
+        break r;
     };
     match r {
         Err(e) => {
@@ -173,6 +188,12 @@ unsafe fn prepare_impl(
                 unsafe { *tail = sql.add(used) };
             }
             if let Some(stmt) = stmt {
+                // SQLITE_LIMIT_VARIABLE_NUMBER (9): SQLite's parser refuses the statement.
+                let max_var = g.with_conn(|c| c.limit(9, -1)).unwrap_or(i32::MAX);
+                if stmt.parameter_count() > max_var.max(0) as usize {
+                    let _ = g.with_conn(|c| stmt.finalize(c));
+                    return g.fail(&Error::sql("too many SQL variables"));
+                }
                 let s = Box::into_raw(Box::new(sqlite3_stmt {
                     db,
                     st: RefCell::new(StmtState {
@@ -199,6 +220,45 @@ unsafe fn prepare_impl(
             SQLITE_OK
         }
     }
+}
+
+/// Calls the connection's collation_needed(16) callback for `name`; false if none is set.
+fn call_collation_needed(db: *mut sqlite3, g: &DbState, name: &str) -> bool {
+    let h = g.hooks.get();
+    if h.collation_needed.0 != 0 {
+        let Ok(c) = std::ffi::CString::new(name) else {
+            return false;
+        };
+        // SAFETY: stored from a C function pointer of exactly this type
+        // (sqlite3_collation_needed); db is the live connection whose lock we hold (re-entrant).
+        super::boundary::run(|| unsafe {
+            let f = std::mem::transmute::<
+                usize,
+                unsafe extern "C" fn(*mut c_void, *mut sqlite3, c_int, *const c_char),
+            >(h.collation_needed.0);
+            f(h.collation_needed.1 as *mut c_void, db, 1, c.as_ptr())
+        });
+        return true;
+    }
+    if h.collation_needed16.0 != 0 {
+        let mut w: Vec<u16> = name.encode_utf16().collect();
+        w.push(0);
+        // SAFETY: as above, stored by sqlite3_collation_needed16; w is NUL-terminated UTF-16.
+        super::boundary::run(|| unsafe {
+            let f = std::mem::transmute::<
+                usize,
+                unsafe extern "C" fn(*mut c_void, *mut sqlite3, c_int, *const c_void),
+            >(h.collation_needed16.0);
+            f(
+                h.collation_needed16.1 as *mut c_void,
+                db,
+                2,
+                w.as_ptr() as *const c_void,
+            )
+        });
+        return true;
+    }
+    false
 }
 
 /// # Safety
@@ -472,12 +532,18 @@ pub extern "C" fn sqlite3_reset(p: *mut sqlite3_stmt) -> c_int {
         with_stmt!(p, SQLITE_MISUSE, |st, g| {
             st.clear_cols();
             g.with_conn(|c| st.stmt.reset(c));
+            // As sqlite3VdbeReset: the run's outcome goes to the connection's error state only
+            // if the statement ran since its last reset (PHP keeps a DONE statement that it
+            // reset around and finalizes it after a later failure: errcode must survive).
+            let ran = st.running;
             st.running = false;
             st.halted = false;
             let rc = st.last_err;
             let msg = st.last_msg.take();
             st.last_err = SQLITE_OK;
-            if rc == SQLITE_OK { g.ok(); } else { g.set_err_code(rc, msg.as_deref()); }
+            if ran {
+                if rc == SQLITE_OK { g.ok(); } else { g.set_err_code(rc, msg.as_deref()); }
+            }
             g.rc(rc)
         })
     }
@@ -503,10 +569,14 @@ pub extern "C" fn sqlite3_finalize(p: *mut sqlite3_stmt) -> c_int {
             st.free_cols();
             let keys: Vec<usize> = st.pointers.keys().copied().collect();
             for k in keys { st.drop_pointer(k); }
-            let StmtState { stmt, last_err, last_msg, .. } = st;
+            let StmtState { stmt, last_err, last_msg, running, .. } = st;
             g.with_conn(|c| stmt.finalize(c));
             let st = Finalized { last_err, last_msg };
-            if st.last_err == SQLITE_OK { g.ok(); } else { g.set_err_code(st.last_err, st.last_msg.as_deref()); }
+            // As sqlite3_reset above: only a statement that ran since its last reset transfers
+            // its outcome to the connection.
+            if running {
+                if st.last_err == SQLITE_OK { g.ok(); } else { g.set_err_code(st.last_err, st.last_msg.as_deref()); }
+            }
             g.rc(st.last_err)
         };
         super::db::maybe_close_zombie(db);
@@ -541,6 +611,15 @@ fn bind_value(p: *mut sqlite3_stmt, i: c_int, v: Value) -> c_int {
             return SQLITE_RANGE;
         }
         st.drop_pointer(i as usize);
+        // sqlite3VdbeMemSetStr: longer than SQLITE_LIMIT_LENGTH is TOOBIG, the parameter NULL.
+        if let Value::Text(b) | Value::Blob(b) = &v {
+            let max = g.with_conn(|c| c.limit(0, -1)).unwrap_or(i32::MAX).max(0) as usize;
+            if b.len() > max {
+                let _ = st.stmt.bind(i as usize, Value::Null);
+                g.set_err_code(SQLITE_TOOBIG, Some("string or blob too big"));
+                return SQLITE_TOOBIG;
+            }
+        }
         match st.stmt.bind(i as usize, v) {
             Ok(()) => {
                 g.ok();
@@ -1032,12 +1111,17 @@ pub extern "C" fn sqlite3_expanded_sql(p: *mut sqlite3_stmt) -> *mut c_char {
         with_stmt!(p, std::ptr::null_mut(), |st, _g| {
             // Without parameters the expansion is the statement's own text, byte for byte
             // (SQLite keeps trailing spaces/comments; CPython's trace tests compare them).
+            // SQLite builds it in a StrAccum bounded by SQLITE_LIMIT_LENGTH: NULL when longer.
+            let max = _g.with_conn(|c| c.limit(0, -1)).unwrap_or(i32::MAX).max(0) as usize;
             if st.stmt.parameter_count() == 0 {
                 if let Some(c) = &st.sql {
+                    if c.as_bytes().len() >= max { return std::ptr::null_mut(); }
                     return super::mem::malloc_cstring(c.as_bytes());
                 }
             }
-            super::mem::malloc_cstring(st.stmt.expanded_sql().as_bytes())
+            let e = st.stmt.expanded_sql();
+            if e.len() >= max { return std::ptr::null_mut(); }
+            super::mem::malloc_cstring(e.as_bytes())
         })
     }
 }

@@ -153,7 +153,6 @@ pub struct DbSlot {
 
 pub struct Connection {
     dbs: Vec<DbSlot>,
-    #[allow(dead_code)]
     vfs: Arc<dyn Vfs>,
     autocommit: bool,
     /// Named savepoints, outermost first.
@@ -172,6 +171,10 @@ pub struct Connection {
     busy_handler: Option<BusyHandler>,
     functions: Vec<UserFunction>,
     collations: Vec<(String, Collation)>,
+    /// Bumped when a user function or collation is replaced or removed; a statement compiled
+    /// under an older value is recompiled before its next run (SQLite's
+    /// `sqlite3ExpirePreparedStatements`).
+    expire_gen: u64,
     limits: [i32; N_LIMIT],
     error_offset: i32,
     /// Connection settings without engine backing yet (`PRAGMA foreign_keys` & co).
@@ -185,7 +188,16 @@ pub struct Connection {
     authorizer: Option<Authorizer>,
     /// Virtual-table modules and connected tables (`crate::vtab`).
     vtabs: Arc<crate::vtab::Registry>,
+    /// Compiled programs by exact SQL text, most recent first (see [`Connection::compile`]).
+    /// Compiling is a pure function of the SQL and of what `CompileContext` shows (schemas,
+    /// user functions, collations, vtabs), so an entry stays valid until one of those
+    /// changes: every change to them calls `invalidate_compiled` (schema loads, function and
+    /// collation registration). Programs that touch virtual tables are not kept.
+    compiled_cache: Vec<(Vec<u8>, Program, usize)>,
 }
+
+/// Entries of `Connection::compiled_cache`.
+const COMPILED_CACHE_SIZE: usize = 32;
 
 // The C API keeps a Connection behind a mutex and may move it between threads.
 const _: fn() = || {
@@ -426,6 +438,7 @@ impl Connection {
             busy_handler: None,
             functions: Vec::new(),
             collations: builtin_collations(),
+            expire_gen: 0,
             limits: LIMIT_DEFAULTS,
             error_offset: -1,
             settings: Vec::new(),
@@ -436,6 +449,7 @@ impl Connection {
             progress: None,
             authorizer: None,
             vtabs: Arc::new(crate::vtab::Registry::default()),
+            compiled_cache: Vec::new(),
         })
     }
 
@@ -485,7 +499,9 @@ impl Connection {
                 let text = String::from_utf8_lossy(sql.get(..tail).unwrap_or(sql))
                     .trim()
                     .to_string();
-                Ok((Some(Statement::new(p, text)), tail))
+                let mut st = Statement::new(p, text);
+                st.gen = self.expire_gen;
+                Ok((Some(st), tail))
             }
         }
     }
@@ -494,10 +510,56 @@ impl Connection {
     /// programs). The program's `sql` is its text for `sqlite3_sql`.
     pub fn prepare_program(&mut self, p: Program) -> Statement {
         let sql = p.sql.clone();
-        Statement::new(p, sql)
+        let mut st = Statement::new(p, sql);
+        st.gen = self.expire_gen;
+        st
     }
 
+    /// Forget every cached compiled program: what the compiler sees has changed.
+    fn invalidate_compiled(&mut self) {
+        self.compiled_cache.clear();
+    }
+
+    /// Compile the first statement of `sql`, reusing a cached program for the same text
+    /// (prepared-statement re-preparation is then a copy, not a parse and code generation).
     fn compile(&mut self, sql: &[u8]) -> Result<crate::sql::Compiled> {
+        if let Some(i) = self.compiled_cache.iter().position(|e| e.0 == sql) {
+            let e = self.compiled_cache.remove(i);
+            let c = crate::sql::Compiled {
+                program: Some(e.1.clone()),
+                tail: e.2,
+                error_offset: None,
+            };
+            self.compiled_cache.insert(0, e);
+            return Ok(c);
+        }
+        let c = self.compile_uncached(sql)?;
+        if let (Some(p), None) = (&c.program, c.error_offset) {
+            let vtab = p.ops.iter().any(|o| {
+                use crate::vdbe::Opcode as O;
+                matches!(
+                    o.opcode,
+                    O::VBegin
+                        | O::VColumn
+                        | O::VCreate
+                        | O::VDestroy
+                        | O::VFilter
+                        | O::VNext
+                        | O::VOpen
+                        | O::VRename
+                        | O::VUpdate
+                )
+            });
+            if !vtab {
+                self.compiled_cache.truncate(COMPILED_CACHE_SIZE - 1);
+                self.compiled_cache
+                    .insert(0, (sql.to_vec(), p.clone(), c.tail));
+            }
+        }
+        Ok(c)
+    }
+
+    fn compile_uncached(&mut self, sql: &[u8]) -> Result<crate::sql::Compiled> {
         let schemas: Vec<(String, &Schema)> = self
             .dbs
             .iter()
@@ -597,14 +659,18 @@ impl Connection {
                 "unable to delete/modify user-function due to active statements",
             ));
         }
+        self.invalidate_compiled();
         self.functions
             .retain(|g| !(g.name.eq_ignore_ascii_case(&f.name) && g.nargs == f.nargs));
         self.functions.push(f);
+        self.expire_gen += 1;
         Ok(())
     }
     pub fn remove_function(&mut self, name: &str, nargs: i32) -> Result<()> {
+        self.invalidate_compiled();
         self.functions
             .retain(|g| !(g.name.eq_ignore_ascii_case(name) && g.nargs == nargs));
+        self.expire_gen += 1;
         Ok(())
     }
     /// The registered user functions (for the compiler and for tests).
@@ -624,8 +690,10 @@ impl Connection {
                 "unable to delete/modify collation sequence due to active statements",
             ));
         }
+        self.invalidate_compiled();
         self.collations
             .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.expire_gen += 1;
         if let Some(c) = c {
             self.collations.push((name.to_string(), c));
         }
@@ -645,6 +713,25 @@ impl Connection {
     /// `Some(true)` read-only, `Some(false)` read-write, `None` no such database.
     pub fn db_readonly(&self, db_name: &str) -> Option<bool> {
         self.slot_by_name(db_name).map(|d| d.readonly)
+    }
+    /// `sqlite3_txn_state`: 0 none, 1 read, 2 write for database `db_name` (`None`: the
+    /// highest over all databases); `None` when there is no such database.
+    pub fn txn_state(&self, db_name: Option<&str>) -> Option<i32> {
+        match db_name {
+            Some(n) => self.slot_by_name(n).map(|d| i32::from(d.txn)),
+            None => Some(self.dbs.iter().map(|d| i32::from(d.txn)).max().unwrap_or(0)),
+        }
+    }
+    /// Bytes held by the page caches of all attached databases (`SQLITE_DBSTATUS_CACHE_USED`):
+    /// cached pages times the page size plus a per-page header, as SQLite's pcache counts.
+    pub fn cache_used_bytes(&self) -> i64 {
+        const PER_PAGE_HEADER: usize = 136;
+        self.dbs
+            .iter()
+            .map(|d| {
+                (d.bt.pager.cached_pages() * (d.bt.pager.page_size() + PER_PAGE_HEADER)) as i64
+            })
+            .sum()
     }
     /// `sqlite3_limit`: returns the old value; `new < 0` only queries.
     pub fn limit(&mut self, id: i32, new: i32) -> i32 {
@@ -914,6 +1001,9 @@ impl Connection {
             let had_txn = self.dbs[db].txn != 0;
             if db == 1 && self.dbs[1].bt.pager.page_count() == 0 {
                 // An untouched temp database: nothing to load.
+                if !self.dbs[1].schema_loaded {
+                    self.invalidate_compiled();
+                }
                 self.dbs[1].schema_loaded = true;
                 continue;
             }
@@ -940,6 +1030,7 @@ impl Connection {
 
     /// Read `sqlite_schema` (root page 1) of `db` into its `Schema`. Needs a read transaction.
     fn load_schema(&mut self, db: usize) -> Result<()> {
+        self.invalidate_compiled();
         let cookie = self.file_cookie(db)?;
         let d = self
             .dbs
@@ -1023,6 +1114,13 @@ fn setting_default(name: &str) -> Value {
 impl Connection {
     /// `PRAGMA <name> [= new]` for connection settings (see `P4::Pragma`).
     fn pragma(&mut self, db: usize, name: &str, new: Option<&Value>) -> Result<Value> {
+        match name {
+            "attach" => return self.attach_from_record(new),
+            "detach" => return self.detach_value(new),
+            "database_file" => return Ok(self.database_file(db)),
+            "vacuum" => return self.vacuum_op(db, new),
+            _ => {}
+        }
         if let Some(r) = self.key_pragma(db, name, new) {
             return r;
         }
@@ -1349,6 +1447,8 @@ pub struct Statement {
     counts_changes: bool,
     /// A row has been returned since the last reset (no transparent re-prepare after that).
     returned_row: bool,
+    /// The connection's `expire_gen` when this was compiled.
+    gen: u64,
 }
 
 impl Statement {
@@ -1366,6 +1466,7 @@ impl Statement {
             stmt_sp: Vec::new(),
             counts_changes,
             returned_row: false,
+            gen: 0,
         }
     }
 
@@ -1374,6 +1475,23 @@ impl Statement {
         if self.vm.is_done() {
             // As sqlite3_step after SQLITE_DONE: start over.
             self.reset(conn);
+        }
+        if self.gen != conn.expire_gen && self.active.is_none() && !self.returned_row {
+            // A function or collation it was compiled with was replaced or removed: compile
+            // again (the error, e.g. "no such collation sequence", is this step's error).
+            let compiled = conn.compile(self.sql.as_bytes())?;
+            let Some(p) = compiled.program else {
+                return Ok(false);
+            };
+            let vars = std::mem::take(&mut self.vm.vars);
+            let sql = std::mem::take(&mut self.sql);
+            *self = Statement::new(p, sql);
+            self.gen = conn.expire_gen;
+            for (i, v) in vars.into_iter().enumerate() {
+                if let Some(slot) = self.vm.vars.get_mut(i) {
+                    *slot = v;
+                }
+            }
         }
         let mut retries = 0;
         loop {
@@ -1422,6 +1540,7 @@ impl Statement {
                     let vars = std::mem::take(&mut self.vm.vars);
                     let sql = std::mem::take(&mut self.sql);
                     *self = Statement::new(p, sql);
+                    self.gen = conn.expire_gen;
                     for (i, v) in vars.into_iter().enumerate() {
                         if let Some(slot) = self.vm.vars.get_mut(i) {
                             *slot = v;
@@ -1442,11 +1561,18 @@ impl Statement {
         }
         // Stop counting this statement before the end-of-statement logic looks at the count.
         self.active = None;
-        if self.counts_changes && err.is_none() {
-            conn.changes = self.vm.n_change;
-            conn.total_changes += self.vm.n_change;
-        }
         let action = self.vm.error_action;
+        if self.counts_changes {
+            // As sqlite3VdbeHalt: a statement that failed and was rolled back counts 0
+            // changes; one that failed with OR FAIL keeps the changes made before the error.
+            let n = if err.is_none() || action == crate::vdbe::exec::OE_FAIL {
+                self.vm.n_change
+            } else {
+                0
+            };
+            conn.changes = n;
+            conn.total_changes += n;
+        }
         conn.statement_ended(&mut self.stmt_sp, err, action)
     }
 
@@ -1662,7 +1788,9 @@ fn expand_sql(sql: &str, names: &[Option<String>], vars: &[Value]) -> String {
     out
 }
 
+mod attach;
 mod backup;
 mod checkpoint;
 #[cfg(test)]
 mod tests;
+mod vacuum;

@@ -366,3 +366,70 @@ fn dropping_a_running_statement_stops_counting_it() {
     drop(s);
     assert_eq!(c.active_vms(), 0);
 }
+
+/// (perf) Re-preparing the same SQL reuses the compiled program, and every change to what
+/// the compiler sees (schema, functions, collations) makes it compile afresh.
+#[test]
+fn compiled_cache_follows_schema_function_and_collation_changes() {
+    fn run(c: &mut Connection, sql: &str) -> Result<Vec<Vec<Value>>> {
+        let mut rest = sql.as_bytes();
+        let mut rows = Vec::new();
+        while !rest.is_empty() {
+            let (st, n) = c.prepare(rest)?;
+            rest = rest.get(n..).unwrap_or(&[]);
+            let Some(mut st) = st else { break };
+            rows.clear();
+            while st.step(c)? {
+                rows.push(
+                    (0..st.column_count())
+                        .map(|i| st.column_value(i).clone())
+                        .collect(),
+                );
+            }
+            st.reset(c);
+        }
+        Ok(rows)
+    }
+    let mut c = Connection::open(":memory:", rwc(), None).unwrap();
+    run(
+        &mut c,
+        "CREATE TABLE t(a, b); INSERT INTO t VALUES (1, 'x'), (2, 'Y')",
+    )
+    .unwrap();
+    let q = "SELECT * FROM t ORDER BY 1";
+    assert_eq!(run(&mut c, q).unwrap()[0].len(), 2);
+    assert_eq!(run(&mut c, q).unwrap()[0].len(), 2);
+    // Schema change: the same text now sees a third column.
+    run(&mut c, "ALTER TABLE t ADD COLUMN c DEFAULT 7").unwrap();
+    assert_eq!(
+        format!("{:?}", run(&mut c, q).unwrap()[0]),
+        format!(
+            "{:?}",
+            [Value::Integer(1), Value::text("x"), Value::Integer(7)]
+        )
+    );
+    run(&mut c, "DROP TABLE t; CREATE TABLE t(z)").unwrap();
+    assert!(run(&mut c, "SELECT a FROM t").is_err());
+    run(&mut c, "INSERT INTO t VALUES ('b'), ('A'), ('c')").unwrap();
+    // A collation registered after a failed compile: the text compiles now.
+    let rq = "SELECT z FROM t ORDER BY z COLLATE rev";
+    assert!(run(&mut c, rq).is_err());
+    let rev: Collation = std::sync::Arc::new(|a: &[u8], b: &[u8]| b.cmp(a));
+    c.create_collation("rev", Some(rev)).unwrap();
+    assert_eq!(
+        format!("{:?}", run(&mut c, rq).unwrap()[0][0]),
+        format!("{:?}", Value::text("c"))
+    );
+    assert_eq!(
+        format!("{:?}", run(&mut c, rq).unwrap()[0][0]),
+        format!("{:?}", Value::text("c"))
+    );
+    // Replaced by another collation of the same name: the cached program must not keep the
+    // old one.
+    let fwd: Collation = std::sync::Arc::new(|a: &[u8], b: &[u8]| a.cmp(b));
+    c.create_collation("rev", Some(fwd)).unwrap();
+    assert_eq!(
+        format!("{:?}", run(&mut c, rq).unwrap()[0][0]),
+        format!("{:?}", Value::text("A"))
+    );
+}

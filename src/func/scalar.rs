@@ -143,7 +143,16 @@ fn pattern_len_check(p: &Value) -> Result<()> {
     Ok(())
 }
 
+/// Debian's SQLite is built with SQLITE_LIKE_DOESNT_MATCH_BLOBS (`sqlite_compileoption_used`
+/// says 1): LIKE and GLOB with a BLOB pattern or subject are false, before anything else.
+fn blob_operand(a: &[Value]) -> bool {
+    matches!(arg(a, 0), Value::Blob(_)) || matches!(arg(a, 1), Value::Blob(_))
+}
+
 pub fn like(ctx: &mut FuncContext, a: &[Value]) -> Result<Value> {
+    if blob_operand(a) {
+        return Ok(Value::Integer(0));
+    }
     pattern_len_check(arg(a, 0))?;
     let escape = if a.len() >= 3 {
         match like_escape(arg(a, 2))? {
@@ -163,6 +172,9 @@ pub fn like(ctx: &mut FuncContext, a: &[Value]) -> Result<Value> {
 }
 
 pub fn glob(_: &mut FuncContext, a: &[Value]) -> Result<Value> {
+    if blob_operand(a) {
+        return Ok(Value::Integer(0));
+    }
     pattern_len_check(arg(a, 0))?;
     let (p, s) = match (value_text_cow(arg(a, 0)), value_text_cow(arg(a, 1))) {
         (Some(p), Some(s)) => (p, s),

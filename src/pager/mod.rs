@@ -219,6 +219,12 @@ pub struct Pager {
     /// file hold the codec's on-disk images. Decoding happens only in `page_from_disk`, and
     /// encoding only in `page_to_disk`, so every file read or write of a page passes one of them.
     codec: Option<Box<dyn PageCodecHook>>,
+    /// The last page 1 that `decrypt_header` verified: its on-disk bytes 0..100 and reserved
+    /// tail (nonce || tag) and its plaintext header. Every write of page 1 draws a fresh
+    /// random nonce, so equal bytes mean the same page: the header is reused instead of
+    /// decrypting page 1 at every read transaction. Only verified plaintext is ever used.
+    /// Cleared whenever the codec changes.
+    p1_seen: Option<Box<P1Seen>>,
 
     /// WAL mode: the open WAL (see `wal.rs`). While it is open the db file keeps SHARED for
     /// the pager's life (as SQLite), read transactions hold a WAL read mark, and commits
@@ -296,6 +302,13 @@ fn read_super_journal_name(j: &mut dyn VfsFile) -> Result<Option<String>> {
 }
 
 /// Read that tolerates a short read (the tail is zero-filled by the VFS).
+/// See `Pager::p1_seen`.
+struct P1Seen {
+    disk_head: [u8; 100],
+    disk_tail: Vec<u8>,
+    plain_head: [u8; 100],
+}
+
 fn read_allow_short(f: &mut dyn VfsFile, buf: &mut [u8], off: u64) -> Result<()> {
     match f.read_at(buf, off) {
         Err(e) if e.code == SQLITE_IOERR_SHORT_READ => Ok(()),
@@ -339,6 +352,7 @@ impl Pager {
             db_modified: false,
             savepoints: Vec::new(),
             codec: None,
+            p1_seen: None,
             wal: None,
             wal_autocheckpoint: 1000,
             journal_size_limit: -1,
@@ -387,6 +401,7 @@ impl Pager {
         self.drop_cache();
         self.reserved = codec.reserved();
         self.codec = Some(codec);
+        self.p1_seen = None;
         Ok(())
     }
 
@@ -445,6 +460,7 @@ impl Pager {
             self.reserved = c.reserved();
         }
         let old = std::mem::replace(&mut self.codec, new);
+        self.p1_seen = None;
         if let Err(e) = self.commit() {
             // The file holds old-key pages, possibly some new-key ones that the journal
             // (old-key images) undoes: only the old codec can read it from here on.
@@ -800,10 +816,17 @@ impl Pager {
     /// access) and put page 1's plaintext header in `h`, so that what follows (checks, change
     /// counter, `file_vers`) works on plaintext exactly as for a plain file.
     fn decrypt_header(&mut self, h: &mut [u8; 100]) -> Result<()> {
-        let Self { fd, codec, .. } = self;
+        let guess = self.page_size;
+        let Self {
+            fd, codec, p1_seen, ..
+        } = self;
         let (Some(fd), Some(c)) = (fd.as_mut(), codec.as_mut()) else {
             return Err(Error::code(SQLITE_INTERNAL));
         };
+        // One read of page 1 at the page size we know (a second one only if it differs).
+        let mut disk = vec![0u8; guess.max(100)];
+        read_allow_short(fd.as_mut(), &mut disk, 0)?;
+        h.copy_from_slice(disk.get(..100).ok_or_else(Error::notadb)?);
         if usize::from(h[20]) != c.reserved() {
             return Err(Error::notadb());
         }
@@ -814,12 +837,30 @@ impl Pager {
         if !(512..=65536).contains(&ps) || !ps.is_power_of_two() {
             return Err(Error::notadb());
         }
+        if ps != disk.len() {
+            disk = vec![0u8; ps];
+            read_allow_short(fd.as_mut(), &mut disk, 0)?;
+        }
         c.attach(Some(&h[..]))?;
-        let mut disk = vec![0u8; ps];
-        read_allow_short(fd.as_mut(), &mut disk, 0)?;
+        let res = c.reserved();
+        let tail = disk.get(ps - res..).ok_or_else(Error::notadb)?.to_vec();
+        if let Some(seen) = p1_seen.as_deref() {
+            if seen.disk_head == *h && seen.disk_tail == tail {
+                h.copy_from_slice(&seen.plain_head);
+                return Ok(());
+            }
+        }
+        *p1_seen = None;
         let mut plain = vec![0u8; ps];
         c.decode(1, ps, &disk, &mut plain)?;
+        let mut seen = Box::new(P1Seen {
+            disk_head: *h,
+            disk_tail: tail,
+            plain_head: [0u8; 100],
+        });
         h.copy_from_slice(plain.get(..100).ok_or_else(Error::notadb)?);
+        seen.plain_head = *h;
+        *p1_seen = Some(seen);
         Ok(())
     }
 
@@ -839,13 +880,15 @@ impl Pager {
             }
             return Ok(());
         }
-        let mut h = [0u8; 100];
-        read_allow_short(fd.as_mut(), &mut h, 0)?;
         if size < 100 {
             return Err(Error::notadb());
         }
+        let mut h = [0u8; 100];
         if self.codec.is_some() {
+            // Reads page 1 itself (one read for the clear header, nonce and tag).
             self.decrypt_header(&mut h)?;
+        } else {
+            read_allow_short(self.fd_mut()?.as_mut(), &mut h, 0)?;
         }
         if &h[..16] != b"SQLite format 3\0" {
             return Err(Error::notadb());

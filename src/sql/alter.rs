@@ -804,6 +804,11 @@ impl<'a> Builder<'a> {
                     return Err(Error::sql(format!("view {} may not be altered", t.name)));
                 }
                 let old = t.name.clone();
+                if db != 1 && self.ctx.schemas.len() > 1 {
+                    // SQLite also rewrites temp triggers, which opens the temp database
+                    // (visible in PRAGMA database_list).
+                    self.use_db(1, true);
+                }
                 let mut ups = Vec::new();
                 for r in &rows {
                     let Some(sql) = r.sql.as_deref() else {

@@ -113,6 +113,12 @@ pub struct Builder<'a> {
     pub no_tx: bool,
     /// Virtual-table FROM items opened so far (`sql/vtab.rs`).
     pub vtab_srcs: Vec<super::vtab::VtabSrc>,
+    /// HIDDEN columns of other sources (pragma table-valued functions): (cursor, name).
+    pub hidden_cols: Vec<(i32, String)>,
+    /// ON terms produced by opening a FROM item (table-valued function arguments).
+    pub pending_on: Vec<ast::Expr>,
+    /// Trigger bodies being compiled inline (see `trigger.rs`).
+    pub trig: super::trigger::TrigState,
 }
 
 pub const MAX_EXPR_DEPTH: usize = 1000;
@@ -139,6 +145,9 @@ impl<'a> Builder<'a> {
             col_spans: None,
             no_tx: false,
             vtab_srcs: Vec::new(),
+            hidden_cols: Vec::new(),
+            pending_on: Vec::new(),
+            trig: Default::default(),
         };
         b.emit(Opcode::Init, 0, 0, 0);
         b
@@ -246,7 +255,10 @@ impl<'a> Builder<'a> {
 
     /// Find a table: with an explicit database name, or temp first then main then attached.
     pub fn find_table(&self, db: Option<&str>, name: &str) -> Result<(usize, &'a Table)> {
-        let mut order = self.db_search_order(db)?;
+        // An unknown database in a table reference reads "no such table: x.t" (SQLite).
+        let mut order = self
+            .db_search_order(db)
+            .map_err(|_| Error::sql(format!("no such table: {}.{name}", db.unwrap_or(""))))?;
         if db.is_none() {
             // Unqualified, `sqlite_schema` is main's and `sqlite_temp_schema` temp's.
             let n = name.to_ascii_lowercase();

@@ -213,16 +213,32 @@ impl<'a> Builder<'a> {
                 self.no_tx = true;
                 Ok(vec![])
             }
-            Stmt::Attach { .. } | Stmt::Detach(_) => {
-                Err(Error::sql("ATTACH/DETACH are not supported yet"))
+            Stmt::Attach { expr, db_name, key } => {
+                self.attach(expr, db_name, key.as_ref(), text)?;
+                Ok(vec![])
             }
-            Stmt::Vacuum(..) => Err(Error::sql("VACUUM is not supported yet")),
+            Stmt::Detach(name) => {
+                self.detach(name, text)?;
+                Ok(vec![])
+            }
+            Stmt::Vacuum(schema, into) => {
+                self.vacuum(schema.as_ref(), into.as_ref())?;
+                Ok(vec![])
+            }
             Stmt::Reindex { .. } => {
                 self.no_tx = true;
                 Ok(vec![])
             }
-            Stmt::CreateTrigger { .. } | Stmt::DropTrigger { .. } => {
-                Err(Error::sql("triggers are not supported yet"))
+            Stmt::CreateTrigger { .. } => {
+                self.create_trigger(stmt, text)?;
+                Ok(vec![])
+            }
+            Stmt::DropTrigger {
+                if_exists,
+                trigger_name,
+            } => {
+                self.drop_trigger(*if_exists, trigger_name)?;
+                Ok(vec![])
             }
             Stmt::CreateVirtualTable { .. } => self.create_virtual(stmt, text),
             _ => Err(Error::sql("statement not supported")),
@@ -789,6 +805,16 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    /// `PRAGMA` as code that emits its rows with `ResultRow` (also used by the pragma
+    /// table-valued functions, `sql/vtab.rs`).
+    pub(super) fn pragma_rows(
+        &mut self,
+        q: &ast::QualifiedName,
+        body: Option<&ast::PragmaBody>,
+    ) -> Result<Vec<String>> {
+        self.pragma(q, body)
+    }
+
     fn pragma(
         &mut self,
         q: &ast::QualifiedName,
@@ -862,12 +888,30 @@ impl<'a> Builder<'a> {
             }
             "database_list" => {
                 let base = self.regs(3);
-                for (i, n) in self.database_list() {
+                let all: Vec<(usize, String)> = self
+                    .ctx
+                    .schemas
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (n, _))| (i, n.clone()))
+                    .collect();
+                for (i, n) in all {
                     self.int(i as i64, base);
                     self.string(&n, base + 1);
-                    // The compiler does not know the file name.
-                    self.string("", base + 2);
+                    // The file name comes from the connection (NULL: temp never opened,
+                    // not listed).
+                    self.emit4(
+                        Opcode::Noop,
+                        i as i32,
+                        base + 2,
+                        0,
+                        P4::Pragma("database_file".into()),
+                        0,
+                    );
+                    let skip = self.label();
+                    self.emit(Opcode::IsNull, base + 2, skip, 0);
                     self.emit(Opcode::ResultRow, base, 3, 0);
+                    self.resolve(skip);
                 }
                 Ok(vec!["seq".into(), "name".into(), "file".into()])
             }

@@ -15,6 +15,7 @@
 use super::build::{Builder, Scope, Source, SrcCol};
 use super::schema::{dequote, IndexOrigin, Table, AFF_INTEGER};
 use super::select::Dest;
+use super::trigger::{RowRegs, TrigOp, TrigTime};
 use crate::error::codes::*;
 use crate::error::{Error, Result};
 use crate::vdbe::{Opcode, P4};
@@ -49,9 +50,10 @@ struct Target {
 }
 
 impl<'a> Builder<'a> {
-    pub fn dml(&mut self, stmt: &Stmt) -> Result<()> {
+    /// Compile INSERT/UPDATE/DELETE; returns the RETURNING column names (empty without one).
+    pub fn dml(&mut self, stmt: &Stmt) -> Result<Vec<String>> {
         if self.vtab_dml(stmt)? {
-            return Ok(());
+            return Ok(Vec::new());
         }
         match stmt {
             Stmt::Insert {
@@ -62,10 +64,16 @@ impl<'a> Builder<'a> {
                 body,
                 returning,
             } => {
-                if with.is_some() || returning.is_some() {
-                    return Err(Error::sql("WITH/RETURNING are not supported yet"));
+                if with.is_some() {
+                    return Err(Error::sql("WITH is not supported yet on INSERT"));
                 }
-                self.insert(oe(*or_conflict), tbl_name, columns.as_ref(), body)
+                self.insert_stmt(
+                    *or_conflict,
+                    tbl_name,
+                    columns.as_ref(),
+                    body,
+                    returning.as_deref(),
+                )
             }
             Stmt::Update {
                 with,
@@ -79,17 +87,19 @@ impl<'a> Builder<'a> {
                 limit,
                 ..
             } => {
-                if with.is_some()
-                    || returning.is_some()
-                    || from.is_some()
-                    || order_by.is_some()
-                    || limit.is_some()
-                {
+                if with.is_some() || order_by.is_some() || limit.is_some() {
                     return Err(Error::sql(
-                        "UPDATE with WITH/FROM/RETURNING/ORDER BY/LIMIT is not supported yet",
+                        "UPDATE with WITH/ORDER BY/LIMIT is not supported yet",
                     ));
                 }
-                self.update(oe(*or_conflict), tbl_name, sets, where_clause.as_ref())
+                self.update_stmt(
+                    *or_conflict,
+                    tbl_name,
+                    sets,
+                    from.as_ref(),
+                    where_clause.as_ref(),
+                    returning.as_deref(),
+                )
             }
             Stmt::Delete {
                 with,
@@ -100,15 +110,33 @@ impl<'a> Builder<'a> {
                 limit,
                 ..
             } => {
-                if with.is_some() || returning.is_some() || order_by.is_some() || limit.is_some() {
+                if with.is_some() || order_by.is_some() || limit.is_some() {
                     return Err(Error::sql(
-                        "DELETE with WITH/RETURNING/ORDER BY/LIMIT is not supported yet",
+                        "DELETE with WITH/ORDER BY/LIMIT is not supported yet",
                     ));
                 }
-                self.delete(tbl_name, where_clause.as_ref())
+                self.delete_stmt(tbl_name, where_clause.as_ref(), returning.as_deref())
             }
             _ => Err(Error::sql("not a DML statement")),
         }
+    }
+
+    /// P5 of a row `Insert`/`Delete` of the statement itself: statements run by a trigger
+    /// count no changes and leave the last insert rowid alone.
+    fn count_flag(&self) -> u16 {
+        if self.in_trigger() {
+            0
+        } else {
+            OPFLAG_NCHANGE
+        }
+    }
+
+    /// The table (or view) a DML statement names.
+    fn dml_table(&self, q: &ast::QualifiedName) -> Result<(usize, Table)> {
+        let name = dequote(&q.name.0);
+        let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
+        let (db, t) = self.find_table(dbn.as_deref(), &name)?;
+        Ok((db, t.clone()))
     }
 
     fn open_target(&mut self, q: &ast::QualifiedName) -> Result<Target> {
@@ -310,17 +338,13 @@ impl<'a> Builder<'a> {
         rid: i32,
         old_rid: Option<i32>,
         skip: i32,
-        upsert: Option<&Option<Vec<usize>>>,
+        ups: Option<&UpsertCtx>,
     ) -> Result<Vec<i32>> {
         let t = tg.table.clone();
         let mut keys = Vec::new();
         for (idx, ic) in tg.idx.clone() {
             let cols_of: Vec<usize> = idx.columns.iter().map(|c| c.column).collect();
-            let onerr = match upsert {
-                Some(None) => OE_IGNORE,
-                Some(Some(tc)) if same_set(tc, &cols_of) => OE_IGNORE,
-                _ => onerr,
-            };
+            let clause = ups.and_then(|u| u.matching(&cols_of));
             let k = self.index_key_from_regs(&t, &idx, rec, rid);
             keys.push(k);
             if !idx.unique {
@@ -340,6 +364,11 @@ impl<'a> Builder<'a> {
                 SQLITE_CONSTRAINT_UNIQUE
             };
             let cols: Vec<usize> = idx.columns.iter().map(|c| c.column).collect();
+            if let (Some(c), Some(u)) = (clause, ups) {
+                self.upsert_do(tg, c, u, other, skip)?;
+                self.resolve(ok);
+                continue;
+            }
             match onerr {
                 OE_IGNORE => self.goto(skip),
                 OE_REPLACE => {
@@ -366,71 +395,330 @@ impl<'a> Builder<'a> {
         Ok(keys)
     }
 
-    fn insert(
-        &mut self,
-        onerr: i32,
-        q: &ast::QualifiedName,
+    /// Map the INSERT column list onto `cols` (None = the rowid). Returns the map and the
+    /// position of the value that gives the rowid.
+    fn insert_column_map(
+        tname: &str,
+        cols: &[SrcCol],
         columns: Option<&ast::DistinctNames>,
-        body: &ast::InsertBody,
-    ) -> Result<()> {
-        let tg = self.open_target(q)?;
-        let t = tg.table.clone();
-        let ncol = t.columns.len();
-        // Map each supplied value to a column (None = rowid).
+        has_rowid: bool,
+    ) -> Result<(Vec<Option<usize>>, Option<usize>)> {
         let mut map: Vec<Option<usize>> = Vec::new();
         let mut rowid_src: Option<usize> = None;
         match columns {
-            Some(cols) => {
-                for (j, c) in cols.iter().enumerate() {
+            Some(cl) => {
+                for (j, c) in cl.iter().enumerate() {
                     let n = dequote(&c.0);
-                    match t.column_index(&n) {
+                    match cols.iter().position(|x| x.name.eq_ignore_ascii_case(&n)) {
                         Some(i) => {
-                            if t.ipk == Some(i) {
+                            if cols[i].is_rowid {
                                 rowid_src = Some(j);
                             }
                             map.push(Some(i));
                         }
-                        None if super::build::is_rowid_name(&n) => {
+                        None if has_rowid && super::build::is_rowid_name(&n) => {
                             rowid_src = Some(j);
                             map.push(None);
                         }
                         None => {
                             return Err(Error::sql(format!(
-                                "table {} has no column named {}",
-                                t.name, n
+                                "table {tname} has no column named {n}"
                             )))
                         }
                     }
                 }
             }
             None => {
-                for i in 0..ncol {
+                for (i, c) in cols.iter().enumerate() {
                     map.push(Some(i));
-                    if t.ipk == Some(i) {
+                    if c.is_rowid {
                         rowid_src = Some(i);
                     }
                 }
             }
         }
+        Ok((map, rowid_src))
+    }
+
+    /// Emit the rows of an INSERT source: each row's values go to `vals..` and the row body
+    /// at `body_l` is called with `Gosub ret`.
+    #[allow(clippy::too_many_arguments)]
+    fn insert_source(
+        &mut self,
+        sel: &ast::Select,
+        nval: usize,
+        vals: i32,
+        ret: i32,
+        body_l: i32,
+        tname: &str,
+        named_cols: bool,
+    ) -> Result<()> {
+        let check_count = |got: usize| -> Result<()> {
+            if got != nval {
+                return Err(Error::sql(if named_cols {
+                    format!("{got} values for {nval} columns")
+                } else {
+                    format!("table {tname} has {nval} columns but {got} values were supplied")
+                }));
+            }
+            Ok(())
+        };
+        let simple_values = match (
+            &sel.body.select,
+            &sel.body.compounds,
+            &sel.order_by,
+            &sel.limit,
+            &sel.with,
+        ) {
+            (ast::OneSelect::Values(rows), None, None, None, None) => Some(rows),
+            _ => None,
+        };
+        // Rows that read tables (subqueries) are all evaluated before any insert,
+        // as SQLite does when the source reads the target table.
+        let simple_values = simple_values.filter(|rows| {
+            !rows
+                .iter()
+                .any(|r| r.iter().any(super::select::has_subquery))
+        });
+        match simple_values {
+            Some(rows) => {
+                self.scopes.push(Scope::default());
+                let mut r = Ok(());
+                for row in rows {
+                    r = check_count(row.len());
+                    if r.is_err() {
+                        break;
+                    }
+                    for (j, e) in row.iter().enumerate() {
+                        r = self.expr(e, vals + j as i32);
+                        if r.is_err() {
+                            break;
+                        }
+                    }
+                    if r.is_err() {
+                        break;
+                    }
+                    self.emit(Opcode::Gosub, ret, body_l, 0);
+                }
+                self.scopes.pop();
+                r?;
+            }
+            None => {
+                let eph = self.cursor();
+                self.emit(Opcode::OpenEphemeral, eph, nval as i32, 0);
+                let infos = self.select(sel, Dest::Eph(eph))?;
+                check_count(infos.len())?;
+                let done = self.label();
+                self.emit(Opcode::Rewind, eph, done, 0);
+                let top = self.addr();
+                for j in 0..nval {
+                    self.emit(Opcode::Column, eph, j as i32, vals + j as i32);
+                }
+                self.emit(Opcode::Gosub, ret, body_l, 0);
+                self.emit(Opcode::Next, eph, top, 0);
+                self.resolve(done);
+            }
+        }
+        Ok(())
+    }
+
+    /// The conflict target of an `ON CONFLICT DO NOTHING` clause: `Some(None)` = any.
+    fn upsert_target(&self, tg: &Target, u: &ast::Upsert) -> Result<Option<Vec<usize>>> {
+        let t = &tg.table;
+        Ok(match &u.index {
+            None => None,
+            Some(ui) => {
+                let mut cols = Vec::new();
+                for sc in &ui.targets {
+                    let n = match &sc.expr {
+                        Expr::Id(i) => dequote(&i.0),
+                        Expr::Name(n) => dequote(&n.0),
+                        _ => String::new(),
+                    };
+                    let ci = t
+                        .column_index(&n)
+                        .ok_or_else(|| Error::sql(format!("no such column: {n}")))?;
+                    cols.push(ci);
+                }
+                let matches_pk = cols.len() == 1 && t.ipk == Some(cols[0]);
+                let matches_idx = tg.idx.iter().any(|(i, _)| {
+                    i.unique
+                        && same_set(
+                            &cols,
+                            &i.columns.iter().map(|c| c.column).collect::<Vec<_>>(),
+                        )
+                });
+                if !matches_pk && !matches_idx {
+                    return Err(Error::sql(
+                        "ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint",
+                    ));
+                }
+                Some(cols)
+            }
+        })
+    }
+
+    /// Parse one `ON CONFLICT` clause.
+    fn upsert_clause(
+        &mut self,
+        tg: &Target,
+        u: &ast::Upsert,
+        orconf: Option<ResolveType>,
+        tname: &str,
+    ) -> Result<UpsertClause> {
+        let target = self.upsert_target(tg, u)?;
+        let update = match &u.do_clause {
+            ast::UpsertDo::Nothing => None,
+            ast::UpsertDo::Set { sets, where_clause } => {
+                let t = tg.table.clone();
+                let ncol = t.columns.len();
+                let mut assign: Vec<Option<Expr>> = vec![None; ncol];
+                let mut new_rowid = None;
+                let mut set_cols = Vec::new();
+                for s in sets {
+                    if s.col_names.len() != 1 {
+                        return Err(Error::sql("row value assignments are not supported yet"));
+                    }
+                    for n in s.col_names.iter() {
+                        let n = dequote(&n.0);
+                        set_cols.push(n.clone());
+                        match t.column_index(&n) {
+                            Some(i) => {
+                                if t.ipk == Some(i) {
+                                    new_rowid = Some(s.expr.clone());
+                                }
+                                assign[i] = Some(s.expr.clone());
+                            }
+                            None if super::build::is_rowid_name(&n) => {
+                                new_rowid = Some(s.expr.clone())
+                            }
+                            None => return Err(Error::sql(format!("no such column: {n}"))),
+                        }
+                    }
+                }
+                let cols = self.row_cols(&t)?;
+                let ru = RowUpdate {
+                    orconf,
+                    assign,
+                    new_rowid,
+                    before: self.triggers_for(
+                        tg.db,
+                        &t.name,
+                        TrigOp::Update,
+                        TrigTime::Before,
+                        Some(&set_cols),
+                    ),
+                    after: self.triggers_for(
+                        tg.db,
+                        &t.name,
+                        TrigOp::Update,
+                        TrigTime::After,
+                        Some(&set_cols),
+                    ),
+                    checks: self.check_constraints(&t)?,
+                    cols,
+                    tabref: (tg.db, t.clone()),
+                    tname: tname.to_string(),
+                    set_cols,
+                };
+                Some((ru, where_clause.clone()))
+            }
+        };
+        Ok(UpsertClause { target, update })
+    }
+
+    /// On a conflict with the row whose rowid is in `other`: DO NOTHING skips the row;
+    /// DO UPDATE updates that row (with `excluded.*` = the proposed row), then skips.
+    fn upsert_do(
+        &mut self,
+        tg: &Target,
+        c: &UpsertClause,
+        u: &UpsertCtx,
+        other: i32,
+        skip: i32,
+    ) -> Result<()> {
+        let Some((ru, wh)) = &c.update else {
+            self.goto(skip);
+            return Ok(());
+        };
+        let old = self.reg();
+        self.emit(Opcode::SCopy, other, old, 0);
+        self.emit(Opcode::NotExists, tg.cur, skip, old);
+        let mut src = self.target_source(tg, None);
+        src.name = ru.tname.clone();
+        let xc = self.cursor();
+        let mut scope = Scope {
+            sources: vec![
+                src,
+                Source {
+                    name: "excluded".into(),
+                    cursor: xc,
+                    cols: ru.cols.clone(),
+                    table: Some(ru.tabref.clone()),
+                    // Only `excluded.x` reaches these: a bare name is the table's.
+                    using_hidden: ru.cols.iter().map(|c| c.name.clone()).collect(),
+                },
+            ],
+            ..Default::default()
+        };
+        scope.col_regs.push(((xc, -1), u.excluded.rowid));
+        for i in 0..ru.cols.len() {
+            scope
+                .col_regs
+                .push(((xc, i as i32), u.excluded.cols + i as i32));
+        }
+        let saved = std::mem::replace(&mut self.scopes, vec![scope]);
+        let mut r = Ok(());
+        if let Some(w) = wh {
+            r = self.jump_if_false(w, skip, true);
+        }
+        if r.is_ok() {
+            r = self.update_row(tg, ru, old, skip, u.ret.as_ref());
+        }
+        self.scopes = saved;
+        r?;
+        self.goto(skip);
+        Ok(())
+    }
+
+    pub(super) fn insert_stmt(
+        &mut self,
+        orconf: Option<ResolveType>,
+        q: &ast::QualifiedName,
+        columns: Option<&ast::DistinctNames>,
+        body: &ast::InsertBody,
+        returning: Option<&[ast::ResultColumn]>,
+    ) -> Result<Vec<String>> {
+        let (tdb, tt) = self.dml_table(q)?;
+        if tt.is_view && self.has_triggers(tdb, &tt.name, TrigOp::Insert) {
+            return self.insert_view(orconf, tdb, &tt, columns, body, returning);
+        }
+        let onerr = oe(orconf);
+        let tg = self.open_target(q)?;
+        let t = tg.table.clone();
+        let ncol = t.columns.len();
+        let cols = self.row_cols(&t)?;
+        let tabref = (tg.db, t.clone());
+        let tname = q
+            .alias
+            .as_ref()
+            .map(|a| dequote(&a.0))
+            .unwrap_or_else(|| t.name.clone());
+        let before = self.triggers_for(tg.db, &t.name, TrigOp::Insert, TrigTime::Before, None);
+        let after = self.triggers_for(tg.db, &t.name, TrigOp::Insert, TrigTime::After, None);
+        let checks = self.check_constraints(&t)?;
+        self.fk_begin();
+        let ret_clause = match returning {
+            Some(rc) => Some(self.returning_begin(rc, &cols, &t.name)?),
+            None => None,
+        };
+        let (mut map, mut rowid_src) = Self::insert_column_map(&t.name, &cols, columns, true)?;
         let nval = map.len();
         let vals = self.regs(nval.max(1));
         let ret = self.reg();
         let body_l = self.label();
         let end = self.label();
-        let check_count = |got: usize| -> Result<()> {
-            if got != nval {
-                return Err(Error::sql(if columns.is_some() {
-                    format!("{got} values for {nval} columns")
-                } else {
-                    format!(
-                        "table {} has {} columns but {} values were supplied",
-                        t.name, nval, got
-                    )
-                }));
-            }
-            Ok(())
-        };
-        let mut upsert_target: Option<Option<Vec<usize>>> = None;
+        let mut clauses: Vec<UpsertClause> = Vec::new();
         match body {
             ast::InsertBody::DefaultValues => {
                 map.clear();
@@ -438,87 +726,12 @@ impl<'a> Builder<'a> {
                 self.emit(Opcode::Gosub, ret, body_l, 0);
             }
             ast::InsertBody::Select(sel, upsert) => {
-                if let Some(u) = upsert {
-                    if u.next.is_some() || !matches!(u.do_clause, ast::UpsertDo::Nothing) {
-                        return Err(Error::sql("ON CONFLICT DO UPDATE is not supported yet"));
-                    }
-                    upsert_target = Some(match &u.index {
-                        None => None,
-                        Some(ui) => {
-                            let mut cols = Vec::new();
-                            for sc in &ui.targets {
-                                let n = match &sc.expr {
-                                    Expr::Id(i) => dequote(&i.0),
-                                    Expr::Name(n) => dequote(&n.0),
-                                    _ => String::new(),
-                                };
-                                let ci = t
-                                    .column_index(&n)
-                                    .ok_or_else(|| Error::sql(format!("no such column: {n}")))?;
-                                cols.push(ci);
-                            }
-                            let matches_pk = cols.len() == 1 && t.ipk == Some(cols[0]);
-                            let matches_idx = tg.idx.iter().any(|(i, _)| {
-                                i.unique
-                                    && same_set(
-                                        &cols,
-                                        &i.columns.iter().map(|c| c.column).collect::<Vec<_>>(),
-                                    )
-                            });
-                            if !matches_pk && !matches_idx {
-                                return Err(Error::sql(
-                                    "ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint",
-                                ));
-                            }
-                            Some(cols)
-                        }
-                    });
+                let mut next = upsert.as_ref();
+                while let Some(u) = next {
+                    clauses.push(self.upsert_clause(&tg, u, orconf, &tname)?);
+                    next = u.next.as_deref();
                 }
-                let simple_values = match (
-                    &sel.body.select,
-                    &sel.body.compounds,
-                    &sel.order_by,
-                    &sel.limit,
-                    &sel.with,
-                ) {
-                    (ast::OneSelect::Values(rows), None, None, None, None) => Some(rows),
-                    _ => None,
-                };
-                // Rows that read tables (subqueries) are all evaluated before any insert,
-                // as SQLite does when the source reads the target table.
-                let simple_values = simple_values.filter(|rows| {
-                    !rows
-                        .iter()
-                        .any(|r| r.iter().any(super::select::has_subquery))
-                });
-                match simple_values {
-                    Some(rows) => {
-                        self.scopes.push(Scope::default());
-                        for row in rows {
-                            check_count(row.len())?;
-                            for (j, e) in row.iter().enumerate() {
-                                self.expr(e, vals + j as i32)?;
-                            }
-                            self.emit(Opcode::Gosub, ret, body_l, 0);
-                        }
-                        self.scopes.pop();
-                    }
-                    None => {
-                        let eph = self.cursor();
-                        self.emit(Opcode::OpenEphemeral, eph, nval as i32, 0);
-                        let infos = self.select(sel, Dest::Eph(eph))?;
-                        check_count(infos.len())?;
-                        let done = self.label();
-                        self.emit(Opcode::Rewind, eph, done, 0);
-                        let top = self.addr();
-                        for j in 0..nval {
-                            self.emit(Opcode::Column, eph, j as i32, vals + j as i32);
-                        }
-                        self.emit(Opcode::Gosub, ret, body_l, 0);
-                        self.emit(Opcode::Next, eph, top, 0);
-                        self.resolve(done);
-                    }
-                }
+                self.insert_source(sel, nval, vals, ret, body_l, &t.name, columns.is_some())?;
             }
         }
         self.goto(end);
@@ -540,12 +753,54 @@ impl<'a> Builder<'a> {
                     self.emit(Opcode::SCopy, vals + j as i32, r, 0);
                 }
                 None => match &t.columns[i].default {
-                    Some(d) => self.expr(d, r)?,
+                    Some(d) => {
+                        if let Err(e) = self.expr(d, r) {
+                            self.scopes.pop();
+                            return Err(e);
+                        }
+                    }
                     None => self.null(r),
                 },
             }
         }
         self.scopes.pop();
+        if !before.is_empty() {
+            // NEW for BEFORE INSERT: the rowid is -1 when it is to be chosen.
+            let nrid = self.reg();
+            match rowid_src {
+                Some(j) => {
+                    let have = self.label();
+                    self.emit(Opcode::SCopy, vals + j as i32, nrid, 0);
+                    self.emit(Opcode::NotNull, nrid, have, 0);
+                    self.emit(Opcode::Integer, -1, nrid, 0);
+                    self.resolve(have);
+                    self.emit(Opcode::MustBeInt, nrid, 0, 0);
+                }
+                None => {
+                    self.emit(Opcode::Integer, -1, nrid, 0);
+                }
+            }
+            let nc = self.regs(ncol.max(1));
+            for i in 0..ncol {
+                self.emit(Opcode::SCopy, rec + i as i32, nc + i as i32, 0);
+            }
+            self.apply_affinity(
+                nc,
+                &t.columns.iter().map(|c| c.affinity).collect::<Vec<_>>(),
+            );
+            self.fire_triggers(
+                &before,
+                &tabref,
+                &cols,
+                Some(RowRegs {
+                    rowid: nrid,
+                    cols: nc,
+                }),
+                None,
+                skip,
+                orconf,
+            )?;
+        }
         match rowid_src {
             Some(j) => {
                 let have = self.label();
@@ -562,8 +817,21 @@ impl<'a> Builder<'a> {
                 self.emit(Opcode::NewRowid, tg.cur, rid, 0);
             }
         }
-        // SQLite checks NOT NULL before the rowid's uniqueness.
+        // SQLite checks NOT NULL, then CHECK, before the rowid's uniqueness.
         self.not_null_checks(&tg, onerr, rec, skip)?;
+        self.apply_affinity(
+            rec,
+            &t.columns.iter().map(|c| c.affinity).collect::<Vec<_>>(),
+        );
+        self.apply_checks(&tg, &checks, onerr, rec, rid, skip)?;
+        let ups = UpsertCtx {
+            clauses,
+            excluded: RowRegs {
+                rowid: rid,
+                cols: rec,
+            },
+            ret: ret_clause.clone(),
+        };
         match rowid_src {
             Some(_) => {
                 // Rowid uniqueness (a fresh NewRowid never conflicts).
@@ -573,12 +841,13 @@ impl<'a> Builder<'a> {
                     Some(i) => format!("{}.{}", t.name, t.columns[i].name),
                     None => format!("{}.rowid", t.name),
                 };
-                let rowid_onerr = match &upsert_target {
-                    Some(None) => OE_IGNORE,
-                    Some(Some(c)) if c.len() == 1 && t.ipk == Some(c[0]) => OE_IGNORE,
-                    _ => onerr,
-                };
-                match rowid_onerr {
+                let ipk_cols: Vec<usize> = t.ipk.into_iter().collect();
+                let clause = ups.matching(&ipk_cols);
+                if let Some(c) = clause {
+                    self.upsert_do(&tg, c, &ups, rid, skip)?;
+                }
+                match if clause.is_some() { -1 } else { onerr } {
+                    -1 => {}
                     OE_IGNORE => self.goto(skip),
                     OE_REPLACE => self.delete_current(&tg, false),
                     _ => {
@@ -596,11 +865,13 @@ impl<'a> Builder<'a> {
             }
             None => {}
         }
-        self.apply_affinity(
-            rec,
-            &t.columns.iter().map(|c| c.affinity).collect::<Vec<_>>(),
-        );
-        let keys = self.unique_checks(&tg, onerr, rec, rid, None, skip, upsert_target.as_ref())?;
+        let keys = self.unique_checks(&tg, onerr, rec, rid, None, skip, Some(&ups))?;
+        let new_img = RowRegs {
+            rowid: rid,
+            cols: rec,
+        };
+        self.fk_child_row(&tabref, new_img, 1, None)?;
+        self.fk_parent_row(&tabref, new_img, -1, TrigOp::Insert, None)?;
         let record = self.reg();
         self.emit(Opcode::MakeRecord, rec, ncol as i32, record);
         for ((idx, ic), k) in tg.idx.iter().zip(&keys) {
@@ -609,18 +880,108 @@ impl<'a> Builder<'a> {
             self.emit(Opcode::MakeRecord, *k, n, ir);
             self.emit4(Opcode::IdxInsert, *ic, ir, *k, P4::Int32(n), 0);
         }
+        let flags = if self.in_trigger() {
+            0
+        } else {
+            OPFLAG_NCHANGE | OPFLAG_LASTROWID
+        };
         self.emit4(
             Opcode::Insert,
             tg.cur,
             record,
             rid,
             P4::Table(t.name.clone()),
-            OPFLAG_NCHANGE | OPFLAG_LASTROWID,
+            flags,
         );
+        let img = RowRegs {
+            rowid: rid,
+            cols: rec,
+        };
+        if !after.is_empty() {
+            self.fire_triggers(&after, &tabref, &cols, Some(img), None, skip, orconf)?;
+        }
+        if let Some(rc) = &ret_clause {
+            self.returning_row(rc, &cols, &t.name, Some((tg.db, t.clone())), img)?;
+        }
         self.resolve(skip);
         self.emit(Opcode::Return, ret, 0, 0);
         self.resolve(end);
-        Ok(())
+        self.fk_end();
+        Ok(match ret_clause {
+            Some(rc) => {
+                self.returning_end(&rc);
+                rc.names
+            }
+            None => vec![],
+        })
+    }
+
+    /// INSERT into a view with INSTEAD OF INSERT triggers: each row fires the triggers with
+    /// NEW = the row (missing columns NULL, NEW.rowid NULL).
+    fn insert_view(
+        &mut self,
+        orconf: Option<ResolveType>,
+        db: usize,
+        v: &Table,
+        columns: Option<&ast::DistinctNames>,
+        body: &ast::InsertBody,
+        returning: Option<&[ast::ResultColumn]>,
+    ) -> Result<Vec<String>> {
+        if returning.is_some() {
+            return Err(Error::sql(format!(
+                "cannot modify {} because it is a view",
+                v.name
+            )));
+        }
+        let cols = self.row_cols(v)?;
+        let tabref = (db, v.clone());
+        let ncol = cols.len();
+        let trigs = self.triggers_for(db, &v.name, TrigOp::Insert, TrigTime::InsteadOf, None);
+        let (map, _) = Self::insert_column_map(&v.name, &cols, columns, false)?;
+        let nval = map.len();
+        let vals = self.regs(nval.max(1));
+        let ret = self.reg();
+        let body_l = self.label();
+        let end = self.label();
+        self.use_db(db, true);
+        match body {
+            ast::InsertBody::DefaultValues => {
+                self.emit(Opcode::Gosub, ret, body_l, 0);
+            }
+            ast::InsertBody::Select(sel, _) => {
+                self.insert_source(sel, nval, vals, ret, body_l, &v.name, columns.is_some())?;
+            }
+        }
+        self.goto(end);
+        self.resolve(body_l);
+        let skip = self.label();
+        let rid = self.reg();
+        self.emit(Opcode::Integer, -1, rid, 0);
+        let rec = self.regs(ncol.max(1));
+        for i in 0..ncol {
+            match map.iter().position(|m| *m == Some(i)) {
+                Some(j) if matches!(body, ast::InsertBody::Select(..)) => {
+                    self.emit(Opcode::SCopy, vals + j as i32, rec + i as i32, 0);
+                }
+                _ => self.null(rec + i as i32),
+            }
+        }
+        self.fire_triggers(
+            &trigs,
+            &tabref,
+            &cols,
+            Some(RowRegs {
+                rowid: rid,
+                cols: rec,
+            }),
+            None,
+            skip,
+            orconf,
+        )?;
+        self.resolve(skip);
+        self.emit(Opcode::Return, ret, 0, 0);
+        self.resolve(end);
+        Ok(vec![])
     }
 
     /// Pass 1 of UPDATE/DELETE: collect the rowids of matching rows into a RowSet register.
@@ -648,50 +1009,116 @@ impl<'a> Builder<'a> {
         Ok(rs)
     }
 
-    fn delete(&mut self, q: &ast::QualifiedName, where_clause: Option<&Expr>) -> Result<()> {
+    pub(super) fn delete_stmt(
+        &mut self,
+        q: &ast::QualifiedName,
+        where_clause: Option<&Expr>,
+        returning: Option<&[ast::ResultColumn]>,
+    ) -> Result<Vec<String>> {
+        let (tdb, tt) = self.dml_table(q)?;
+        if tt.is_view && self.has_triggers(tdb, &tt.name, TrigOp::Delete) {
+            return self.view_dml(None, tdb, &tt, q, None, where_clause, returning);
+        }
         let tg = self.open_target(q)?;
+        let t = tg.table.clone();
+        let ncol = t.columns.len();
+        let cols = self.row_cols(&t)?;
+        let tabref = (tg.db, t.clone());
+        let before = self.triggers_for(tg.db, &t.name, TrigOp::Delete, TrigTime::Before, None);
+        let after = self.triggers_for(tg.db, &t.name, TrigOp::Delete, TrigTime::After, None);
+        self.fk_begin();
+        let ret_clause = match returning {
+            Some(rc) => Some(self.returning_begin(rc, &cols, &t.name)?),
+            None => None,
+        };
         self.scopes.push(Scope {
             sources: vec![self.target_source(&tg, q.alias.as_ref())],
             ..Default::default()
         });
         let rs = self.collect_rowids(&tg, q.alias.as_ref(), where_clause);
-        let rs = match rs {
-            Ok(r) => r,
-            Err(e) => {
-                self.scopes.pop();
-                return Err(e);
-            }
-        };
+        self.scopes.pop();
+        let rs = rs?;
         let done = self.label();
         let r = self.reg();
         let top = self.addr();
         self.emit(Opcode::RowSetRead, rs, done, r);
         self.emit(Opcode::NotExists, tg.cur, top, r);
-        self.delete_current(&tg, true);
+        let need_old = !before.is_empty()
+            || !after.is_empty()
+            || ret_clause.is_some()
+            || self.fk_involves(&tabref);
+        let old = RowRegs {
+            rowid: r,
+            cols: if need_old { self.regs(ncol.max(1)) } else { 0 },
+        };
+        if need_old {
+            for i in 0..ncol {
+                if t.ipk == Some(i) {
+                    self.emit(Opcode::SCopy, r, old.cols + i as i32, 0);
+                } else {
+                    self.emit(Opcode::Column, tg.cur, i as i32, old.cols + i as i32);
+                }
+            }
+        }
+        if !before.is_empty() {
+            self.fire_triggers(&before, &tabref, &cols, None, Some(old), top, None)?;
+            // The trigger may have deleted or moved the row.
+            self.emit(Opcode::NotExists, tg.cur, top, r);
+        }
+        let count = !self.in_trigger();
+        self.fk_child_row(&tabref, old, -1, None)?;
+        self.fk_parent_row(&tabref, old, 1, TrigOp::Delete, None)?;
+        self.delete_current(&tg, count);
+        self.fk_actions(&tabref, old, None, None, top)?;
+        if !after.is_empty() {
+            self.fire_triggers(&after, &tabref, &cols, None, Some(old), top, None)?;
+        }
+        if let Some(rc) = &ret_clause {
+            self.returning_row(rc, &cols, &t.name, Some((tg.db, t.clone())), old)?;
+        }
         self.emit(Opcode::Goto, 0, top, 0);
         self.resolve(done);
-        self.scopes.pop();
-        Ok(())
+        self.fk_end();
+        Ok(match ret_clause {
+            Some(rc) => {
+                self.returning_end(&rc);
+                rc.names
+            }
+            None => vec![],
+        })
     }
 
-    fn update(
+    pub(super) fn update_stmt(
         &mut self,
-        onerr: i32,
+        orconf: Option<ResolveType>,
         q: &ast::QualifiedName,
         sets: &[ast::Set],
+        from: Option<&ast::FromClause>,
         where_clause: Option<&Expr>,
-    ) -> Result<()> {
+        returning: Option<&[ast::ResultColumn]>,
+    ) -> Result<Vec<String>> {
+        if from.is_some() {
+            return Err(Error::sql("UPDATE ... FROM is not supported yet"));
+        }
+        for s in sets {
+            if s.col_names.len() != 1 {
+                return Err(Error::sql("row value assignments are not supported yet"));
+            }
+        }
+        let (tdb, tt) = self.dml_table(q)?;
+        if tt.is_view && self.has_triggers(tdb, &tt.name, TrigOp::Update) {
+            return self.view_dml(orconf, tdb, &tt, q, Some(sets), where_clause, returning);
+        }
         let tg = self.open_target(q)?;
         let t = tg.table.clone();
         let ncol = t.columns.len();
         let mut assign: Vec<Option<Expr>> = vec![None; ncol];
         let mut new_rowid: Option<Expr> = None;
+        let mut set_cols = Vec::new();
         for s in sets {
-            if s.col_names.len() != 1 {
-                return Err(Error::sql("row value assignments are not supported yet"));
-            }
             for n in s.col_names.iter() {
                 let n = dequote(&n.0);
+                set_cols.push(n.clone());
                 match t.column_index(&n) {
                     Some(i) => {
                         if t.ipk == Some(i) {
@@ -708,28 +1135,126 @@ impl<'a> Builder<'a> {
             sources: vec![self.target_source(&tg, q.alias.as_ref())],
             ..Default::default()
         });
-        let r = self.update_body(&tg, onerr, q, &assign, new_rowid.as_ref(), where_clause);
+        let r = self.update_body(
+            &tg,
+            orconf,
+            q,
+            &assign,
+            new_rowid.as_ref(),
+            where_clause,
+            &set_cols,
+            returning,
+        );
         self.scopes.pop();
         r
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn update_body(
         &mut self,
         tg: &Target,
-        onerr: i32,
+        orconf: Option<ResolveType>,
         q: &ast::QualifiedName,
         assign: &[Option<Expr>],
         new_rowid: Option<&Expr>,
         where_clause: Option<&Expr>,
-    ) -> Result<()> {
+        set_cols: &[String],
+        returning: Option<&[ast::ResultColumn]>,
+    ) -> Result<Vec<String>> {
         let t = tg.table.clone();
-        let ncol = t.columns.len();
+        let cols = self.row_cols(&t)?;
+        let tabref = (tg.db, t.clone());
+        let tname = q
+            .alias
+            .as_ref()
+            .map(|a| dequote(&a.0))
+            .unwrap_or_else(|| t.name.clone());
+        let before = self.triggers_for(
+            tg.db,
+            &t.name,
+            TrigOp::Update,
+            TrigTime::Before,
+            Some(set_cols),
+        );
+        let after = self.triggers_for(
+            tg.db,
+            &t.name,
+            TrigOp::Update,
+            TrigTime::After,
+            Some(set_cols),
+        );
+        let checks = self.check_constraints(&t)?;
+        self.fk_begin();
+        let ret_clause = match returning {
+            Some(rc) => Some(self.returning_begin(rc, &cols, &t.name)?),
+            None => None,
+        };
+        let ru = RowUpdate {
+            orconf,
+            assign: assign.to_vec(),
+            new_rowid: new_rowid.cloned(),
+            before,
+            after,
+            checks,
+            cols,
+            tabref,
+            tname,
+            set_cols: set_cols.to_vec(),
+        };
         let rs = self.collect_rowids(tg, q.alias.as_ref(), where_clause)?;
         let done = self.label();
         let old = self.reg();
         let top = self.addr();
         self.emit(Opcode::RowSetRead, rs, done, old);
         self.emit(Opcode::NotExists, tg.cur, top, old);
+        self.update_row(tg, &ru, old, top, ret_clause.as_ref())?;
+        self.emit(Opcode::Goto, 0, top, 0);
+        self.resolve(done);
+        self.fk_end();
+        Ok(match ret_clause {
+            Some(rc) => {
+                self.returning_end(&rc);
+                rc.names
+            }
+            None => vec![],
+        })
+    }
+
+    /// Update the row the table cursor is on (rowid in `old`): new values from `u.assign`
+    /// (evaluated in the current scopes), triggers, constraint checks, index maintenance,
+    /// RETURNING. `skip` = where to go when the row is skipped (OR IGNORE, RAISE(IGNORE), the
+    /// row vanished under a BEFORE trigger).
+    fn update_row(
+        &mut self,
+        tg: &Target,
+        u: &RowUpdate,
+        old: i32,
+        skip: i32,
+        ret_clause: Option<&super::returning::Returning>,
+    ) -> Result<()> {
+        let onerr = oe(u.orconf);
+        let orconf = u.orconf;
+        let t = tg.table.clone();
+        let ncol = t.columns.len();
+        let (before, after, checks, cols, tabref) =
+            (&u.before, &u.after, &u.checks, &u.cols, &u.tabref);
+        let assign = &u.assign;
+        let new_rowid = u.new_rowid.as_ref();
+        let affs: Vec<u8> = t.columns.iter().map(|c| c.affinity).collect();
+        let need_old = !before.is_empty() || !after.is_empty() || self.fk_involves(tabref);
+        let old_img = RowRegs {
+            rowid: old,
+            cols: if need_old { self.regs(ncol.max(1)) } else { 0 },
+        };
+        if need_old {
+            for i in 0..ncol {
+                if t.ipk == Some(i) {
+                    self.emit(Opcode::SCopy, old, old_img.cols + i as i32, 0);
+                } else {
+                    self.emit(Opcode::Column, tg.cur, i as i32, old_img.cols + i as i32);
+                }
+            }
+        }
         let rid = self.reg();
         let rec = self.regs(ncol.max(1));
         // New values (computed from the old row).
@@ -758,12 +1283,32 @@ impl<'a> Builder<'a> {
         if let Some(i) = t.ipk {
             self.null(rec + i as i32);
         }
-        let skip = top;
+        let new_img = RowRegs {
+            rowid: rid,
+            cols: rec,
+        };
+        if !before.is_empty() {
+            self.apply_affinity(rec, &affs);
+            self.fire_triggers(
+                &before,
+                &tabref,
+                &cols,
+                Some(new_img),
+                Some(old_img),
+                skip,
+                orconf,
+            )?;
+            // The trigger may have deleted the row, or changed the columns not assigned.
+            self.emit(Opcode::NotExists, tg.cur, skip, old);
+            for i in 0..ncol {
+                if t.ipk != Some(i) && assign[i].is_none() {
+                    self.emit(Opcode::Column, tg.cur, i as i32, rec + i as i32);
+                }
+            }
+        }
         self.not_null_checks(tg, onerr, rec, skip)?;
-        self.apply_affinity(
-            rec,
-            &t.columns.iter().map(|c| c.affinity).collect::<Vec<_>>(),
-        );
+        self.apply_affinity(rec, &affs);
+        self.apply_checks(tg, &checks, onerr, rec, rid, skip)?;
         if new_rowid.is_some() {
             let same = self.label();
             self.emit4(
@@ -795,10 +1340,14 @@ impl<'a> Builder<'a> {
                 }
             }
             self.resolve(ok);
-            self.emit(Opcode::NotExists, tg.cur, top, old);
+            self.emit(Opcode::NotExists, tg.cur, skip, old);
             self.resolve(same);
         }
         let keys = self.unique_checks(tg, onerr, rec, rid, Some(old), skip, None)?;
+        self.fk_child_row(&tabref, old_img, -1, Some(&u.set_cols))?;
+        self.fk_child_row(&tabref, new_img, 1, Some(&u.set_cols))?;
+        self.fk_parent_row(&tabref, old_img, 1, TrigOp::Update, Some(&u.set_cols))?;
+        self.fk_parent_row(&tabref, new_img, -1, TrigOp::Update, Some(&u.set_cols))?;
         // Remove the old index entries and, if the rowid changes, the old row.
         for (idx, ic) in &tg.idx {
             let n = idx.columns.len();
@@ -829,13 +1378,14 @@ impl<'a> Builder<'a> {
         }
         let record = self.reg();
         self.emit(Opcode::MakeRecord, rec, ncol as i32, record);
+        let flag = self.count_flag();
         self.emit4(
             Opcode::Insert,
             tg.cur,
             record,
             rid,
             P4::Table(t.name.clone()),
-            OPFLAG_NCHANGE,
+            flag,
         );
         for ((idx, ic), k) in tg.idx.iter().zip(&keys) {
             let n = idx.columns.len() as i32 + 1;
@@ -843,10 +1393,350 @@ impl<'a> Builder<'a> {
             self.emit(Opcode::MakeRecord, *k, n, ir);
             self.emit4(Opcode::IdxInsert, *ic, ir, *k, P4::Int32(n), 0);
         }
-        self.emit(Opcode::Goto, 0, top, 0);
-        self.resolve(done);
+        self.fk_actions(&tabref, old_img, Some(new_img), Some(&u.set_cols), skip)?;
+        if !after.is_empty() {
+            self.fire_triggers(
+                &after,
+                &tabref,
+                &cols,
+                Some(new_img),
+                Some(old_img),
+                skip,
+                orconf,
+            )?;
+        }
+        if let Some(rc) = &ret_clause {
+            let saved = std::mem::take(&mut self.scopes);
+            let r = self.returning_row(rc, &cols, &t.name, Some((tg.db, t.clone())), new_img);
+            self.scopes = saved;
+            r?;
+        }
         Ok(())
     }
+
+    /// UPDATE or DELETE (`sets` None) of a view with INSTEAD OF triggers: the matching rows
+    /// of the view are computed first, then each fires the triggers with OLD = the row and,
+    /// for UPDATE, NEW = the row with the assignments applied.
+    #[allow(clippy::too_many_arguments)]
+    fn view_dml(
+        &mut self,
+        orconf: Option<ResolveType>,
+        db: usize,
+        v: &Table,
+        q: &ast::QualifiedName,
+        sets: Option<&[ast::Set]>,
+        where_clause: Option<&Expr>,
+        returning: Option<&[ast::ResultColumn]>,
+    ) -> Result<Vec<String>> {
+        if returning.is_some() {
+            return Err(Error::sql(format!(
+                "cannot modify {} because it is a view",
+                v.name
+            )));
+        }
+        let cols = self.row_cols(v)?;
+        let tabref = (db, v.clone());
+        let ncol = cols.len();
+        let vname = q
+            .alias
+            .as_ref()
+            .map(|a| dequote(&a.0))
+            .unwrap_or_else(|| v.name.clone());
+        let mut assign: Vec<Option<Expr>> = vec![None; ncol];
+        let mut set_cols = Vec::new();
+        if let Some(sets) = sets {
+            for s in sets {
+                for n in s.col_names.iter() {
+                    let n = dequote(&n.0);
+                    let i = cols
+                        .iter()
+                        .position(|c| c.name.eq_ignore_ascii_case(&n))
+                        .ok_or_else(|| Error::sql(format!("no such column: {n}")))?;
+                    assign[i] = Some(s.expr.clone());
+                    set_cols.push(n);
+                }
+            }
+        }
+        let (op, setc) = match sets {
+            Some(_) => (TrigOp::Update, Some(set_cols.as_slice())),
+            None => (TrigOp::Delete, None),
+        };
+        let trigs = self.triggers_for(db, &v.name, op, TrigTime::InsteadOf, setc);
+        self.use_db(db, true);
+        // SELECT * FROM view [AS alias] WHERE ...
+        let text = format!(
+            "SELECT * FROM \"{}\".\"{}\" AS \"{}\"",
+            self.db_name(db).replace('"', "\"\""),
+            v.name.replace('"', "\"\""),
+            vname.replace('"', "\"\"")
+        );
+        let mut sel = match super::schema::parse_one(&text)? {
+            Stmt::Select(s) => s,
+            _ => return Err(Error::sql("internal: view select")),
+        };
+        if let ast::OneSelect::Select {
+            where_clause: w, ..
+        } = &mut sel.body.select
+        {
+            *w = where_clause.cloned();
+        }
+        let eph = self.cursor();
+        self.emit(Opcode::OpenEphemeral, eph, ncol.max(1) as i32, 0);
+        self.select(&sel, Dest::Eph(eph))?;
+        let done = self.label();
+        self.emit(Opcode::Rewind, eph, done, 0);
+        let top = self.addr();
+        let next = self.label();
+        let old = RowRegs {
+            rowid: self.reg(),
+            cols: self.regs(ncol.max(1)),
+        };
+        // SQLite numbers the view's rows: OLD.rowid and NEW.rowid are that number.
+        self.emit(Opcode::Rowid, eph, old.rowid, 0);
+        for i in 0..ncol {
+            self.emit(Opcode::Column, eph, i as i32, old.cols + i as i32);
+        }
+        let new = if sets.is_some() {
+            let new = RowRegs {
+                rowid: self.reg(),
+                cols: self.regs(ncol.max(1)),
+            };
+            self.emit(Opcode::SCopy, old.rowid, new.rowid, 0);
+            let cur = self.cursor();
+            let mut scope = Scope::default();
+            scope.sources.push(Source {
+                name: vname.clone(),
+                cursor: cur,
+                cols: cols.clone(),
+                table: None,
+                using_hidden: vec![],
+            });
+            for i in 0..ncol {
+                scope.col_regs.push(((cur, i as i32), old.cols + i as i32));
+            }
+            self.scopes.push(scope);
+            let mut r = Ok(());
+            for i in 0..ncol {
+                r = match &assign[i] {
+                    Some(e) => self.expr(e, new.cols + i as i32),
+                    None => {
+                        self.emit(Opcode::SCopy, old.cols + i as i32, new.cols + i as i32, 0);
+                        Ok(())
+                    }
+                };
+                if r.is_err() {
+                    break;
+                }
+            }
+            self.scopes.pop();
+            r?;
+            Some(new)
+        } else {
+            None
+        };
+        self.fire_triggers(&trigs, &tabref, &cols, new, Some(old), next, orconf)?;
+        self.resolve(next);
+        self.emit(Opcode::Next, eph, top, 0);
+        self.resolve(done);
+        Ok(vec![])
+    }
+
+    /// The CHECK constraints of a table, in the order SQLite evaluates them.
+    pub(super) fn check_constraints(&self, t: &Table) -> Result<Vec<CheckDef>> {
+        match &t.sql {
+            Some(sql) => parse_checks(sql),
+            None => Ok(vec![]),
+        }
+    }
+
+    /// Evaluate the CHECK constraints on the new row (`rec` columns, `rid` rowid).
+    fn apply_checks(
+        &mut self,
+        tg: &Target,
+        checks: &[CheckDef],
+        onerr: i32,
+        rec: i32,
+        rid: i32,
+        skip: i32,
+    ) -> Result<()> {
+        if checks.is_empty() {
+            return Ok(());
+        }
+        let t = &tg.table;
+        let cur = self.cursor();
+        let mut scope = Scope::default();
+        let mut src = self.target_source(tg, None);
+        src.cursor = cur;
+        scope.sources.push(src);
+        scope.col_regs.push(((cur, -1), rid));
+        for i in 0..t.columns.len() {
+            scope.col_regs.push(((cur, i as i32), rec + i as i32));
+        }
+        let saved = std::mem::replace(&mut self.scopes, vec![scope]);
+        let mut res = Ok(());
+        for c in checks {
+            let ok = self.label();
+            res = self.jump_if_true(&c.expr, ok, true);
+            if res.is_err() {
+                break;
+            }
+            match onerr {
+                OE_IGNORE => self.goto(skip),
+                _ => {
+                    let action = if onerr == OE_REPLACE { OE_ABORT } else { onerr };
+                    self.emit4(
+                        Opcode::Halt,
+                        SQLITE_CONSTRAINT_CHECK,
+                        action,
+                        0,
+                        P4::Text(c.name.clone()),
+                        3,
+                    );
+                }
+            }
+            self.resolve(ok);
+        }
+        self.scopes = saved;
+        res
+    }
+}
+
+/// One CHECK constraint: its expression and the name used in the error message.
+#[derive(Clone, Debug)]
+pub struct CheckDef {
+    pub expr: Expr,
+    pub name: String,
+}
+
+/// The CHECK constraints of a CREATE TABLE statement, in order of appearance. A constraint
+/// is named by the nearest preceding `CONSTRAINT name` of the same column definition or
+/// table constraint, else by its expression text as written (trimmed), as SQLite does.
+pub fn parse_checks(sql: &str) -> Result<Vec<CheckDef>> {
+    use sqlite3_parser::lexer::sql::{TokenType::*, Tokenizer};
+    use sqlite3_parser::lexer::Scanner;
+    let b = sql.as_bytes();
+    let mut sc = Scanner::new(Tokenizer::new());
+    let mut toks = Vec::new();
+    while let Ok((start, Some((_, tt)), end)) = sc.scan(b) {
+        toks.push((tt, start, end));
+    }
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut name: Option<String> = None;
+    let mut in_tcons = false;
+    let mut i = 0;
+    while i < toks.len() {
+        let (tt, _, _) = toks[i];
+        match tt {
+            TK_LP => depth += 1,
+            TK_RP => depth -= 1,
+            TK_COMMA if depth == 1 => {
+                // SQLite clears the name when a column definition starts and between two
+                // table constraints; a column's last name carries over to the first table
+                // constraint.
+                let next_is_tcons = matches!(
+                    toks.get(i + 1).map(|t| t.0),
+                    Some(TK_PRIMARY | TK_UNIQUE | TK_CHECK | TK_FOREIGN | TK_CONSTRAINT)
+                );
+                if !(next_is_tcons && !in_tcons) {
+                    name = None;
+                }
+                in_tcons = next_is_tcons;
+            }
+            TK_CONSTRAINT if depth == 1 => {
+                if let Some(&(_, s, e)) = toks.get(i + 1) {
+                    name = Some(dequote(&sql[s..e]));
+                    i += 1;
+                }
+            }
+            TK_CHECK if depth == 1 => {
+                if let Some(&(TK_LP, _, open_end)) = toks.get(i + 1) {
+                    let mut d = 0i32;
+                    let mut j = i + 1;
+                    let mut close = None;
+                    while j < toks.len() {
+                        match toks[j].0 {
+                            TK_LP => d += 1,
+                            TK_RP => {
+                                d -= 1;
+                                if d == 0 {
+                                    close = Some(j);
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                        j += 1;
+                    }
+                    let Some(close) = close else {
+                        return Err(Error::sql(format!("malformed CHECK in: {sql}")));
+                    };
+                    let text = sql[open_end..toks[close].1].trim().to_string();
+                    let expr = match super::schema::parse_one(&format!("SELECT {text}"))? {
+                        Stmt::Select(s) => match s.body.select {
+                            ast::OneSelect::Select { mut columns, .. } if columns.len() == 1 => {
+                                match columns.pop() {
+                                    Some(ast::ResultColumn::Expr(e, _)) => e,
+                                    _ => return Err(Error::sql("malformed CHECK")),
+                                }
+                            }
+                            _ => return Err(Error::sql("malformed CHECK")),
+                        },
+                        _ => return Err(Error::sql("malformed CHECK")),
+                    };
+                    out.push(CheckDef {
+                        expr,
+                        name: name.clone().unwrap_or(text),
+                    });
+                    i = close + 1;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// One `ON CONFLICT` clause of an INSERT.
+struct UpsertClause {
+    /// Conflict target columns (`None`: any uniqueness constraint).
+    target: Option<Vec<usize>>,
+    /// `DO UPDATE SET ... WHERE ...` (`None` = `DO NOTHING`).
+    update: Option<(RowUpdate, Option<Expr>)>,
+}
+
+/// The upsert clauses of an INSERT and the registers of the row being inserted.
+struct UpsertCtx {
+    clauses: Vec<UpsertClause>,
+    /// The proposed row (`excluded.*`), affinity applied.
+    excluded: RowRegs,
+    ret: Option<super::returning::Returning>,
+}
+
+impl UpsertCtx {
+    /// The first clause whose target is this constraint's column set.
+    fn matching(&self, cols: &[usize]) -> Option<&UpsertClause> {
+        self.clauses.iter().find(|c| match &c.target {
+            None => true,
+            Some(t) => same_set(t, cols),
+        })
+    }
+}
+
+/// One row update's compiled-in parts (shared by UPDATE and the DO UPDATE of an upsert).
+struct RowUpdate {
+    orconf: Option<ResolveType>,
+    assign: Vec<Option<Expr>>,
+    new_rowid: Option<Expr>,
+    before: Vec<super::trigger::TriggerDef>,
+    after: Vec<super::trigger::TriggerDef>,
+    checks: Vec<CheckDef>,
+    cols: Vec<SrcCol>,
+    tabref: (usize, Table),
+    tname: String,
+    set_cols: Vec<String>,
 }
 
 fn same_set(a: &[usize], b: &[usize]) -> bool {

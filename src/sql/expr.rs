@@ -752,11 +752,7 @@ impl<'a> Builder<'a> {
                 })?;
                 self.emit(Opcode::SCopy, r, target, 0);
             }
-            Expr::Raise(..) => {
-                return Err(Error::sql(
-                    "RAISE() may only be used within a trigger-program",
-                ))
-            }
+            Expr::Raise(rt, msg) => self.raise(*rt, msg.as_deref(), target)?,
         }
         Ok(())
     }

@@ -10,15 +10,17 @@
 //! generation goes through `build::Builder`. Compilation never panics on any SQL text: every
 //! failure is an `Error` with SQLite's message.
 //!
-//! Supported: SELECT (joins inner/cross/comma/LEFT/NATURAL/USING with cost-based order,
-//! WHERE, GROUP BY/HAVING, aggregates incl. DISTINCT, ORDER BY with NULLS FIRST/LAST and
+//! Supported: SELECT (joins inner/cross/comma/LEFT/RIGHT/FULL/NATURAL/USING with cost-based
+//! order of inner joins, WHERE, GROUP BY/HAVING (also HAVING alone), aggregates incl.
+//! DISTINCT and FILTER, window functions (`window.rs`), ORDER BY with NULLS FIRST/LAST and
 //! COLLATE, LIMIT/OFFSET, DISTINCT, compounds, VALUES, subqueries in FROM / scalar / IN /
 //! EXISTS (correlated or run `Once`), WITH and WITH RECURSIVE, views), INSERT (VALUES,
 //! SELECT, DEFAULT VALUES, OR conflict, REPLACE, ON CONFLICT DO NOTHING), UPDATE, DELETE,
 //! CREATE/DROP TABLE/INDEX/VIEW, CREATE TABLE AS, BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE,
-//! PRAGMAs (see `ddl.rs`), EXPLAIN and EXPLAIN QUERY PLAN. Not yet: ALTER TABLE, triggers,
-//! window functions, RETURNING, DO UPDATE upserts, WITHOUT ROWID, partial/expression
-//! indexes, ATTACH, VACUUM, UPDATE/DELETE with ORDER BY/LIMIT.
+//! PRAGMAs (see `ddl.rs`), EXPLAIN and EXPLAIN QUERY PLAN. Not yet:
+//! WITHOUT ROWID, partial/expression indexes, UPDATE/DELETE with ORDER BY/LIMIT. Triggers:
+//! `trigger.rs`; RETURNING: `returning.rs`; windows: `window.rs`; ALTER TABLE: `alter.rs`;
+//! ATTACH and DETACH: `attach.rs`; VACUUM: `vacuum.rs`; virtual tables: `vtab.rs`.
 //!
 //! Conventions the VM relies on (beyond SQLite's documented opcode semantics):
 //! - `Function`/`PureFunc`: P1 = 0, P2 = first argument register, P3 = result, P4 =
@@ -34,6 +36,10 @@
 //!   register, P4 = `P4::Int32(number of key registers)`.
 //! - Connection-setting pragmas (page_size, cache_size, synchronous, foreign_keys,
 //!   journal_mode...) compile to `Noop` with `P4::Pragma`: see that variant.
+//! - `Noop` with `P4::Pragma("attach")`: P3 = a record (file, name, key) → the connection
+//!   attaches the database; `P4::Pragma("detach")`: P3 = the name; `P4::Pragma(
+//!   "database_file")`: P1 = database, P2 ← its file name (NULL for a never-opened temp);
+//!   `P4::Pragma("vacuum")`: P1 = database, P3 = register of the INTO file name (0: none).
 //! - `IntegrityCk`: P1 = result register (NULL if ok, else the messages joined by '\n'),
 //!   P2 = number of roots, P3 = register holding the max number of errors, P4 =
 //!   `P4::IntArray(root pages)`, P5 = database.
@@ -41,14 +47,19 @@
 //!   `ResultRow` (id, parent, notused, detail); the VM runs them like any program.
 
 pub mod alter;
+pub mod attach;
 pub mod build;
 pub mod ddl;
 pub mod dml;
 pub mod expr;
+pub mod fkey;
+pub mod returning;
 pub mod schema;
 pub mod select;
-pub mod window;
+pub mod trigger;
+pub mod vacuum;
 pub mod vtab;
+pub mod window;
 
 use crate::btree::Collation;
 use crate::db::UserFunction;
@@ -349,6 +360,13 @@ fn compile_here(
     }
     let (start, end) = statement_span(sql, tail);
     let text = String::from_utf8_lossy(&sql[start..end.max(start)]).into_owned();
+    // A trigger's body holds ';': its text runs through END.
+    let text = match &cmd {
+        Cmd::Stmt(Stmt::CreateTrigger { .. }) => {
+            trigger::trigger_text(&String::from_utf8_lossy(&sql[..tail]))
+        }
+        _ => text,
+    };
     let full = String::from_utf8_lossy(&sql[..tail]).trim().to_string();
     let _ = full;
     // Number parameters once per occurrence in the source (SQLite's rule: `?` takes the
@@ -458,7 +476,12 @@ fn compile_cmd(
                 origins.push(i.origin);
             }
         }
-        Stmt::Insert { .. } | Stmt::Update { .. } | Stmt::Delete { .. } => b.dml(&stmt)?,
+        Stmt::Insert { .. } | Stmt::Update { .. } | Stmt::Delete { .. } => {
+            b.trig.returning_spans = Some(returning::returning_column_texts(text));
+            names = b.dml(&stmt)?;
+            decltypes = vec![None; names.len()];
+            origins = vec![None; names.len()];
+        }
         _ => {
             let cols = b.ddl(&stmt, text)?;
             decltypes = vec![None; cols.len()];

@@ -7,6 +7,10 @@
 //!   so a plan can never change a result, only its speed.
 //! - LEFT JOIN level state: `m` (a row matched) and `nd` (the NULL row was produced); the
 //!   NULL row runs the rest of the loop body once with the cursor on `NullRow`.
+//! - RIGHT/FULL JOIN level: each right-side row that passes the ON terms has its rowid put
+//!   in an ephemeral index during the main loop nest; afterwards a second scan of that source
+//!   runs the rest of the nest for the rowids not in it, with every earlier source on its
+//!   NULL row and the WHERE terms of those levels re-checked (ON terms stay per level then).
 //! - Results leave through [`Dest`]; ORDER BY goes through one sorter whose records are
 //!   `[sort keys..., result columns...]`, and LIMIT/OFFSET are applied where rows finally
 //!   leave (after the sort).
@@ -64,6 +68,11 @@ pub(super) struct Level {
     src: usize,
     left: bool,
     on: Vec<Expr>,
+    /// RIGHT or FULL JOIN: this source's rows that no row of the sources before it matched
+    /// are produced afterwards, with those sources on their NULL row. `right_eph` is the
+    /// ephemeral index of matched rowids (assigned by `loops`).
+    right: bool,
+    right_eph: Option<i32>,
 }
 
 enum Access {
@@ -80,6 +89,21 @@ fn split_and(e: &Expr, out: &mut Vec<Expr>) {
             split_and(r, out);
         }
         Expr::Parenthesized(v) if v.len() == 1 => split_and(&v[0], out),
+        // `x BETWEEN a AND b` is `x >= a AND x <= b` (the code generator expands it the same
+        // way), split so the planner sees both bounds (rowid/index range seeks).
+        Expr::Between {
+            lhs,
+            not: false,
+            start,
+            end,
+        } => {
+            out.push(Expr::Binary(
+                lhs.clone(),
+                Operator::GreaterEquals,
+                start.clone(),
+            ));
+            out.push(Expr::Binary(lhs.clone(), Operator::LessEquals, end.clone()));
+        }
         _ => out.push(e.clone()),
     }
 }
@@ -609,7 +633,7 @@ impl<'a> Builder<'a> {
         nested: bool,
         items: &mut Vec<(
             &'f ast::SelectTable,
-            bool,
+            (bool, bool),
             Option<&'f ast::JoinConstraint>,
             bool,
         )>,
@@ -620,32 +644,28 @@ impl<'a> Builder<'a> {
             match &**s {
                 ast::SelectTable::Sub(inner, None) => Self::join_items(inner, true, items)?,
                 ast::SelectTable::Sub(..) => return Err(unsupported()),
-                _ => items.push((s, false, None, false)),
+                _ => items.push((s, (false, false), None, false)),
             }
         }
         if let Some(js) = &from.joins {
             for j in js {
-                let (left, natural) = match j.operator {
-                    ast::JoinOperator::Comma => (false, false),
-                    ast::JoinOperator::TypedJoin(None) => (false, false),
-                    ast::JoinOperator::TypedJoin(Some(t)) => {
-                        if t.contains(ast::JoinType::RIGHT) {
-                            return Err(Error::sql("RIGHT and FULL OUTER JOINs are not supported"));
-                        }
-                        (
-                            t.contains(ast::JoinType::LEFT),
-                            t.contains(ast::JoinType::NATURAL),
-                        )
-                    }
+                let (left, right, natural) = match j.operator {
+                    ast::JoinOperator::Comma => (false, false, false),
+                    ast::JoinOperator::TypedJoin(None) => (false, false, false),
+                    ast::JoinOperator::TypedJoin(Some(t)) => (
+                        t.contains(ast::JoinType::LEFT),
+                        t.contains(ast::JoinType::RIGHT),
+                        t.contains(ast::JoinType::NATURAL),
+                    ),
                 };
                 if let ast::SelectTable::Sub(inner, alias) = &j.table {
-                    if alias.is_some() || left || natural || j.constraint.is_some() {
+                    if alias.is_some() || left || right || natural || j.constraint.is_some() {
                         return Err(unsupported());
                     }
                     Self::join_items(inner, true, items)?;
                     continue;
                 }
-                items.push((&j.table, left, j.constraint.as_ref(), natural));
+                items.push((&j.table, (left, right), j.constraint.as_ref(), natural));
             }
         }
         Ok(())
@@ -655,10 +675,14 @@ impl<'a> Builder<'a> {
     fn open_from(&mut self, from: &ast::FromClause) -> Result<(Vec<Source>, Vec<Level>)> {
         let mut sources = Vec::new();
         let mut levels = Vec::new();
-        let mut items: Vec<(&ast::SelectTable, bool, Option<&ast::JoinConstraint>, bool)> =
-            Vec::new();
+        let mut items: Vec<(
+            &ast::SelectTable,
+            (bool, bool),
+            Option<&ast::JoinConstraint>,
+            bool,
+        )> = Vec::new();
         Self::join_items(from, false, &mut items)?;
-        for (i, (item, left, cons, natural)) in items.into_iter().enumerate() {
+        for (i, (item, (left, right), cons, natural)) in items.into_iter().enumerate() {
             let mut src = self.open_source(item)?;
             let mut on = Vec::new();
             let mut using: Vec<String> = Vec::new();
@@ -703,8 +727,15 @@ impl<'a> Builder<'a> {
             if i == 0 && !on.is_empty() {
                 return Err(Error::sql("a JOIN clause is required before ON"));
             }
+            on.append(&mut self.pending_on);
             sources.push(src);
-            levels.push(Level { src: i, left, on });
+            levels.push(Level {
+                src: i,
+                left,
+                on,
+                right,
+                right_eph: None,
+            });
         }
         if sources.len() > 64 {
             return Err(Error::sql("at most 64 tables in a join"));
@@ -730,9 +761,19 @@ impl<'a> Builder<'a> {
                     }
                 }
                 let found = self.find_table(dbn.as_deref(), &name);
-                if found.is_err() {
+                let known_db = dbn
+                    .as_deref()
+                    .map_or(true, |d| self.db_search_order(Some(d)).is_ok());
+                if found.is_err() && known_db {
                     if let Some(src) =
                         self.vtab_source(dbn.as_deref(), &name, None, alias.clone())?
+                    {
+                        return Ok(src);
+                    }
+                }
+                if found.is_err() {
+                    if let Some(src) =
+                        self.pragma_source(&name, dbn.as_deref(), &[], alias.clone())?
                     {
                         return Ok(src);
                     }
@@ -800,9 +841,15 @@ impl<'a> Builder<'a> {
                     ast::As::As(n) | ast::As::Elided(n) => dequote(&n.0),
                 });
                 let args = args.as_deref().unwrap_or(&[]);
+                if let Some(src) = self.pragma_source(&name, dbn.as_deref(), args, alias.clone())? {
+                    return Ok(src);
+                }
                 match self.vtab_source(dbn.as_deref(), &name, Some(args), alias)? {
                     Some(src) => Ok(src),
-                    None => Err(Error::sql(format!("no such table-valued function: {name}"))),
+                    None => match self.find_table(dbn.as_deref(), &name) {
+                        Ok(_) => Err(Error::sql(format!("'{name}' is not a function"))),
+                        Err(e) => Err(e),
+                    },
                 }
             }
         }
@@ -1297,6 +1344,8 @@ impl<'a> Builder<'a> {
             src: 0,
             left: false,
             on: vec![],
+            right: false,
+            right_eph: None,
         }];
         self.loops(&sources, &levels, &ts, body)
     }
@@ -1309,7 +1358,13 @@ impl<'a> Builder<'a> {
         terms: &[Expr],
         body: &mut dyn FnMut(&mut Builder<'a>) -> Result<()>,
     ) -> Result<()> {
-        let (sources, levels) = self.order_sources(sources, levels, terms);
+        let (sources, mut levels) = self.order_sources(sources, levels, terms);
+        for l in levels.iter_mut().filter(|l| l.right) {
+            let c = self.cursor();
+            let ki = self.key_info(&[(false, None)])?;
+            self.emit4(Opcode::OpenEphemeral, c, 1, 0, P4::KeyInfo(ki), 0);
+            l.right_eph = Some(c);
+        }
         let (sources, levels) = (&sources[..], &levels[..]);
         // Assign each WHERE term to a level.
         let mut per_level: Vec<Vec<Expr>> = vec![Vec::new(); levels.len().max(1)];
@@ -1327,6 +1382,30 @@ impl<'a> Builder<'a> {
             self.jump_if_false(t, skip_all, true)?;
         }
         self.level(sources, levels, &per_level, 0, body)?;
+        // RIGHT/FULL JOIN: the right side's unmatched rows, with the left side NULL.
+        for (k, lv) in levels.iter().enumerate() {
+            let Some(eph) = lv.right_eph else { continue };
+            let cur = sources[lv.src].cursor;
+            let end = self.label();
+            let next = self.label();
+            let r = self.reg();
+            self.emit(Opcode::Rewind, cur, end, 0);
+            let top = self.addr();
+            self.emit(Opcode::Rowid, cur, r, 0);
+            self.emit4(Opcode::Found, eph, next, r, P4::Int32(1), 0);
+            for l in &levels[..k] {
+                self.emit(Opcode::NullRow, sources[l.src].cursor, 0, 0);
+            }
+            for ts in &per_level[..=k] {
+                for t in ts {
+                    self.jump_if_false(t, next, true)?;
+                }
+            }
+            self.level(sources, levels, &per_level, k + 1, body)?;
+            self.resolve(next);
+            self.emit(Opcode::Next, cur, top, 0);
+            self.resolve(end);
+        }
         self.resolve(skip_all);
         Ok(())
     }
@@ -1341,7 +1420,7 @@ impl<'a> Builder<'a> {
         terms: &[Expr],
     ) -> (Vec<Source>, Vec<Level>) {
         let n = levels.len();
-        if n < 2 || n > 6 || levels.iter().any(|l| l.left) || !self.vtab_srcs.is_empty() {
+        if n < 2 || n > 6 || levels.iter().any(|l| l.left || l.right) || !self.vtab_srcs.is_empty() {
             return (sources.to_vec(), levels.to_vec());
         }
         fn perms(n: usize, cur: &mut Vec<usize>, used: &mut Vec<bool>, out: &mut Vec<Vec<usize>>) {
@@ -1406,6 +1485,8 @@ impl<'a> Builder<'a> {
                         src: i,
                         left: false,
                         on: levels[perm[i]].on.clone(),
+                        right: false,
+                        right_eph: None,
                     })
                     .collect(),
             ),
@@ -1599,6 +1680,16 @@ impl<'a> Builder<'a> {
         if lv.left {
             self.int(1, m);
         }
+        if let Some(eph) = lv.right_eph {
+            let r = self.reg();
+            let rec = self.reg();
+            let seen = self.label();
+            self.emit(Opcode::Rowid, cur, r, 0);
+            self.emit4(Opcode::Found, eph, seen, r, P4::Int32(1), 0);
+            self.emit(Opcode::MakeRecord, r, 1, rec);
+            self.emit4(Opcode::IdxInsert, eph, rec, r, P4::Int32(1), 0);
+            self.resolve(seen);
+        }
         let inner = self.addr();
         for t in per_level[i].iter().filter(|t| !omitted.contains(t)) {
             self.jump_if_false(t, next, true)?;
@@ -1636,6 +1727,7 @@ impl<'a> Builder<'a> {
         columns: &[ast::ResultColumn],
         sources: &[Source],
         spans: Option<&[String]>,
+        right_using: &[usize],
     ) -> Result<Vec<(Expr, String, Option<String>)>> {
         let mut out = Vec::new();
         let q = |t: &str| ast::Name(format!("\"{}\"", t.replace('"', "\"\"")));
@@ -1649,7 +1741,7 @@ impl<'a> Builder<'a> {
                     if sources.is_empty() {
                         return Err(Error::sql("no tables specified"));
                     }
-                    for s in sources {
+                    for (si, s) in sources.iter().enumerate() {
                         for c in &s.cols {
                             if s.using_hidden
                                 .iter()
@@ -1658,11 +1750,31 @@ impl<'a> Builder<'a> {
                             {
                                 continue;
                             }
-                            out.push((
-                                Expr::Qualified(q(&s.name), q(&c.name)),
-                                c.name.clone(),
-                                None,
-                            ));
+                            let mut e = Expr::Qualified(q(&s.name), q(&c.name));
+                            // A USING column of a RIGHT/FULL join is coalesce(left, right).
+                            for &ri in right_using {
+                                let Some(r) = sources.get(ri) else { continue };
+                                let hidden = r
+                                    .using_hidden
+                                    .iter()
+                                    .any(|h| h.eq_ignore_ascii_case(&c.name));
+                                let first = sources.iter().position(|x| {
+                                    x.cols.iter().any(|y| y.name.eq_ignore_ascii_case(&c.name))
+                                });
+                                if hidden && first == Some(si) && ri > si {
+                                    e = Expr::FunctionCall {
+                                        name: ast::Id("coalesce".into()),
+                                        distinctness: None,
+                                        args: Some(vec![
+                                            e,
+                                            Expr::Qualified(q(&r.name), q(&c.name)),
+                                        ]),
+                                        order_by: None,
+                                        filter_over: None,
+                                    };
+                                }
+                            }
+                            out.push((e, c.name.clone(), None));
                         }
                     }
                 }
@@ -1813,7 +1925,8 @@ impl<'a> Builder<'a> {
         } else {
             None
         };
-        let results = self.expand_results(columns, &sources, spans.as_deref())?;
+        let right_using: Vec<usize> = levels.iter().filter(|l| l.right).map(|l| l.src).collect();
+        let results = self.expand_results(columns, &sources, spans.as_deref(), &right_using)?;
         // Result infos.
         let mut infos = Vec::new();
         for (e, name, alias) in &results {
@@ -1846,14 +1959,23 @@ impl<'a> Builder<'a> {
         if let Some(w) = where_clause {
             split_and(w, &mut terms);
         }
+        // With a RIGHT/FULL join, ON terms stay with their level: the unmatched right rows
+        // are filtered by WHERE only.
+        let any_right = levels.iter().any(|l| l.right);
         for l in &levels {
-            if !l.left {
+            if !l.left && !any_right {
                 terms.extend(l.on.iter().cloned());
             }
         }
         let levels: Vec<Level> = levels
             .into_iter()
-            .map(|l| if l.left { l } else { Level { on: vec![], ..l } })
+            .map(|l| {
+                if l.left || any_right {
+                    l
+                } else {
+                    Level { on: vec![], ..l }
+                }
+            })
             .collect();
 
         // Aggregates?
@@ -1881,10 +2003,11 @@ impl<'a> Builder<'a> {
                 )));
             }
         }
-        let is_agg = !aggs.is_empty() || group_by.is_some();
+        // `GroupBy` with no terms is a bare HAVING (the vendored parser's rule).
+        let is_agg = !aggs.is_empty() || group_by.map_or(false, |g| !g.exprs.is_empty());
         if let (Some(g), false) = (group_by, is_agg) {
             if g.having.is_some() {
-                return Err(Error::sql("a GROUP BY clause is required before HAVING"));
+                return Err(Error::sql("HAVING clause on a non-aggregate query"));
             }
         }
 
@@ -2061,6 +2184,9 @@ impl<'a> Builder<'a> {
             expr: Expr,
             func: crate::vdbe::FuncRef,
             args: Vec<Expr>,
+            /// The arguments, then the FILTER condition if any (the columns evaluated per row).
+            cols: Vec<Expr>,
+            filter: bool,
             distinct: Option<i32>,
             acc: i32,
             coll: Option<crate::btree::Collation>,
@@ -2068,7 +2194,20 @@ impl<'a> Builder<'a> {
         let mut ad = Vec::new();
         for e in aggs {
             let (name, args, distinct) = func_args(e).ok_or_else(|| Error::sql("bad aggregate"))?;
-            for a in &args {
+            let filter = match e {
+                Expr::FunctionCall {
+                    filter_over: Some(ft),
+                    ..
+                }
+                | Expr::FunctionCallStar {
+                    filter_over: Some(ft),
+                    ..
+                } => ft.filter_clause.as_deref().cloned(),
+                _ => None,
+            };
+            let mut cols = args.clone();
+            cols.extend(filter.iter().cloned());
+            for a in &cols {
                 let mut inner = Vec::new();
                 self.collect_aggs(a, &mut inner);
                 if !inner.is_empty() {
@@ -2101,6 +2240,8 @@ impl<'a> Builder<'a> {
                 expr: e.clone(),
                 func,
                 args,
+                cols,
+                filter: filter.is_some(),
                 distinct: dcur,
                 acc,
                 coll,
@@ -2132,6 +2273,9 @@ impl<'a> Builder<'a> {
             for (k, a) in ad.iter().enumerate() {
                 let skip = b.label();
                 let ar = arg_regs(b, k, a)?;
+                if a.filter {
+                    b.emit(Opcode::IfNot, ar + a.args.len() as i32, skip, 1);
+                }
                 if let Some(dc) = a.distinct {
                     let rec = b.reg();
                     b.emit4(Opcode::Found, dc, skip, ar, P4::Int32(1), 0);
@@ -2198,8 +2342,8 @@ impl<'a> Builder<'a> {
             let bare2 = bare.clone();
             let mut body = |b: &mut Builder<'a>| -> Result<()> {
                 step(b, &ad, &|b: &mut Builder<'a>, _k, a: &Agg| {
-                    let r = b.regs(a.args.len().max(1));
-                    for (j, x) in a.args.iter().enumerate() {
+                    let r = b.regs(a.cols.len().max(1));
+                    for (j, x) in a.cols.iter().enumerate() {
                         b.expr(x, r + j as i32)?;
                     }
                     Ok(r)
@@ -2229,7 +2373,7 @@ impl<'a> Builder<'a> {
 
         // GROUP BY through a sorter: [keys..., agg args..., bare columns...].
         let nk = gexprs.len();
-        let nargs: usize = ad.iter().map(|a| a.args.len()).sum();
+        let nargs: usize = ad.iter().map(|a| a.cols.len()).sum();
         let width = nk + nargs + bare.len();
         let mut kinfo = Vec::new();
         for g in &gexprs {
@@ -2245,7 +2389,7 @@ impl<'a> Builder<'a> {
                 }
                 let mut k = nk;
                 for a in &ad {
-                    for x in &a.args {
+                    for x in &a.cols {
                         b.expr(x, rowbase + k as i32)?;
                         k += 1;
                     }
@@ -2328,12 +2472,12 @@ impl<'a> Builder<'a> {
             let mut arg_pos = Vec::new();
             for a in &ad {
                 arg_pos.push(off);
-                off += a.args.len();
+                off += a.cols.len();
             }
             let ap = arg_pos.clone();
             step(self, &ad, &move |b: &mut Builder<'a>, k, a: &Agg| {
-                let r = b.regs(a.args.len().max(1));
-                for j in 0..a.args.len() {
+                let r = b.regs(a.cols.len().max(1));
+                for j in 0..a.cols.len() {
                     b.emit(Opcode::Column, pseudo, (ap[k] + j) as i32, r + j as i32);
                 }
                 Ok(r)

@@ -509,3 +509,16 @@ fn parameters_numbered_once_per_source_occurrence() {
         "variable number must be between ?1 and ?250000"
     );
 }
+
+#[test]
+fn between_on_rowid_is_a_range_seek() {
+    // (perf) `id BETWEEN a AND b` seeks like `id >= a AND id <= b` instead of scanning.
+    let s = test_schema();
+    let p = compile_with(&s, "SELECT * FROM t WHERE a BETWEEN ?1 AND ?1 + 99").unwrap();
+    assert!(
+        !has(&p, Opcode::Rewind),
+        "BETWEEN on the rowid must not scan"
+    );
+    let p = compile_with(&s, "SELECT * FROM t WHERE a NOT BETWEEN 1 AND 9").unwrap();
+    assert!(has(&p, Opcode::Rewind));
+}

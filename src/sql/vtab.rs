@@ -57,6 +57,13 @@ impl<'a> Builder<'a> {
 
     /// A HIDDEN column of a virtual table (left out of `*`).
     pub fn vtab_hidden(&self, cursor: i32, name: &str) -> bool {
+        if self
+            .hidden_cols
+            .iter()
+            .any(|(c, n)| *c == cursor && n.eq_ignore_ascii_case(name))
+        {
+            return true;
+        }
         self.vtab_of(cursor)
             .map(|v| {
                 v.inst
@@ -104,10 +111,7 @@ impl<'a> Builder<'a> {
             reg.connect(db, &dbname, name, &module, &margs, false)?
         } else {
             match reg.module(name) {
-                Some(m)
-                    if m.eponymous()
-                        && dbn.map(|d| d.eq_ignore_ascii_case("main")).unwrap_or(true) =>
-                {
+                Some(m) if m.eponymous() && self.db_search_order(dbn).is_ok() => {
                     reg.connect(0, "main", name, name, &[], false)?
                 }
                 _ => return Ok(None),
@@ -471,14 +475,32 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Text from `CREATE` to the end, as SQLite stores it.
+/// The text SQLite stores for CREATE VIRTUAL TABLE: `CREATE VIRTUAL TABLE ` followed by the
+/// statement from the table name (without its schema prefix) to the end, as written.
 fn stored_create_text(text: &str) -> String {
-    let t = text.trim();
-    let up = t.to_ascii_uppercase();
-    match up.find("CREATE") {
-        Some(i) => t[i..].to_string(),
-        None => t.to_string(),
+    use sqlite3_parser::lexer::sql::{TokenType, Tokenizer};
+    use sqlite3_parser::lexer::Scanner;
+    let b = text.trim().as_bytes();
+    let mut sc = Scanner::new(Tokenizer::new());
+    let mut toks = Vec::new();
+    while let Ok((start, Some((_, tt)), end)) = sc.scan(b) {
+        toks.push((tt, start, end));
     }
+    // CREATE VIRTUAL TABLE [IF NOT EXISTS] [schema .] name
+    let mut k = toks
+        .iter()
+        .position(|t| t.0 == TokenType::TK_TABLE)
+        .map(|p| p + 1)
+        .unwrap_or(0);
+    if toks.get(k).map(|t| t.0) == Some(TokenType::TK_IF) {
+        k += 3;
+    }
+    if toks.get(k + 1).map(|t| t.0) == Some(TokenType::TK_DOT) {
+        k += 2;
+    }
+    let start = toks.get(k).map(|t| t.1).unwrap_or(0);
+    let t = text.trim();
+    format!("CREATE VIRTUAL TABLE {}", t.get(start..).unwrap_or(t))
 }
 
 fn literal_value(l: &ast::Literal) -> Option<crate::value::Value> {
@@ -808,5 +830,308 @@ impl<'a> Builder<'a> {
         self.emit(Opcode::Next, eph, top, 0);
         self.resolve(done);
         Ok(())
+    }
+}
+
+/// Pragmas whose table-valued form takes an argument (`arg` hidden column), with their
+/// result columns.
+const ARG_PRAGMAS: &[(&str, &[&str])] = &[
+    (
+        "table_info",
+        &["cid", "name", "type", "notnull", "dflt_value", "pk"],
+    ),
+    (
+        "table_xinfo",
+        &[
+            "cid",
+            "name",
+            "type",
+            "notnull",
+            "dflt_value",
+            "pk",
+            "hidden",
+        ],
+    ),
+    (
+        "index_list",
+        &["seq", "name", "unique", "origin", "partial"],
+    ),
+    ("index_info", &["seqno", "cid", "name"]),
+    (
+        "index_xinfo",
+        &["seqno", "cid", "name", "desc", "coll", "key"],
+    ),
+    (
+        "foreign_key_list",
+        &[
+            "id",
+            "seq",
+            "table",
+            "from",
+            "to",
+            "on_update",
+            "on_delete",
+            "match",
+        ],
+    ),
+];
+
+impl<'a> Builder<'a> {
+    /// Run the PRAGMA compiler for `PRAGMA db.name(arg)` and capture its result rows into
+    /// ephemeral table `eph` (each `ResultRow` becomes a subroutine call that appends the row
+    /// plus `extra` constant columns). Returns the number of result columns it declared.
+    fn capture_pragma(
+        &mut self,
+        pname: &str,
+        db: Option<&str>,
+        arg: Option<&str>,
+        extra: &[Option<String>],
+        eph: i32,
+        subs: &mut Vec<(usize, i32, i32, Vec<Option<String>>)>,
+    ) -> Result<usize> {
+        let q = ast::QualifiedName {
+            db_name: db.map(|d| ast::Name(format!("\"{}\"", d.replace('"', "\"\"")))),
+            name: ast::Name(pname.to_string()),
+            alias: None,
+        };
+        let body = arg.map(|a| {
+            ast::PragmaBody::Call(Expr::Literal(ast::Literal::String(format!(
+                "'{}'",
+                a.replace('\'', "''")
+            ))))
+        });
+        let saved_no_tx = self.no_tx;
+        let start = self.ops.len();
+        let cols = self.pragma_rows(&q, body.as_ref())?;
+        self.no_tx = saved_no_tx;
+        let _ = eph;
+        for at in start..self.ops.len() {
+            if self.ops[at].opcode == Opcode::ResultRow {
+                let (base, n) = (self.ops[at].p1, self.ops[at].p2);
+                subs.push((at, base, n, extra.to_vec()));
+            }
+        }
+        Ok(cols.len())
+    }
+
+    /// `pragma_NAME(args)` / `pragma_NAME`: the pragma's rows (for every possible argument
+    /// when the argument is not a constant) in an ephemeral table, with HIDDEN `arg` and
+    /// `schema` columns; the arguments become ON terms `arg = ...`, `schema = ...` (pushed to
+    /// `pending_on`). `Ok(None)`: not a pragma that returns rows.
+    pub fn pragma_source(
+        &mut self,
+        name: &str,
+        dbn: Option<&str>,
+        args: &[Expr],
+        alias: Option<String>,
+    ) -> Result<Option<Source>> {
+        let lname = name.to_ascii_lowercase();
+        let Some(pname) = lname.strip_prefix("pragma_") else {
+            return Ok(None);
+        };
+        let pname = pname.to_string();
+        if pname == "module_list" {
+            return self.module_list_source(name, alias).map(Some);
+        }
+        let with_arg = ARG_PRAGMAS.iter().find(|(n, _)| *n == pname);
+        let dbs: Vec<usize> = self.db_search_order(dbn)?;
+        // Candidate (database, argument) pairs.
+        let mut cands: Vec<(usize, Option<String>)> = Vec::new();
+        if with_arg.is_some() {
+            let lit = match args.first() {
+                Some(Expr::Literal(ast::Literal::String(s))) => Some(
+                    s.get(1..s.len().saturating_sub(1))
+                        .unwrap_or("")
+                        .replace("''", "'"),
+                ),
+                _ => None,
+            };
+            for &d in &dbs {
+                let Some(s) = self.schema(d) else { continue };
+                let names: Vec<String> =
+                    if pname.starts_with("index_i") || pname.starts_with("index_x") {
+                        s.indexes.iter().map(|i| i.name.clone()).collect()
+                    } else {
+                        s.tables.iter().map(|t| t.name.clone()).collect()
+                    };
+                for n in names {
+                    if lit
+                        .as_ref()
+                        .map(|l| l.eq_ignore_ascii_case(&n))
+                        .unwrap_or(true)
+                    {
+                        cands.push((d, Some(n)));
+                    }
+                }
+            }
+        } else {
+            // Probe: a pragma that returns no columns is not table-valued.
+            let mut probe = Builder::new(self.ctx);
+            let q = ast::QualifiedName {
+                db_name: None,
+                name: ast::Name(pname.clone()),
+                alias: None,
+            };
+            match probe.pragma_rows(&q, None) {
+                Ok(c) if !c.is_empty() => {}
+                _ => return Ok(None),
+            }
+            cands.push((dbs.first().copied().unwrap_or(0), None));
+        }
+        let mut colnames: Vec<String> = match with_arg {
+            Some((_, c)) => c.iter().map(|s| s.to_string()).collect(),
+            None => {
+                let mut probe = Builder::new(self.ctx);
+                let q = ast::QualifiedName {
+                    db_name: None,
+                    name: ast::Name(pname.clone()),
+                    alias: None,
+                };
+                probe.pragma_rows(&q, None)?
+            }
+        };
+        let ncols = colnames.len();
+        if with_arg.is_some() {
+            colnames.push("arg".into());
+        }
+        colnames.push("schema".into());
+        let eph = self.cursor();
+        self.emit(Opcode::OpenEphemeral, eph, colnames.len() as i32, 0);
+        let mut subs = Vec::new();
+        for (d, a) in &cands {
+            let dbname = self.db_name(*d);
+            let mut extra = Vec::new();
+            if with_arg.is_some() {
+                extra.push(a.clone());
+            }
+            let schema_given = args.len() > usize::from(with_arg.is_some());
+            extra.push(if schema_given {
+                Some(dbname.clone())
+            } else {
+                None
+            });
+            let dbq = if with_arg.is_some() {
+                Some(dbname.as_str())
+            } else {
+                dbn
+            };
+            self.capture_pragma(&pname, dbq, a.as_deref(), &extra, eph, &mut subs)?;
+        }
+        // The subroutines that append a captured row.
+        let after = self.label();
+        self.goto(after);
+        let ret = self.reg();
+        for (at, base, n, extra) in subs {
+            let width = ncols + extra.len();
+            let blk = self.regs(width);
+            let entry = self.addr();
+            self.ops[at].opcode = Opcode::Gosub;
+            self.ops[at].p1 = ret;
+            self.ops[at].p2 = entry;
+            self.ops[at].p3 = 0;
+            for i in 0..ncols {
+                if (i as i32) < n {
+                    self.emit(Opcode::SCopy, base + i as i32, blk + i as i32, 0);
+                } else {
+                    self.null(blk + i as i32);
+                }
+            }
+            for (k, e) in extra.iter().enumerate() {
+                let r = blk + (ncols + k) as i32;
+                match e {
+                    Some(s) => self.string(s, r),
+                    None => self.null(r),
+                }
+            }
+            let rec = self.reg();
+            let rid = self.reg();
+            self.emit(Opcode::MakeRecord, blk, width as i32, rec);
+            self.emit(Opcode::NewRowid, eph, rid, 0);
+            self.emit(Opcode::Insert, eph, rec, rid);
+            self.emit(Opcode::Return, ret, 0, 0);
+        }
+        self.resolve(after);
+        let sname = alias.unwrap_or_else(|| name.to_string());
+        let hidden_from = ncols;
+        for c in &colnames[hidden_from..] {
+            self.hidden_cols.push((eph, c.clone()));
+        }
+        let qn = |s: &str| ast::Name(format!("\"{}\"", s.replace('"', "\"\"")));
+        let mut it = args.iter();
+        if with_arg.is_some() {
+            if let Some(a) = it.next() {
+                self.pending_on.push(Expr::Binary(
+                    Box::new(Expr::Collate(
+                        Box::new(Expr::Qualified(qn(&sname), qn("arg"))),
+                        "NOCASE".into(),
+                    )),
+                    Operator::Equals,
+                    Box::new(a.clone()),
+                ));
+            }
+        }
+        if let Some(s) = it.next() {
+            self.pending_on.push(Expr::Binary(
+                Box::new(Expr::Collate(
+                    Box::new(Expr::Qualified(qn(&sname), qn("schema"))),
+                    "NOCASE".into(),
+                )),
+                Operator::Equals,
+                Box::new(s.clone()),
+            ));
+        }
+        if it.next().is_some() {
+            return Err(Error::sql(format!(
+                "too many arguments on {name}() - max {}",
+                colnames.len() - ncols
+            )));
+        }
+        Ok(Some(Source {
+            name: sname,
+            cursor: eph,
+            cols: colnames
+                .iter()
+                .map(|c| SrcCol {
+                    name: c.clone(),
+                    affinity: super::schema::AFF_NONE,
+                    collation: None,
+                    decltype: None,
+                    is_rowid: false,
+                })
+                .collect(),
+            table: None,
+            using_hidden: vec![],
+        }))
+    }
+}
+
+impl<'a> Builder<'a> {
+    /// `pragma_module_list`: the names of the connection's modules.
+    fn module_list_source(&mut self, name: &str, alias: Option<String>) -> Result<Source> {
+        let names = self.ctx.vtabs.map(|r| r.module_names()).unwrap_or_default();
+        let eph = self.cursor();
+        self.emit(Opcode::OpenEphemeral, eph, 1, 0);
+        let r = self.reg();
+        let rec = self.reg();
+        let rid = self.reg();
+        for n in names {
+            self.string(&n, r);
+            self.emit(Opcode::MakeRecord, r, 1, rec);
+            self.emit(Opcode::NewRowid, eph, rid, 0);
+            self.emit(Opcode::Insert, eph, rec, rid);
+        }
+        Ok(Source {
+            name: alias.unwrap_or_else(|| name.to_string()),
+            cursor: eph,
+            cols: vec![SrcCol {
+                name: "name".into(),
+                affinity: super::schema::AFF_NONE,
+                collation: None,
+                decltype: None,
+                is_rowid: false,
+            }],
+            table: None,
+            using_hidden: vec![],
+        })
     }
 }

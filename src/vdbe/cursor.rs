@@ -17,6 +17,7 @@
 
 use super::exec::VmHost;
 use super::rec;
+use crate::btree::record::{decode_ref, ValueRef};
 use crate::btree::{BtCursor, KeyInfo, SeekResult};
 use crate::error::Result;
 use crate::value::Value;
@@ -111,10 +112,104 @@ impl MemTable {
     }
 }
 
+/// Compare two borrowed keys as [`cmp_key`] does (collation, DESC) over the first `n` fields.
+pub fn cmp_key_refs(a: &[ValueRef<'_>], b: &[ValueRef<'_>], ki: Option<&KeyInfo>) -> Ordering {
+    for (i, (x, y)) in a.iter().zip(b.iter()).enumerate() {
+        let coll = ki
+            .and_then(|k| k.collations.get(i))
+            .and_then(|c| c.as_ref());
+        let mut o = x.cmp_ref(y, coll);
+        if ki.and_then(|k| k.desc.get(i)).copied().unwrap_or(false) {
+            o = o.reverse();
+        }
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    Ordering::Equal
+}
+
+/// `SorterOpen` rows: records only (keys are decoded, borrowed, when sorting/comparing).
 pub struct Sorter {
     pub key_info: Option<KeyInfo>,
-    pub rows: Vec<(Vec<Value>, Vec<u8>)>,
+    pub rows: Vec<Vec<u8>>,
     pub pos: usize,
+}
+
+impl Sorter {
+    /// Sort the rows by their key columns (the `KeyInfo`'s; all fields without one). Only
+    /// the key orders rows (payload does not) and the sort is stable, so ties keep insertion
+    /// order, as SQLite's sorter does. The keys are decoded once into one flat vector of
+    /// borrowed values and an index permutation is sorted: no row is copied or allocated per
+    /// comparison.
+    pub fn sort(&mut self) -> Result<()> {
+        if self.rows.len() < 2 {
+            return Ok(());
+        }
+        let perm: Vec<u32> = {
+            let mut flat: Vec<ValueRef<'_>> = Vec::new();
+            let mut bounds: Vec<(u32, u32)> = Vec::with_capacity(self.rows.len());
+            for r in &self.rows {
+                let start = flat.len();
+                decode_refs_into(r, &mut flat)?;
+                bounds.push((start as u32, flat.len() as u32));
+            }
+            let key = |i: u32| -> &[ValueRef<'_>] {
+                bounds
+                    .get(i as usize)
+                    .and_then(|&(a, b)| flat.get(a as usize..b as usize))
+                    .unwrap_or(&[])
+            };
+            let ki = self.key_info.as_ref();
+            let nk = ki.map(|k| k.desc.len());
+            let mut perm: Vec<u32> = (0..self.rows.len() as u32).collect();
+            perm.sort_by(|&a, &b| {
+                let (ka, kb) = (key(a), key(b));
+                let (ka, kb) = (
+                    &ka[..nk.unwrap_or(ka.len()).min(ka.len())],
+                    &kb[..nk.unwrap_or(kb.len()).min(kb.len())],
+                );
+                cmp_key_refs(ka, kb, ki)
+            });
+            perm
+        };
+        let mut old: Vec<Option<Vec<u8>>> = std::mem::take(&mut self.rows)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.rows = perm
+            .iter()
+            .filter_map(|&i| old.get_mut(i as usize).and_then(Option::take))
+            .collect();
+        Ok(())
+    }
+}
+
+/// Decode a record's fields, borrowed, onto the end of `out`.
+pub fn decode_refs_into<'a>(rec: &'a [u8], out: &mut Vec<ValueRef<'a>>) -> Result<()> {
+    if rec.is_empty() {
+        return Ok(());
+    }
+    let (hlen, mut p) = rec::get_varint(rec).ok_or_else(|| crate::corrupt!())?;
+    let hlen = usize::try_from(hlen).map_err(|_| crate::corrupt!())?;
+    if hlen > rec.len() || hlen < p {
+        return Err(crate::corrupt!());
+    }
+    let mut body = hlen;
+    while p < hlen {
+        let (t, n) =
+            rec::get_varint(rec.get(p..hlen).unwrap_or(&[])).ok_or_else(|| crate::corrupt!())?;
+        p += n;
+        let sz = rec::serial_len(t);
+        let b = rec.get(body..body + sz).ok_or_else(|| crate::corrupt!())?;
+        body += sz;
+        // As `rec::decode`: a NaN real reads as NULL.
+        out.push(match decode_ref(t, b) {
+            ValueRef::Real(r) if r.is_nan() => ValueRef::Null,
+            v => v,
+        });
+    }
+    Ok(())
 }
 
 pub enum Backend {
@@ -290,7 +385,7 @@ impl VdbeCursor {
             }
             Backend::Sorter(s) => {
                 if let Some(r) = s.rows.get(s.pos) {
-                    self.rec.extend_from_slice(&r.1);
+                    self.rec.extend_from_slice(r);
                 }
             }
             Backend::Pseudo { reg } => {

@@ -30,7 +30,9 @@
 #[path = "vtab.rs"]
 pub mod vtab;
 
-use super::cursor::{cmp_key, Backend, MemTable, Sorter, VdbeCursor};
+use super::cursor::{
+    cmp_key, cmp_key_refs, decode_refs_into, Backend, MemTable, Sorter, VdbeCursor,
+};
 use super::mem::{self, ArithOp, BitOp};
 use super::program::{FuncRef, Op, Opcode, Program, P4};
 use super::rec;
@@ -1158,10 +1160,9 @@ impl Vm {
                         Value::Blob(b) | Value::Text(b) => b.clone(),
                         _ => Vec::new(),
                     };
-                    let key = rec::decode(&record)?;
                     let c = self.cur(p1)?;
                     match &mut c.backend {
-                        Backend::Sorter(s) => s.rows.push((key, record)),
+                        Backend::Sorter(s) => s.rows.push(record),
                         Backend::Mem(m) => m.insert_key(record)?,
                         _ => return Err(internal("SorterInsert cursor")),
                     }
@@ -1169,14 +1170,7 @@ impl Vm {
                 Opcode::SorterSort | Opcode::Sort | Opcode::Rewind => {
                     let c = self.cur(p1)?;
                     if let Backend::Sorter(s) = &mut c.backend {
-                        let ki = s.key_info.clone();
-                        // Only the key columns order rows (payload does not); the sort is
-                        // stable, so ties keep insertion order, as SQLite's sorter does.
-                        let nk = ki.as_ref().map(|k| k.desc.len());
-                        let key = |r: &[Value]| -> usize { nk.unwrap_or(r.len()).min(r.len()) };
-                        s.rows.sort_by(|a, b| {
-                            cmp_key(&a.0[..key(&a.0)], &b.0[..key(&b.0)], ki.as_ref())
-                        });
+                        s.sort()?;
                     }
                     let c = self.cur(p1)?;
                     if !c.first(host)? {
@@ -1561,10 +1555,7 @@ impl Vm {
                             cur.insert_index(host.btree(db)?, record)?;
                         }
                         Backend::Mem(m) => m.insert_key(record.to_vec())?,
-                        Backend::Sorter(s) => {
-                            let key = rec::decode(record)?;
-                            s.rows.push((key, record.to_vec()));
-                        }
+                        Backend::Sorter(s) => s.rows.push(record.to_vec()),
                         _ => return Err(internal("IdxInsert cursor")),
                     }
                     c.cache_ok = false;
@@ -1635,22 +1626,32 @@ impl Vm {
                         P4::Int32(n) => *n as usize,
                         _ => 0,
                     };
-                    let other = match self.reg(p3)? {
-                        Value::Blob(b) | Value::Text(b) => rec::decode(b)?,
-                        _ => Vec::new(),
-                    };
-                    let c = self.cur(p1)?;
-                    let differs = match &c.backend {
-                        Backend::Sorter(s) => match s.rows.get(s.pos) {
+                    let differs = {
+                        let other: &[u8] = match self.regs.get(p3 as usize) {
+                            Some(Value::Blob(b)) | Some(Value::Text(b)) => b,
+                            Some(_) => &[],
+                            None => return Err(internal("register")),
+                        };
+                        let c = usize::try_from(p1)
+                            .ok()
+                            .and_then(|i| self.cursors.get(i))
+                            .and_then(|c| c.as_ref())
+                            .ok_or_else(|| internal("cursor"))?;
+                        let Backend::Sorter(s) = &c.backend else {
+                            return Err(internal("SorterCompare cursor"));
+                        };
+                        match s.rows.get(s.pos) {
+                            None => true,
                             Some(row) => {
-                                let k = n.min(row.0.len()).min(other.len());
-                                cmp_key(&row.0[..k], &other[..k], s.key_info.as_ref())
+                                let (mut r, mut o) = (Vec::new(), Vec::new());
+                                decode_refs_into(row, &mut r)?;
+                                decode_refs_into(other, &mut o)?;
+                                let k = n.min(r.len()).min(o.len());
+                                cmp_key_refs(&r[..k], &o[..k], s.key_info.as_ref())
                                     != Ordering::Equal
                                     || k < n
                             }
-                            None => true,
-                        },
-                        _ => return Err(internal("SorterCompare cursor")),
+                        }
                     };
                     if differs {
                         self.jump(p2)?;

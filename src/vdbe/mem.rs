@@ -371,6 +371,9 @@ pub fn apply_affinity(v: &mut Value, aff: u8) {
                 }
             }
             Value::Integer(i) => *v = Value::Real(*i as f64),
+            // SQLite stores an integral REAL as an integer (sqlite3VdbeIntegerAffinity) and
+            // reads it back as REAL: -0.0 comes back as 0.0.
+            Value::Real(r) if *r == 0.0 => *v = Value::Real(0.0),
             _ => {}
         },
         _ => {}

@@ -128,12 +128,9 @@ impl Vfs for UnixVfs {
             read_only = true;
         }
         if fd < 0 {
-            let code = if errno() == libc::EISDIR {
-                SQLITE_CANTOPEN_ISDIR
-            } else {
-                SQLITE_CANTOPEN
-            };
-            return Err(Error::new(code, "unable to open database file"));
+            // As SQLite's unixOpen: plain CANTOPEN, also for a directory (CANTOPEN_ISDIR is
+            // only used by the Windows VFS).
+            return Err(Error::new(SQLITE_CANTOPEN, "unable to open database file"));
         }
         // SAFETY: stat is plain old data.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };

@@ -290,11 +290,12 @@ impl Registry {
             .retain(|i| !i.module.eq_ignore_ascii_case(name));
     }
 
-    /// `sqlite3_drop_modules`: remove every module not named in `keep`.
+    /// `sqlite3_drop_modules`: remove every module not named in `keep` (the built-in json_each
+    /// and json_tree too, as SQLite does).
     pub fn drop_modules(&self, keep: &[String]) {
         let mut gone = Vec::new();
         self.modules.lock().retain(|(n, _)| {
-            let k = keep.iter().any(|x| x.eq_ignore_ascii_case(n)) || is_builtin(n);
+            let k = keep.iter().any(|x| x.eq_ignore_ascii_case(n));
             if !k {
                 gone.push(n.clone());
             }
@@ -384,10 +385,6 @@ impl Registry {
     pub fn instances(&self) -> Vec<Arc<Instance>> {
         self.instances.lock().clone()
     }
-}
-
-fn is_builtin(n: &str) -> bool {
-    n.eq_ignore_ascii_case("json_each") || n.eq_ignore_ascii_case("json_tree")
 }
 
 /// Split the argument text of `CREATE VIRTUAL TABLE t USING m(args)` as SQLite does: at

@@ -468,6 +468,14 @@ fn create_virtual_table_is_stored_like_sqlite() {
     assert_eq!(store.lock().len(), 2);
     assert_eq!(run(&mut c, "DROP TABLE kv;"), Vec::<String>::new());
     assert_eq!(run(&mut c, "select count(*) from sqlite_schema;"), ["0"]);
+    // As SQLite: keyword prefix normalized, schema name and IF NOT EXISTS dropped.
+    assert_eq!(
+        run(
+            &mut c,
+            "create  virtual table if not exists main.kv2 using kvmod(x); select sql from sqlite_schema;"
+        ),
+        ["CREATE VIRTUAL TABLE kv2 using kvmod(x)"]
+    );
     assert_eq!(run(&mut c, "select * from kv;"), ["ERR: no such table: kv"]);
 }
 
@@ -491,4 +499,29 @@ fn declared_schema_parsing() {
         split_module_args("a, 'b, c' , (d,e), f(g,h)"),
         ["a", "'b, c'", "(d,e)", "f(g,h)"]
     );
+}
+
+#[test]
+fn pragma_table_valued_functions_match_sqlite() {
+    let setup = "create table t1(a INTEGER primary key, b TEXT not null default 'x', c);\
+                 create table T2(x, y unique);\
+                 create index i1 on t1(b, c);";
+    for q in [
+        "select * from pragma_table_info('t1');",
+        "select name, type from pragma_table_info('T1') where pk = 0;",
+        "select * from pragma_table_xinfo('t2');",
+        "select * from pragma_index_list('t2');",
+        "select * from pragma_index_info('i1');",
+        "select m.name, p.name from sqlite_schema m, pragma_table_info(m.name) p where m.type = 'table' order by 1, 2;",
+        "select m.name, p.* from sqlite_schema m join pragma_index_list(m.name) p order by 1;",
+        "select count(*) from pragma_table_info('nope');",
+        "select name from pragma_database_list;",
+        "select arg, schema from pragma_table_info('t1') limit 1;",
+        "select * from pragma_table_info('t1', 'main') where cid = 1;",
+        "select name from pragma_module_list where name like 'json%' order by 1;",
+        "select * from pragma_table_info('t1') a, pragma_table_info('t1') b where a.cid = b.cid + 1;",
+        "select * from pragma_nosuch;",
+    ] {
+        same_as_sqlite(&format!("{setup}{q}"));
+    }
 }

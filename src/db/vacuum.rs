@@ -1,0 +1,211 @@
+//! VACUUM and VACUUM INTO on the connection (schema engineer; compiled by `sql/vacuum.rs`).
+//!
+//! Both build a fresh copy of database `db` the way SQLite's `sqlite3RunVacuum` does, through
+//! a second, private connection on the target: the CREATE TABLE texts (not `sqlite_*` tables),
+//! then the CREATE INDEX texts, then every table's rows with their rowids, then views and
+//! triggers, all in `sqlite_schema` rowid order, in one transaction; `user_version`,
+//! `application_id` are copied and the schema cookie is the source's plus one.
+//! - `VACUUM INTO 'file'` writes that copy to `file` (which must not exist or be empty).
+//! - `VACUUM` builds the copy in memory and then replaces the database's pages with it in one
+//!   write transaction (`write_image`), so a failure leaves the database as it was.
+//!
+//! Invariants: VACUUM runs only in autocommit mode with no other statement running; the
+//! read transactions it opens on the source are ended before the image is written back.
+//! Not copied: `sqlite_stat*` and `sqlite_sequence` contents (the engine does not create
+//! them yet), the default cache size and auto_vacuum settings.
+
+use super::{open_flags, Connection};
+use crate::error::{codes::*, Error, Result};
+use crate::value::Value;
+
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// Run one statement to completion on `c`, with `binds` for its parameters.
+fn exec(c: &mut Connection, sql: &str, binds: &[Value]) -> Result<()> {
+    let (st, _) = c.prepare(sql.as_bytes())?;
+    let Some(mut st) = st else { return Ok(()) };
+    for (i, v) in binds.iter().enumerate() {
+        st.bind(i + 1, v.clone())?;
+    }
+    let r = (|| {
+        while st.step(c)? {}
+        Ok(())
+    })();
+    st.finalize(c);
+    r
+}
+
+/// The single integer a statement returns.
+fn query_int(c: &mut Connection, sql: &str) -> Result<i64> {
+    let (st, _) = c.prepare(sql.as_bytes())?;
+    let Some(mut st) = st else { return Ok(0) };
+    let r = (|| {
+        let mut v = 0;
+        if st.step(c)? {
+            if let Value::Integer(i) = st.column_value(0) {
+                v = *i;
+            }
+        }
+        Ok(v)
+    })();
+    st.finalize(c);
+    r
+}
+
+impl Connection {
+    /// `Noop` with `P4::Pragma("vacuum")`: P1 = database, `into` = the INTO file name.
+    pub(super) fn vacuum_op(&mut self, db: usize, into: Option<&Value>) -> Result<Value> {
+        match into {
+            Some(v) => {
+                let file = match v {
+                    Value::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    Value::Null => String::new(),
+                    _ => return Err(Error::sql("non-text filename")),
+                };
+                self.vacuum_into(db, &file)?;
+            }
+            None => self.vacuum(db)?,
+        }
+        Ok(Value::Null)
+    }
+
+    fn vacuum_checks(&self) -> Result<()> {
+        if !self.autocommit {
+            return Err(Error::sql("cannot VACUUM from within a transaction"));
+        }
+        if self.active_vms() > 1 {
+            return Err(Error::sql("cannot VACUUM - SQL statements in progress"));
+        }
+        Ok(())
+    }
+
+    /// `VACUUM db INTO file`.
+    pub fn vacuum_into(&mut self, db: usize, file: &str) -> Result<()> {
+        self.vacuum_checks()?;
+        if std::fs::metadata(file)
+            .map(|m| m.len() > 0)
+            .unwrap_or(false)
+        {
+            return Err(Error::sql("output file already exists"));
+        }
+        let mut out = Connection::open(
+            file,
+            open_flags::READWRITE | open_flags::CREATE | open_flags::URI,
+            None,
+        )?;
+        let r = self.copy_database(db, &mut out);
+        self.end_reads();
+        r
+    }
+
+    /// `VACUUM db`: rebuild the database and write it back in one transaction.
+    pub fn vacuum(&mut self, db: usize) -> Result<()> {
+        self.vacuum_checks()?;
+        let mut out = Connection::open(":memory:", open_flags::READWRITE, None)?;
+        let r = self.copy_database(db, &mut out);
+        self.end_reads();
+        r?;
+        let (ps, _, pages) = out.read_pages(0, 1, -1)?;
+        self.write_image(db, ps, &pages)?;
+        Ok(())
+    }
+
+    /// Copy database `db` of this connection into the (empty) main database of `out`.
+    fn copy_database(&mut self, db: usize, out: &mut Connection) -> Result<()> {
+        let dbname = self
+            .dbs
+            .get(db)
+            .map(|d| d.name.clone())
+            .ok_or_else(|| Error::sql("no such database"))?;
+        self.begin_read(db)?;
+        self.load_schema(db)?;
+        let rows = self.dbs[db].schema.rows.clone();
+        let page_size = self.dbs[db].bt.pager.page_size();
+        let q = quote_ident(&dbname);
+        let cookie = query_int(self, &format!("PRAGMA {q}.schema_version"))?;
+        let user_version = query_int(self, &format!("PRAGMA {q}.user_version"))?;
+        let app_id = query_int(self, &format!("PRAGMA {q}.application_id"))?;
+        exec(out, &format!("PRAGMA page_size = {page_size}"), &[])?;
+        exec(out, "BEGIN", &[])?;
+        let r = (|| -> Result<()> {
+            let internal = |n: &str| n.len() >= 7 && n[..7].eq_ignore_ascii_case("sqlite_");
+            for kind in ["table", "index"] {
+                for r in rows.iter().filter(|r| r.kind == kind && !internal(&r.name)) {
+                    if let Some(sql) = &r.sql {
+                        if kind == "index" || r.rootpage > 0 {
+                            exec(out, sql, &[])?;
+                        }
+                    }
+                }
+            }
+            for r in rows
+                .iter()
+                .filter(|r| r.kind == "table" && r.rootpage > 0 && !internal(&r.name))
+            {
+                self.copy_rows(&q, &r.name, out)?;
+            }
+            for r in rows.iter().filter(|r| {
+                r.kind == "view" || r.kind == "trigger" || (r.kind == "table" && r.rootpage == 0)
+            }) {
+                if let Some(sql) = &r.sql {
+                    exec(out, sql, &[])?;
+                }
+            }
+            exec(out, &format!("PRAGMA user_version = {user_version}"), &[])?;
+            exec(out, &format!("PRAGMA application_id = {app_id}"), &[])?;
+            exec(
+                out,
+                &format!(
+                    "PRAGMA schema_version = {}",
+                    (cookie as u32).wrapping_add(1)
+                ),
+                &[],
+            )?;
+            exec(out, "COMMIT", &[])
+        })();
+        if r.is_err() {
+            let _ = exec(out, "ROLLBACK", &[]);
+        }
+        r
+    }
+
+    /// Copy the rows of table `name` (rowids kept) into `out`.
+    fn copy_rows(&mut self, q: &str, name: &str, out: &mut Connection) -> Result<()> {
+        let qt = quote_ident(name);
+        let (src, _) = self.prepare(format!("SELECT rowid, * FROM {q}.{qt}").as_bytes())?;
+        let Some(mut src) = src else { return Ok(()) };
+        let ncol = src.column_count();
+        let cols: Vec<String> = (1..ncol)
+            .map(|i| quote_ident(src.column_name(i).unwrap_or("")))
+            .collect();
+        let params: Vec<String> = (1..=ncol).map(|i| format!("?{i}")).collect();
+        let ins_sql = format!(
+            "INSERT INTO {qt}(rowid{}{}) VALUES({})",
+            if cols.is_empty() { "" } else { "," },
+            cols.join(","),
+            params.join(",")
+        );
+        let r = (|| -> Result<()> {
+            let (ins, _) = out.prepare(ins_sql.as_bytes())?;
+            let Some(mut ins) = ins else {
+                return Err(Error::new(SQLITE_INTERNAL, "vacuum: empty insert"));
+            };
+            let r = (|| -> Result<()> {
+                while src.step(self)? {
+                    for i in 0..ncol {
+                        ins.bind(i + 1, src.column_value(i).clone())?;
+                    }
+                    while ins.step(out)? {}
+                    ins.reset(out);
+                }
+                Ok(())
+            })();
+            ins.finalize(out);
+            r
+        })();
+        src.finalize(self);
+        r
+    }
+}

@@ -1,0 +1,539 @@
+//! FOREIGN KEY enforcement (`PRAGMA foreign_keys=ON`).
+//!
+//! SQLite's algorithm, with one statement-level counter of violations:
+//! - child side: writing a row whose foreign key (all columns non-NULL) has no parent row
+//!   adds 1; removing such an orphan row subtracts 1;
+//! - parent side: removing a parent key adds the number of child rows that reference it;
+//!   adding a parent key subtracts the number of child rows that reference it;
+//! - ON DELETE / ON UPDATE actions (CASCADE, SET NULL, SET DEFAULT) run as synthesized AFTER
+//!   triggers after the parent row is written, and their own child-side accounting resolves
+//!   the violations they remove; RESTRICT fails at once (SQLITE_CONSTRAINT_TRIGGER, as
+//!   SQLite's RESTRICT action is a RAISE);
+//! - at the end of the top-level statement a positive counter fails the statement with
+//!   "FOREIGN KEY constraint failed" (SQLITE_CONSTRAINT_FOREIGNKEY).
+//!
+//! Invariants:
+//! - The code is always compiled when the schema holds a foreign key, and guarded at run time
+//!   by the connection's `foreign_keys` setting (read once per statement with `Noop`
+//!   `P4::Pragma`), so a prepared statement follows `PRAGMA foreign_keys` changes.
+//! - Lookups are SQL subqueries compiled in a scope where only `new`/`old` are visible (as
+//!   trigger bodies), so the planner uses the parent's key index.
+//! - Deferred constraints are checked at the end of each statement like immediate ones
+//!   (known difference inside explicit transactions).
+
+use super::build::Builder;
+use super::schema::{dequote, parse_one, Table};
+use super::trigger::{RowRegs, TrigOp, TrigTime, TriggerDef};
+use crate::error::codes::*;
+use crate::error::{Error, Result};
+use crate::vdbe::{Opcode, P4};
+use sqlite3_parser::ast::{self, RefAct, Stmt};
+
+/// One foreign key of a child table.
+#[derive(Clone, Debug)]
+pub struct FkDef {
+    pub child: String,
+    pub child_cols: Vec<String>,
+    pub parent: String,
+    /// Explicit parent columns (`None` = the parent's PRIMARY KEY).
+    pub parent_cols: Option<Vec<String>>,
+    pub on_delete: RefAct,
+    pub on_update: RefAct,
+}
+
+fn q(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// The foreign keys declared by a CREATE TABLE statement.
+pub fn parse_fks(child: &str, sql: &str) -> Vec<FkDef> {
+    let mut out = Vec::new();
+    let Ok(Stmt::CreateTable {
+        body:
+            ast::CreateTableBody::ColumnsAndConstraints {
+                columns,
+                constraints,
+                ..
+            },
+        ..
+    }) = parse_one(sql)
+    else {
+        return out;
+    };
+    let mk = |cc: Vec<String>, clause: &ast::ForeignKeyClause| {
+        let mut on_delete = RefAct::NoAction;
+        let mut on_update = RefAct::NoAction;
+        for a in &clause.args {
+            match a {
+                ast::RefArg::OnDelete(x) => on_delete = *x,
+                ast::RefArg::OnUpdate(x) => on_update = *x,
+                _ => {}
+            }
+        }
+        FkDef {
+            child: child.to_string(),
+            child_cols: cc,
+            parent: dequote(&clause.tbl_name.0),
+            parent_cols: clause
+                .columns
+                .as_ref()
+                .map(|v| v.iter().map(|c| dequote(&c.col_name.0)).collect()),
+            on_delete,
+            on_update,
+        }
+    };
+    for (name, def) in columns.iter() {
+        for c in &def.constraints {
+            if let ast::ColumnConstraint::ForeignKey { clause, .. } = &c.constraint {
+                out.push(mk(vec![dequote(&name.0)], clause));
+            }
+        }
+    }
+    for c in constraints.iter().flatten() {
+        if let ast::TableConstraint::ForeignKey {
+            columns, clause, ..
+        } = &c.constraint
+        {
+            out.push(mk(
+                columns.iter().map(|c| dequote(&c.col_name.0)).collect(),
+                clause,
+            ));
+        }
+    }
+    out
+}
+
+impl<'a> Builder<'a> {
+    fn schema_has_fks(&self) -> bool {
+        self.ctx.schemas.iter().any(|(_, s)| {
+            s.tables.iter().any(|t| {
+                t.sql
+                    .as_deref()
+                    .map(|x| x.to_ascii_uppercase().contains("REFERENCES"))
+                    .unwrap_or(false)
+            })
+        })
+    }
+
+    /// Whether foreign-key code is compiled for writes to `tab` (as child or parent).
+    pub(super) fn fk_involves(&self, tab: &(usize, Table)) -> bool {
+        self.trig.fk.is_some()
+            && (!self.fks_of_child(&tab.1).is_empty()
+                || !self.fks_of_parent(tab.0, &tab.1).is_empty())
+    }
+
+    /// Foreign keys of table `t` (as child).
+    pub(super) fn fks_of_child(&self, t: &Table) -> Vec<FkDef> {
+        match &t.sql {
+            Some(sql) if sql.to_ascii_uppercase().contains("REFERENCES") => parse_fks(&t.name, sql),
+            _ => vec![],
+        }
+    }
+
+    /// Foreign keys (of any table of database `db`) whose parent is `t`.
+    pub(super) fn fks_of_parent(&self, db: usize, t: &Table) -> Vec<FkDef> {
+        let Some(s) = self.schema(db) else {
+            return vec![];
+        };
+        let mut out = Vec::new();
+        for c in &s.tables {
+            for fk in self.fks_of_child(c) {
+                if fk.parent.eq_ignore_ascii_case(&t.name) {
+                    out.push(fk);
+                }
+            }
+        }
+        out
+    }
+
+    /// The parent key columns of `fk`, or `None` when the parent has no such key.
+    fn parent_key(&self, db: usize, fk: &FkDef) -> Option<Vec<String>> {
+        let s = self.schema(db)?;
+        let p = s.table(&fk.parent)?;
+        if p.is_view {
+            return None;
+        }
+        let cols: Vec<String> = match &fk.parent_cols {
+            Some(c) => c.clone(),
+            None => {
+                let mut pk: Vec<(usize, String)> = p
+                    .columns
+                    .iter()
+                    .filter(|c| c.pk > 0)
+                    .map(|c| (c.pk, c.name.clone()))
+                    .collect();
+                pk.sort();
+                pk.into_iter().map(|x| x.1).collect()
+            }
+        };
+        if cols.len() != fk.child_cols.len() || cols.is_empty() {
+            return None;
+        }
+        // The key must be the INTEGER PRIMARY KEY or have a UNIQUE index.
+        let idx: Vec<usize> = cols
+            .iter()
+            .map(|c| p.column_index(c))
+            .collect::<Option<Vec<_>>>()?;
+        let is_ipk = idx.len() == 1 && p.ipk == Some(idx[0]);
+        let has_unique = s.table_indexes(p).any(|i| {
+            i.unique
+                && i.partial.is_none()
+                && i.columns.len() == idx.len()
+                && i.columns.iter().all(|c| idx.contains(&c.column))
+        });
+        if is_ipk || has_unique {
+            Some(
+                cols.iter()
+                    .map(|c| {
+                        p.columns
+                            .iter()
+                            .find(|x| x.name.eq_ignore_ascii_case(c))
+                            .map(|x| x.name.clone())
+                            .unwrap_or_else(|| c.clone())
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        }
+    }
+
+    /// Start of a top-level DML statement: allocate the violation counter and read the
+    /// `foreign_keys` setting, when the schema has foreign keys.
+    pub(super) fn fk_begin(&mut self) {
+        if self.in_trigger() || self.trig.fk.is_some() || !self.schema_has_fks() {
+            return;
+        }
+        let on = self.reg();
+        let counter = self.reg();
+        self.emit4(Opcode::Noop, 0, on, 0, P4::Pragma("foreign_keys".into()), 0);
+        self.emit(Opcode::Integer, 0, counter, 0);
+        self.trig.fk = Some((on, counter));
+    }
+
+    /// End of a top-level DML statement: fail if violations remain.
+    pub(super) fn fk_end(&mut self) {
+        if self.in_trigger() {
+            return;
+        }
+        let Some((on, counter)) = self.trig.fk.take() else {
+            return;
+        };
+        let ok = self.label();
+        self.emit(Opcode::IfNot, on, ok, 0);
+        let bad = self.label();
+        self.emit(Opcode::IfPos, counter, bad, 0);
+        self.goto(ok);
+        self.resolve(bad);
+        self.emit4(
+            Opcode::Halt,
+            SQLITE_CONSTRAINT_FOREIGNKEY,
+            2,
+            0,
+            P4::None,
+            4,
+        );
+        self.resolve(ok);
+    }
+
+    /// Compile `f` in a scope where `new`/`old` are the row images (as a trigger body).
+    fn with_row_scope(
+        &mut self,
+        tab: &(usize, Table),
+        new: Option<RowRegs>,
+        old: Option<RowRegs>,
+        f: impl FnOnce(&mut Self) -> Result<()>,
+    ) -> Result<()> {
+        let cols = self.row_cols(&tab.1)?;
+        let scope = self.row_scope(tab, &cols, new, old);
+        let saved = std::mem::replace(&mut self.scopes, vec![scope]);
+        let saved_ctes = std::mem::take(&mut self.ctes);
+        let r = f(self);
+        self.scopes = saved;
+        self.ctes = saved_ctes;
+        r
+    }
+
+    fn fk_mismatch(&mut self, on: i32, fk: &FkDef) {
+        let ok = self.label();
+        self.emit(Opcode::IfNot, on, ok, 0);
+        self.emit4(
+            Opcode::Halt,
+            SQLITE_ERROR,
+            2,
+            0,
+            P4::Text(format!(
+                "foreign key mismatch - \"{}\" referencing \"{}\"",
+                fk.child, fk.parent
+            )),
+            0,
+        );
+        self.resolve(ok);
+    }
+
+    /// Child-side accounting for one row image of table `tab`: +1 (`delta` = 1, a new row)
+    /// or -1 (an old row) when the row's key has no parent. `set_cols` limits an UPDATE to
+    /// the foreign keys whose columns it assigns.
+    pub(super) fn fk_child_row(
+        &mut self,
+        tab: &(usize, Table),
+        img: RowRegs,
+        delta: i32,
+        set_cols: Option<&[String]>,
+    ) -> Result<()> {
+        let Some((on, counter)) = self.trig.fk else {
+            return Ok(());
+        };
+        let r = if delta > 0 { "new" } else { "old" };
+        for fk in self.fks_of_child(&tab.1) {
+            if let Some(sc) = set_cols {
+                if !fk
+                    .child_cols
+                    .iter()
+                    .any(|c| sc.iter().any(|s| s.eq_ignore_ascii_case(c)))
+                {
+                    continue;
+                }
+            }
+            let Some(pk) = self.parent_key(tab.0, &fk) else {
+                self.fk_mismatch(on, &fk);
+                continue;
+            };
+            let nonnull: Vec<String> = fk
+                .child_cols
+                .iter()
+                .map(|c| format!("{r}.{} IS NOT NULL", q(c)))
+                .collect();
+            let matchp: Vec<String> = pk
+                .iter()
+                .zip(&fk.child_cols)
+                .map(|(p, c)| format!("{} = {r}.{}", q(p), q(c)))
+                .collect();
+            let mut cond = format!(
+                "{} AND NOT EXISTS (SELECT 1 FROM {} WHERE {})",
+                nonnull.join(" AND "),
+                q(&fk.parent),
+                matchp.join(" AND ")
+            );
+            if delta > 0 && fk.parent.eq_ignore_ascii_case(&tab.1.name) {
+                // A row may reference itself.
+                let own: Vec<String> = pk
+                    .iter()
+                    .zip(&fk.child_cols)
+                    .map(|(p, c)| format!("{r}.{} = {r}.{}", q(p), q(c)))
+                    .collect();
+                cond = format!("{cond} AND NOT ({})", own.join(" AND "));
+            }
+            let e = parse_expr(&cond)?;
+            let skip = self.label();
+            self.emit(Opcode::IfNot, on, skip, 0);
+            let (new, old) = if delta > 0 {
+                (Some(img), None)
+            } else {
+                (None, Some(img))
+            };
+            self.with_row_scope(tab, new, old, |b| b.jump_if_false(&e, skip, true))?;
+            // (A negative p2 would be taken for a label: subtract a register instead.)
+            if delta > 0 {
+                self.emit(Opcode::AddImm, counter, 1, 0);
+            } else {
+                let one = self.reg();
+                self.emit(Opcode::Integer, 1, one, 0);
+                self.emit(Opcode::Subtract, one, counter, counter);
+            }
+            self.resolve(skip);
+        }
+        Ok(())
+    }
+
+    /// Parent-side accounting for one row image of table `tab` (`delta` = 1: an old key is
+    /// removed, children referencing it count as violations; -1: a new key resolves them).
+    /// `op` is the statement kind (for RESTRICT); `set_cols` limits an UPDATE to the keys it
+    /// assigns.
+    pub(super) fn fk_parent_row(
+        &mut self,
+        tab: &(usize, Table),
+        img: RowRegs,
+        delta: i32,
+        op: TrigOp,
+        set_cols: Option<&[String]>,
+    ) -> Result<()> {
+        let Some((on, counter)) = self.trig.fk else {
+            return Ok(());
+        };
+        let r = if delta > 0 { "old" } else { "new" };
+        for fk in self.fks_of_parent(tab.0, &tab.1) {
+            let Some(pk) = self.parent_key(tab.0, &fk) else {
+                self.fk_mismatch(on, &fk);
+                continue;
+            };
+            if let Some(sc) = set_cols {
+                if !pk
+                    .iter()
+                    .any(|c| sc.iter().any(|s| s.eq_ignore_ascii_case(c)))
+                {
+                    continue;
+                }
+            }
+            let matchc: Vec<String> = pk
+                .iter()
+                .zip(&fk.child_cols)
+                .map(|(p, c)| format!("{} = {r}.{}", q(c), q(p)))
+                .collect();
+            let e = parse_expr(&format!(
+                "(SELECT count(*) FROM {} WHERE {})",
+                q(&fk.child),
+                matchc.join(" AND ")
+            ))?;
+            let skip = self.label();
+            self.emit(Opcode::IfNot, on, skip, 0);
+            let n = self.reg();
+            let (new, old) = if delta > 0 {
+                (None, Some(img))
+            } else {
+                (Some(img), None)
+            };
+            self.with_row_scope(tab, new, old, |b| b.expr(&e, n))?;
+            let action = match op {
+                TrigOp::Delete => fk.on_delete,
+                _ => fk.on_update,
+            };
+            if delta > 0 && action == RefAct::Restrict {
+                self.emit(Opcode::IfNot, n, skip, 0);
+                self.emit4(
+                    Opcode::Halt,
+                    SQLITE_CONSTRAINT_TRIGGER,
+                    2,
+                    0,
+                    P4::Text("FOREIGN KEY constraint failed".into()),
+                    0,
+                );
+            } else if delta > 0 {
+                self.emit(Opcode::Add, n, counter, counter);
+            } else {
+                self.emit(Opcode::Subtract, n, counter, counter);
+            }
+            self.resolve(skip);
+        }
+        Ok(())
+    }
+
+    /// ON DELETE / ON UPDATE actions after a parent row was deleted (`new` None) or
+    /// updated.
+    pub(super) fn fk_actions(
+        &mut self,
+        tab: &(usize, Table),
+        old: RowRegs,
+        new: Option<RowRegs>,
+        set_cols: Option<&[String]>,
+        ignore: i32,
+    ) -> Result<()> {
+        let Some((on, _)) = self.trig.fk else {
+            return Ok(());
+        };
+        for (k, fk) in self.fks_of_parent(tab.0, &tab.1).into_iter().enumerate() {
+            let action = if new.is_some() {
+                fk.on_update
+            } else {
+                fk.on_delete
+            };
+            if !matches!(
+                action,
+                RefAct::Cascade | RefAct::SetNull | RefAct::SetDefault
+            ) {
+                continue;
+            }
+            let Some(pk) = self.parent_key(tab.0, &fk) else {
+                continue;
+            };
+            if let Some(sc) = set_cols {
+                if !pk
+                    .iter()
+                    .any(|c| sc.iter().any(|s| s.eq_ignore_ascii_case(c)))
+                {
+                    continue;
+                }
+            }
+            let child = self.schema(tab.0).and_then(|s| s.table(&fk.child)).cloned();
+            let Some(child) = child else {
+                continue;
+            };
+            let wh: Vec<String> = pk
+                .iter()
+                .zip(&fk.child_cols)
+                .map(|(p, c)| format!("{} = old.{}", q(c), q(p)))
+                .collect();
+            let set_to = |i: usize, c: &String| -> String {
+                match action {
+                    RefAct::Cascade => format!("{} = new.{}", q(c), q(&pk[i])),
+                    RefAct::SetNull => format!("{} = NULL", q(c)),
+                    _ => {
+                        let d = child
+                            .column_index(c)
+                            .and_then(|j| child.columns[j].default_text.clone())
+                            .unwrap_or_else(|| "NULL".into());
+                        format!("{} = {}", q(c), d)
+                    }
+                }
+            };
+            let stmt = match (action, new.is_some()) {
+                (RefAct::Cascade, false) => {
+                    format!("DELETE FROM {} WHERE {}", q(&fk.child), wh.join(" AND "))
+                }
+                _ => format!(
+                    "UPDATE {} SET {} WHERE {}",
+                    q(&fk.child),
+                    fk.child_cols
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| set_to(i, c))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    wh.join(" AND ")
+                ),
+            };
+            let when = match new {
+                Some(_) => {
+                    let changed: Vec<String> = pk
+                        .iter()
+                        .map(|p| format!("old.{} IS NOT new.{}", q(p), q(p)))
+                        .collect();
+                    format!(" WHEN {}", changed.join(" OR "))
+                }
+                None => String::new(),
+            };
+            let text = format!(
+                "CREATE TRIGGER {} AFTER {} ON {}{} BEGIN {}; END",
+                q(&format!("sqlite_fk_{}_{}", fk.child, k)),
+                if new.is_some() { "UPDATE" } else { "DELETE" },
+                q(&tab.1.name),
+                when,
+                stmt
+            );
+            let t = TriggerDef::parse(&text, tab.0)
+                .ok_or_else(|| Error::sql(format!("internal: bad FK action {text}")))?;
+            let _ = (TrigTime::After, on);
+            let skip = self.label();
+            self.emit(Opcode::IfNot, on, skip, 0);
+            let cols = self.row_cols(&tab.1)?;
+            self.fire_triggers(&[t], tab, &cols, new, Some(old), ignore, None)?;
+            self.resolve(skip);
+        }
+        Ok(())
+    }
+}
+
+fn parse_expr(text: &str) -> Result<ast::Expr> {
+    match parse_one(&format!("SELECT {text}"))? {
+        Stmt::Select(s) => match s.body.select {
+            ast::OneSelect::Select { mut columns, .. } if columns.len() == 1 => {
+                match columns.pop() {
+                    Some(ast::ResultColumn::Expr(e, _)) => Ok(e),
+                    _ => Err(Error::sql("internal: FK expression")),
+                }
+            }
+            _ => Err(Error::sql("internal: FK expression")),
+        },
+        _ => Err(Error::sql("internal: FK expression")),
+    }
+}
