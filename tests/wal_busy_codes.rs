@@ -1,4 +1,4 @@
-//! SQLITE_BUSY / SQLITE_BUSY_SNAPSHOT reported exactly as SQLite, in WAL and DELETE mode:
+//! SQLITE_BUSY / SQLITE_BUSY_SNAPSHOT / SQLITE_BUSY_RECOVERY reported exactly as SQLite, in WAL and DELETE mode:
 //! `tests/wal_scripts/busy_codes.py` runs in Python on real SQLite and on the library under
 //! test and prints, per situation, the error (message and extended code) and whether the busy
 //! handler waited: a write from a stale WAL snapshot is SQLITE_BUSY_SNAPSHOT (517) at once; an
@@ -13,6 +13,10 @@ use interop_common::*;
 use std::process::Command;
 
 fn run(on_lut: bool, dir: &std::path::Path, mode: &str) -> String {
+    run_script(on_lut, dir, "busy_codes.py", &[mode])
+}
+
+fn run_script(on_lut: bool, dir: &std::path::Path, script: &str, args: &[&str]) -> String {
     std::fs::create_dir_all(dir).expect("temp dir");
     let mut cmd = if on_lut {
         let mut c = Command::new(root().join("epiloglite"));
@@ -26,10 +30,10 @@ fn run(on_lut: bool, dir: &std::path::Path, mode: &str) -> String {
         c.env_remove("LD_LIBRARY_PATH").env_remove("LD_PRELOAD");
         c
     };
-    cmd.arg(root().join("tests/wal_scripts/busy_codes.py"))
+    cmd.arg(root().join("tests/wal_scripts").join(script))
         .arg(dir)
-        .arg(mode);
-    let out = output_within(&mut cmd, "busy_codes.py");
+        .args(args);
+    let out = output_within(&mut cmd, script);
     assert!(
         out.status.success(),
         "{}",
@@ -59,4 +63,18 @@ fn delete_mode_busy_as_sqlite() {
         "delete",
         "upgrade while other writes         database is locked (5)           at once",
     );
+}
+
+/// A reader meeting a wal-index that needs recovery while another process holds WRITE and
+/// RECOVER (simulated with fcntl locks on the `-shm`) gets SQLITE_BUSY_RECOVERY (261) at once
+/// without a busy timeout, and reads normally once that process is gone.
+#[test]
+fn wal_busy_recovery_as_sqlite() {
+    let base = std::env::temp_dir().join(format!("epiloglite-busyrec-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let want = run_script(false, &base.join("sys"), "busy_recovery.py", &[]);
+    assert!(want.contains("database is locked (261) at once"), "{want}");
+    let got = run_script(true, &base.join("lut"), "busy_recovery.py", &[]);
+    assert_eq!(got, want, "real SQLite:\n{want}\nunder test:\n{got}");
+    let _ = std::fs::remove_dir_all(&base);
 }

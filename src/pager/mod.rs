@@ -234,6 +234,8 @@ pub struct Pager {
     wal_autocheckpoint: u32,
     /// `PRAGMA journal_size_limit` (bytes, -1: none); applied to the WAL (`Wal::set_size_limit`).
     journal_size_limit: i64,
+    /// WAL mode: this write transaction spilled frames (`spill_wal`) not yet committed.
+    wal_spilled: bool,
     /// Leaving WAL mode: a header still saying WAL does not reopen the WAL (SQLite's
     /// BTS_NO_WAL) while the header is rewritten to versions 1/1.
     no_wal: bool,
@@ -354,6 +356,7 @@ impl Pager {
             wal: None,
             wal_autocheckpoint: 1000,
             journal_size_limit: -1,
+            wal_spilled: false,
             no_wal: false,
         }
     }
@@ -1165,6 +1168,7 @@ impl Pager {
     }
 
     fn reset_write_state(&mut self) {
+        self.wal_spilled = false;
         self.jfd = None;
         self.j_nrec = 0;
         self.j_off = 0;
@@ -1384,6 +1388,7 @@ impl Pager {
             return Ok(());
         }
         let any_dirty = self.db_modified
+            || self.wal_spilled
             || self.page_count != self.db_orig_size
             || self.cache.values().any(|p| p.dirty);
         // In WAL mode page 1 is written only when it changed or the database size did (as
@@ -1567,6 +1572,12 @@ impl Pager {
     /// the cache grows instead), then dirty pages leave the cache oldest first. Afterwards a
     /// rollback must play the journal back (`db_modified`).
     fn spill(&mut self) -> Result<()> {
+        if self.wal.is_some() && self.state == State::Writer {
+            return match self.spill_wal() {
+                Ok(()) => Ok(()),
+                Err(e) => self.enter_error(e),
+            };
+        }
         let can = self.state == State::Writer
             && self.fd.is_some()
             && (self.uses_journal_file() || self.journal_mode == JournalMode::Memory);
@@ -1580,6 +1591,51 @@ impl Pager {
             self.err = Some(e.clone());
             self.state = State::Error;
             return Err(e);
+        }
+        Ok(())
+    }
+
+    /// WAL mode: dirty pages leave the cache as non-commit frames (`Wal::write_frames`), a
+    /// quarter of the cache at once; `load` finds them again through the WAL. A rollback
+    /// forgets them (`end_write`) and drops the whole cache (pages re-read from our own
+    /// frames may be in it).
+    fn spill_wal(&mut self) -> Result<()> {
+        let max = self.max_cached();
+        let target = max - max / 4;
+        let mut out: Vec<(Pgno, Box<[u8]>)> = Vec::new();
+        let mut budget = self.lru.len();
+        while self.cache.len() >= target && budget > 0 {
+            budget -= 1;
+            let Some(pgno) = self.lru.pop_front() else {
+                break;
+            };
+            let Some(page) = self.cache.remove(&pgno) else {
+                continue;
+            };
+            if page.dirty {
+                out.push((pgno, page.data));
+            } else {
+                self.recycle(page.data);
+            }
+        }
+        if out.is_empty() {
+            return Ok(());
+        }
+        out.sort_unstable_by_key(|(p, _)| *p);
+        self.wal_spilled = true;
+        let ps = self.page_size;
+        let n = self.page_count;
+        let Self { wal, codec, .. } = self;
+        let w = wal.as_mut().ok_or_else(|| Error::code(SQLITE_INTERNAL))?;
+        let images: Vec<(u32, Cow<[u8]>)> = out
+            .iter()
+            .map(|(p, d)| Self::page_to_disk(codec, *p, d).map(|img| (*p, img)))
+            .collect::<Result<_>>()?;
+        let pages: Vec<(u32, &[u8])> = images.iter().map(|(p, d)| (*p, &d[..])).collect();
+        w.write_frames(&pages, n, ps, false, false)?;
+        drop(images);
+        for (_, d) in out {
+            self.recycle(d);
         }
         Ok(())
     }
@@ -1675,6 +1731,9 @@ impl Pager {
             State::Open | State::Reader => Ok(()),
             State::Writer if !self.db_modified => {
                 self.discard_changes();
+                if self.wal_spilled {
+                    self.drop_cache();
+                }
                 let r = self.finalize_journal();
                 self.reset_write_state();
                 self.state = State::Reader;
@@ -2089,6 +2148,11 @@ impl Pager {
             .map(|(&k, _)| k)
             .collect();
         dirty.sort_unstable();
+        if dirty.is_empty() && self.wal_spilled {
+            // Every change was spilled: page 1 carries the commit mark (as SQLite).
+            self.write(1)?;
+            dirty.push(1);
+        }
         if dirty.is_empty() {
             return Ok(());
         }

@@ -24,6 +24,8 @@
 //! 2. A writer holds WRITE and its `hdr` equals the shm header (else BUSY_SNAPSHOT); frames are
 //!    appended after `hdr.mx_frame`, indexed in the hash tables, and only then the shm header
 //!    is published (copy 2 first, then copy 1), so readers never see a half-written commit.
+//!    A spill (`write_frames` without commit) appends and indexes frames but advances only
+//!    our own `hdr`: nobody else sees them, and `end_write` without a commit forgets them.
 //! 3. Only committed frames (`<= mx_frame` of the shm header) are visible; hash entries for
 //!    later frames are removed (`cleanup_hash`) before they are overwritten.
 //! 4. Recovery (index header invalid) runs holding WRITE, CKPT and RECOVER exclusively and
@@ -51,7 +53,6 @@ const READMARK_NOT_USED: u32 = 0xffff_ffff;
 const NREADER: usize = 5;
 const LOCK_WRITE: usize = 0;
 const LOCK_CKPT: usize = 1;
-#[allow(dead_code)]
 const LOCK_RECOVER: usize = 2;
 const fn lock_read(i: usize) -> usize {
     3 + i
@@ -510,6 +511,9 @@ impl Wal {
             match self.try_begin_read(false) {
                 Ok(Some(c)) => return Ok(changed || c),
                 Ok(None) => changed = true,
+                // Another connection is rebuilding the wal-index: the caller's busy handler
+                // decides whether to wait (SQLite returns this at once too).
+                Err(e) if e.code == SQLITE_BUSY_RECOVERY => return Err(e),
                 Err(e) if e.is_busy() => {}
                 Err(e) => return Err(e),
             }
@@ -521,7 +525,22 @@ impl Wal {
     fn try_begin_read(&mut self, use_wal: bool) -> Result<Option<bool>> {
         let mut changed = false;
         if !use_wal {
-            changed = self.read_idx_hdr()?;
+            changed = match self.read_idx_hdr() {
+                Ok(c) => c,
+                Err(e) if e.is_busy() => {
+                    // As walTryBeginRead: the header needs recovery and WRITE is taken. If
+                    // RECOVER is held too, a recovery is running: SQLITE_BUSY_RECOVERY.
+                    return match self.shm.lock(LOCK_RECOVER, 1, false) {
+                        Ok(()) => {
+                            self.shm.unlock(LOCK_RECOVER, 1)?;
+                            Ok(None)
+                        }
+                        Err(e2) if e2.is_busy() => Err(Error::code(SQLITE_BUSY_RECOVERY)),
+                        Err(e2) => Err(e2),
+                    };
+                }
+                Err(e) => return Err(e),
+            };
         }
         let backfill = self.shm.load_u32(0, OFF_BACKFILL)?;
         if !use_wal && backfill == self.hdr.mx_frame {
@@ -734,6 +753,21 @@ impl Wal {
         page_size: usize,
         sync: bool,
     ) -> Result<()> {
+        self.write_frames(pages, db_size, page_size, sync, true)
+    }
+
+    /// Append `pages` as frames. `commit`: the last one is the commit frame and the shm header
+    /// is published (invariant 2); else (a spill of a large transaction, SQLite's
+    /// `pagerStress` in WAL mode) they only extend our own `hdr` (readers and other writers do
+    /// not see them; `find_frame` does, for us), and `end_write` without a commit forgets them.
+    pub fn write_frames(
+        &mut self,
+        pages: &[(u32, &[u8])],
+        db_size: u32,
+        page_size: usize,
+        sync: bool,
+        commit: bool,
+    ) -> Result<()> {
         self.check_invariants();
         if !self.write_lock || pages.is_empty() {
             return Err(Error::code(SQLITE_INTERNAL));
@@ -775,7 +809,7 @@ impl Wal {
                 return Err(Error::code(SQLITE_INTERNAL));
             }
             let (fh, body) = out.split_at_mut(FRAME_HDR as usize);
-            let nt = if k + 1 == n { db_size } else { 0 };
+            let nt = if commit && k + 1 == n { db_size } else { 0 };
             let mut h = [0u8; FRAME_HDR as usize];
             put(&mut h, 0, &pgno.to_be_bytes());
             put(&mut h, 4, &nt.to_be_bytes());
@@ -788,13 +822,17 @@ impl Wal {
             body.copy_from_slice(data);
         }
         self.wfd.write_at(&buf, wal_frame_offset(first, ps))?;
-        if sync {
+        if sync && commit {
             self.wfd.sync(false)?;
         }
         for (k, (pgno, _)) in pages.iter().enumerate() {
             self.index_append(first + k as u32, *pgno)?;
         }
         self.hdr.mx_frame = first + n as u32 - 1;
+        if !commit {
+            self.hdr.frame_cksum = run;
+            return Ok(());
+        }
         self.hdr.n_page = db_size;
         self.hdr.frame_cksum = run;
         self.hdr.change = self.hdr.change.wrapping_add(1);
