@@ -264,3 +264,63 @@ fn rekey_of_a_wal_database() {
     assert_eq!(got[0].split('|').next(), Some("11"));
     assert!(marker_in_dir(dir.path()).is_empty());
 }
+
+/// `ATTACH … KEY`: an encrypted file attached with its key reads and writes; a wrong or
+/// missing key is "file is not a database"; a new file attached with a key is encrypted.
+#[test]
+fn attach_with_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let enc = db_in(&dir, "enc.db");
+    let mut c = open(&enc);
+    ok(&mut c, &format!("PRAGMA key = \"{RAW}\""));
+    fill(&mut c, 20);
+    let want = summary(&mut c).unwrap();
+    drop(c);
+
+    let mut c = open(&db_in(&dir, "plain.db"));
+    ok(&mut c, "CREATE TABLE p(x)");
+    ok(&mut c, &format!("ATTACH '{enc}' AS e KEY \"{RAW}\""));
+    assert_eq!(
+        exec(&mut c, "SELECT count(*), sum(length(b)), min(b) FROM e.t").unwrap(),
+        want
+    );
+    ok(&mut c, "INSERT INTO e.t(b) VALUES('attached write')");
+    ok(&mut c, "DETACH e");
+    let e = exec(&mut c, &format!("ATTACH '{enc}' AS w KEY \"{RAW2}\""))
+        .and_then(|_| exec(&mut c, "SELECT count(*) FROM w.t"))
+        .unwrap_err();
+    assert_eq!(e.code & 0xff, SQLITE_NOTADB, "{}", e.msg);
+    let _ = exec(&mut c, "DETACH w");
+    let e = exec(&mut c, &format!("ATTACH '{enc}' AS n"))
+        .and_then(|_| exec(&mut c, "SELECT count(*) FROM n.t"))
+        .unwrap_err();
+    assert_eq!(e.code & 0xff, SQLITE_NOTADB, "{}", e.msg);
+    let _ = exec(&mut c, "DETACH n");
+
+    // A new file attached with a passphrase is created encrypted.
+    let fresh = db_in(&dir, "fresh.db");
+    ok(
+        &mut c,
+        &format!("ATTACH '{fresh}' AS f KEY 'attach passphrase'"),
+    );
+    ok(&mut c, "CREATE TABLE f.m(v)");
+    ok(
+        &mut c,
+        &format!("INSERT INTO f.m VALUES('{}')", marker_text(7, 300)),
+    );
+    ok(&mut c, "DETACH f");
+    drop(c);
+    assert!(
+        marker_in_dir(dir.path()).is_empty(),
+        "plaintext in an attached keyed file"
+    );
+
+    // Both files open again with their keys.
+    let mut c = open(&enc);
+    ok(&mut c, &format!("PRAGMA key = \"{RAW}\""));
+    assert_eq!(exec(&mut c, "SELECT count(*) FROM t").unwrap(), vec!["21"]);
+    let mut c = open(&fresh);
+    ok(&mut c, "PRAGMA key = 'attach passphrase'");
+    assert_eq!(exec(&mut c, "SELECT count(*) FROM m").unwrap(), vec!["1"]);
+    assert_eq!(ok(&mut c, "PRAGMA integrity_check"), vec!["ok"]);
+}

@@ -27,17 +27,14 @@ use crate::value::Value;
 use crate::vdbe::rec;
 
 /// The KEY of `ATTACH … KEY key` for the pager of the database being attached, called
-/// before its first read. An empty key (or none) means no encryption. The encryption layer
-/// wires its codec here; until then a non-empty key is refused rather than silently
-/// ignored (a caller giving a key expects an encrypted file).
-pub fn attach_key(_pager: &mut Pager, key: &[u8]) -> Result<()> {
-    if key.is_empty() {
+/// before its first read. An empty key (or none) means no encryption.
+pub fn attach_key(pager: &mut Pager, key: &[u8]) -> Result<()> {
+    // The value is read as `PRAGMA key` reads its value: a passphrase, or x'<64 hex>' for a
+    // raw key; an empty key means a plain file.
+    let Some(spec) = crate::crypto::KeySpec::parse(key)? else {
         return Ok(());
-    }
-    Err(Error::new(
-        SQLITE_ERROR,
-        "ATTACH ... KEY: encryption is not available in this build",
-    ))
+    };
+    pager.set_codec(Box::new(crate::crypto::KeyedCodec::new(spec)))
 }
 
 fn text_arg(v: Option<&Value>) -> Option<String> {
@@ -106,7 +103,10 @@ impl Connection {
             })?;
             (p, full)
         };
-        attach_key(&mut pager, key)?;
+        if !path.is_empty() {
+            // A memory database never touches a file: nothing to encrypt (as `PRAGMA key`).
+            attach_key(&mut pager, key)?;
+        }
         self.dbs.push(DbSlot {
             name: name.to_string(),
             path,
@@ -175,6 +175,8 @@ impl Connection {
             ));
         }
         self.dbs.remove(i);
+        // Cached programs name databases by number: a detach renumbers the later ones.
+        self.invalidate_compiled();
         Ok(())
     }
 
