@@ -405,6 +405,11 @@ impl Pager {
         Ok(())
     }
 
+    /// Whether a page codec (encryption) is installed.
+    pub fn has_codec(&self) -> bool {
+        self.codec.is_some()
+    }
+
     /// `PRAGMA rekey`: rewrite every page under `new` (`None`: decrypt to a plain SQLite file,
     /// which keeps the 28 reserved bytes) in one write transaction of its own, committed
     /// before returning (the pager is left in READER, as after `commit`). Every page is
