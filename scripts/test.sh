@@ -73,7 +73,7 @@ fi
 section "cargo test --release (e2e target: $TARGET)"
 IGN=()
 [ $FULL = 1 ] && IGN=(-- --include-ignored)
-cargo test --release "${IGN[@]}" 2>&1 | tee "$LOGS/cargo-test.log"
+cargo test --release --no-fail-fast "${IGN[@]}" 2>&1 | tee "$LOGS/cargo-test.log"
 rc=${PIPESTATUS[0]}
 read -r p f < <(grep -aE '^test result: ' "$LOGS/cargo-test.log" \
     | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/' \

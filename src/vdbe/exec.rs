@@ -170,6 +170,16 @@ fn internal(what: &str) -> Error {
     Error::new(SQLITE_INTERNAL, format!("vdbe: bad operand ({what})"))
 }
 
+/// `n` NULLs, each constructed in place. (`vec![Value::Null; n]` clones one stack temporary
+/// whose payload bytes are uninitialised; optimised code copies them whole, which Valgrind
+/// reports as a use of uninitialised memory in every program — noise that would hide real
+/// reports in `tests/memcheck.rs`.)
+fn null_values(n: usize) -> Vec<Value> {
+    let mut v = Vec::with_capacity(n);
+    v.resize_with(n, || Value::Null);
+    v
+}
+
 impl Vm {
     pub fn new(prog: Program) -> Vm {
         let n_mem = prog.n_mem + 1;
@@ -180,9 +190,9 @@ impl Vm {
             prog,
             pc: 0,
             state: State::Ready,
-            regs: vec![Value::Null; n_mem],
+            regs: null_values(n_mem),
             cursors: Vec::new(),
-            vars: vec![Value::Null; n_vars],
+            vars: null_values(n_vars),
             once: vec![false; n_ops],
             aggs: Vec::new(),
             windows: std::collections::HashMap::new(),
