@@ -171,7 +171,7 @@ done
 section "benchmark, quick mode (benches/run.sh --quick): system vs $E2E_LIB"
 # Proves the benchmark runs and both libraries compute the same results (it fails on a
 # checksum difference); the ratios of this tiny run are printed, not judged.
-if EPILOGLITE_NO_BUILD=1 EPILOGLITE_LIB="$E2E_LIBDIR" timeout 600 benches/run.sh --quick \
+if BENCH_OUT="$ROOT/target/bench-quick" EPILOGLITE_NO_BUILD=1 EPILOGLITE_LIB="$E2E_LIBDIR" timeout 600 benches/run.sh --quick \
         > "$LOGS/bench-quick.log" 2>&1; then
     record bench-quick 1 0
     grep -aiE 'geometric' "$LOGS/bench-quick.log" | tail -1
