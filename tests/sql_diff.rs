@@ -539,3 +539,18 @@ fn subquery_column_count() {
         ],
     );
 }
+
+#[test]
+fn temp_schema_table_exists_before_any_temp_object() {
+    diff(
+        "temp_schema",
+        &[
+            "SELECT count(*) FROM sqlite_temp_master",
+            "SELECT count(*) FROM temp.sqlite_master",
+            "SELECT count(*) FROM sqlite_temp_schema",
+            "CREATE TEMP TABLE x(a)",
+            "SELECT type, name, tbl_name FROM sqlite_temp_master",
+            "SELECT count(*) FROM sqlite_master",
+        ],
+    );
+}

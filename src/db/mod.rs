@@ -1000,9 +1000,10 @@ impl Connection {
         for db in 0..self.dbs.len() {
             let had_txn = self.dbs[db].txn != 0;
             if db == 1 && self.dbs[1].bt.pager.page_count() == 0 {
-                // An untouched temp database: nothing to load.
+                // An untouched temp database: no file to read, but its (empty)
+                // `sqlite_temp_schema` table exists, as in SQLite.
                 if !self.dbs[1].schema_loaded {
-                    self.invalidate_compiled();
+                    self.load_schema(1)?;
                 }
                 self.dbs[1].schema_loaded = true;
                 continue;
