@@ -491,7 +491,11 @@ impl<'a> Builder<'a> {
             .iter()
             .all(|c| c.operator == ast::CompoundOperator::UnionAll);
         let end = self.label();
-        if comps.len() + 1 > 500 {
+        let max_terms = self
+            .ctx
+            .limit(super::LIMIT_COMPOUND_SELECT)
+            .map_or(500, |l| l.max(0) as usize);
+        if comps.len() + 1 > max_terms {
             return Err(Error::sql("too many terms in compound SELECT"));
         }
         // Materialize into an ephemeral table (UNION ALL) or index (set operations).
