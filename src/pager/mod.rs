@@ -1726,7 +1726,8 @@ impl Pager {
                 dst.copy_from_slice(&v.data);
             }
         }
-        std::fs::write(path, img).map_err(|e| Error::io(SQLITE_IOERR_WRITE, &e))
+        std::fs::write(crate::vfs::os_path(path), img)
+            .map_err(|e| Error::io(SQLITE_IOERR_WRITE, &e))
     }
 
     pub fn rollback(&mut self) -> Result<()> {
