@@ -1803,11 +1803,13 @@ impl<'a> Builder<'a> {
                 ast::ResultColumn::Expr(e, alias) => {
                     let name = match alias {
                         Some(ast::As::As(n)) | Some(ast::As::Elided(n)) => dequote(&n.0),
-                        None => match e {
-                            Expr::Id(_)
+                        // `(t.name)` is named as the column itself, as in SQLite (the
+                        // parentheses leave no node there).
+                        None => match strip_parens(e) {
+                            c @ (Expr::Id(_)
                             | Expr::Qualified(..)
                             | Expr::DoublyQualified(..)
-                            | Expr::Name(_) => match self.column_of(e) {
+                            | Expr::Name(_)) => match self.column_of(c) {
                                 Ok(Some(c)) => c.name,
                                 _ => span.cloned().unwrap_or_else(|| e.to_string()),
                             },
@@ -1935,11 +1937,7 @@ impl<'a> Builder<'a> {
         // Result infos.
         let mut infos = Vec::new();
         for (e, name, alias) in &results {
-            let c = if alias.is_some() {
-                self.column_of(e).ok().flatten()
-            } else {
-                self.column_of(e).ok().flatten()
-            };
+            let c = self.column_of(strip_parens(e)).ok().flatten();
             infos.push(ResultInfo {
                 name: name.clone(),
                 decltype: c.as_ref().and_then(|c| c.decltype.clone()),
@@ -2543,4 +2541,15 @@ pub fn ordinal(n: usize) -> String {
         _ => "th",
     };
     format!("{n}{suf}")
+}
+
+/// `e` without enclosing parentheses around a single expression.
+fn strip_parens(mut e: &Expr) -> &Expr {
+    while let Expr::Parenthesized(v) = e {
+        match v.as_slice() {
+            [inner] => e = inner,
+            _ => break,
+        }
+    }
+    e
 }
