@@ -57,6 +57,8 @@ impl std::fmt::Debug for Key {
 }
 
 /// What the user gave: a passphrase (goes through Argon2id with the file's salt) or a raw key.
+/// A clone is zeroized on drop as the original.
+#[derive(Clone)]
 pub enum KeySpec {
     Passphrase(Zeroizing<Vec<u8>>),
     Raw(Key),

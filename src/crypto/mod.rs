@@ -98,6 +98,12 @@ pub trait PageCodecHook: Send + Sync {
         on_disk: &[u8],
         out: &mut [u8],
     ) -> crate::Result<()>;
+    /// A codec with the same key for ANOTHER file (`VACUUM INTO`, the rebuild of `VACUUM`):
+    /// DETACHED, so it learns (or makes) that file's own salt at attach; a passphrase is
+    /// derived again with the new salt. `None`: this codec cannot be copied.
+    fn same_key(&self) -> Option<Box<dyn PageCodecHook>> {
+        None
+    }
 }
 
 /// The pager hook for one database: a key as the user gave it, turned into a [`PageCodec`]
@@ -153,5 +159,8 @@ impl PageCodecHook for KeyedCodec {
         out: &mut [u8],
     ) -> crate::Result<()> {
         self.attached()?.decrypt_page(pgno, page_size, on_disk, out)
+    }
+    fn same_key(&self) -> Option<Box<dyn PageCodecHook>> {
+        Some(Box::new(KeyedCodec::new(self.spec.clone())))
     }
 }
