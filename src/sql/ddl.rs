@@ -493,6 +493,9 @@ impl<'a> Builder<'a> {
             let iname = format!("sqlite_autoindex_{}_{}", name, k + 1);
             self.schema_row(c, "index", &iname, &name, Some(*r), None);
         }
+        if t.autoincrement {
+            self.autoinc_create_seq(db, c);
+        }
         self.emit(Opcode::Close, c, 0, 0);
         self.bump_cookie(db);
         self.emit4(
@@ -835,6 +838,7 @@ impl<'a> Builder<'a> {
         }
         let t = t.clone();
         self.use_db(db, true);
+        self.autoinc_drop(db, &t);
         self.delete_schema_rows(db, 2, &t.name);
         if !t.is_view {
             let schema = self

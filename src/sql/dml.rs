@@ -720,6 +720,7 @@ impl<'a> Builder<'a> {
         let body_l = self.label();
         let end = self.label();
         let mut clauses: Vec<UpsertClause> = Vec::new();
+        let autoinc = self.autoinc_begin(tg.db, &t)?;
         match body {
             ast::InsertBody::DefaultValues => {
                 map.clear();
@@ -802,20 +803,24 @@ impl<'a> Builder<'a> {
                 orconf,
             )?;
         }
+        let seq = autoinc.map(|a| a.seq).unwrap_or(0);
         match rowid_src {
             Some(j) => {
                 let have = self.label();
                 let got = self.label();
                 self.emit(Opcode::SCopy, vals + j as i32, rid, 0);
                 self.emit(Opcode::NotNull, rid, have, 0);
-                self.emit(Opcode::NewRowid, tg.cur, rid, 0);
+                self.emit(Opcode::NewRowid, tg.cur, rid, seq);
                 self.goto(got);
                 self.resolve(have);
                 self.emit(Opcode::MustBeInt, rid, 0, 0);
+                if seq > 0 {
+                    self.emit(Opcode::MemMax, seq, rid, 0);
+                }
                 self.resolve(got);
             }
             None => {
-                self.emit(Opcode::NewRowid, tg.cur, rid, 0);
+                self.emit(Opcode::NewRowid, tg.cur, rid, seq);
             }
         }
         // SQLite checks NOT NULL, then CHECK, before the rowid's uniqueness.
@@ -907,6 +912,9 @@ impl<'a> Builder<'a> {
         self.resolve(skip);
         self.emit(Opcode::Return, ret, 0, 0);
         self.resolve(end);
+        if let Some(a) = &autoinc {
+            self.autoinc_end(a);
+        }
         self.fk_end();
         Ok(match ret_clause {
             Some(rc) => {

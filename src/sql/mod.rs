@@ -49,6 +49,7 @@
 
 pub mod alter;
 pub mod attach;
+pub mod autoinc;
 pub mod build;
 pub mod ddl;
 pub mod dml;
