@@ -208,3 +208,173 @@ fn autoincrement_on_a_file_real_sqlite_wrote() {
         ],
     );
 }
+
+// ---- partial and expression indexes, REINDEX --------------------------------------------
+
+#[test]
+fn partial_indexes() {
+    diff(
+        "partial indexes",
+        &[
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b, c, d)",
+            "INSERT INTO t VALUES(1, 10, 'x', NULL), (2, 20, 'y', 1), (3, NULL, 'z', 2)",
+            "CREATE INDEX tb ON t(b) WHERE b > 10",
+            "CREATE UNIQUE INDEX tc ON t(c) WHERE d IS NOT NULL",
+            "SELECT type, name, tbl_name, sql FROM sqlite_schema",
+            "PRAGMA index_list(t)",
+            "INSERT INTO t VALUES(4, 30, 'x', NULL)",
+            "INSERT INTO t VALUES(5, 40, 'y', 7)",
+            "INSERT INTO t VALUES(6, 5, 'q', 8)",
+            "UPDATE t SET d = 3 WHERE a = 1",
+            "UPDATE t SET d = 3 WHERE a = 4",
+            "UPDATE t SET b = 100 WHERE a = 1",
+            "UPDATE t SET b = 0 WHERE a = 2",
+            "DELETE FROM t WHERE a = 3",
+            "INSERT OR REPLACE INTO t VALUES(7, 50, 'y', 9)",
+            "INSERT OR IGNORE INTO t VALUES(8, 60, 'q', 1)",
+            "SELECT * FROM t ORDER BY a",
+            "SELECT a FROM t WHERE b > 10 ORDER BY a",
+            "SELECT a, c FROM t WHERE d IS NOT NULL AND c = 'y'",
+            "PRAGMA integrity_check",
+            "CREATE INDEX bad ON t(a) WHERE b IN (SELECT 1)",
+            "CREATE INDEX bad ON t(a) WHERE random() > 0",
+            "CREATE INDEX bad ON t(a) WHERE b > ?",
+            "CREATE INDEX bad ON t(a) WHERE zz > 0",
+            "CREATE INDEX ok ON t(a) WHERE rowid > 2",
+            "CREATE UNIQUE INDEX dup ON t(c) WHERE b IS NOT NULL",
+            "CREATE UNIQUE INDEX nodup ON t(c) WHERE b > 25",
+            "DROP INDEX tb",
+            "SELECT name FROM sqlite_schema",
+        ],
+    );
+}
+
+#[test]
+fn expression_indexes() {
+    diff(
+        "expression indexes",
+        &[
+            "CREATE TABLE t(a, b, c TEXT COLLATE NOCASE)",
+            "INSERT INTO t VALUES(1, 2, 'Abc'), (3, 4, 'DEF'), (5, NULL, 'ghi')",
+            "CREATE INDEX tab ON t(a+b)",
+            "CREATE UNIQUE INDEX tl ON t(lower(c))",
+            "CREATE INDEX tm ON t(b, abs(a) DESC, c)",
+            "PRAGMA index_info(tab)",
+            "PRAGMA index_info(tm)",
+            "INSERT INTO t VALUES(7, 8, 'abc')",
+            "INSERT INTO t VALUES(7, 8, 'xyz')",
+            "INSERT OR REPLACE INTO t VALUES(9, 9, 'def')",
+            "UPDATE t SET c = 'GHI' WHERE a = 1",
+            "UPDATE t SET c = upper(c)",
+            "UPDATE t SET b = b + 1",
+            "DELETE FROM t WHERE a = 5",
+            "SELECT * FROM t ORDER BY a",
+            "SELECT a FROM t WHERE lower(c) = 'abc'",
+            "SELECT a FROM t WHERE a + b = 16",
+            "PRAGMA integrity_check",
+            "CREATE INDEX bad ON t(a + zz)",
+            "CREATE INDEX bad ON t((SELECT 1))",
+            "CREATE INDEX bad ON t(random())",
+            "CREATE INDEX bad ON t(a + ?)",
+            "CREATE INDEX bad ON t(count(a))",
+            "CREATE INDEX bad ON t(rowid)",
+            "CREATE INDEX bad ON t(nosuchfn(a))",
+            "CREATE INDEX bad ON t('zz')",
+            "CREATE INDEX lit ON t(1)",
+            "CREATE UNIQUE INDEX bad ON t(b % 2)",
+            "SELECT name FROM sqlite_schema",
+        ],
+    );
+}
+
+#[test]
+fn expression_and_partial_indexes_on_real_sqlite_files() {
+    theirs_then_ours(
+        "expression index theirs then ours",
+        &[
+            "CREATE TABLE t(a, b)",
+            "CREATE INDEX te ON t(a * 2, lower(b))",
+            "CREATE INDEX tp ON t(b) WHERE a > 2",
+            "INSERT INTO t VALUES(1, 'A'), (2, 'B'), (3, 'C'), (4, 'D')",
+        ],
+        &[
+            "INSERT INTO t VALUES(5, 'E')",
+            "UPDATE t SET a = a + 1",
+            "DELETE FROM t WHERE b = 'C'",
+            "UPDATE t SET b = 'zz' WHERE a = 2",
+        ],
+    );
+}
+
+#[test]
+fn reindex_all_forms() {
+    diff(
+        "reindex",
+        &[
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b COLLATE NOCASE UNIQUE, c)",
+            "CREATE INDEX tc ON t(c)",
+            "CREATE INDEX te ON t(c + 1) WHERE c > 1",
+            "CREATE TABLE nocase(x)",
+            "CREATE INDEX nx ON nocase(x COLLATE RTRIM)",
+            "INSERT INTO t VALUES(1, 'a', 1), (2, 'B', 2), (3, 'c', 3)",
+            "INSERT INTO nocase VALUES('p '), ('q')",
+            "REINDEX",
+            "REINDEX nocase",
+            "REINDEX rtrim",
+            "REINDEX binary",
+            "REINDEX t",
+            "REINDEX main.t",
+            "REINDEX tc",
+            "REINDEX main.te",
+            "REINDEX sqlite_autoindex_t_1",
+            "REINDEX temp.t",
+            "REINDEX nosuch",
+            "REINDEX main.nosuch",
+            "REINDEX sqlite_schema",
+            "SELECT * FROM t ORDER BY b",
+            "SELECT * FROM t WHERE c = 2",
+            "PRAGMA integrity_check",
+        ],
+    );
+}
+
+// ---- STRICT tables -----------------------------------------------------------------------
+
+#[test]
+fn strict_tables() {
+    diff(
+        "strict",
+        &[
+            "CREATE TABLE t(a INT UNIQUE, b TEXT, c REAL, d BLOB, e ANY, f INTEGER) STRICT",
+            "INSERT INTO t VALUES(1, 'x', 5, x'01', '7', 2.0)",
+            "SELECT typeof(a), typeof(b), typeof(c), typeof(d), typeof(e), typeof(f) FROM t",
+            "INSERT INTO t VALUES('12', 3, '2.5', NULL, 1.5, 3)",
+            "SELECT typeof(a), typeof(b), typeof(c), typeof(d), typeof(e), typeof(f) FROM t",
+            "INSERT INTO t VALUES(2, 'a', 'x', 1, 1, 1)",
+            "INSERT INTO t VALUES(1, 5, 1, 1, 1, 1)",
+            "INSERT INTO t VALUES(3, 'a', 1.0, 'x', 1, 1)",
+            "INSERT INTO t VALUES(4, x'00', 1.0, NULL, 1, 1)",
+            "INSERT INTO t VALUES(5, 'a', 1.0, NULL, x'0102', 3.5)",
+            "INSERT INTO t VALUES('abc', 'a', 1.0, NULL, 1, 1)",
+            "INSERT OR IGNORE INTO t VALUES('abc', 'a', 1.0, NULL, 1, 1)",
+            "UPDATE t SET b = 5 WHERE a = 1",
+            "UPDATE t SET c = 'zz' WHERE a = 1",
+            "UPDATE t SET e = 'any', c = 4 WHERE a = 1",
+            "SELECT * FROM t ORDER BY a",
+            "PRAGMA table_info(t)",
+            "CREATE TABLE u(a varchar) STRICT",
+            "CREATE TABLE u(a) STRICT",
+            "CREATE TABLE u(a INT(10)) STRICT",
+            "CREATE TABLE u(a integer primary key, b text NOT NULL CHECK(length(b) > 1)) STRICT",
+            "INSERT INTO u VALUES('x', 'ab')",
+            "INSERT INTO u VALUES(1, NULL)",
+            "INSERT INTO u VALUES(1, 5)",
+            "INSERT INTO u VALUES(1, 55)",
+            "SELECT a, b, typeof(b) FROM u",
+            "CREATE TABLE v(a Int, b aNy) STRICT",
+            "INSERT INTO v VALUES('9', '9')",
+            "SELECT a, typeof(a), b, typeof(b) FROM v",
+            "SELECT sql FROM sqlite_schema WHERE name = 'v'",
+        ],
+    );
+}

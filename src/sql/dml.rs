@@ -13,6 +13,7 @@
 //!   NULL in that column, as SQLite writes it.
 
 use super::build::{Builder, Scope, Source, SrcCol};
+use super::index_expr::IdxRow;
 use super::schema::{dequote, IndexOrigin, Table, AFF_INTEGER};
 use super::select::Dest;
 use super::trigger::{RowRegs, TrigOp, TrigTime};
@@ -220,6 +221,7 @@ impl<'a> Builder<'a> {
         }
     }
 
+    #[allow(dead_code)]
     fn col_label(t: &Table, cols: &[usize]) -> String {
         cols.iter()
             .map(|c| {
@@ -233,46 +235,19 @@ impl<'a> Builder<'a> {
             .join(", ")
     }
 
-    /// Build index key `[cols..., rowid]` from the row registers (`rec` = first column
-    /// register, `rid` = rowid register) into fresh registers.
-    fn index_key_from_regs(
-        &mut self,
-        t: &Table,
-        idx: &super::schema::Index,
-        rec: i32,
-        rid: i32,
-    ) -> i32 {
-        let n = idx.columns.len();
-        let k = self.regs(n + 1);
-        for (j, c) in idx.columns.iter().enumerate() {
-            if t.ipk == Some(c.column) {
-                self.emit(Opcode::SCopy, rid, k + j as i32, 0);
-            } else {
-                self.emit(Opcode::SCopy, rec + c.column as i32, k + j as i32, 0);
-            }
-        }
-        self.emit(Opcode::SCopy, rid, k + n as i32, 0);
-        k
-    }
-
     /// Delete the row the table cursor is on, with its index entries.
-    fn delete_current(&mut self, tg: &Target, count: bool) {
+    fn delete_current(&mut self, tg: &Target, count: bool) -> Result<()> {
         let t = &tg.table;
         let rid = self.reg();
         self.emit(Opcode::Rowid, tg.cur, rid, 0);
         for (idx, ic) in &tg.idx {
             let n = idx.columns.len();
-            let k = self.regs(n + 1);
-            for (j, c) in idx.columns.iter().enumerate() {
-                if t.ipk == Some(c.column) {
-                    self.emit(Opcode::Rowid, tg.cur, k + j as i32, 0);
-                } else {
-                    let p4 = super::schema::column_default_p4(&t.columns[c.column]);
-                    self.emit4(Opcode::Column, tg.cur, c.column as i32, k + j as i32, p4, 0);
-                }
-            }
-            self.emit(Opcode::SCopy, rid, k + n as i32, 0);
+            let row = IdxRow::Cursor { cur: tg.cur, rid };
+            let not_in = self.label();
+            self.index_skip_unless(tg.db, t, idx, row, not_in)?;
+            let k = self.index_key(tg.db, t, idx, row)?;
             self.emit(Opcode::IdxDelete, *ic, k, n as i32 + 1);
+            self.resolve(not_in);
         }
         self.emit4(
             Opcode::Delete,
@@ -282,6 +257,7 @@ impl<'a> Builder<'a> {
             P4::Table(t.name.clone()),
             if count { OPFLAG_NCHANGE } else { 0 },
         );
+        Ok(())
     }
 
     /// NOT NULL checks on the new row's registers; `skip` = where OR IGNORE goes.
@@ -346,13 +322,15 @@ impl<'a> Builder<'a> {
         for (idx, ic) in tg.idx.clone() {
             let cols_of: Vec<usize> = idx.columns.iter().map(|c| c.column).collect();
             let clause = ups.and_then(|u| u.matching(&cols_of));
-            let k = self.index_key_from_regs(&t, &idx, rec, rid);
+            let row = IdxRow::Regs { rec, rid };
+            let k = self.index_key(tg.db, &t, &idx, row)?;
             keys.push(k);
             if !idx.unique {
                 continue;
             }
             let n = idx.columns.len() as i32;
             let ok = self.label();
+            self.index_skip_unless(tg.db, &t, &idx, row, ok)?;
             self.emit4(Opcode::NoConflict, ic, ok, k, P4::Int32(n), 0);
             let other = self.reg();
             self.emit(Opcode::IdxRowid, ic, other, 0);
@@ -364,7 +342,6 @@ impl<'a> Builder<'a> {
             } else {
                 SQLITE_CONSTRAINT_UNIQUE
             };
-            let cols: Vec<usize> = idx.columns.iter().map(|c| c.column).collect();
             if let (Some(c), Some(u)) = (clause, ups) {
                 self.upsert_do(tg, c, u, other, skip)?;
                 self.resolve(ok);
@@ -374,7 +351,7 @@ impl<'a> Builder<'a> {
                 OE_IGNORE => self.goto(skip),
                 OE_REPLACE => {
                     self.emit(Opcode::NotExists, tg.cur, ok, other);
-                    self.delete_current(tg, false);
+                    self.delete_current(tg, false)?;
                     if let Some(o) = old_rid {
                         // Put the table cursor back on the row being updated.
                         self.emit(Opcode::NotExists, tg.cur, skip, o);
@@ -386,7 +363,7 @@ impl<'a> Builder<'a> {
                         code,
                         onerr,
                         0,
-                        P4::Text(Self::col_label(&t, &cols)),
+                        P4::Text(Self::index_unique_label(&t, &idx)),
                         2,
                     );
                 }
@@ -829,6 +806,7 @@ impl<'a> Builder<'a> {
             rec,
             &t.columns.iter().map(|c| c.affinity).collect::<Vec<_>>(),
         );
+        self.strict_checks(tg.db, &t, rec, rid)?;
         self.apply_checks(&tg, &checks, onerr, rec, rid, skip)?;
         let ups = UpsertCtx {
             clauses,
@@ -855,7 +833,7 @@ impl<'a> Builder<'a> {
                 match if clause.is_some() { -1 } else { onerr } {
                     -1 => {}
                     OE_IGNORE => self.goto(skip),
-                    OE_REPLACE => self.delete_current(&tg, false),
+                    OE_REPLACE => self.delete_current(&tg, false)?,
                     _ => {
                         self.emit4(
                             Opcode::Halt,
@@ -883,8 +861,11 @@ impl<'a> Builder<'a> {
         for ((idx, ic), k) in tg.idx.iter().zip(&keys) {
             let n = idx.columns.len() as i32 + 1;
             let ir = self.reg();
+            let not_in = self.label();
+            self.index_skip_unless(tg.db, &t, idx, IdxRow::Regs { rec, rid }, not_in)?;
             self.emit(Opcode::MakeRecord, *k, n, ir);
             self.emit4(Opcode::IdxInsert, *ic, ir, *k, P4::Int32(n), 0);
+            self.resolve(not_in);
         }
         let flags = if self.in_trigger() {
             0
@@ -1077,7 +1058,7 @@ impl<'a> Builder<'a> {
         let count = !self.in_trigger();
         self.fk_child_row(&tabref, old, -1, None)?;
         self.fk_parent_row(&tabref, old, 1, TrigOp::Delete, None)?;
-        self.delete_current(&tg, count);
+        self.delete_current(&tg, count)?;
         self.fk_actions(&tabref, old, None, None, top)?;
         if !after.is_empty() {
             self.fire_triggers(&after, &tabref, &cols, None, Some(old), top, None)?;
@@ -1406,6 +1387,7 @@ impl<'a> Builder<'a> {
         }
         self.not_null_checks(tg, onerr, rec, skip)?;
         self.apply_affinity(rec, &affs);
+        self.strict_checks(tg.db, &t, rec, rid)?;
         self.apply_checks(tg, &checks, onerr, rec, rid, skip)?;
         if new_rowid.is_some() {
             let same = self.label();
@@ -1425,7 +1407,7 @@ impl<'a> Builder<'a> {
             };
             match onerr {
                 OE_IGNORE => self.goto(skip),
-                OE_REPLACE => self.delete_current(tg, false),
+                OE_REPLACE => self.delete_current(tg, false)?,
                 _ => {
                     self.emit4(
                         Opcode::Halt,
@@ -1449,17 +1431,15 @@ impl<'a> Builder<'a> {
         // Remove the old index entries and, if the rowid changes, the old row.
         for (idx, ic) in &tg.idx {
             let n = idx.columns.len();
-            let k = self.regs(n + 1);
-            for (j, c) in idx.columns.iter().enumerate() {
-                if t.ipk == Some(c.column) {
-                    self.emit(Opcode::SCopy, old, k + j as i32, 0);
-                } else {
-                    let p4 = super::schema::column_default_p4(&t.columns[c.column]);
-                    self.emit4(Opcode::Column, tg.cur, c.column as i32, k + j as i32, p4, 0);
-                }
-            }
-            self.emit(Opcode::SCopy, old, k + n as i32, 0);
+            let row = IdxRow::Cursor {
+                cur: tg.cur,
+                rid: old,
+            };
+            let not_in = self.label();
+            self.index_skip_unless(tg.db, &t, idx, row, not_in)?;
+            let k = self.index_key(tg.db, &t, idx, row)?;
             self.emit(Opcode::IdxDelete, *ic, k, n as i32 + 1);
+            self.resolve(not_in);
         }
         if new_rowid.is_some() {
             let same = self.label();
@@ -1488,8 +1468,11 @@ impl<'a> Builder<'a> {
         for ((idx, ic), k) in tg.idx.iter().zip(&keys) {
             let n = idx.columns.len() as i32 + 1;
             let ir = self.reg();
+            let not_in = self.label();
+            self.index_skip_unless(tg.db, &t, idx, IdxRow::Regs { rec, rid }, not_in)?;
             self.emit(Opcode::MakeRecord, *k, n, ir);
             self.emit4(Opcode::IdxInsert, *ic, ir, *k, P4::Int32(n), 0);
+            self.resolve(not_in);
         }
         self.fk_actions(&tabref, old_img, Some(new_img), Some(&u.set_cols), skip)?;
         if !after.is_empty() {

@@ -1273,7 +1273,7 @@ impl<'a> Builder<'a> {
         let mut best: Option<(Index, Vec<Expr>)> = None;
         if let Some(schema) = src.table.as_ref().and_then(|(db, _)| self.schema(*db)) {
             for idx in schema.table_indexes(t) {
-                if idx.partial.is_some() {
+                if idx.partial.is_some() || idx.has_expr() {
                     continue;
                 }
                 let mut eqs = Vec::new();
