@@ -378,3 +378,103 @@ fn strict_tables() {
         ],
     );
 }
+
+#[test]
+fn planner_uses_partial_and_expression_indexes() {
+    diff(
+        "planner partial/expression",
+        &[
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b, c, d, e TEXT COLLATE NOCASE)",
+            "INSERT INTO t VALUES(1, 10, 'x', NULL, 'Q'), (2, 20, 'y', 1, 'r'), (3, 30, 'y', 2, 'S')",
+            "CREATE INDEX tb ON t(b) WHERE b > 10",
+            "CREATE INDEX tc ON t(c) WHERE d IS NOT NULL",
+            "CREATE INDEX tl ON t(lower(e))",
+            "CREATE INDEX tx ON t(b + d, c)",
+            "EXPLAIN QUERY PLAN SELECT * FROM t WHERE b = 20",
+            "EXPLAIN QUERY PLAN SELECT * FROM t WHERE b = 20 AND b > 10",
+            "SELECT * FROM t WHERE b = 20 AND b > 10",
+            "EXPLAIN QUERY PLAN SELECT * FROM t WHERE c = 'y'",
+            "EXPLAIN QUERY PLAN SELECT * FROM t WHERE c = 'y' AND d IS NOT NULL",
+            "SELECT * FROM t WHERE c = 'y' AND d IS NOT NULL",
+            "EXPLAIN QUERY PLAN SELECT * FROM t WHERE c = 'y' AND d = 2",
+            "SELECT * FROM t WHERE c = 'y' AND d = 2",
+            "EXPLAIN QUERY PLAN SELECT * FROM t WHERE lower(e) = 'r'",
+            "SELECT * FROM t WHERE lower(e) = 'r'",
+            "SELECT * FROM t WHERE lower(e) = 's'",
+            "EXPLAIN QUERY PLAN SELECT * FROM t WHERE b + d = 32 AND c = 'y'",
+            "SELECT * FROM t WHERE b + d = 32 AND c = 'y'",
+            "SELECT * FROM t WHERE b + d = '32'",
+            "UPDATE t SET d = 5 WHERE lower(e) = 'q'",
+            "DELETE FROM t WHERE c = 'y' AND d = 2",
+            "SELECT * FROM t ORDER BY a",
+            "PRAGMA integrity_check",
+        ],
+    );
+}
+
+// ---- generated columns -------------------------------------------------------------------
+
+#[test]
+fn generated_columns() {
+    diff(
+        "generated columns",
+        &[
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b, c AS (b*2), d INT GENERATED ALWAYS AS (c+1) STORED, e TEXT AS (upper(f)) VIRTUAL, f)",
+            "INSERT INTO t VALUES(1, 5, 'x')",
+            "INSERT INTO t(a, b, f) VALUES(2, 3, 'hi')",
+            "INSERT INTO t(b, f) VALUES(7, NULL)",
+            "INSERT INTO t(c) VALUES(1)",
+            "INSERT INTO t VALUES(1, 2, 3, 4)",
+            "UPDATE t SET d = 1",
+            "UPDATE t SET b = 10 WHERE a = 1",
+            "SELECT * FROM t ORDER BY a",
+            "SELECT a, c, typeof(c), d, typeof(d), e FROM t WHERE c > 6 ORDER BY a",
+            "PRAGMA table_info(t)",
+            "PRAGMA table_xinfo(t)",
+            "CREATE INDEX tc ON t(c)",
+            "CREATE INDEX te ON t(e, d)",
+            "SELECT a FROM t WHERE c = 20",
+            "UPDATE t SET f = 'bye' WHERE a = 2",
+            "DELETE FROM t WHERE a = 3",
+            "INSERT INTO t(b, f) VALUES(4, 'p') ON CONFLICT DO NOTHING",
+            "SELECT * FROM t ORDER BY a",
+            "PRAGMA integrity_check",
+            "CREATE TABLE u(a INTEGER PRIMARY KEY, b AS (a*2) UNIQUE, c AS (a+1) NOT NULL)",
+            "INSERT INTO u VALUES(NULL)",
+            "INSERT INTO u(a) VALUES(5)",
+            "SELECT * FROM u",
+            "CREATE TABLE w(a, b AS (a+1) NOT NULL, c AS (a) STORED UNIQUE)",
+            "INSERT INTO w VALUES(NULL)",
+            "INSERT INTO w VALUES(1)",
+            "INSERT INTO w VALUES(1)",
+            "SELECT * FROM w",
+            "CREATE TABLE bad(a AS (1))",
+            "CREATE TABLE bad(a, b AS (a) PRIMARY KEY)",
+            "CREATE TABLE bad(a, b AS (a) DEFAULT 5)",
+            "CREATE TABLE bad(a, b AS (zz))",
+            "CREATE TABLE bad(a, b AS (random()))",
+            "CREATE TABLE bad(a, b AS ((SELECT 1)))",
+            "CREATE TABLE loop(a, b AS (c), c AS (b))",
+            "INSERT INTO loop(a) VALUES(1)",
+            "SELECT * FROM loop",
+            "SELECT name, sql FROM sqlite_schema ORDER BY rowid",
+        ],
+    );
+}
+
+#[test]
+fn generated_columns_on_real_sqlite_files() {
+    theirs_then_ours(
+        "generated theirs then ours",
+        &[
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b, c AS (b*2), d AS (c+1) STORED, e, f AS (e||'!'))",
+            "CREATE INDEX tf ON t(f)",
+            "INSERT INTO t(b, e) VALUES(1, 'x'), (2, 'y'), (3, 'z')",
+        ],
+        &[
+            "INSERT INTO t(b, e) VALUES(4, 'w')",
+            "UPDATE t SET b = b + 10, e = upper(e) WHERE a > 1",
+            "DELETE FROM t WHERE a = 1",
+        ],
+    );
+}

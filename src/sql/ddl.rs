@@ -465,6 +465,8 @@ impl<'a> Builder<'a> {
         if t.without_rowid {
             return Err(Error::sql("WITHOUT ROWID tables are not supported yet"));
         }
+        super::generated::check_generated(&t)?;
+        self.generated_validate(db, &t)?;
         // Validate DEFAULT expressions: constants only.
         for c in &t.columns {
             if let Some(d) = &c.default {
@@ -1033,8 +1035,19 @@ impl<'a> Builder<'a> {
                 };
                 let base = self.regs(7);
                 let xinfo = name == "table_xinfo";
-                for (i, c) in t.columns.iter().enumerate() {
-                    self.int(i as i64, base);
+                let mut cid = 0i64;
+                for c in t.columns.iter() {
+                    // Generated columns are hidden from table_info (2 VIRTUAL, 3 STORED).
+                    let hidden = match (&c.generated, c.gen_stored) {
+                        (None, _) => 0,
+                        (Some(_), false) => 2,
+                        (Some(_), true) => 3,
+                    };
+                    if hidden != 0 && !xinfo {
+                        continue;
+                    }
+                    self.int(cid, base);
+                    cid += 1;
                     self.string(&c.name, base + 1);
                     self.string(c.decltype.as_deref().unwrap_or(""), base + 2);
                     self.int(c.notnull as i64, base + 3);
@@ -1043,7 +1056,7 @@ impl<'a> Builder<'a> {
                         None => self.null(base + 4),
                     }
                     self.int(c.pk as i64, base + 5);
-                    self.int(0, base + 6);
+                    self.int(hidden, base + 6);
                     self.emit(Opcode::ResultRow, base, if xinfo { 7 } else { 6 }, 0);
                 }
                 let mut cols: Vec<String> = ["cid", "name", "type", "notnull", "dflt_value", "pk"]

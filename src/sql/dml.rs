@@ -574,6 +574,8 @@ impl<'a> Builder<'a> {
                         }
                     }
                 }
+                let assigned: Vec<usize> = (0..ncol).filter(|i| assign[*i].is_some()).collect();
+                Self::generated_update_check(&t, &assigned)?;
                 let cols = self.row_cols(&t)?;
                 let ru = RowUpdate {
                     orconf,
@@ -691,6 +693,7 @@ impl<'a> Builder<'a> {
             None => None,
         };
         let (mut map, mut rowid_src) = Self::insert_column_map(&t.name, &cols, columns, true)?;
+        Self::generated_insert_map(&t, columns.is_some(), &mut map, &mut rowid_src)?;
         let nval = map.len();
         let vals = self.regs(nval.max(1));
         let ret = self.reg();
@@ -800,6 +803,7 @@ impl<'a> Builder<'a> {
                 self.emit(Opcode::NewRowid, tg.cur, rid, seq);
             }
         }
+        self.generated_compute(tg.db, &t, rec, rid)?;
         // SQLite checks NOT NULL, then CHECK, before the rowid's uniqueness.
         self.not_null_checks(&tg, onerr, rec, skip)?;
         self.apply_affinity(
@@ -857,7 +861,7 @@ impl<'a> Builder<'a> {
         self.fk_child_row(&tabref, new_img, 1, None)?;
         self.fk_parent_row(&tabref, new_img, -1, TrigOp::Insert, None)?;
         let record = self.reg();
-        self.emit(Opcode::MakeRecord, rec, ncol as i32, record);
+        self.table_record(&t, rec, record);
         for ((idx, ic), k) in tg.idx.iter().zip(&keys) {
             let n = idx.columns.len() as i32 + 1;
             let ir = self.reg();
@@ -1118,6 +1122,8 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+        let assigned: Vec<usize> = (0..ncol).filter(|i| assign[*i].is_some()).collect();
+        Self::generated_update_check(&t, &assigned)?;
         self.scopes.push(Scope {
             sources: vec![self.target_source(&tg, q.alias.as_ref())],
             ..Default::default()
@@ -1385,6 +1391,7 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+        self.generated_compute(tg.db, &t, rec, rid)?;
         self.not_null_checks(tg, onerr, rec, skip)?;
         self.apply_affinity(rec, &affs);
         self.strict_checks(tg.db, &t, rec, rid)?;
@@ -1455,7 +1462,7 @@ impl<'a> Builder<'a> {
             self.resolve(same);
         }
         let record = self.reg();
-        self.emit(Opcode::MakeRecord, rec, ncol as i32, record);
+        self.table_record(&t, rec, record);
         let flag = self.count_flag();
         self.emit4(
             Opcode::Insert,

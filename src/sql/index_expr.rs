@@ -53,6 +53,12 @@ pub fn check_index_expr(e: &Expr, t: &Table, partial: bool) -> Result<()> {
     } else {
         "index expressions"
     };
+    check_expr_in(e, t, place, partial)
+}
+
+/// The structural checks of an expression stored in the schema (`place` names it in the
+/// messages); `allow_rowid`: the rowid may be referenced.
+pub fn check_expr_in(e: &Expr, t: &Table, place: &str, allow_rowid: bool) -> Result<()> {
     let mut err: Option<Error> = None;
     visit(e, &mut |x| {
         if err.is_some() {
@@ -82,7 +88,7 @@ pub fn check_index_expr(e: &Expr, t: &Table, partial: bool) -> Result<()> {
                 let n = dequote(&name.0).to_ascii_lowercase();
                 err = Some(Error::sql(format!("misuse of aggregate function {n}()")));
             }
-            Expr::Id(id) if !partial => {
+            Expr::Id(id) if !allow_rowid => {
                 let n = dequote(&id.0);
                 if t.column_index(&n).is_none() && super::build::is_rowid_name(&n) {
                     err = Some(Error::sql(format!("no such column: {n}")));
@@ -103,23 +109,55 @@ fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     super::expr::walk_children(e, &mut |c| visit(c, f));
 }
 
-/// The collation of an index expression column without an explicit COLLATE: the collation
-/// of its left-most column operand, as SQLite's `sqlite3ExprCollSeq` finds it (None =
-/// BINARY).
+/// The collation of an index expression column without an explicit COLLATE around it: the
+/// first explicit COLLATE inside, left operands first, as SQLite's `sqlite3ExprCollSeq`
+/// finds it (None = BINARY: a function of a NOCASE column is compared with BINARY).
 pub fn expr_collation(e: &Expr, t: &Table) -> Option<String> {
+    let _ = t;
     match e {
         Expr::Collate(_, c) => Some(dequote(c)),
-        Expr::Id(id) => t
-            .column_index(&dequote(&id.0))
-            .and_then(|i| t.columns.get(i))
-            .and_then(|c| c.collation.clone()),
         Expr::Parenthesized(v) if v.len() == 1 => expr_collation(&v[0], t),
-        Expr::Binary(l, _, r) => expr_collation(l, t).or_else(|| match &**r {
-            Expr::Collate(_, c) => Some(dequote(c)),
-            _ => None,
-        }),
+        Expr::Binary(l, _, r) => expr_collation(l, t).or_else(|| expr_collation(r, t)),
         Expr::Unary(_, x) => expr_collation(x, t),
+        Expr::FunctionCall { args: Some(a), .. } => a.iter().find_map(|x| expr_collation(x, t)),
         _ => None,
+    }
+}
+
+/// The table column an expression of an index definition names: `Some(-1)` for the rowid
+/// (or the rowid alias), `Some(i)` for column i, `None` when it is not a column reference.
+fn index_col_ref(e: &Expr, t: &Table) -> Option<i32> {
+    let n = match e {
+        Expr::Id(id) => dequote(&id.0),
+        Expr::Name(n) => dequote(&n.0),
+        Expr::Qualified(tb, n) if dequote(&tb.0).eq_ignore_ascii_case(&t.name) => dequote(&n.0),
+        _ => return None,
+    };
+    match t.column_index(&n) {
+        Some(i) if t.ipk == Some(i) => Some(-1),
+        Some(i) => Some(i as i32),
+        None if super::build::is_rowid_name(&n) => Some(-1),
+        None => None,
+    }
+}
+
+fn strip_parens(mut e: &Expr) -> &Expr {
+    while let Expr::Parenthesized(v) = e {
+        match v.as_slice() {
+            [one] => e = one,
+            _ => break,
+        }
+    }
+    e
+}
+
+fn split_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match strip_parens(e) {
+        Expr::Binary(l, ast::Operator::And, r) => {
+            split_and(l, out);
+            split_and(r, out);
+        }
+        x => out.push(x),
     }
 }
 
@@ -287,6 +325,35 @@ impl<'a> Builder<'a> {
         if !Self::index_needs_row(idx) {
             return Ok(());
         }
+        // User functions registered without SQLITE_DETERMINISTIC are refused.
+        let user_nondet = |name: &str| {
+            self.ctx
+                .user_functions
+                .iter()
+                .any(|f| f.name.eq_ignore_ascii_case(name) && f.flags & 0x800 == 0)
+        };
+        let exprs = idx
+            .columns
+            .iter()
+            .filter_map(|c| c.expr.as_ref().map(|e| (e, "index expressions")))
+            .chain(
+                idx.partial
+                    .iter()
+                    .map(|w| (w, "partial index WHERE clauses")),
+            );
+        for (e, place) in exprs {
+            let mut bad = false;
+            visit(e, &mut |x| {
+                if let Expr::FunctionCall { name, .. } | Expr::FunctionCallStar { name, .. } = x {
+                    bad |= user_nondet(&dequote(&name.0));
+                }
+            });
+            if bad {
+                return Err(Error::sql(format!(
+                    "non-deterministic functions prohibited in {place}"
+                )));
+            }
+        }
         let mut scratch = Builder::new(self.ctx);
         let rec = scratch.regs(t.columns.len().max(1));
         let rid = scratch.reg();
@@ -319,8 +386,140 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Whether `e` is an expression over columns and literals only, structurally equal to
-/// `other` (used to match a query term against an index expression).
-pub fn same_expr(e: &ast::Expr, other: &ast::Expr) -> bool {
-    e.to_string().eq_ignore_ascii_case(&other.to_string())
+/// Planner support: when a partial index may be used, and which query terms an expression
+/// column of an index can be searched with.
+impl<'a> Builder<'a> {
+    /// Whether query expression `q` (resolved in the current scopes; the table is on cursor
+    /// `cur`) is the index-definition expression `ie` over table `t`.
+    pub(super) fn expr_matches_index(&self, q: &Expr, ie: &Expr, t: &Table, cur: i32) -> bool {
+        let (q, ie) = (strip_parens(q), strip_parens(ie));
+        if let Some(ci) = index_col_ref(ie, t) {
+            return matches!(self.column_of(q), Ok(Some(c)) if c.cursor == cur && c.col == ci);
+        }
+        let m = |a: &Expr, b: &Expr| self.expr_matches_index(a, b, t, cur);
+        match (q, ie) {
+            (Expr::Binary(a, o, b), Expr::Binary(c, p, d)) => o == p && m(a, c) && m(b, d),
+            (Expr::Unary(o, a), Expr::Unary(p, c)) => o == p && m(a, c),
+            (Expr::Collate(a, x), Expr::Collate(c, y)) => {
+                dequote(x).eq_ignore_ascii_case(&dequote(y)) && m(a, c)
+            }
+            (Expr::IsNull(a), Expr::IsNull(c)) | (Expr::NotNull(a), Expr::NotNull(c)) => m(a, c),
+            (
+                Expr::Cast {
+                    expr: a,
+                    type_name: x,
+                },
+                Expr::Cast {
+                    expr: c,
+                    type_name: y,
+                },
+            ) => {
+                x.as_ref().map(|t| t.name.to_ascii_uppercase())
+                    == y.as_ref().map(|t| t.name.to_ascii_uppercase())
+                    && m(a, c)
+            }
+            (
+                Expr::FunctionCall {
+                    name: n1,
+                    distinctness: None,
+                    args: a1,
+                    order_by: None,
+                    filter_over: None,
+                },
+                Expr::FunctionCall {
+                    name: n2,
+                    distinctness: None,
+                    args: a2,
+                    order_by: None,
+                    filter_over: None,
+                },
+            ) => {
+                let (a1, a2) = (a1.as_deref().unwrap_or(&[]), a2.as_deref().unwrap_or(&[]));
+                dequote(&n1.0).eq_ignore_ascii_case(&dequote(&n2.0))
+                    && a1.len() == a2.len()
+                    && a1.iter().zip(a2).all(|(x, y)| m(x, y))
+            }
+            (Expr::Literal(_), Expr::Literal(_)) => q.to_string() == ie.to_string(),
+            _ => false,
+        }
+    }
+
+    /// Whether the query `terms` (conjuncts that hold for every row the query keeps from
+    /// table `t` on cursor `cur`) imply partial-index clause `w`: each conjunct of `w` is
+    /// one of the terms, or is `x IS NOT NULL` / `x NOTNULL` with a term comparing `x`.
+    pub(super) fn partial_implied(&self, w: &Expr, t: &Table, cur: i32, terms: &[Expr]) -> bool {
+        let mut need = Vec::new();
+        split_and(w, &mut need);
+        let mut have = Vec::new();
+        for q in terms {
+            split_and(q, &mut have);
+        }
+        need.iter().all(|p| {
+            if have.iter().any(|q| self.expr_matches_index(q, p, t, cur)) {
+                return true;
+            }
+            let x = match p {
+                Expr::NotNull(x) => &**x,
+                Expr::Binary(x, ast::Operator::IsNot, n)
+                    if matches!(**n, Expr::Literal(ast::Literal::Null)) =>
+                {
+                    &**x
+                }
+                _ => return false,
+            };
+            have.iter().any(|q| match q {
+                Expr::Binary(l, op, r)
+                    if matches!(
+                        op,
+                        ast::Operator::Equals
+                            | ast::Operator::Less
+                            | ast::Operator::LessEquals
+                            | ast::Operator::Greater
+                            | ast::Operator::GreaterEquals
+                    ) =>
+                {
+                    self.expr_matches_index(l, x, t, cur) || self.expr_matches_index(r, x, t, cur)
+                }
+                _ => false,
+            })
+        })
+    }
+
+    /// For expression column `ic` of an index on `t` (cursor `cur`): the other side of a
+    /// term `expr = other` usable for an index search (`usable(other)` says the planner can
+    /// evaluate it before this table), with no affinity conversion and the index's
+    /// collation.
+    pub(super) fn index_expr_eq(
+        &self,
+        ic: &super::schema::IndexColumn,
+        t: &Table,
+        cur: i32,
+        terms: &[Expr],
+        usable: &dyn Fn(&Expr) -> bool,
+    ) -> Option<Expr> {
+        let ie = ic.expr.as_ref()?;
+        for term in terms {
+            let (l, r) = match term {
+                Expr::Binary(l, ast::Operator::Equals, r) => (l, r),
+                _ => continue,
+            };
+            for (a, b) in [(l, r), (r, l)] {
+                if !self.expr_matches_index(a, ie, t, cur) || !usable(b) {
+                    continue;
+                }
+                let aff = super::expr::cmp_affinity(self.affinity(a), self.affinity(b));
+                if aff >= super::schema::AFF_TEXT {
+                    continue;
+                }
+                let coll = self
+                    .binary_collation(a, b)
+                    .unwrap_or_else(|| "BINARY".into());
+                let icoll = ic.collation.clone().unwrap_or_else(|| "BINARY".into());
+                if coll.eq_ignore_ascii_case(&icoll) {
+                    return Some((**b).clone());
+                }
+            }
+        }
+        None
+    }
 }

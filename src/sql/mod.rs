@@ -55,6 +55,7 @@ pub mod ddl;
 pub mod dml;
 pub mod expr;
 pub mod fkey;
+pub mod generated;
 pub mod index_expr;
 pub mod reindex;
 pub mod returning;

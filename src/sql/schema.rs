@@ -98,6 +98,10 @@ pub struct Column {
     pub collation: Option<String>,
     /// 1-based position in the PRIMARY KEY, 0 if not part of it.
     pub pk: usize,
+    /// `AS (expr)` of a generated column (`generated.rs`).
+    pub generated: Option<ast::Expr>,
+    /// The generated column is STORED (else VIRTUAL).
+    pub gen_stored: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -199,6 +203,8 @@ fn schema_table() -> Table {
         default_text: None,
         collation: None,
         pk: 0,
+        generated: None,
+        gen_stored: false,
     };
     Table {
         name: "sqlite_schema".to_string(),
@@ -459,10 +465,22 @@ pub fn table_from_create(
             default_text: None,
             collation: None,
             pk: 0,
+            generated: None,
+            gen_stored: false,
         };
         for c in &cd.constraints {
-            if let ast::ColumnConstraint::Collate { collation_name } = &c.constraint {
-                col.collation = Some(dequote(&collation_name.0));
+            match &c.constraint {
+                ast::ColumnConstraint::Collate { collation_name } => {
+                    col.collation = Some(dequote(&collation_name.0));
+                }
+                ast::ColumnConstraint::Generated { expr, typ } => {
+                    col.generated = Some(expr.clone());
+                    col.gen_stored = typ
+                        .as_ref()
+                        .map(|t| t.0.eq_ignore_ascii_case("STORED"))
+                        .unwrap_or(false);
+                }
+                _ => {}
             }
         }
         cols.push(col);
