@@ -457,6 +457,7 @@ fn generated_columns() {
             "CREATE TABLE loop(a, b AS (c), c AS (b))",
             "INSERT INTO loop(a) VALUES(1)",
             "SELECT * FROM loop",
+            "DROP TABLE loop",
             "SELECT name, sql FROM sqlite_schema ORDER BY rowid",
         ],
     );
