@@ -479,3 +479,34 @@ fn generated_columns_on_real_sqlite_files() {
         ],
     );
 }
+
+// ---- the features together with VACUUM, triggers, dumps ---------------------------------
+
+#[test]
+fn schema_features_with_vacuum_triggers_and_dump() {
+    diff(
+        "features with vacuum",
+        &[
+            "CREATE TABLE t(a INTEGER PRIMARY KEY AUTOINCREMENT, b, c AS (b + 1), d AS (b * 2) STORED)",
+            "CREATE INDEX tc ON t(c) WHERE b > 1",
+            "CREATE INDEX te ON t(b + d)",
+            "CREATE TABLE s(x INT, y TEXT) STRICT",
+            "CREATE TABLE log(m)",
+            "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES(new.c || '/' || new.d); END",
+            "INSERT INTO t(b) VALUES(1), (2), (3)",
+            "DELETE FROM t WHERE a = 3",
+            "INSERT INTO s VALUES(1, 'one')",
+            "VACUUM",
+            "SELECT * FROM t",
+            "SELECT * FROM log",
+            "SELECT * FROM sqlite_sequence",
+            "INSERT INTO t(b) VALUES(9)",
+            "SELECT * FROM t",
+            "INSERT INTO s VALUES('x', 'two')",
+            // What Python's iterdump and the shell's .dump ask for sqlite_sequence.
+            "SELECT 'INSERT INTO \"sqlite_sequence\" VALUES(' || quote(name) || ',' || quote(seq) || ')' FROM sqlite_sequence",
+            "SELECT name, type, sql FROM sqlite_master WHERE sql NOT NULL AND type == 'table' ORDER BY name",
+            "PRAGMA integrity_check",
+        ],
+    );
+}
