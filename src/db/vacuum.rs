@@ -24,8 +24,9 @@
 //!
 //! Invariants: VACUUM runs only in autocommit mode with no other statement running; the
 //! read transactions it opens on the source are ended before the image is written back.
-//! Not copied: `sqlite_stat*` and `sqlite_sequence` contents (the engine does not create
-//! them yet), the default cache size and auto_vacuum settings.
+//! `sqlite_sequence` rows are copied as they are; generated columns are recomputed. Not
+//! copied: `sqlite_stat*` contents (the engine does not create them yet), the default cache
+//! size and auto_vacuum settings.
 
 use super::{open_flags, Connection};
 use crate::error::{codes::*, Error, Result};
@@ -211,6 +212,11 @@ impl Connection {
             {
                 self.copy_rows(&q, &r.name, out)?;
             }
+            // AUTOINCREMENT counters, exactly (the copies above may have raised them).
+            if rows.iter().any(|r| r.name == "sqlite_sequence") {
+                exec(out, "DELETE FROM sqlite_sequence", &[])?;
+                self.copy_rows(&q, "sqlite_sequence", out)?;
+            }
             for r in rows.iter().filter(|r| {
                 r.kind == "view" || r.kind == "trigger" || (r.kind == "table" && r.rootpage == 0)
             }) {
@@ -239,7 +245,23 @@ impl Connection {
     /// Copy the rows of table `name` (rowids kept) into `out`.
     fn copy_rows(&mut self, q: &str, name: &str, out: &mut Connection) -> Result<()> {
         let qt = quote_ident(name);
-        let (src, _) = self.prepare(format!("SELECT rowid, * FROM {q}.{qt}").as_bytes())?;
+        // Generated columns are computed by the target, not copied.
+        let (info, _) = self.prepare(format!("PRAGMA {q}.table_info({qt})").as_bytes())?;
+        let mut names = Vec::new();
+        if let Some(mut info) = info {
+            while info.step(self)? {
+                if let Value::Text(t) = info.column_value(1) {
+                    names.push(quote_ident(&String::from_utf8_lossy(t)));
+                }
+            }
+            info.finalize(self);
+        }
+        let list = if names.is_empty() {
+            "*".to_string()
+        } else {
+            names.join(",")
+        };
+        let (src, _) = self.prepare(format!("SELECT rowid, {list} FROM {q}.{qt}").as_bytes())?;
         let Some(mut src) = src else { return Ok(()) };
         let ncol = src.column_count();
         let cols: Vec<String> = (1..ncol)

@@ -1276,12 +1276,27 @@ impl<'a> Builder<'a> {
         }
         let mut best: Option<(Index, Vec<Expr>)> = None;
         if let Some(schema) = src.table.as_ref().and_then(|(db, _)| self.schema(*db)) {
+            // Terms usable to search an index expression (`index_expr.rs`).
+            let usable = |b: &Expr| {
+                !has_subquery(b)
+                    && (self.term_level(b, sources) < lvl || self.refs_none(b, sources))
+                    && !self.refs_cursor(b, src.cursor)
+            };
             for idx in schema.table_indexes(t) {
-                if idx.partial.is_some() {
-                    continue;
+                if let Some(w) = &idx.partial {
+                    if !self.partial_implied(w, t, src.cursor, terms) {
+                        continue;
+                    }
                 }
                 let mut eqs = Vec::new();
                 for ic in &idx.columns {
+                    if ic.expr.is_some() {
+                        match self.index_expr_eq(ic, t, src.cursor, terms, &usable) {
+                            Some(e) => eqs.push(e),
+                            None => break,
+                        }
+                        continue;
+                    }
                     let hit = cands.iter().zip(&cand_cols).find(|((c, o, e), ce)| {
                         *c == ic.column as i32
                             && *o == Operator::Equals
@@ -1615,7 +1630,7 @@ impl<'a> Builder<'a> {
                             .as_ref()
                             .and_then(|(_, t)| t.columns.get(c.column))
                             .map(|c| format!("{}=?", c.name))
-                            .unwrap_or_default()
+                            .unwrap_or_else(|| "<expr>=?".into())
                     })
                     .collect();
                 self.eqp_line(format!(
