@@ -118,3 +118,42 @@ fn fk_defer_foreign_keys_pragma() {
         ],
     );
 }
+
+#[test]
+fn fk_pragmas_list_and_check() {
+    diff(
+        "fk_pragmas_list_and_check",
+        &[
+            "CREATE TABLE p(a INTEGER PRIMARY KEY, b UNIQUE, c, d, UNIQUE(c, d))",
+            "CREATE TABLE c(x REFERENCES p ON DELETE CASCADE, y REFERENCES p(b) DEFERRABLE INITIALLY DEFERRED, z, w, FOREIGN KEY(z, w) REFERENCES p(c, d) ON UPDATE SET NULL MATCH FULL)",
+            "CREATE TABLE zz(x REFERENCES P ON DELETE RESTRICT ON UPDATE SET DEFAULT)",
+            "CREATE TABLE m(x REFERENCES nosuch)",
+            "CREATE TABLE plain(x)",
+            "PRAGMA foreign_key_list(c)",
+            "PRAGMA main.foreign_key_list('zz')",
+            "PRAGMA foreign_key_list(plain)",
+            "PRAGMA foreign_key_list(nosuch)",
+            "SELECT * FROM pragma_foreign_key_list('c')",
+            "SELECT *, arg, schema FROM pragma_foreign_key_list('zz', 'main')",
+            "SELECT m.name, f.\"from\", f.\"table\" FROM sqlite_schema m, pragma_foreign_key_list(m.name) f ORDER BY 1, 2",
+            "INSERT INTO p VALUES(1, '1', 3, 4)",
+            "INSERT INTO c VALUES(1, 1, 3, 4), (2, '1', 3, NULL), ('1', 'x', 5, 6), (NULL, NULL, NULL, 9)",
+            "INSERT INTO zz VALUES(1), (3.0), ('3'), (NULL)",
+            "INSERT INTO m VALUES(1), (NULL)",
+            "PRAGMA foreign_key_check",
+            "PRAGMA foreign_key_check(c)",
+            "PRAGMA main.foreign_key_check(zz)",
+            "PRAGMA foreign_key_check(m)",
+            "PRAGMA foreign_key_check(plain)",
+            "PRAGMA foreign_key_check(nosuch)",
+            "SELECT * FROM pragma_foreign_key_check()",
+            "SELECT * FROM pragma_foreign_key_check('zz')",
+            "SELECT *, arg, schema FROM pragma_foreign_key_check('c', 'main')",
+            "SELECT count(*) FROM pragma_foreign_key_check WHERE \"table\" = 'c'",
+            "CREATE TABLE bad(x REFERENCES p(d))",
+            "PRAGMA foreign_key_check(c)",
+            "PRAGMA foreign_key_check(bad)",
+            "PRAGMA foreign_key_check",
+        ],
+    );
+}

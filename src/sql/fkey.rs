@@ -574,3 +574,191 @@ fn parse_expr(text: &str) -> Result<ast::Expr> {
         _ => Err(Error::sql("internal: FK expression")),
     }
 }
+
+fn action_name(a: RefAct) -> &'static str {
+    match a {
+        RefAct::SetNull => "SET NULL",
+        RefAct::SetDefault => "SET DEFAULT",
+        RefAct::Cascade => "CASCADE",
+        RefAct::Restrict => "RESTRICT",
+        RefAct::NoAction => "NO ACTION",
+    }
+}
+
+impl<'a> Builder<'a> {
+    /// `PRAGMA [db.]foreign_key_list(t)` and `PRAGMA [db.]foreign_key_check[(t)]` (also
+    /// their table-valued forms, through `ddl.rs`'s pragma compiler). Foreign keys are
+    /// numbered as SQLite numbers them: the last declared is id 0.
+    pub(super) fn fk_pragma(
+        &mut self,
+        name: &str,
+        dbn: Option<&str>,
+        arg: Option<&str>,
+    ) -> Result<Vec<String>> {
+        let cols = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+        if name == "foreign_key_list" {
+            let Some(tname) = arg else {
+                return Ok(vec![]);
+            };
+            let Ok((d, t)) = self.find_table(dbn, tname) else {
+                // (SQLite declares the columns even when the table does not exist.)
+                return Ok(cols(&[
+                    "id",
+                    "seq",
+                    "table",
+                    "from",
+                    "to",
+                    "on_update",
+                    "on_delete",
+                    "match",
+                ]));
+            };
+            self.use_db(d, false);
+            let mut fks = self.fks_of_child(t);
+            fks.reverse();
+            let base = self.regs(8);
+            for (id, fk) in fks.iter().enumerate() {
+                for (seq, c) in fk.child_cols.iter().enumerate() {
+                    self.int(id as i64, base);
+                    self.int(seq as i64, base + 1);
+                    self.string(&fk.parent, base + 2);
+                    self.string(c, base + 3);
+                    match fk.parent_cols.as_ref().and_then(|p| p.get(seq)) {
+                        Some(p) => self.string(p, base + 4),
+                        None => self.null(base + 4),
+                    }
+                    self.string(action_name(fk.on_update), base + 5);
+                    self.string(action_name(fk.on_delete), base + 6);
+                    self.string("NONE", base + 7);
+                    self.emit(Opcode::ResultRow, base, 8, 0);
+                }
+            }
+            return Ok(cols(&[
+                "id",
+                "seq",
+                "table",
+                "from",
+                "to",
+                "on_update",
+                "on_delete",
+                "match",
+            ]));
+        }
+        // foreign_key_check
+        let tables: Vec<(usize, Table)> = match arg {
+            Some(tname) => {
+                let (d, t) = self.find_table(dbn, tname)?;
+                vec![(d, t.clone())]
+            }
+            None => {
+                let d = match dbn {
+                    Some(_) => self.db_search_order(dbn)?.first().copied().unwrap_or(0),
+                    None => 0,
+                };
+                // SQLite walks its table hash: most recently created first.
+                let s = self
+                    .schema(d)
+                    .ok_or_else(|| Error::sql("no such database"))?;
+                s.tables
+                    .iter()
+                    .rev()
+                    .filter(|t| !t.is_view && t.root > 0)
+                    .map(|t| (d, t.clone()))
+                    .collect()
+            }
+        };
+        let out = self.regs(4);
+        for tab in tables {
+            let mut fks = self.fks_of_child(&tab.1);
+            if fks.is_empty() || tab.1.is_view {
+                continue;
+            }
+            fks.reverse();
+            self.use_db(tab.0, false);
+            // Each parent must exist with a usable key, or the pragma fails.
+            let mut keys = Vec::new();
+            for fk in &fks {
+                let exists = self
+                    .schema(tab.0)
+                    .and_then(|s| s.table(&fk.parent))
+                    .is_some();
+                if !exists {
+                    keys.push(None);
+                    continue;
+                }
+                match self.parent_key(tab.0, fk) {
+                    Some(k) => keys.push(Some(k)),
+                    None => {
+                        return Err(Error::sql(format!(
+                            "foreign key mismatch - \"{}\" referencing \"{}\"",
+                            fk.child, fk.parent
+                        )))
+                    }
+                }
+            }
+            let t = tab.1.clone();
+            let ncol = t.columns.len();
+            let cur = self.cursor();
+            self.emit4(
+                Opcode::OpenRead,
+                cur,
+                t.root as i32,
+                tab.0 as i32,
+                P4::Int32(ncol as i32),
+                0,
+            );
+            let img = RowRegs {
+                rowid: self.reg(),
+                cols: self.regs(ncol.max(1)),
+            };
+            let done = self.label();
+            self.emit(Opcode::Rewind, cur, done, 0);
+            let top = self.addr();
+            self.emit(Opcode::Rowid, cur, img.rowid, 0);
+            for (i, c) in t.columns.iter().enumerate() {
+                if t.ipk == Some(i) {
+                    self.emit(Opcode::SCopy, img.rowid, img.cols + i as i32, 0);
+                } else {
+                    let p4 = super::schema::column_default_p4(c);
+                    self.emit4(Opcode::Column, cur, i as i32, img.cols + i as i32, p4, 0);
+                }
+            }
+            for (id, (fk, key)) in fks.iter().zip(&keys).enumerate() {
+                let ok = self.label();
+                for c in &fk.child_cols {
+                    let Some(ci) = t.column_index(c) else {
+                        return Err(Error::sql(format!(
+                            "foreign key mismatch - \"{}\" referencing \"{}\"",
+                            fk.child, fk.parent
+                        )));
+                    };
+                    self.emit(Opcode::IsNull, img.cols + ci as i32, ok, 0);
+                }
+                if let Some(pk) = key {
+                    let matchp: Vec<String> = pk
+                        .iter()
+                        .zip(&fk.child_cols)
+                        .map(|(p, c)| format!("{} = new.{}", q(p), q(c)))
+                        .collect();
+                    let e = parse_expr(&format!(
+                        "NOT EXISTS (SELECT 1 FROM {}.{} WHERE {})",
+                        q(&self.db_name(tab.0)),
+                        q(&fk.parent),
+                        matchp.join(" AND ")
+                    ))?;
+                    self.with_row_scope(&tab, Some(img), None, |b| b.jump_if_false(&e, ok, true))?;
+                }
+                self.string(&t.name, out);
+                self.emit(Opcode::SCopy, img.rowid, out + 1, 0);
+                self.string(&fk.parent, out + 2);
+                self.int(id as i64, out + 3);
+                self.emit(Opcode::ResultRow, out, 4, 0);
+                self.resolve(ok);
+            }
+            self.emit(Opcode::Next, cur, top, 0);
+            self.resolve(done);
+            self.emit(Opcode::Close, cur, 0, 0);
+        }
+        Ok(cols(&["table", "rowid", "parent", "fkid"]))
+    }
+}
