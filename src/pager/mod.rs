@@ -2016,10 +2016,15 @@ impl Pager {
             return Err(crate::corrupt!(0));
         }
         self.db_file_size = n as Pgno;
+        let old_pc = self.page_count;
         self.page_count = if wal_n > 0 { wal_n } else { n as Pgno };
         let pc = self.page_count;
-        self.cache.retain(|&k, _| k <= pc);
-        self.lru.retain(|&k| k <= pc);
+        // Invariant 5: nothing beyond the old page count is cached, so only a shrink needs
+        // a walk over the cache (a walk per read transaction was a third of a point lookup).
+        if pc < old_pc && !self.cache.is_empty() {
+            self.cache.retain(|&k, _| k <= pc);
+            self.lru.retain(|&k| k <= pc);
+        }
         self.state = State::Reader;
         if self.page_count >= 1 {
             // Learn the reserved-bytes value (and check the header) from the snapshot.
