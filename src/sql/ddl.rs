@@ -1073,9 +1073,13 @@ impl<'a> Builder<'a> {
                     Some(Value::Text(t)) => String::from_utf8_lossy(t).into_owned(),
                     _ => return Ok(vec![]),
                 };
-                let (d, t) = match self.find_table(None, &tname) {
+                let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
+                let cols = ["seq", "name", "unique", "origin", "partial"];
+                let cols: Vec<String> = cols.iter().map(|s| s.to_string()).collect();
+                let (d, t) = match self.find_table(dbn.as_deref(), &tname) {
                     Ok(x) => x,
-                    Err(_) => return Ok(vec![]),
+                    // No such table: no rows, but the statement still has its columns.
+                    Err(_) => return Ok(cols),
                 };
                 self.use_db(d, false);
                 let schema = self
@@ -1099,18 +1103,16 @@ impl<'a> Builder<'a> {
                     self.int(idx.partial.is_some() as i64, base + 4);
                     self.emit(Opcode::ResultRow, base, 5, 0);
                 }
-                Ok(["seq", "name", "unique", "origin", "partial"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect())
+                Ok(cols)
             }
             "index_info" | "index_xinfo" => {
                 let iname = match &value {
                     Some(Value::Text(t)) => String::from_utf8_lossy(t).into_owned(),
                     _ => return Ok(vec![]),
                 };
+                let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
                 let mut hit = None;
-                for d in self.db_search_order(None)? {
+                for d in self.db_search_order(dbn.as_deref())? {
                     if let Some(s) = self.schema(d) {
                         if let Some(i) = s.index(&iname) {
                             hit = Some((d, i.clone(), s.table(&i.table).cloned()));
@@ -1118,34 +1120,72 @@ impl<'a> Builder<'a> {
                         }
                     }
                 }
+                let xinfo = name == "index_xinfo";
+                let ncols = if xinfo { 6 } else { 3 };
+                let cols = ["seqno", "cid", "name", "desc", "coll", "key"];
+                let cols: Vec<String> = cols[..ncols as usize]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
                 let (d, idx, t) = match hit {
                     Some(h) => h,
-                    None => return Ok(vec![]),
+                    None => return Ok(cols),
                 };
                 self.use_db(d, false);
-                let base = self.regs(3);
-                for (seq, c) in idx.columns.iter().enumerate() {
+                let base = self.regs(6);
+                // (cid, desc, collation, key): the key columns, then for index_xinfo the
+                // auxiliary columns SQLite appends: the rowid (-1), or the PRIMARY KEY columns
+                // not already in the key of a WITHOUT ROWID table.
+                let mut rows: Vec<(i64, bool, Option<String>, bool)> = idx
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        let cid = if c.expr.is_some() {
+                            -2
+                        } else {
+                            c.column as i64
+                        };
+                        (cid, c.desc, c.collation.clone(), true)
+                    })
+                    .collect();
+                if xinfo {
+                    match t.as_ref().filter(|t| t.without_rowid) {
+                        Some(t) => {
+                            let mut pk: Vec<(usize, usize)> = t
+                                .columns
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, c)| c.pk > 0)
+                                .map(|(i, c)| (c.pk, i))
+                                .collect();
+                            pk.sort();
+                            for (_, i) in pk {
+                                if !idx.columns.iter().any(|c| c.column == i) {
+                                    let coll = t.columns.get(i).and_then(|c| c.collation.clone());
+                                    rows.push((i as i64, false, coll, false));
+                                }
+                            }
+                        }
+                        None => rows.push((-1, false, None, false)),
+                    }
+                }
+                for (seq, (cid, desc, coll, key)) in rows.into_iter().enumerate() {
                     self.int(seq as i64, base);
-                    let cid = if c.expr.is_some() {
-                        -2
-                    } else {
-                        c.column as i64
-                    };
                     self.int(cid, base + 1);
-                    let cname = t
-                        .as_ref()
-                        .and_then(|t| t.columns.get(c.column))
+                    let cname = usize::try_from(cid)
+                        .ok()
+                        .and_then(|i| t.as_ref().and_then(|t| t.columns.get(i)))
                         .map(|c| c.name.clone());
                     match cname {
                         Some(n) => self.string(&n, base + 2),
                         None => self.null(base + 2),
                     }
-                    self.emit(Opcode::ResultRow, base, 3, 0);
+                    self.int(desc as i64, base + 3);
+                    self.string(coll.as_deref().unwrap_or("BINARY"), base + 4);
+                    self.int(key as i64, base + 5);
+                    self.emit(Opcode::ResultRow, base, ncols, 0);
                 }
-                Ok(["seqno", "cid", "name"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect())
+                Ok(cols)
             }
             "foreign_key_list" | "foreign_key_check" => {
                 let arg = match &value {
