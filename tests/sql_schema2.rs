@@ -510,3 +510,70 @@ fn schema_features_with_vacuum_triggers_and_dump() {
         ],
     );
 }
+
+// ---- WITHOUT ROWID -------------------------------------------------------------------------
+
+#[test]
+fn without_rowid_tables() {
+    diff(
+        "without rowid",
+        &[
+            "CREATE TABLE t(a, b TEXT COLLATE NOCASE, c INT, PRIMARY KEY(c DESC, b)) WITHOUT ROWID",
+            "CREATE TABLE u(k INTEGER PRIMARY KEY, v) WITHOUT ROWID",
+            "CREATE TABLE v(x TEXT PRIMARY KEY, y UNIQUE) WITHOUT ROWID",
+            "SELECT type, name, tbl_name, rootpage, sql FROM sqlite_schema",
+            "INSERT INTO t VALUES(1, 'x', 5), (2, 'Y', 5), (3, 'z', 1)",
+            "SELECT changes()",
+            "INSERT INTO t VALUES(9, 'X', 5)",
+            "INSERT INTO t VALUES(9, NULL, 5)",
+            "INSERT OR IGNORE INTO t VALUES(9, 'X', 5), (10, 'w', 7)",
+            "INSERT OR REPLACE INTO t VALUES(11, 'Z', 1)",
+            "SELECT * FROM t",
+            "SELECT a FROM t WHERE b = 'y' AND c = 5",
+            "SELECT rowid FROM t",
+            "INSERT INTO u VALUES(3, 'c'), (1, 'a'), (2, 'b')",
+            "INSERT INTO u(v) VALUES('null key')",
+            "SELECT * FROM u",
+            "SELECT * FROM u WHERE k = 2",
+            "UPDATE u SET v = upper(v) WHERE k >= 2",
+            "SELECT changes()",
+            "UPDATE u SET k = k + 10 WHERE k = 1",
+            "UPDATE u SET k = 3 WHERE k = 2",
+            "UPDATE OR IGNORE u SET k = 3 WHERE k = 2",
+            "SELECT * FROM u",
+            "DELETE FROM u WHERE v = 'C'",
+            "SELECT changes()",
+            "SELECT * FROM u",
+            "DELETE FROM t WHERE c = 5",
+            "SELECT * FROM t",
+            "SELECT count(*) FROM t",
+            "PRAGMA table_info(t)",
+            "CREATE TABLE nopk(a, b) WITHOUT ROWID",
+            "CREATE TABLE ai(a INTEGER PRIMARY KEY AUTOINCREMENT) WITHOUT ROWID",
+            "PRAGMA integrity_check",
+            "DROP TABLE u",
+            "SELECT name FROM sqlite_schema",
+        ],
+    );
+}
+
+#[test]
+fn without_rowid_on_real_sqlite_files() {
+    theirs_then_ours(
+        "without rowid theirs then ours",
+        &[
+            "CREATE TABLE t(a, b TEXT COLLATE NOCASE, c INT, PRIMARY KEY(c DESC, b)) WITHOUT ROWID",
+            "CREATE TABLE w(k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID",
+            "INSERT INTO t VALUES(1, 'x', 5), (2, 'Y', 5), (3, 'z', 1)",
+            "INSERT INTO w SELECT 'key' || value, randomblob(300) FROM generate_series(1, 200)",
+        ],
+        &[
+            "INSERT INTO t VALUES(4, 'q', 3)",
+            "UPDATE t SET a = a * 10 WHERE c = 5",
+            "DELETE FROM t WHERE b = 'z'",
+            "DELETE FROM w WHERE k > 'key15'",
+            "UPDATE w SET v = x'00' WHERE k < 'key12'",
+            "INSERT INTO w VALUES('zzz', zeroblob(5000))",
+        ],
+    );
+}
