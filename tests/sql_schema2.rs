@@ -577,3 +577,28 @@ fn without_rowid_on_real_sqlite_files() {
         ],
     );
 }
+
+#[test]
+fn without_rowid_secondary_indexes() {
+    diff(
+        "without rowid indexes",
+        &[
+            "CREATE TABLE t(a TEXT PRIMARY KEY, b UNIQUE, c, d) WITHOUT ROWID",
+            "CREATE INDEX tc ON t(c, a)",
+            "CREATE INDEX td ON t(lower(d)) WHERE c > 1",
+            "INSERT INTO t VALUES('k1', 1, 1, 'X'), ('k2', 2, 2, 'Y'), ('k3', 3, 3, 'Z')",
+            "INSERT INTO t VALUES('k4', 1, 9, 'W')",
+            "INSERT INTO t VALUES('k1', 9, 9, 'W')",
+            "INSERT OR IGNORE INTO t VALUES('k4', 1, 9, 'W'), ('k5', 5, 5, 'V')",
+            "UPDATE t SET b = 2 WHERE a = 'k1'",
+            "UPDATE OR IGNORE t SET b = 2 WHERE a = 'k1'",
+            "UPDATE t SET c = c * 10, a = a || 'x' WHERE b >= 2",
+            "DELETE FROM t WHERE b = 3",
+            "SELECT * FROM t",
+            "CREATE UNIQUE INDEX tu ON t(d)",
+            "CREATE UNIQUE INDEX tb2 ON t(b, c)",
+            "REINDEX t",
+            "PRAGMA integrity_check",
+        ],
+    );
+}

@@ -689,11 +689,7 @@ impl<'a> Builder<'a> {
         if t.is_view {
             return Err(Error::sql("views may not be indexed"));
         }
-        if t.without_rowid {
-            return Err(Error::sql(
-                "indexes on WITHOUT ROWID tables are not supported yet",
-            ));
-        }
+
         if name.len() >= 7 && name[..7].eq_ignore_ascii_case("sqlite_") {
             return Err(Error::sql(format!(
                 "object name reserved for internal use: {name}"
@@ -730,7 +726,11 @@ impl<'a> Builder<'a> {
             P4::Int32(t.columns.len() as i32),
             0,
         );
-        let ki = self.index_key_info(&idx)?;
+        let ki = if t.without_rowid {
+            self.wr_index_key_info(&t, &idx)?
+        } else {
+            self.index_key_info(&idx)?
+        };
         self.emit4(
             Opcode::OpenWrite,
             ic,

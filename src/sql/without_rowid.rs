@@ -12,13 +12,18 @@
 //!   positions (`wr_storage_index`). The planner scans these tables (no rowid, no index use).
 //! - Writes (this file): INSERT (OR ABORT/FAIL/ROLLBACK/IGNORE/REPLACE), DELETE and UPDATE
 //!   collect the PRIMARY KEYs of the rows first (an ephemeral index), then change each row
-//!   through the table cursor. Not supported yet (an error says so): secondary indexes
-//!   (incl. UNIQUE constraints), triggers, CHECK constraints, foreign keys, RETURNING,
-//!   UPSERT, generated columns, on such tables.
+//!   through the table cursor, keeping the secondary indexes (key = index columns, then the
+//!   PRIMARY KEY columns not already in it, as SQLite) in step. Not supported yet (an error
+//!   says so): triggers, CHECK constraints, foreign keys, RETURNING, UPSERT, generated
+//!   columns, REPLACE with secondary indexes, on such tables.
 
 use super::build::{Builder, Scope, Source};
-use super::schema::{dequote, Table};
-use crate::error::codes::{SQLITE_CONSTRAINT_NOTNULL, SQLITE_CONSTRAINT_PRIMARYKEY};
+use super::index_expr::IdxRow;
+use super::schema::{dequote, Index, IndexColumn, IndexOrigin, Table};
+use crate::btree::KeyInfo;
+use crate::error::codes::{
+    SQLITE_CONSTRAINT_NOTNULL, SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE,
+};
 use crate::error::{Error, Result};
 use crate::vdbe::{Opcode, P4};
 use sqlite3_parser::ast::{self, Expr, ResolveType};
@@ -116,11 +121,6 @@ impl<'a> Builder<'a> {
         };
         if returning {
             return no("RETURNING");
-        }
-        if let Some(s) = self.schema(db) {
-            if s.table_indexes(t).next().is_some() {
-                return no("indexes");
-            }
         }
         use super::trigger::TrigOp;
         if [TrigOp::Insert, TrigOp::Update, TrigOp::Delete]
@@ -223,6 +223,188 @@ impl<'a> Builder<'a> {
         );
     }
 
+    /// The indexes of `t` with a cursor each, open for writing.
+    fn wr_open_indexes(&mut self, db: usize, t: &Table) -> Result<Vec<(Index, i32)>> {
+        let idxs: Vec<Index> = match self.schema(db) {
+            Some(s) => s.table_indexes(t).cloned().collect(),
+            None => vec![],
+        };
+        let mut out = Vec::new();
+        for idx in idxs {
+            let c = self.cursor();
+            let ki = self.wr_index_key_info(t, &idx)?;
+            self.emit4(
+                Opcode::OpenWrite,
+                c,
+                idx.root as i32,
+                db as i32,
+                P4::KeyInfo(ki),
+                0,
+            );
+            out.push((idx, c));
+        }
+        Ok(out)
+    }
+
+    /// The PRIMARY KEY columns an index entry of `t` ends with: those not already in the
+    /// index (as SQLite's `sqlite3PrimaryKeyIndex` suffix).
+    fn wr_suffix(t: &Table, idx: &Index) -> Vec<IndexColumn> {
+        t.wr_pk
+            .iter()
+            .filter(|p| {
+                !idx.columns
+                    .iter()
+                    .any(|c| c.expr.is_none() && c.column == p.column)
+            })
+            .map(|p| IndexColumn {
+                desc: false,
+                ..p.clone()
+            })
+            .collect()
+    }
+
+    /// KeyInfo of a secondary index of a WITHOUT ROWID table.
+    pub(super) fn wr_index_key_info(&self, t: &Table, idx: &Index) -> Result<KeyInfo> {
+        let cols: Vec<(bool, Option<String>)> = idx
+            .columns
+            .iter()
+            .chain(Self::wr_suffix(t, idx).iter())
+            .map(|c| (c.desc, c.collation.clone()))
+            .collect();
+        self.key_info(&cols)
+    }
+
+    /// The key of `idx` for row `rec..` (index columns, then the PRIMARY KEY suffix):
+    /// (first register, number of fields).
+    fn wr_index_key(&mut self, db: usize, t: &Table, idx: &Index, rec: i32) -> Result<(i32, i32)> {
+        let suffix = Self::wr_suffix(t, idx);
+        let n = idx.columns.len() + suffix.len();
+        let k = self.regs(n.max(1));
+        let dummy = self.reg();
+        self.null(dummy);
+        let cols = idx.columns.clone();
+        self.index_row_expr(db, t, rec, dummy, &mut |b| {
+            for (j, c) in cols.iter().chain(suffix.iter()).enumerate() {
+                match &c.expr {
+                    Some(e) => b.expr(e, k + j as i32)?,
+                    None => {
+                        b.emit(Opcode::SCopy, rec + c.column as i32, k + j as i32, 0);
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        Ok((k, n as i32))
+    }
+
+    /// Jump to `skip` unless row `rec..` belongs to partial index `idx`.
+    fn wr_index_skip(
+        &mut self,
+        db: usize,
+        t: &Table,
+        idx: &Index,
+        rec: i32,
+        skip: i32,
+    ) -> Result<()> {
+        let dummy = self.reg();
+        self.null(dummy);
+        self.index_skip_unless(db, t, idx, IdxRow::Regs { rec, rid: dummy }, skip)
+    }
+
+    /// UNIQUE checks of row `rec..` against the indexes (jump to `skip` for OR IGNORE).
+    fn wr_unique_checks(
+        &mut self,
+        db: usize,
+        t: &Table,
+        idxs: &[(Index, i32)],
+        onerr: i32,
+        rec: i32,
+        skip: i32,
+    ) -> Result<()> {
+        for (idx, ic) in idxs {
+            if !idx.unique {
+                continue;
+            }
+            let ok = self.label();
+            self.wr_index_skip(db, t, idx, rec, ok)?;
+            let (k, _) = self.wr_index_key(db, t, idx, rec)?;
+            let n = idx.columns.len() as i32;
+            self.emit4(Opcode::NoConflict, *ic, ok, k, P4::Int32(n), 0);
+            if onerr == OE_IGNORE {
+                self.goto(skip);
+            } else {
+                let code = if idx.origin == IndexOrigin::PrimaryKey {
+                    SQLITE_CONSTRAINT_PRIMARYKEY
+                } else {
+                    SQLITE_CONSTRAINT_UNIQUE
+                };
+                self.emit4(
+                    Opcode::Halt,
+                    code,
+                    if onerr == OE_REPLACE { OE_ABORT } else { onerr },
+                    0,
+                    P4::Text(Self::index_unique_label(t, idx)),
+                    2,
+                );
+            }
+            self.resolve(ok);
+        }
+        Ok(())
+    }
+
+    /// Insert (`delete` false) or delete the index entries of row `rec..`.
+    fn wr_index_entries(
+        &mut self,
+        db: usize,
+        t: &Table,
+        idxs: &[(Index, i32)],
+        rec: i32,
+        delete: bool,
+    ) -> Result<()> {
+        for (idx, ic) in idxs {
+            let not_in = self.label();
+            self.wr_index_skip(db, t, idx, rec, not_in)?;
+            let (k, n) = self.wr_index_key(db, t, idx, rec)?;
+            if delete {
+                self.emit(Opcode::IdxDelete, *ic, k, n);
+            } else {
+                let r = self.reg();
+                self.emit(Opcode::MakeRecord, k, n, r);
+                self.emit4(Opcode::IdxInsert, *ic, r, k, P4::Int32(n), 0);
+            }
+            self.resolve(not_in);
+        }
+        Ok(())
+    }
+
+    /// Fill index `idx` of WITHOUT ROWID table `t` (CREATE INDEX, REINDEX): table cursor
+    /// `tc` open with the table's KeyInfo, index cursor `ic` open for writing.
+    pub(super) fn wr_index_fill(
+        &mut self,
+        db: usize,
+        t: &Table,
+        idx: &Index,
+        tc: i32,
+        ic: i32,
+    ) -> Result<()> {
+        let ncol = t.columns.len();
+        let done = self.label();
+        let next = self.label();
+        self.emit(Opcode::Rewind, tc, done, 0);
+        let top = self.addr();
+        let rec = self.regs(ncol.max(1));
+        // `tc` was opened with P4 Int32: the finish pass maps these column numbers.
+        for ci in 0..ncol {
+            self.emit(Opcode::Column, tc, ci as i32, rec + ci as i32);
+        }
+        self.wr_unique_checks(db, t, &[(idx.clone(), ic)], OE_ABORT, rec, next)?;
+        self.wr_index_entries(db, t, &[(idx.clone(), ic)], rec, false)?;
+        self.resolve(next);
+        self.emit(Opcode::Next, tc, top, 0);
+        self.resolve(done);
+        Ok(())
+    }
+
     /// INSERT into a WITHOUT ROWID table.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn wr_insert(
@@ -237,6 +419,12 @@ impl<'a> Builder<'a> {
         self.wr_refuse(db, t, returning.is_some(), "INSERT")?;
         let onerr = oe(orconf);
         let cur = self.wr_open(db, t)?;
+        let idxs = self.wr_open_indexes(db, t)?;
+        if onerr == OE_REPLACE && !idxs.is_empty() {
+            return Err(Error::sql(
+                "REPLACE on a WITHOUT ROWID table with indexes is not supported yet",
+            ));
+        }
         let cols = self.row_cols(t)?;
         let (map, _) = Self::insert_column_map(&t.name, &cols, columns, false)?;
         let ncol = t.columns.len();
@@ -288,7 +476,34 @@ impl<'a> Builder<'a> {
         self.strict_checks(db, t, rec, rid)?;
         let packed = self.wr_pack(t, rec);
         let count = !self.in_trigger();
+        if !idxs.is_empty() {
+            // PRIMARY KEY first, then the UNIQUE indexes, as SQLite orders the checks.
+            let ok = self.label();
+            self.emit4(
+                Opcode::NoConflict,
+                cur,
+                ok,
+                packed,
+                P4::Int32(t.wr_pk.len() as i32),
+                0,
+            );
+            if onerr == OE_IGNORE {
+                self.goto(skip);
+            } else {
+                self.emit4(
+                    Opcode::Halt,
+                    SQLITE_CONSTRAINT_PRIMARYKEY,
+                    onerr,
+                    0,
+                    P4::Text(t.wr_pk_label()),
+                    2,
+                );
+            }
+            self.resolve(ok);
+            self.wr_unique_checks(db, t, &idxs, onerr, rec, skip)?;
+        }
         self.wr_put(t, cur, onerr, packed, skip, count);
+        self.wr_index_entries(db, t, &idxs, rec, false)?;
         self.resolve(skip);
         self.emit(Opcode::Return, ret, 0, 0);
         self.resolve(end);
@@ -376,6 +591,8 @@ impl<'a> Builder<'a> {
     ) -> Result<Vec<String>> {
         self.wr_refuse(db, t, returning.is_some(), "DELETE")?;
         let (cur, eph, _) = self.wr_collect(db, t, q.alias.as_ref(), where_clause)?;
+        let idxs = self.wr_open_indexes(db, t)?;
+        let ncol = t.columns.len();
         let npk = t.wr_pk.len();
         let key = self.regs(npk.max(1));
         let done = self.label();
@@ -386,6 +603,13 @@ impl<'a> Builder<'a> {
             self.emit(Opcode::Column, eph, j as i32, key + j as i32);
         }
         self.emit4(Opcode::NotFound, cur, next, key, P4::Int32(npk as i32), 0);
+        if !idxs.is_empty() {
+            let old = self.regs(ncol.max(1));
+            for i in 0..ncol {
+                self.emit(Opcode::Column, cur, i as i32, old + i as i32);
+            }
+            self.wr_index_entries(db, t, &idxs, old, true)?;
+        }
         let flag = if self.in_trigger() { 0 } else { OPFLAG_NCHANGE };
         self.emit4(Opcode::Delete, cur, 0, 0, P4::Table(t.name.clone()), flag);
         self.resolve(next);
@@ -433,6 +657,7 @@ impl<'a> Builder<'a> {
             }
         }
         let (cur, eph, src) = self.wr_collect(db, t, q.alias.as_ref(), where_clause)?;
+        let idxs = self.wr_open_indexes(db, t)?;
         let npk = t.wr_pk.len();
         let key = self.regs(npk.max(1));
         let done = self.label();
@@ -476,11 +701,38 @@ impl<'a> Builder<'a> {
         self.strict_checks(db, t, rec, rid)?;
         let packed = self.wr_pack(t, rec);
         let old_packed = self.wr_pack(t, old);
-        // Remove the old row, then insert the new one.
+        // Remove the old row and its index entries, then insert the new ones.
+        self.wr_index_entries(db, t, &idxs, old, true)?;
         self.emit4(Opcode::Delete, cur, 0, 0, P4::Table(t.name.clone()), 0);
         let restore = self.label();
         let count = !self.in_trigger();
+        if !idxs.is_empty() {
+            let ok = self.label();
+            self.emit4(
+                Opcode::NoConflict,
+                cur,
+                ok,
+                packed,
+                P4::Int32(npk as i32),
+                0,
+            );
+            if onerr == OE_IGNORE {
+                self.goto(restore);
+            } else {
+                self.emit4(
+                    Opcode::Halt,
+                    SQLITE_CONSTRAINT_PRIMARYKEY,
+                    onerr,
+                    0,
+                    P4::Text(t.wr_pk_label()),
+                    2,
+                );
+            }
+            self.resolve(ok);
+            self.wr_unique_checks(db, t, &idxs, onerr, rec, restore)?;
+        }
         self.wr_put(t, cur, onerr, packed, restore, count);
+        self.wr_index_entries(db, t, &idxs, rec, false)?;
         self.goto(next);
         // OR IGNORE on a conflict: the old row goes back.
         self.resolve(restore);
@@ -494,6 +746,7 @@ impl<'a> Builder<'a> {
             P4::Int32(ncol as i32),
             0,
         );
+        self.wr_index_entries(db, t, &idxs, old, false)?;
         self.resolve(next);
         self.emit(Opcode::Next, eph, top, 0);
         self.resolve(done);
