@@ -602,3 +602,24 @@ fn without_rowid_secondary_indexes() {
         ],
     );
 }
+
+#[test]
+fn without_rowid_indexes_on_real_sqlite_files() {
+    theirs_then_ours(
+        "without rowid indexes theirs then ours",
+        &[
+            "CREATE TABLE t(a TEXT PRIMARY KEY, b UNIQUE, c, d) WITHOUT ROWID",
+            "CREATE INDEX tc ON t(c DESC, a)",
+            "CREATE INDEX td ON t(d COLLATE NOCASE) WHERE c > 1",
+            "INSERT INTO t SELECT 'k' || value, value, value % 7, 'v' || (value % 5) FROM generate_series(1, 300)",
+        ],
+        &[
+            "INSERT INTO t VALUES('new', 1000, 3, 'V1')",
+            "UPDATE t SET c = c + 1, d = upper(d) WHERE b % 3 = 0",
+            "DELETE FROM t WHERE b BETWEEN 100 AND 150",
+            "UPDATE t SET a = a || '_' WHERE b > 280",
+            "CREATE INDEX te ON t(b * 2, d)",
+            "REINDEX td",
+        ],
+    );
+}
