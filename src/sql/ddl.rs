@@ -1163,6 +1163,15 @@ impl<'a> Builder<'a> {
                     .map(|s| s.to_string())
                     .collect())
             }
+            "foreign_key_list" | "foreign_key_check" => {
+                let arg = match &value {
+                    Some(Value::Text(t)) => Some(String::from_utf8_lossy(t).into_owned()),
+                    Some(Value::Null) | None => None,
+                    Some(v) => Some(format!("{}", value_as_int(v))),
+                };
+                let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
+                self.fk_pragma(&name, dbn.as_deref(), arg.as_deref())
+            }
             n if SETTING_PRAGMAS.contains(&n) => {
                 let vreg = match &value {
                     Some(v) => {

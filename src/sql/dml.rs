@@ -152,7 +152,13 @@ impl<'a> Builder<'a> {
         }
         // sqlite_stat1 and sqlite_sequence are writable, as in SQLite.
         if t.root == 1 {
-            return Err(Error::sql(format!("table {} may not be modified", t.name)));
+            // SQLite names its schema tables by their legacy names here.
+            let legacy = if db == 1 {
+                "sqlite_temp_master"
+            } else {
+                "sqlite_master"
+            };
+            return Err(Error::sql(format!("table {legacy} may not be modified")));
         }
         if t.without_rowid {
             return Err(Error::sql("WITHOUT ROWID tables are not supported yet"));

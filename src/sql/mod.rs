@@ -87,7 +87,21 @@ pub struct CompileContext<'a> {
     pub collations: &'a [(String, Collation)],
     /// The connection's virtual-table modules and instances (`None`: no virtual tables).
     pub vtabs: Option<&'a crate::vtab::Registry>,
+    /// The connection's `sqlite3_limit` values, indexed by `SQLITE_LIMIT_*` (empty: no limits
+    /// beyond the compiled-in maxima).
+    pub limits: &'a [i32],
 }
+
+impl CompileContext<'_> {
+    /// The run-time limit `id` (`SQLITE_LIMIT_*`), if the connection set one.
+    pub fn limit(&self, id: usize) -> Option<i32> {
+        self.limits.get(id).copied()
+    }
+}
+
+/// `SQLITE_LIMIT_*` indexes the compiler enforces.
+pub const LIMIT_COMPOUND_SELECT: usize = 4;
+pub const LIMIT_FUNCTION_ARG: usize = 6;
 
 pub struct Compiled {
     /// `None` when only whitespace or comments were left.
