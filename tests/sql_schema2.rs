@@ -623,3 +623,29 @@ fn without_rowid_indexes_on_real_sqlite_files() {
         ],
     );
 }
+
+#[test]
+fn alter_and_joins_with_without_rowid_and_generated_tables() {
+    diff(
+        "alter and joins",
+        &[
+            "CREATE TABLE w(a PRIMARY KEY, b, c) WITHOUT ROWID",
+            "INSERT INTO w VALUES(1, 2, 3), (4, 5, 6)",
+            "ALTER TABLE w ADD COLUMN d DEFAULT 7",
+            "ALTER TABLE w RENAME COLUMN c TO cc",
+            "SELECT * FROM w",
+            "SELECT w.rowid FROM w",
+            "CREATE TABLE g(a, b AS (a * 2), c)",
+            "INSERT INTO g(a, c) VALUES(1, 'x')",
+            "ALTER TABLE g ADD COLUMN d AS (a + 1)",
+            "SELECT * FROM g",
+            "ALTER TABLE g DROP COLUMN c",
+            "SELECT * FROM g",
+            "SELECT * FROM w NATURAL JOIN w AS x",
+            "SELECT * FROM w LEFT JOIN g ON g.a = w.a",
+            "SELECT * FROM g RIGHT JOIN w ON g.a = w.a",
+            "SELECT a, count(*) FROM w GROUP BY a ORDER BY a DESC",
+            "PRAGMA integrity_check",
+        ],
+    );
+}
