@@ -1505,6 +1505,7 @@ impl Statement {
     fn new(p: Program, sql: String) -> Statement {
         let counts_changes = p.ops.iter().any(|o| {
             (o.opcode == Opcode::Insert && o.p5 & 1 != 0)
+                || (o.opcode == Opcode::IdxInsert && o.p5 & 1 != 0)
                 || (o.opcode == Opcode::Delete && (o.p2 & 1 != 0 || o.p5 & 1 != 0))
                 || (o.opcode == Opcode::Clear && o.p3 != 0)
                 || o.opcode == Opcode::VUpdate

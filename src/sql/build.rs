@@ -429,8 +429,13 @@ impl<'a> Builder<'a> {
                         })
                     }
                     None => {
-                        if (src.table.is_some() || self.vtab_of(src.cursor).is_some())
-                            && is_rowid_name(name)
+                        // A WITHOUT ROWID table has no rowid.
+                        let has_rowid = src
+                            .table
+                            .as_ref()
+                            .map(|(_, t)| !t.without_rowid)
+                            .unwrap_or(false);
+                        if (has_rowid || self.vtab_of(src.cursor).is_some()) && is_rowid_name(name)
                         {
                             // With an INTEGER PRIMARY KEY, SQLite names (and types) a
                             // rowid reference after that column.

@@ -463,7 +463,7 @@ impl<'a> Builder<'a> {
         }
         let (t, autos) = table_from_create(&name, body)?;
         if t.without_rowid {
-            return Err(Error::sql("WITHOUT ROWID tables are not supported yet"));
+            super::without_rowid::check_create(&t)?;
         }
         super::generated::check_generated(&t)?;
         self.generated_validate(db, &t)?;
@@ -480,18 +480,29 @@ impl<'a> Builder<'a> {
         }
         self.init_header(db);
         let root = self.reg();
-        self.emit(Opcode::CreateBtree, db as i32, root, BTREE_INTKEY);
+        let kind = if t.without_rowid {
+            BTREE_BLOBKEY
+        } else {
+            BTREE_INTKEY
+        };
+        self.emit(Opcode::CreateBtree, db as i32, root, kind);
         let mut iroots = Vec::new();
-        for _ in &autos {
+        for a in &autos {
+            // A WITHOUT ROWID table is its PRIMARY KEY index (the number stays used).
+            if t.without_rowid && a.origin == IndexOrigin::PrimaryKey {
+                iroots.push(None);
+                continue;
+            }
             let r = self.reg();
             self.emit(Opcode::CreateBtree, db as i32, r, BTREE_BLOBKEY);
-            iroots.push(r);
+            iroots.push(Some(r));
         }
         let c = self.cursor();
         self.emit4(Opcode::OpenWrite, c, 1, db as i32, P4::Int32(5), 0);
         let stored = stored_text("TABLE", text);
         self.schema_row(c, "table", &name, &name, Some(root), Some(&stored));
         for (k, r) in iroots.iter().enumerate() {
+            let Some(r) = r else { continue };
             let iname = format!("sqlite_autoindex_{}_{}", name, k + 1);
             self.schema_row(c, "index", &iname, &name, Some(*r), None);
         }
@@ -678,6 +689,7 @@ impl<'a> Builder<'a> {
         if t.is_view {
             return Err(Error::sql("views may not be indexed"));
         }
+
         if name.len() >= 7 && name[..7].eq_ignore_ascii_case("sqlite_") {
             return Err(Error::sql(format!(
                 "object name reserved for internal use: {name}"
@@ -714,7 +726,11 @@ impl<'a> Builder<'a> {
             P4::Int32(t.columns.len() as i32),
             0,
         );
-        let ki = self.index_key_info(&idx)?;
+        let ki = if t.without_rowid {
+            self.wr_index_key_info(&t, &idx)?
+        } else {
+            self.index_key_info(&idx)?
+        };
         self.emit4(
             Opcode::OpenWrite,
             ic,

@@ -381,7 +381,7 @@ impl<'a> Builder<'a> {
 
     /// Map the INSERT column list onto `cols` (None = the rowid). Returns the map and the
     /// position of the value that gives the rowid.
-    fn insert_column_map(
+    pub(super) fn insert_column_map(
         tname: &str,
         cols: &[SrcCol],
         columns: Option<&ast::DistinctNames>,
@@ -427,7 +427,7 @@ impl<'a> Builder<'a> {
     /// Emit the rows of an INSERT source: each row's values go to `vals..` and the row body
     /// at `body_l` is called with `Gosub ret`.
     #[allow(clippy::too_many_arguments)]
-    fn insert_source(
+    pub(super) fn insert_source(
         &mut self,
         sel: &ast::Select,
         nval: usize,
@@ -678,6 +678,9 @@ impl<'a> Builder<'a> {
         let (tdb, tt) = self.dml_table(q)?;
         if tt.is_view && self.has_triggers(tdb, &tt.name, TrigOp::Insert) {
             return self.insert_view(orconf, tdb, &tt, columns, body, returning);
+        }
+        if tt.without_rowid {
+            return self.wr_insert(orconf, tdb, &tt, columns, body, returning);
         }
         let onerr = oe(orconf);
         let tg = self.open_target(q)?;
@@ -1019,6 +1022,9 @@ impl<'a> Builder<'a> {
         if tt.is_view && self.has_triggers(tdb, &tt.name, TrigOp::Delete) {
             return self.view_dml(None, tdb, &tt, q, None, where_clause, returning);
         }
+        if tt.without_rowid {
+            return self.wr_delete(tdb, &tt, q, where_clause, returning);
+        }
         let tg = self.open_target(q)?;
         let t = tg.table.clone();
         let ncol = t.columns.len();
@@ -1105,6 +1111,9 @@ impl<'a> Builder<'a> {
         let (tdb, tt) = self.dml_table(q)?;
         if tt.is_view && self.has_triggers(tdb, &tt.name, TrigOp::Update) {
             return self.view_dml(orconf, tdb, &tt, q, Some(sets), where_clause, returning);
+        }
+        if tt.without_rowid {
+            return self.wr_update(orconf, tdb, &tt, q, sets, from, where_clause, returning);
         }
         let tg = self.open_target(q)?;
         let t = tg.table.clone();

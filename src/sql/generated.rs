@@ -202,13 +202,13 @@ impl<'a> Builder<'a> {
         self.emit(Opcode::MakeRecord, packed, ns as i32, out);
     }
 
-    /// The table on `root` of database `db`, when it has VIRTUAL columns.
+    /// The table on `root` of database `db`, when it has VIRTUAL columns or no rowid.
     fn virtual_table_at(&self, db: usize, root: i32) -> Option<Table> {
         let s = self.schema(db)?;
         s.tables
             .iter()
             .find(|t| !t.is_view && t.root as i32 == root && t.root > 1)
-            .filter(|t| t.has_virtual())
+            .filter(|t| t.has_virtual() || t.without_rowid)
             .cloned()
     }
 
@@ -229,10 +229,15 @@ impl<'a> Builder<'a> {
                 Err(_) => continue,
             };
             if let Some(t) = self.virtual_table_at(db, root) {
-                generated_order(&t)?;
-                let ns = t.n_stored() as i32;
+                let p4 = if t.without_rowid {
+                    // `without_rowid.rs`: an index b-tree.
+                    P4::KeyInfo(self.wr_key_info(&t)?)
+                } else {
+                    generated_order(&t)?;
+                    P4::Int32(t.n_stored() as i32)
+                };
                 if let Some(op) = self.ops.get_mut(i) {
-                    op.p4 = P4::Int32(ns);
+                    op.p4 = p4;
                 }
                 tabs.push((cur, db, t));
             }
@@ -267,7 +272,12 @@ impl<'a> Builder<'a> {
                     continue;
                 }
             };
-            match t.storage_index(ci) {
+            let pos = if t.without_rowid {
+                t.wr_storage_index(ci)
+            } else {
+                t.storage_index(ci)
+            };
+            match pos {
                 Some(s) => {
                     if let Some(op) = self.ops.get_mut(i) {
                         op.p2 = s as i32;

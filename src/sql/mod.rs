@@ -18,7 +18,7 @@
 //! SELECT, DEFAULT VALUES, OR conflict, REPLACE, ON CONFLICT DO NOTHING), UPDATE, DELETE,
 //! CREATE/DROP TABLE/INDEX/VIEW, CREATE TABLE AS, BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE,
 //! PRAGMAs (see `ddl.rs`), EXPLAIN and EXPLAIN QUERY PLAN. Not yet:
-//! WITHOUT ROWID, UPDATE/DELETE with ORDER BY/LIMIT. AUTOINCREMENT: `autoinc.rs`; partial and
+//! UPDATE/DELETE with ORDER BY/LIMIT. WITHOUT ROWID: `without_rowid.rs`. AUTOINCREMENT: `autoinc.rs`; partial and
 //! expression indexes: `index_expr.rs`; REINDEX: `reindex.rs`; STRICT: `strict.rs`; generated
 //! columns: `generated.rs`. Triggers:
 //! `trigger.rs`; RETURNING: `returning.rs`; upserts, CHECK, UPDATE ... FROM: `dml.rs`;
@@ -68,6 +68,7 @@ pub mod trigger;
 pub mod vacuum;
 pub mod vtab;
 pub mod window;
+pub mod without_rowid;
 
 use crate::btree::Collation;
 use crate::db::UserFunction;

@@ -28,6 +28,9 @@ impl<'a> Builder<'a> {
         tc: i32,
         ic: i32,
     ) -> Result<()> {
+        if t.without_rowid {
+            return self.wr_index_fill(db, t, idx, tc, ic);
+        }
         let n = idx.columns.len();
         let rec = self.reg();
         let rid = self.reg();
@@ -73,7 +76,11 @@ impl<'a> Builder<'a> {
             P4::Int32(t.columns.len() as i32),
             0,
         );
-        let ki = self.index_key_info(idx)?;
+        let ki = if t.without_rowid {
+            self.wr_index_key_info(t, idx)?
+        } else {
+            self.index_key_info(idx)?
+        };
         self.emit4(
             Opcode::OpenWrite,
             ic,

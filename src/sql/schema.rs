@@ -115,6 +115,8 @@ pub struct Table {
     pub without_rowid: bool,
     /// A STRICT table (`strict.rs`).
     pub strict: bool,
+    /// WITHOUT ROWID: the PRIMARY KEY columns, in key order (`without_rowid.rs`).
+    pub wr_pk: Vec<IndexColumn>,
     /// A view (no b-tree); `select` holds its definition.
     pub is_view: bool,
     pub view_select: Option<Box<ast::Select>>,
@@ -220,6 +222,7 @@ fn schema_table() -> Table {
         autoincrement: false,
         without_rowid: false,
         strict: false,
+        wr_pk: vec![],
         is_view: false,
         view_select: None,
         indexes: vec![],
@@ -432,6 +435,7 @@ pub fn table_from_create(
             return Err(Error::sql("CREATE TABLE ... AS SELECT is not supported"))
         }
     };
+    let without_rowid = options.contains(ast::TableOptions::WITHOUT_ROWID);
     let mut cols: Vec<Column> = Vec::new();
     let mut autos: Vec<AutoIndexSpec> = Vec::new();
     let mut ipk: Option<usize> = None;
@@ -512,7 +516,12 @@ pub fn table_from_create(
                         .as_ref()
                         .map(|t| t.name.eq_ignore_ascii_case("INTEGER") && t.size.is_none())
                         .unwrap_or(false);
-                    if is_int && *order != Some(ast::SortOrder::Desc) {
+                    if is_int && without_rowid && *auto_increment {
+                        return Err(Error::sql(
+                            "AUTOINCREMENT not allowed on WITHOUT ROWID tables",
+                        ));
+                    }
+                    if is_int && !without_rowid && *order != Some(ast::SortOrder::Desc) {
                         ipk = Some(i);
                         autoincrement = *auto_increment;
                     } else {
@@ -526,7 +535,7 @@ pub fn table_from_create(
                             AutoIndexSpec {
                                 columns: vec![IndexColumn {
                                     column: i,
-                                    desc: false,
+                                    desc: without_rowid && *order == Some(ast::SortOrder::Desc),
                                     collation: cols[i].collation.clone(),
                                     expr: None,
                                 }],
@@ -606,6 +615,12 @@ pub fn table_from_create(
                             .as_deref()
                             .map(|t| t.eq_ignore_ascii_case("INTEGER"))
                             .unwrap_or(false);
+                    if single_int && without_rowid && *auto_increment {
+                        return Err(Error::sql(
+                            "AUTOINCREMENT not allowed on WITHOUT ROWID tables",
+                        ));
+                    }
+                    let single_int = single_int && !without_rowid;
                     if single_int {
                         ipk = Some(ics[0].column);
                         autoincrement = *auto_increment;
@@ -643,8 +658,25 @@ pub fn table_from_create(
             c.pk = k + 1;
         }
     }
-    let without_rowid = options.contains(ast::TableOptions::WITHOUT_ROWID);
     let strict = options.contains(ast::TableOptions::STRICT);
+    let mut wr_pk = Vec::new();
+    if without_rowid {
+        if !pk_seen {
+            return Err(Error::sql(format!("PRIMARY KEY missing on table {name}")));
+        }
+        if autoincrement {
+            return Err(Error::sql(
+                "AUTOINCREMENT not allowed on WITHOUT ROWID tables",
+            ));
+        }
+        if let Some(spec) = autos.iter().find(|a| a.origin == IndexOrigin::PrimaryKey) {
+            wr_pk = spec.columns.clone();
+        }
+        // The PRIMARY KEY columns of a WITHOUT ROWID table are NOT NULL.
+        for c in cols.iter_mut().filter(|c| c.pk > 0) {
+            c.notnull = true;
+        }
+    }
     if strict {
         super::strict::strict_columns(name, &mut cols)?;
     }
@@ -657,6 +689,7 @@ pub fn table_from_create(
             autoincrement,
             without_rowid,
             strict,
+            wr_pk,
             is_view: false,
             view_select: None,
             indexes: vec![],
@@ -713,6 +746,7 @@ impl Schema {
                             autoincrement: false,
                             without_rowid: false,
                             strict: false,
+                            wr_pk: vec![],
                             is_view: true,
                             view_select: Some(Box::new(select)),
                             indexes: vec![],

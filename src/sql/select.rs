@@ -855,9 +855,6 @@ impl<'a> Builder<'a> {
                         .ok_or_else(|| Error::sql("malformed view"))?;
                     return self.materialize(&sel, alias.unwrap_or_else(|| t.name.clone()));
                 }
-                if t.without_rowid {
-                    return Err(Error::sql("WITHOUT ROWID tables are not supported"));
-                }
                 let cur = self.cursor();
                 self.use_db(db, false);
                 self.emit4(
@@ -1294,8 +1291,8 @@ impl<'a> Builder<'a> {
     /// Choose how to visit source `src` given the terms that can be used at its level.
     fn plan_access(&self, src: &Source, terms: &[Expr], sources: &[Source], lvl: usize) -> Access {
         let t = match &src.table {
-            Some((_, t)) => t,
-            None => return Access::Scan,
+            Some((_, t)) if !t.without_rowid => t,
+            _ => return Access::Scan,
         };
         // Candidate (column, op, other side) where the other side uses only earlier levels.
         let mut cands: Vec<(i32, Operator, Expr)> = Vec::new();

@@ -1690,6 +1690,10 @@ impl Vm {
                     c.cache_ok = false;
                     c.valid = true;
                     c.null_row = false;
+                    // A row of a WITHOUT ROWID table (SQLite's OPFLAG_NCHANGE in P5).
+                    if p5 & OPFLAG_NCHANGE != 0 {
+                        self.n_change += 1;
+                    }
                 }
                 Opcode::IdxDelete => {
                     let regs = std::mem::take(&mut self.regs);
