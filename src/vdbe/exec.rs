@@ -109,6 +109,10 @@ pub trait VmHost {
     fn defer_fks(&self) -> bool {
         false
     }
+    /// `PRAGMA recursive_triggers` is on.
+    fn recursive_triggers(&self) -> bool {
+        false
+    }
 }
 
 /// A sub-program frame (`Program`): the caller's registers and cursors, kept while the
@@ -372,15 +376,25 @@ impl Vm {
 
     /// `Program`: run a trigger body on fresh registers and cursors (SQLite's VdbeFrame).
     /// P1 = first of P3 argument registers, copied to the body's registers from
-    /// `P4::IntArray[0]`; P2 = body address; `P4::IntArray[1]` = body id; P5 = 1: skip when
-    /// that body is already running (a trigger that may not recurse). The instruction after
+    /// `P4::IntArray[0]`; P2 = body address; `P4::IntArray[1]` = trigger id; P5 = 1: skip when
+    /// that trigger is already running (a trigger that may not recurse), 2: the same unless
+    /// `recursive_triggers` is on, 0: never skip (FK actions). The instruction after
     /// `Program` is where `RAISE(IGNORE)` returns, the one after that the normal return.
-    fn enter_frame(&mut self, pc: usize, p1: i32, p2: i32, p3: i32, p5: u16) -> Result<()> {
+    fn enter_frame(
+        &mut self,
+        host: &dyn VmHost,
+        pc: usize,
+        p1: i32,
+        p2: i32,
+        p3: i32,
+        p5: u16,
+    ) -> Result<()> {
         let (base, unit) = match &self.prog.ops[pc].p4 {
             P4::IntArray(a) if a.len() >= 2 => (a[0], a[1]),
             _ => return Err(internal("Program P4")),
         };
-        if p5 != 0 && self.frames.iter().any(|f| f.unit == unit) {
+        let no_recursion = p5 == 1 || (p5 == 2 && !host.recursive_triggers());
+        if no_recursion && self.frames.iter().any(|f| f.unit == unit) {
             self.pc = pc + 2;
             return Ok(());
         }
@@ -1802,7 +1816,7 @@ impl Vm {
                     self.set(p3 + 1, Value::Integer(log as i64))?;
                     self.set(p3 + 2, Value::Integer(ckpt as i64))?;
                 }
-                Opcode::Program => self.enter_frame(pc, p1, p2, p3, p5)?,
+                Opcode::Program => self.enter_frame(host, pc, p1, p2, p3, p5)?,
                 Opcode::FkCounter => {
                     let mut d = if p5 & 1 != 0 { -(p2 as i64) } else { p2 as i64 };
                     if p3 > 0 {
