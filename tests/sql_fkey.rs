@@ -259,3 +259,31 @@ fn recursive_triggers() {
         ],
     );
 }
+
+#[test]
+fn trigger_changes_and_last_insert_rowid() {
+    diff(
+        "trigger_changes_and_last_insert_rowid",
+        &[
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b)",
+            "CREATE TABLE log(id INTEGER PRIMARY KEY, x, lr, ch, tc)",
+            "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES(new.a * 10, last_insert_rowid(), last_insert_rowid(), changes(), total_changes()); INSERT INTO log(x, lr) VALUES('second', last_insert_rowid()); END",
+            "INSERT INTO t VALUES(5, 'x')",
+            "SELECT changes(), total_changes(), last_insert_rowid()",
+            "SELECT * FROM log",
+            "INSERT INTO t VALUES(7, 'y'), (8, 'z')",
+            "SELECT changes(), total_changes(), last_insert_rowid()",
+            "SELECT * FROM log",
+            "CREATE TRIGGER tu AFTER UPDATE ON t BEGIN UPDATE log SET ch = changes(), tc = total_changes() WHERE x = 'second'; DELETE FROM log WHERE id = 50; END",
+            "UPDATE t SET b = 'q'",
+            "SELECT changes(), total_changes(), last_insert_rowid()",
+            "SELECT * FROM log",
+            "DELETE FROM log",
+            "SELECT changes(), total_changes()",
+            "INSERT INTO log(x) VALUES(1)",
+            "SELECT last_insert_rowid()",
+            "INSERT INTO t VALUES(9, 'w')",
+            "SELECT last_insert_rowid(), changes(), total_changes()",
+        ],
+    );
+}

@@ -498,15 +498,24 @@ impl<'a> Builder<'a> {
         scope
     }
 
+    /// A trigger body: changes() and last_insert_rowid() are saved first and put back at
+    /// the end (SQLite's frame restore); after each statement its rows are counted
+    /// (`ResetCount` P1 = 1: changes() inside the body, total_changes()).
     fn trigger_body(&mut self, t: &TriggerDef) -> Result<()> {
         let end = self.label();
+        let saved = self.regs(2);
+        self.emit(Opcode::ResetCount, 2, saved, 0);
         if let Some(w) = &t.when {
             self.jump_if_false(w, end, true)?;
         }
         for cmd in &t.commands {
             self.trigger_cmd(cmd)?;
+            if !matches!(cmd, TriggerCmd::Select(_)) {
+                self.emit(Opcode::ResetCount, 1, 0, 0);
+            }
         }
         self.resolve(end);
+        self.emit(Opcode::ResetCount, 3, saved, 0);
         Ok(())
     }
 

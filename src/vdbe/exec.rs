@@ -113,6 +113,8 @@ pub trait VmHost {
     fn recursive_triggers(&self) -> bool {
         false
     }
+    /// Put back the `sqlite3_changes` value a trigger body found (not added to the total).
+    fn restore_changes(&mut self, _n: i64) {}
 }
 
 /// A sub-program frame (`Program`): the caller's registers and cursors, kept while the
@@ -155,6 +157,8 @@ const SQLITE_DELETE: i32 = 9;
 const SQLITE_INSERT: i32 = 18;
 const SQLITE_UPDATE: i32 = 23;
 const OPFLAG_LASTROWID: u16 = 0x20;
+/// Ours: a row written by a trigger's statement (counted by `ResetCount` P1 = 1).
+pub const OPFLAG_SUBCHANGE: u16 = 0x100;
 const OPFLAG_P2ISREG: u16 = 0x02;
 const OPFLAG_PERMUTE: u16 = 0x01;
 
@@ -194,6 +198,8 @@ pub struct Vm {
     pub max_len: usize,
     /// Statement foreign-key violation counter (SQLite's `nFkConstraint`).
     n_fk: i64,
+    /// Rows written by the current trigger statement (`OPFLAG_SUBCHANGE`).
+    n_sub: i64,
     /// Active sub-program frames, innermost last.
     frames: Vec<Frame>,
     /// Register files of finished frames, reused.
@@ -254,6 +260,7 @@ impl Vm {
             since_progress: 0,
             max_len: 1_000_000_000,
             n_fk: 0,
+            n_sub: 0,
             frames: Vec::new(),
             spare_regs: Vec::new(),
         };
@@ -285,6 +292,7 @@ impl Vm {
         self.windows.clear();
         self.drop_frames();
         self.n_fk = 0;
+        self.n_sub = 0;
         self.permutation = None;
         self.result = None;
         self.n_change = 0;
@@ -1608,6 +1616,9 @@ impl Vm {
                     c.cache_ok = false;
                     c.valid = true;
                     c.null_row = false;
+                    if p5 & OPFLAG_SUBCHANGE != 0 {
+                        self.n_sub += 1;
+                    }
                     if p5 & OPFLAG_NCHANGE != 0 {
                         self.n_change += 1;
                         // As OP_Insert: the update hook sees counted rows of named tables;
@@ -1645,6 +1656,9 @@ impl Vm {
                     c.delete(host)?;
                     // SQLite keeps OPFLAG_NCHANGE in P2; bit 0 of P5 is unused by Delete
                     // there, and our code generator may put the flag there: accept both.
+                    if p5 & OPFLAG_SUBCHANGE != 0 {
+                        self.n_sub += 1;
+                    }
                     if (p2 & OPFLAG_NCHANGE as i32) != 0 || (p5 & OPFLAG_NCHANGE) != 0 {
                         self.n_change += 1;
                         if let Some((db, rowid)) = hook {
@@ -1803,10 +1817,28 @@ impl Vm {
                 Opcode::MaxPgcnt => {
                     self.set(p2, Value::Integer(1_073_741_823))?;
                 }
-                Opcode::ResetCount => {
-                    host.set_changes(self.n_change);
-                    self.n_change = 0;
-                }
+                Opcode::ResetCount => match p1 {
+                    // Trigger bodies (ours): 2 = save changes() and last_insert_rowid() in
+                    // registers P2, P2+1; 1 = a trigger statement ended: its rows become
+                    // changes() and are added to total_changes(); 3 = restore from P2.
+                    2 => {
+                        let (c, _) = host.changes();
+                        self.set(p2, Value::Integer(c))?;
+                        self.set(p2 + 1, Value::Integer(host.last_insert_rowid()))?;
+                    }
+                    1 => {
+                        host.set_changes(self.n_sub);
+                        self.n_sub = 0;
+                    }
+                    3 => {
+                        host.restore_changes(mem::to_int(self.reg(p2)?));
+                        host.set_last_insert_rowid(mem::to_int(self.reg(p2 + 1)?));
+                    }
+                    _ => {
+                        host.set_changes(self.n_change);
+                        self.n_change = 0;
+                    }
+                },
                 Opcode::Checkpoint => {
                     // SQLite: P1 = database (SQLITE_MAX_ATTACHED+2 = all), P2 = mode,
                     // P3..P3+2 = busy, log, checkpointed.
