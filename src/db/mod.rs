@@ -573,6 +573,7 @@ impl Connection {
             user_functions: &self.functions,
             collations: &self.collations,
             vtabs: Some(&self.vtabs),
+            limits: &self.limits,
         };
         match crate::sql::compile_ext(&ctx, sql) {
             Ok(c) => {
@@ -744,6 +745,8 @@ impl Connection {
         let old = self.limits[i];
         if new >= 0 {
             self.limits[i] = new.min(LIMIT_MAX[i]);
+            // Compiled programs checked the old limits.
+            self.invalidate_compiled();
         }
         old
     }
