@@ -157,3 +157,133 @@ fn fk_pragmas_list_and_check() {
         ],
     );
 }
+
+#[test]
+fn fk_self_reference_cascade_depth() {
+    diff(
+        "fk_self_reference_cascade_depth",
+        &[
+            "PRAGMA foreign_keys=ON",
+            "CREATE TABLE tree(id INTEGER PRIMARY KEY, parent REFERENCES tree(id) ON DELETE CASCADE ON UPDATE CASCADE, k UNIQUE)",
+            "INSERT INTO tree SELECT * FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) SELECT i, CASE WHEN i = 1 THEN NULL ELSE i - 1 END, i FROM n)",
+            "INSERT INTO tree VALUES(1000, 3, 1000), (1001, 1000, 1001), (1002, 50, 1002)",
+            "SELECT count(*) FROM tree",
+            "DELETE FROM tree WHERE id = 100",
+            "SELECT count(*), max(id) FROM tree WHERE id < 1000",
+            "SELECT id FROM tree WHERE id >= 1000",
+            "UPDATE tree SET id = 5000 WHERE id = 3",
+            "SELECT id, parent FROM tree WHERE parent IN (5000, 1000) OR id IN (4, 1000)",
+            "DELETE FROM tree WHERE id = 1",
+            "SELECT count(*) FROM tree",
+            "CREATE TABLE emp(id INTEGER PRIMARY KEY, boss REFERENCES emp ON DELETE SET NULL)",
+            "INSERT INTO emp VALUES(1, NULL), (2, 1), (3, 2), (4, 2)",
+            "DELETE FROM emp WHERE id = 2",
+            "SELECT * FROM emp",
+            "CREATE TABLE a(id INTEGER PRIMARY KEY, b_id REFERENCES b ON DELETE CASCADE)",
+            "CREATE TABLE b(id INTEGER PRIMARY KEY, a_id REFERENCES a ON DELETE CASCADE)",
+            "PRAGMA foreign_keys=OFF",
+            "INSERT INTO a VALUES(1, 1), (2, 2), (3, NULL)",
+            "INSERT INTO b VALUES(1, 2), (2, 3), (3, NULL)",
+            "PRAGMA foreign_keys=ON",
+            "DELETE FROM a WHERE id = 3",
+            "SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM b)",
+        ],
+    );
+}
+
+#[test]
+fn fk_cascade_too_deep() {
+    diff(
+        "fk_cascade_too_deep",
+        &[
+            "PRAGMA foreign_keys=ON",
+            "CREATE TABLE t(id INTEGER PRIMARY KEY, up REFERENCES t ON DELETE CASCADE)",
+            "INSERT INTO t SELECT * FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1100) SELECT i, NULLIF(i - 1, 0) FROM n)",
+            "DELETE FROM t WHERE id = 1",
+            "SELECT count(*) FROM t",
+            "DELETE FROM t WHERE id = 200",
+            "SELECT count(*) FROM t",
+        ],
+    );
+}
+
+#[test]
+fn recursive_triggers() {
+    diff(
+        "recursive_triggers",
+        &[
+            "CREATE TABLE t(x)",
+            "CREATE TRIGGER tr AFTER INSERT ON t WHEN new.x < 10 BEGIN INSERT INTO t VALUES(new.x + 1); END",
+            "INSERT INTO t VALUES(1)",
+            "SELECT * FROM t",
+            "PRAGMA recursive_triggers",
+            "PRAGMA recursive_triggers = ON",
+            "DELETE FROM t",
+            "INSERT INTO t VALUES(1)",
+            "SELECT * FROM t ORDER BY rowid",
+            "DELETE FROM t",
+            "DROP TRIGGER tr",
+            "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO t VALUES(new.x + 1); END",
+            "INSERT INTO t VALUES(1)",
+            "SELECT count(*) FROM t",
+            "DROP TRIGGER tr",
+            "CREATE TRIGGER tr BEFORE INSERT ON t WHEN new.x < 1000 BEGIN INSERT INTO t VALUES(new.x + 1); END",
+            "INSERT INTO t VALUES(1)",
+            "SELECT count(*), min(x), max(x) FROM t",
+            "DELETE FROM t",
+            "INSERT INTO t VALUES(2)",
+            "SELECT count(*), min(x), max(x) FROM t",
+            "CREATE TABLE u(a, b)",
+            "CREATE TRIGGER u1 AFTER UPDATE OF a ON u WHEN new.a < 5 BEGIN UPDATE u SET a = a + 1, b = b || '.' WHERE rowid = new.rowid; END",
+            "INSERT INTO u VALUES(0, '')",
+            "UPDATE u SET a = 1",
+            "SELECT * FROM u",
+            "PRAGMA recursive_triggers = OFF",
+            "UPDATE u SET a = 1",
+            "SELECT * FROM u",
+            "CREATE TABLE v(a)",
+            "CREATE TRIGGER v1 AFTER INSERT ON v WHEN new.a < 6 BEGIN INSERT INTO v VALUES(new.a + 1); SELECT RAISE(IGNORE) WHERE new.a = 3; INSERT INTO v VALUES(new.a * 100); END",
+            "PRAGMA recursive_triggers = 1",
+            "INSERT INTO v VALUES(1)",
+            "SELECT * FROM v ORDER BY rowid",
+            "CREATE TABLE w(a)",
+            "CREATE TABLE w2(a)",
+            "CREATE TRIGGER w_ins AFTER INSERT ON w WHEN new.a < 4 BEGIN INSERT INTO w2 VALUES(new.a + 1); END",
+            "CREATE TRIGGER w2_ins AFTER INSERT ON w2 BEGIN INSERT INTO w VALUES(new.a + 1); END",
+            "INSERT INTO w VALUES(0)",
+            "SELECT (SELECT group_concat(a) FROM w), (SELECT group_concat(a) FROM w2)",
+            "PRAGMA recursive_triggers = 0",
+            "DELETE FROM w", "DELETE FROM w2",
+            "INSERT INTO w VALUES(0)",
+            "SELECT (SELECT group_concat(a) FROM w), (SELECT group_concat(a) FROM w2)",
+        ],
+    );
+}
+
+#[test]
+fn trigger_changes_and_last_insert_rowid() {
+    diff(
+        "trigger_changes_and_last_insert_rowid",
+        &[
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b)",
+            "CREATE TABLE log(id INTEGER PRIMARY KEY, x, lr, ch, tc)",
+            "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES(new.a * 10, last_insert_rowid(), last_insert_rowid(), changes(), total_changes()); INSERT INTO log(x, lr) VALUES('second', last_insert_rowid()); END",
+            "INSERT INTO t VALUES(5, 'x')",
+            "SELECT changes(), total_changes(), last_insert_rowid()",
+            "SELECT * FROM log",
+            "INSERT INTO t VALUES(7, 'y'), (8, 'z')",
+            "SELECT changes(), total_changes(), last_insert_rowid()",
+            "SELECT * FROM log",
+            "CREATE TRIGGER tu AFTER UPDATE ON t BEGIN UPDATE log SET ch = changes(), tc = total_changes() WHERE x = 'second'; DELETE FROM log WHERE id = 50; END",
+            "UPDATE t SET b = 'q'",
+            "SELECT changes(), total_changes(), last_insert_rowid()",
+            "SELECT * FROM log",
+            "DELETE FROM log",
+            "SELECT changes(), total_changes()",
+            "INSERT INTO log(x) VALUES(1)",
+            "SELECT last_insert_rowid()",
+            "INSERT INTO t VALUES(9, 'w')",
+            "SELECT last_insert_rowid(), changes(), total_changes()",
+        ],
+    );
+}

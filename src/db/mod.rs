@@ -1465,6 +1465,12 @@ impl VmHost for StepHost<'_> {
     fn defer_fks(&self) -> bool {
         mem::to_int(&self.conn.pragma_get("defer_foreign_keys")) != 0
     }
+    fn restore_changes(&mut self, n: i64) {
+        self.conn.changes = n;
+    }
+    fn recursive_triggers(&self) -> bool {
+        mem::to_int(&self.conn.pragma_get("recursive_triggers")) != 0
+    }
 }
 
 /// Counts one running statement while it lives.

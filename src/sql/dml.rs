@@ -126,7 +126,7 @@ impl<'a> Builder<'a> {
     /// count no changes and leave the last insert rowid alone.
     fn count_flag(&self) -> u16 {
         if self.in_trigger() {
-            0
+            crate::vdbe::exec::OPFLAG_SUBCHANGE
         } else {
             OPFLAG_NCHANGE
         }
@@ -261,7 +261,7 @@ impl<'a> Builder<'a> {
             0,
             0,
             P4::Table(t.name.clone()),
-            if count { OPFLAG_NCHANGE } else { 0 },
+            if count { self.count_flag() } else { 0 },
         );
         Ok(())
     }
@@ -881,7 +881,9 @@ impl<'a> Builder<'a> {
             self.resolve(not_in);
         }
         let flags = if self.in_trigger() {
-            0
+            // Counted in total_changes() only; sets last_insert_rowid() until the trigger
+            // body ends (`trigger_body` puts the caller's back).
+            crate::vdbe::exec::OPFLAG_SUBCHANGE | OPFLAG_LASTROWID
         } else {
             OPFLAG_NCHANGE | OPFLAG_LASTROWID
         };
@@ -1071,7 +1073,7 @@ impl<'a> Builder<'a> {
             // The trigger may have deleted or moved the row.
             self.emit(Opcode::NotExists, tg.cur, top, r);
         }
-        let count = !self.in_trigger();
+        let count = true;
         self.fk_child_row(&tabref, old, -1, None)?;
         self.fk_parent_row(&tabref, old, 1, TrigOp::Delete, None)?;
         self.delete_current(&tg, count)?;

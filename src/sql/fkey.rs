@@ -541,7 +541,13 @@ impl<'a> Builder<'a> {
             };
             let text = format!(
                 "CREATE TRIGGER {} AFTER {} ON {}{} BEGIN {}; END",
-                q(&format!("sqlite_fk_{}_{}", fk.child, k)),
+                q(&format!(
+                    "sqlite_fk_{}_{}_{}_{}",
+                    tab.1.name,
+                    fk.child,
+                    k,
+                    if new.is_some() { "u" } else { "d" }
+                )),
                 if new.is_some() { "UPDATE" } else { "DELETE" },
                 q(&tab.1.name),
                 when,

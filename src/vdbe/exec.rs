@@ -109,6 +109,12 @@ pub trait VmHost {
     fn defer_fks(&self) -> bool {
         false
     }
+    /// `PRAGMA recursive_triggers` is on.
+    fn recursive_triggers(&self) -> bool {
+        false
+    }
+    /// Put back the `sqlite3_changes` value a trigger body found (not added to the total).
+    fn restore_changes(&mut self, _n: i64) {}
 }
 
 /// A sub-program frame (`Program`): the caller's registers and cursors, kept while the
@@ -151,6 +157,8 @@ const SQLITE_DELETE: i32 = 9;
 const SQLITE_INSERT: i32 = 18;
 const SQLITE_UPDATE: i32 = 23;
 const OPFLAG_LASTROWID: u16 = 0x20;
+/// Ours: a row written by a trigger's statement (counted by `ResetCount` P1 = 1).
+pub const OPFLAG_SUBCHANGE: u16 = 0x100;
 const OPFLAG_P2ISREG: u16 = 0x02;
 const OPFLAG_PERMUTE: u16 = 0x01;
 
@@ -190,6 +198,8 @@ pub struct Vm {
     pub max_len: usize,
     /// Statement foreign-key violation counter (SQLite's `nFkConstraint`).
     n_fk: i64,
+    /// Rows written by the current trigger statement (`OPFLAG_SUBCHANGE`).
+    n_sub: i64,
     /// Active sub-program frames, innermost last.
     frames: Vec<Frame>,
     /// Register files of finished frames, reused.
@@ -250,6 +260,7 @@ impl Vm {
             since_progress: 0,
             max_len: 1_000_000_000,
             n_fk: 0,
+            n_sub: 0,
             frames: Vec::new(),
             spare_regs: Vec::new(),
         };
@@ -281,6 +292,7 @@ impl Vm {
         self.windows.clear();
         self.drop_frames();
         self.n_fk = 0;
+        self.n_sub = 0;
         self.permutation = None;
         self.result = None;
         self.n_change = 0;
@@ -372,15 +384,25 @@ impl Vm {
 
     /// `Program`: run a trigger body on fresh registers and cursors (SQLite's VdbeFrame).
     /// P1 = first of P3 argument registers, copied to the body's registers from
-    /// `P4::IntArray[0]`; P2 = body address; `P4::IntArray[1]` = body id; P5 = 1: skip when
-    /// that body is already running (a trigger that may not recurse). The instruction after
+    /// `P4::IntArray[0]`; P2 = body address; `P4::IntArray[1]` = trigger id; P5 = 1: skip when
+    /// that trigger is already running (a trigger that may not recurse), 2: the same unless
+    /// `recursive_triggers` is on, 0: never skip (FK actions). The instruction after
     /// `Program` is where `RAISE(IGNORE)` returns, the one after that the normal return.
-    fn enter_frame(&mut self, pc: usize, p1: i32, p2: i32, p3: i32, p5: u16) -> Result<()> {
+    fn enter_frame(
+        &mut self,
+        host: &dyn VmHost,
+        pc: usize,
+        p1: i32,
+        p2: i32,
+        p3: i32,
+        p5: u16,
+    ) -> Result<()> {
         let (base, unit) = match &self.prog.ops[pc].p4 {
             P4::IntArray(a) if a.len() >= 2 => (a[0], a[1]),
             _ => return Err(internal("Program P4")),
         };
-        if p5 != 0 && self.frames.iter().any(|f| f.unit == unit) {
+        let no_recursion = p5 == 1 || (p5 == 2 && !host.recursive_triggers());
+        if no_recursion && self.frames.iter().any(|f| f.unit == unit) {
             self.pc = pc + 2;
             return Ok(());
         }
@@ -1594,6 +1616,9 @@ impl Vm {
                     c.cache_ok = false;
                     c.valid = true;
                     c.null_row = false;
+                    if p5 & OPFLAG_SUBCHANGE != 0 {
+                        self.n_sub += 1;
+                    }
                     if p5 & OPFLAG_NCHANGE != 0 {
                         self.n_change += 1;
                         // As OP_Insert: the update hook sees counted rows of named tables;
@@ -1631,6 +1656,9 @@ impl Vm {
                     c.delete(host)?;
                     // SQLite keeps OPFLAG_NCHANGE in P2; bit 0 of P5 is unused by Delete
                     // there, and our code generator may put the flag there: accept both.
+                    if p5 & OPFLAG_SUBCHANGE != 0 {
+                        self.n_sub += 1;
+                    }
                     if (p2 & OPFLAG_NCHANGE as i32) != 0 || (p5 & OPFLAG_NCHANGE) != 0 {
                         self.n_change += 1;
                         if let Some((db, rowid)) = hook {
@@ -1793,10 +1821,28 @@ impl Vm {
                 Opcode::MaxPgcnt => {
                     self.set(p2, Value::Integer(1_073_741_823))?;
                 }
-                Opcode::ResetCount => {
-                    host.set_changes(self.n_change);
-                    self.n_change = 0;
-                }
+                Opcode::ResetCount => match p1 {
+                    // Trigger bodies (ours): 2 = save changes() and last_insert_rowid() in
+                    // registers P2, P2+1; 1 = a trigger statement ended: its rows become
+                    // changes() and are added to total_changes(); 3 = restore from P2.
+                    2 => {
+                        let (c, _) = host.changes();
+                        self.set(p2, Value::Integer(c))?;
+                        self.set(p2 + 1, Value::Integer(host.last_insert_rowid()))?;
+                    }
+                    1 => {
+                        host.set_changes(self.n_sub);
+                        self.n_sub = 0;
+                    }
+                    3 => {
+                        host.restore_changes(mem::to_int(self.reg(p2)?));
+                        host.set_last_insert_rowid(mem::to_int(self.reg(p2 + 1)?));
+                    }
+                    _ => {
+                        host.set_changes(self.n_change);
+                        self.n_change = 0;
+                    }
+                },
                 Opcode::Checkpoint => {
                     // SQLite: P1 = database (SQLITE_MAX_ATTACHED+2 = all), P2 = mode,
                     // P3..P3+2 = busy, log, checkpointed.
@@ -1806,7 +1852,7 @@ impl Vm {
                     self.set(p3 + 1, Value::Integer(log as i64))?;
                     self.set(p3 + 2, Value::Integer(ckpt as i64))?;
                 }
-                Opcode::Program => self.enter_frame(pc, p1, p2, p3, p5)?,
+                Opcode::Program => self.enter_frame(host, pc, p1, p2, p3, p5)?,
                 Opcode::FkCounter => {
                     let mut d = if p5 & 1 != 0 { -(p2 as i64) } else { p2 as i64 };
                     if p3 > 0 {
