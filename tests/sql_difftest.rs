@@ -93,3 +93,121 @@ fn constant_inner_on_term_with_right_join() {
         ],
     );
 }
+
+/// Which of two equal rows (1 and 1.0) a compound keeps: without ORDER BY the later row
+/// replaces the earlier (INTERSECT/EXCEPT keep the left side's); with ORDER BY the first row
+/// of an arm wins within it and a later UNION arm wins over the earlier ones.
+#[test]
+fn compound_keeps_sqlites_row_of_equal_values() {
+    diff(
+        "compound_equal_rows",
+        &[
+            "CREATE TABLE a(x)",
+            "INSERT INTO a VALUES (1), (1.0)",
+            "CREATE TABLE b(x)",
+            "INSERT INTO b VALUES (1.0), (1)",
+            "CREATE TABLE c(x)",
+            "INSERT INTO c VALUES (2)",
+            "SELECT 1 UNION SELECT 1.0",
+            "SELECT 1.0 UNION SELECT 1",
+            "SELECT 1 INTERSECT SELECT 1.0",
+            "SELECT 1.0 INTERSECT SELECT 1",
+            "SELECT 1 UNION SELECT 1.0 ORDER BY 1",
+            "SELECT 1.0 INTERSECT SELECT 1 ORDER BY 1",
+            "SELECT x FROM a UNION SELECT x FROM c ORDER BY 1",
+            "SELECT x FROM b UNION SELECT x FROM c ORDER BY 1",
+            "SELECT x FROM a UNION SELECT x FROM c",
+            "SELECT x FROM b UNION SELECT x FROM c",
+            "SELECT x FROM a UNION SELECT x FROM b ORDER BY 1",
+            "SELECT x FROM b UNION SELECT x FROM a ORDER BY 1",
+            "SELECT x FROM a INTERSECT SELECT x FROM b ORDER BY 1",
+            "SELECT x FROM b INTERSECT SELECT x FROM a ORDER BY 1",
+            "SELECT x FROM a INTERSECT SELECT x FROM b",
+            "SELECT x FROM b INTERSECT SELECT x FROM a",
+            "SELECT x FROM a EXCEPT SELECT x FROM c ORDER BY 1",
+            "SELECT x FROM b EXCEPT SELECT x FROM c",
+            "SELECT x FROM a UNION SELECT x FROM c ORDER BY 1 DESC",
+            "SELECT x FROM a UNION ALL SELECT x FROM b UNION SELECT x FROM c ORDER BY 1",
+            "SELECT x FROM a UNION ALL SELECT x FROM b UNION SELECT x FROM c",
+            "SELECT x FROM c UNION SELECT x FROM a UNION SELECT x FROM b ORDER BY 1",
+            "SELECT x FROM c UNION SELECT x FROM b UNION ALL SELECT 3.0 ORDER BY 1",
+        ],
+    );
+}
+
+/// `x NOT IN (SELECT col FROM t)` where SQLite probes an existing index on `col` whose first
+/// column is DESC: 3.40.1 looks for a NULL only in the index's first entry (the largest
+/// value there), so a NULL among other values is missed.
+#[test]
+fn not_in_subquery_over_desc_index() {
+    diff(
+        "in_desc_index",
+        &[
+            "CREATE TABLE n(z INTEGER, w)",
+            "CREATE INDEX nz ON n(z DESC, w)",
+            "INSERT INTO n VALUES (NULL, 1), (5, 1)",
+            "CREATE TABLE m(z TEXT)",
+            "CREATE INDEX mz ON m(z)",
+            "INSERT INTO m VALUES (NULL), ('a')",
+            "CREATE TABLE k(z)",
+            "CREATE INDEX kz ON k(z DESC)",
+            "INSERT INTO k VALUES (NULL), (NULL)",
+            "SELECT 'NULL' NOT IN (SELECT z FROM n), 'NULL' IN (SELECT z FROM n)",
+            "SELECT 7 NOT IN (SELECT z FROM n), 7 NOT IN (SELECT z FROM n WHERE w = 1)",
+            "SELECT 'x' NOT IN (SELECT z FROM m), 'x' NOT IN (SELECT z FROM k)",
+            "SELECT 'x' NOT IN (SELECT z COLLATE NOCASE FROM n), 'x' NOT IN (SELECT DISTINCT z FROM n)",
+            "SELECT (SELECT 9 AS q) NOT IN (SELECT z FROM n)",
+            "CREATE INDEX nz2 ON n(z)",
+            "SELECT 'NULL' NOT IN (SELECT z FROM n)",
+        ],
+    );
+}
+
+/// Bare columns (and GROUP BY terms shown in the result) come from the first row of the
+/// group, or from the row where the last min()/max() became the new min/max; a FILTERed
+/// min/max that skips a row does not load it.
+#[test]
+fn bare_columns_follow_sqlites_rows() {
+    diff(
+        "bare_columns",
+        &[
+            "CREATE TABLE t(a, b)",
+            "INSERT INTO t VALUES (0, 1), (0.0, 2), (1.0, 3), (1, 4), (2, 5), (7, 0)",
+            "SELECT a, count(*) FROM t GROUP BY a",
+            "SELECT a, b, count(*) FROM t GROUP BY a",
+            "SELECT abs(a), count(*) FROM t GROUP BY abs(a)",
+            "SELECT a, max(b) FROM t GROUP BY a",
+            "SELECT a, min(b) FROM t GROUP BY a",
+            "SELECT a + 0, sum(b) FROM t GROUP BY a + 0",
+            "SELECT a, b, count(*) FROM t",
+            "SELECT a, max(b) FROM t",
+            "SELECT a, min(b), max(b) FROM t",
+            "SELECT a, max(b), min(b) FROM t",
+            "SELECT a, count(*), max(b) FROM t GROUP BY a",
+            "SELECT a, b, min(b), max(b) FROM t GROUP BY a",
+            "SELECT a, b, sum(b) FROM t WHERE b > 1",
+            "SELECT a, max(b) FILTER (WHERE b < 4) FROM t",
+            "SELECT a, max(b) FROM t WHERE 0",
+            "SELECT a, max(a) FROM t GROUP BY a",
+            "SELECT b, max(a) FROM t GROUP BY a",
+            "SELECT a, max(DISTINCT b % 3) FROM t",
+            "SELECT a, b FROM t GROUP BY a HAVING max(b) > 1",
+        ],
+    );
+}
+
+/// Collation-sensitive functions (min/max/nullif/instr) take the collation of the first
+/// argument that has one; a column always has one (BINARY by default).
+#[test]
+fn function_collation_from_first_collated_argument() {
+    diff(
+        "function_collation",
+        &[
+            "CREATE TABLE t(a COLLATE NOCASE, b)",
+            "INSERT INTO t VALUES ('a', 'A'), ('ABC', 'abc')",
+            "SELECT min(a, 'X'), min('X', a), max('b', a), min(b, a), min('X', b, a) FROM t ORDER BY rowid",
+            "SELECT nullif('abc', a), nullif('A', a), nullif(b, a), nullif(a, b) FROM t ORDER BY rowid",
+            "SELECT min(quote(x''), a), min(1 + 0, a), max(upper(b), a) FROM t ORDER BY rowid",
+        ],
+    );
+}

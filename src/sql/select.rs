@@ -2372,6 +2372,19 @@ impl<'a> Builder<'a> {
             self.bare_columns(g, sources, &mut bare);
         }
         let bare_base = self.regs(bare.len().max(1));
+        // SQLite's bare-column rule (updateAccumulator): the bare columns are loaded on the
+        // first row of a group (`used` is 0), and on every row where the last min()/max()
+        // stepped became the new min/max (its CollSeq/AggStep pair clears/sets `hit`; a
+        // FILTERed min/max first copies `used` into `hit`).
+        let is_minmax = |a: &Agg| {
+            a.args.len() == 1
+                && func_args(&a.expr).map_or(false, |f| {
+                    f.0.eq_ignore_ascii_case("min") || f.0.eq_ignore_ascii_case("max")
+                })
+        };
+        let any_minmax = ad.iter().any(is_minmax);
+        let used = self.reg();
+        let hit = if any_minmax { self.reg() } else { used };
         let step = |b: &mut Builder<'a>,
                     ad: &[Agg],
                     arg_regs: &dyn Fn(&mut Builder<'a>, usize, &Agg) -> Result<i32>|
@@ -2380,6 +2393,9 @@ impl<'a> Builder<'a> {
                 let skip = b.label();
                 let ar = arg_regs(b, k, a)?;
                 if a.filter {
+                    if is_minmax(a) {
+                        b.emit(Opcode::Copy, used, hit, 0);
+                    }
                     b.emit(Opcode::IfNot, ar + a.args.len() as i32, skip, 1);
                 }
                 if let Some(dc) = a.distinct {
@@ -2388,7 +2404,9 @@ impl<'a> Builder<'a> {
                     b.emit(Opcode::MakeRecord, ar, 1, rec);
                     b.emit4(Opcode::IdxInsert, dc, rec, ar, P4::Int32(1), 0);
                 }
-                if a.coll.is_some() {
+                if is_minmax(a) {
+                    b.emit4(Opcode::CollSeq, hit, 0, 0, P4::Coll(a.coll.clone()), 0);
+                } else if a.coll.is_some() {
                     b.emit4(Opcode::CollSeq, 0, 0, 0, P4::Coll(a.coll.clone()), 0);
                 }
                 b.emit4(
@@ -2445,6 +2463,7 @@ impl<'a> Builder<'a> {
             for i in 0..bare.len() {
                 self.null(bare_base + i as i32);
             }
+            self.int(0, used);
             let bare2 = bare.clone();
             let mut body = |b: &mut Builder<'a>| -> Result<()> {
                 step(b, &ad, &|b: &mut Builder<'a>, _k, a: &Agg| {
@@ -2454,6 +2473,8 @@ impl<'a> Builder<'a> {
                     }
                     Ok(r)
                 })?;
+                let loaded = b.label();
+                b.emit(Opcode::If, hit, loaded, 0);
                 for (i, (cur, col)) in bare2.iter().enumerate() {
                     let c = ColRef {
                         cursor: *cur,
@@ -2466,6 +2487,8 @@ impl<'a> Builder<'a> {
                     };
                     b.read_column(&c, bare_base + i as i32);
                 }
+                b.resolve(loaded);
+                b.int(1, used);
                 Ok(())
             };
             self.loops(sources, levels, terms, &mut body)?;
@@ -2572,6 +2595,7 @@ impl<'a> Builder<'a> {
             }
         }
         self.int(1, has);
+        self.int(0, used);
         self.resolve(same);
         {
             let mut off = nk;
@@ -2588,6 +2612,8 @@ impl<'a> Builder<'a> {
                 }
                 Ok(r)
             })?;
+            let loaded = self.label();
+            self.emit(Opcode::If, hit, loaded, 0);
             for i in 0..bare.len() {
                 self.emit(
                     Opcode::Column,
@@ -2596,6 +2622,8 @@ impl<'a> Builder<'a> {
                     bare_base + i as i32,
                 );
             }
+            self.resolve(loaded);
+            self.int(1, used);
         }
         self.emit(Opcode::SorterNext, gs, top, 0);
         self.resolve(done);
@@ -2605,9 +2633,13 @@ impl<'a> Builder<'a> {
         // Output subroutine.
         self.resolve(out_sub);
         finals(self, &ad);
+        // A GROUP BY term in the output is computed again from the bare columns (SQLite
+        // 3.40.1 matches only columns against GROUP BY terms), so `GROUP BY a` shows the
+        // loaded row's `a` (0 or 0.0 of one group); terms with subqueries keep the key.
         let gregs: Vec<(Expr, i32)> = gexprs
             .iter()
             .enumerate()
+            .filter(|(_, g)| has_subquery(g))
             .map(|(i, g)| (g.clone(), prev + i as i32))
             .collect();
         install(self, &ad, &gregs);

@@ -961,6 +961,14 @@ impl Vm {
                     }
                     self.set(p3, v)?;
                 }
+                Opcode::CollSeq => {
+                    // P1, when set, is the "hit" register of a min()/max() step (SQLite's
+                    // bare-column magnet): cleared here, set to 1 by the AggStep that
+                    // follows when the row did not become the new min/max.
+                    if p1 > 0 {
+                        self.set(p1, Value::Integer(0))?;
+                    }
+                }
                 Opcode::AggStep | Opcode::AggStep1 | Opcode::AggInverse => {
                     let n = p5 as i32;
                     let r = self.range(p2, n)?;
@@ -978,6 +986,14 @@ impl Vm {
                             st.inverse(&mut ctx, &self.regs[r])?;
                         } else {
                             st.step(&mut ctx, &self.regs[r])?;
+                        }
+                    }
+                    if ctx.skip_accumulator_load && pc > 0 {
+                        if let Some(prev) = self.prog.ops.get(pc - 1) {
+                            if prev.opcode == Opcode::CollSeq && prev.p1 > 0 {
+                                let hit = prev.p1;
+                                self.set(hit, Value::Integer(1))?;
+                            }
                         }
                     }
                 }
@@ -1910,7 +1926,6 @@ impl Vm {
                 | Opcode::CursorLock
                 | Opcode::CursorUnlock
                 | Opcode::SeekHit
-                | Opcode::CollSeq
                 | Opcode::ClrSubtype
                 | Opcode::Filter
                 | Opcode::FilterAdd
