@@ -8,18 +8,17 @@
 //!    handle of the expected [`Kind`]. Handles are registered right after `Box::into_raw` and
 //!    unregistered right before the box is dropped, so a closed / finalized handle is detected
 //!    without touching freed memory (SQLite's `sqlite3SafetyCheckOk`, made exact).
-//!    The answer is the registry's; a per-thread memo of recent positive answers only
-//!    short-cuts it while no handle has been unregistered since (see [`is_live`]).
+//!    The answer is the registry's; a lock-free front table of live handles only short-cuts
+//!    the locked lookup (see `FRONT`).
 //! 3. A use of a dead or wrong-kind handle is logged through `sqlite3_log(SQLITE_MISUSE, ...)`
 //!    as SQLite does ("misuse at line N of [source id]").
 
 use crate::error::codes::*;
 use parking_lot::RwLock;
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::os::raw::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::LazyLock;
 
 /// What a registered address is.
@@ -56,43 +55,78 @@ type AddrMap = HashMap<usize, Kind, std::hash::BuildHasherDefault<AddrHasher>>;
 
 static LIVE: LazyLock<RwLock<AddrMap>> = LazyLock::new(|| RwLock::new(AddrMap::default()));
 
-/// Bumped (under the registry's write lock) whenever an address stops being a handle of the
-/// kind it was registered with: by `unregister`, and by a `register` that replaces an entry.
-/// A positive answer of `is_live` read at epoch `e` is still true while `EPOCH == e`, because
-/// nothing else removes or changes an entry.
-static EPOCH: AtomicU64 = AtomicU64::new(1);
+/// A lock-free front of the registry: a 2-way set-associative table of `address | kind` words.
+/// Invariant: a slot holds `a | k` only while `a` is registered with kind `k`. Slots are set
+/// under the registry's lock (write lock in `register`; read lock in `is_live` after a
+/// positive lookup, so no unregister can run in between) and the slot of an address is
+/// cleared under the write lock *before* the address leaves the registry. A slot that does
+/// not match (empty, another handle, or a handle whose address is not 8-aligned) just sends
+/// the lookup to the locked map, so the answer is always the registry's.
+const FRONT_BITS: u32 = 8;
+const FRONT_SLOTS: usize = 1 << FRONT_BITS;
+// The kind must fit the 3 low bits of an 8-aligned address.
+const _: () = assert!((Kind::Backup as usize) < 8);
+static FRONT: [AtomicUsize; FRONT_SLOTS] = [const { AtomicUsize::new(0) }; FRONT_SLOTS];
 
-/// Slots in the per-thread memo of positive `is_live` answers (a statement and its connection
-/// and a value or two: what a row loop touches).
-const MEMO_SLOTS: usize = 4;
+/// The front-table set (two adjacent slots, so two handles of one row loop that hash alike
+/// do not evict each other) and word of a handle; `None` if its address has no room for the
+/// kind in its 3 low bits.
+#[inline]
+fn front_word(a: usize, k: Kind) -> Option<(usize, usize)> {
+    if a & 7 != 0 {
+        return None;
+    }
+    let slot =
+        (a >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as usize) >> (usize::BITS - FRONT_BITS);
+    Some((slot & !1, a | k as usize))
+}
 
-/// One memo entry: (address, kind, epoch of the answer); epoch 0 = empty.
-type MemoEntry = (usize, Kind, u64);
+#[inline]
+fn front_hit(a: usize, k: Kind) -> bool {
+    match front_word(a, k) {
+        Some((s, w)) => {
+            FRONT[s].load(AtomicOrdering::Acquire) == w
+                || FRONT[s + 1].load(AtomicOrdering::Acquire) == w
+        }
+        None => false,
+    }
+}
 
-thread_local! {
-    static MEMO: Cell<[MemoEntry; MEMO_SLOTS]> =
-        const { Cell::new([(0, Kind::Db, 0); MEMO_SLOTS]) };
-    static MEMO_NEXT: Cell<usize> = const { Cell::new(0) };
+/// Put a handle in the front. Only under the registry's lock, with `a` registered as `k`.
+fn front_fill(a: usize, k: Kind) {
+    if let Some((s, w)) = front_word(a, k) {
+        let first = FRONT[s].load(AtomicOrdering::Acquire);
+        let i = if first == 0 || first == w { s } else { s + 1 };
+        FRONT[i].store(w, AtomicOrdering::Release);
+    }
+}
+
+/// Take a handle out of the front. Only under the registry's write lock.
+fn front_clear(a: usize, k: Kind) {
+    if let Some((s, w)) = front_word(a, k) {
+        for slot in &FRONT[s..s + 2] {
+            let _ = slot.compare_exchange(w, 0, AtomicOrdering::AcqRel, AtomicOrdering::Relaxed);
+        }
+    }
 }
 
 /// Record `p` as a live handle of kind `k`.
 pub fn register<T>(p: *const T, k: Kind) {
     let mut live = LIVE.write();
-    if live.insert(p as usize, k).is_some() {
-        // An address that was registered already (not unregistered first): an old positive
-        // answer for it may name the wrong kind now.
-        EPOCH.fetch_add(1, AtomicOrdering::Release);
+    if let Some(old) = live.insert(p as usize, k) {
+        // Re-registered without an unregister: the front may hold the old kind.
+        front_clear(p as usize, old);
     }
+    front_fill(p as usize, k);
 }
 
 /// Forget `p`; returns whether it was live with kind `k` (a second call returns false).
 pub fn unregister<T>(p: *const T, k: Kind) -> bool {
     let mut live = LIVE.write();
     if live.get(&(p as usize)) == Some(&k) {
+        // Cleared before the removal (front invariant).
+        front_clear(p as usize, k);
         live.remove(&(p as usize));
-        // Before the write lock is released, so a reader that looks the address up after the
-        // removal also reads the new epoch.
-        EPOCH.fetch_add(1, AtomicOrdering::Release);
         true
     } else {
         false
@@ -114,50 +148,21 @@ pub fn for_each_live(k: Kind, mut f: impl FnMut(usize)) {
 
 /// Whether `p` is a live handle of kind `k`.
 ///
-/// O(1) without a lock in a row loop: a positive answer is memoized per thread with the
-/// registry epoch it was read at, and reused while the epoch is unchanged (no handle has been
-/// unregistered since, so `p` is still registered with kind `k`). Otherwise the registry is
-/// read under its lock, as before. The answer is therefore exactly the registry's at some
-/// instant during the call, as with a plain lookup.
+/// O(1) and lock-free when the handle is in the front table (the usual case in a row loop);
+/// otherwise the registry is read under its lock and a live handle is put in the front.
 pub fn is_live<T>(p: *const T, k: Kind) -> bool {
     if p.is_null() {
         return false;
     }
     let a = p as usize;
-    let now = EPOCH.load(AtomicOrdering::Acquire);
-    let memo = MEMO.with(Cell::get);
-    if memo
-        .iter()
-        .any(|&(ma, mk, me)| ma == a && mk == k && me == now)
-    {
+    if front_hit(a, k) {
         return true;
     }
-    let (live, epoch) = {
-        let reg = LIVE.read();
-        // Read under the lock: no unregister can run between this and the lookup.
-        let e = EPOCH.load(AtomicOrdering::Acquire);
-        (reg.get(&a) == Some(&k), e)
-    };
+    let reg = LIVE.read();
+    let live = reg.get(&a) == Some(&k);
     if live {
-        let mut m = memo;
-        // Entries of older epochs can never match again: free their slots.
-        for e in m.iter_mut() {
-            if e.2 != epoch {
-                *e = (0, Kind::Db, 0);
-            }
-        }
-        let slot = match m.iter().position(|e| e.2 == 0) {
-            Some(i) => i,
-            None => MEMO_NEXT.with(|n| {
-                let i = n.get() % MEMO_SLOTS;
-                n.set(i + 1);
-                i
-            }),
-        };
-        if let Some(e) = m.get_mut(slot) {
-            *e = (a, k, epoch);
-        }
-        MEMO.with(|c| c.set(m));
+        // Under the read lock: `a` cannot be unregistered before this store lands.
+        front_fill(a, k);
     }
     live
 }
@@ -339,8 +344,8 @@ mod tests {
     }
 
     #[test]
-    fn memoized_answers_die_with_the_handle() {
-        // A positive answer memoized by this thread must not outlive an unregister done by
+    fn front_table_answers_die_with_the_handle() {
+        // A positive answer cached in the front table must not outlive an unregister done by
         // another thread, nor survive a re-registration under another kind.
         let b = Box::into_raw(Box::new(7u64));
         register(b, Kind::Stmt);
@@ -351,16 +356,22 @@ mod tests {
         std::thread::spawn(move || assert!(unregister(a as *const u64, Kind::Stmt)))
             .join()
             .unwrap();
-        assert!(!is_live(b, Kind::Stmt), "stale memo after unregister");
+        assert!(
+            !is_live(b, Kind::Stmt),
+            "stale front entry after unregister"
+        );
         register(b, Kind::Stmt);
         assert!(is_live(b, Kind::Stmt));
         std::thread::spawn(move || register(a as *const u64, Kind::Value))
             .join()
             .unwrap();
-        assert!(!is_live(b, Kind::Stmt), "stale memo after re-registration");
+        assert!(
+            !is_live(b, Kind::Stmt),
+            "stale front entry after re-registration"
+        );
         assert!(is_live(b, Kind::Value));
-        // More live handles than memo slots: every answer stays right.
-        let many: Vec<*mut u64> = (0..MEMO_SLOTS as u64 * 2 + 1)
+        // More live handles than front slots (collisions): every answer stays right.
+        let many: Vec<*mut u64> = (0..FRONT_SLOTS as u64 * 2 + 1)
             .map(|i| Box::into_raw(Box::new(i)))
             .collect();
         for &h in &many {

@@ -38,20 +38,11 @@ pub fn put_varint(out: &mut Vec<u8>, v: u64) {
     }
 }
 
-/// Returns (value, bytes used) or `None` if the buffer ends inside the varint.
+/// Returns (value, bytes used) or `None` if the buffer ends inside the varint. The b-tree's
+/// varint reader (one implementation, with 1- and 2-byte fast paths).
+#[inline]
 pub fn get_varint(b: &[u8]) -> Option<(u64, usize)> {
-    let mut v: u64 = 0;
-    for k in 0..9 {
-        let c = *b.get(k)?;
-        if k == 8 {
-            return Some(((v << 8) | c as u64, 9));
-        }
-        v = (v << 7) | (c & 0x7f) as u64;
-        if c & 0x80 == 0 {
-            return Some((v, k + 1));
-        }
-    }
-    None
+    crate::btree::format::get_varint(b)
 }
 
 pub fn varint_len(v: u64) -> usize {
@@ -148,8 +139,13 @@ impl Header {
             return Err(crate::corrupt!());
         }
         let mut off = hlen;
+        let hdr = rec.get(..hlen).ok_or_else(|| crate::corrupt!())?;
         while p < hlen {
-            let (st, n) = get_varint(&rec[p..hlen]).ok_or_else(|| crate::corrupt!())?;
+            // Serial types below 0x80 (NULL, numbers, strings up to 57 bytes) are one byte.
+            let (st, n) = match hdr.get(p) {
+                Some(&c) if c < 0x80 => (u64::from(c), 1),
+                _ => get_varint(hdr.get(p..).unwrap_or(&[])).ok_or_else(|| crate::corrupt!())?,
+            };
             p += n;
             self.cols.push((st, off));
             off = off.saturating_add(serial_len(st));
