@@ -1079,6 +1079,10 @@ impl Wal {
         self.end_read();
         let mut delete = false;
         if db.lock(crate::vfs::LockLevel::Exclusive).is_ok() {
+            // As sqlite3WalClose: nobody else has the database open (every connection to a
+            // WAL database holds SHARED on it), so wal-index locks left by a dead process
+            // must not stop the checkpoint (it runs recovery if the index needs it).
+            self.shm.set_locks_off();
             let r = self.checkpoint(CheckpointMode::Passive, db, sync);
             if r.is_ok() {
                 delete = true;

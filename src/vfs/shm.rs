@@ -101,6 +101,8 @@ pub struct Shm {
     excl: u8,
     /// Invariant 5: the heap regions of a heap handle (`None` for a file-backed one).
     heap: Option<Vec<Box<[u64]>>>,
+    /// Locks are granted without asking anyone (heap handles, and `set_locks_off`).
+    no_locks: bool,
 }
 
 /// Key of handles that are in no node (heap handles, closed handles).
@@ -124,6 +126,7 @@ impl Shm {
                     shared: 0,
                     excl: 0,
                     heap: None,
+                    no_locks: false,
                 });
             }
         }
@@ -159,6 +162,7 @@ impl Shm {
                 shared: 0,
                 excl: 0,
                 heap: None,
+                no_locks: false,
             });
         }
         // Dead-man switch (unixLockSharedMemory).
@@ -221,6 +225,7 @@ impl Shm {
             shared: 0,
             excl: 0,
             heap: None,
+            no_locks: false,
         })
     }
 
@@ -233,6 +238,17 @@ impl Shm {
             shared: 0,
             excl: 0,
             heap: Some(Vec::new()),
+            no_locks: true,
+        }
+    }
+
+    /// From now on this handle's locks are granted without asking other connections or
+    /// processes (SQLite's WAL_EXCLUSIVE_MODE, as `sqlite3WalClose` uses it): only for a
+    /// caller holding EXCLUSIVE on the database file, i.e. alone on the database. Must be
+    /// called while the handle holds no lock.
+    pub fn set_locks_off(&mut self) {
+        if self.shared == 0 && self.excl == 0 {
+            self.no_locks = true;
         }
     }
 
@@ -417,7 +433,7 @@ impl Shm {
         if !exclusive && (self.shared | self.excl) & mask == mask {
             return Ok(());
         }
-        if self.heap.is_some() {
+        if self.no_locks {
             if exclusive {
                 self.excl |= mask;
             } else {
@@ -462,7 +478,7 @@ impl Shm {
         if ofst + n > SHM_NLOCK {
             return Err(Error::code(SQLITE_INTERNAL));
         }
-        if self.heap.is_some() {
+        if self.no_locks {
             let mask: u8 = (((1u16 << (ofst + n)) - (1u16 << ofst)) & 0xff) as u8;
             self.excl &= !mask;
             self.shared &= !mask;
@@ -506,6 +522,7 @@ impl Shm {
             return;
         }
         let _ = self.unlock(0, SHM_NLOCK);
+        self.no_locks = false;
         let key = self.key;
         self.regions.clear();
         let mut nodes = NODES.lock();
