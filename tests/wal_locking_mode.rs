@@ -67,3 +67,16 @@ fn locking_mode_as_sqlite() {
     }
     let _ = std::fs::remove_dir_all(&base);
 }
+
+/// A `-wal` left by a killed real SQLite process, opened in exclusive mode: recovered into a
+/// heap-memory wal-index (no `-shm` created), written, checkpointed, closed, as SQLite.
+#[test]
+fn exclusive_open_recovers_wal_into_heap_as_sqlite() {
+    let base = std::env::temp_dir().join(format!("epiloglite-lockrec-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let want = run_script(false, &base.join("sys"), "locking_mode_recover.py");
+    assert!(want.contains("[(50, 1225)] ['h.db', 'h.db-wal']"), "{want}");
+    let got = run_script(true, &base.join("lut"), "locking_mode_recover.py");
+    assert_eq!(got, want, "real SQLite:\n{want}\nunder test:\n{got}");
+    let _ = std::fs::remove_dir_all(&base);
+}
