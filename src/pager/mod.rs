@@ -426,6 +426,11 @@ impl Pager {
         self.codec.is_some()
     }
 
+    /// The installed page codec, if any (`VACUUM INTO` copies its key to the new file).
+    pub fn codec(&self) -> Option<&dyn PageCodecHook> {
+        self.codec.as_deref()
+    }
+
     /// `PRAGMA rekey`: rewrite every page under `new` (`None`: decrypt to a plain SQLite file,
     /// which keeps the 28 reserved bytes) in one write transaction of its own, committed
     /// before returning (the pager is left in READER, as after `commit`). Every page is
@@ -1784,7 +1789,8 @@ impl Pager {
                 dst.copy_from_slice(&v.data);
             }
         }
-        std::fs::write(path, img).map_err(|e| Error::io(SQLITE_IOERR_WRITE, &e))
+        std::fs::write(crate::vfs::os_path(path), img)
+            .map_err(|e| Error::io(SQLITE_IOERR_WRITE, &e))
     }
 
     pub fn rollback(&mut self) -> Result<()> {
