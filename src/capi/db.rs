@@ -857,7 +857,10 @@ pub extern "C" fn sqlite3_wal_hook(
         let d = handle!(db, Db, sqlite3);
         let g = d.m.lock();
         let mut h = g.hooks.get();
-        let old = h.wal.1;
+        // While the auto-checkpoint is on, SQLite's hook slot holds its default hook with the
+        // threshold as argument (1000 after open): that is the previous argument returned.
+        let ckpt = g.with_conn_ref(|c| c.wal_autocheckpoint_setting()).unwrap_or(0);
+        let old = if ckpt > 0 { ckpt as usize } else { h.wal.1 };
         h.wal = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
         g.hooks.set(h);
         let (a, dbp) = (arg as usize, db as usize);

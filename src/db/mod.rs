@@ -474,7 +474,7 @@ impl Connection {
         // SQLITE_SCHEMA). Only a failed compile makes us check the files for a newer schema.
         let all_loaded = self.dbs.iter().all(|d| d.schema_loaded);
         // `PRAGMA key` is prepared without reading the database (it cannot be read yet).
-        if !all_loaded && !key::is_key_pragma(sql) {
+        if !all_loaded && !key::is_key_pragma(sql) && !checkpoint::is_locking_mode_pragma(sql) {
             self.ensure_schemas()?;
         }
         let compiled = match self.compile(sql) {
@@ -1140,6 +1140,7 @@ impl Connection {
             "database_file" => return Ok(self.database_file(db)),
             "vacuum" => return self.vacuum_op(db, new),
             "analyze" => return self.analyze_op(db, new),
+            "locking_mode" => return self.locking_mode_pragma(db, new),
             _ => {}
         }
         if let Some(r) = self.key_pragma(db, name, new) {
