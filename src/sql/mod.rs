@@ -54,6 +54,7 @@ pub mod ddl;
 pub mod dml;
 pub mod expr;
 pub mod fkey;
+pub mod planner;
 pub mod returning;
 pub mod schema;
 pub mod select;
