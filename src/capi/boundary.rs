@@ -8,14 +8,18 @@
 //!    handle of the expected [`Kind`]. Handles are registered right after `Box::into_raw` and
 //!    unregistered right before the box is dropped, so a closed / finalized handle is detected
 //!    without touching freed memory (SQLite's `sqlite3SafetyCheckOk`, made exact).
+//!    The answer is the registry's; a per-thread memo of recent positive answers only
+//!    short-cuts it while no handle has been unregistered since (see [`is_live`]).
 //! 3. A use of a dead or wrong-kind handle is logged through `sqlite3_log(SQLITE_MISUSE, ...)`
 //!    as SQLite does ("misuse at line N of [source id]").
 
 use crate::error::codes::*;
 use parking_lot::RwLock;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::os::raw::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::LazyLock;
 
 /// What a registered address is.
@@ -52,9 +56,33 @@ type AddrMap = HashMap<usize, Kind, std::hash::BuildHasherDefault<AddrHasher>>;
 
 static LIVE: LazyLock<RwLock<AddrMap>> = LazyLock::new(|| RwLock::new(AddrMap::default()));
 
+/// Bumped (under the registry's write lock) whenever an address stops being a handle of the
+/// kind it was registered with: by `unregister`, and by a `register` that replaces an entry.
+/// A positive answer of `is_live` read at epoch `e` is still true while `EPOCH == e`, because
+/// nothing else removes or changes an entry.
+static EPOCH: AtomicU64 = AtomicU64::new(1);
+
+/// Slots in the per-thread memo of positive `is_live` answers (a statement and its connection
+/// and a value or two: what a row loop touches).
+const MEMO_SLOTS: usize = 4;
+
+/// One memo entry: (address, kind, epoch of the answer); epoch 0 = empty.
+type MemoEntry = (usize, Kind, u64);
+
+thread_local! {
+    static MEMO: Cell<[MemoEntry; MEMO_SLOTS]> =
+        const { Cell::new([(0, Kind::Db, 0); MEMO_SLOTS]) };
+    static MEMO_NEXT: Cell<usize> = const { Cell::new(0) };
+}
+
 /// Record `p` as a live handle of kind `k`.
 pub fn register<T>(p: *const T, k: Kind) {
-    LIVE.write().insert(p as usize, k);
+    let mut live = LIVE.write();
+    if live.insert(p as usize, k).is_some() {
+        // An address that was registered already (not unregistered first): an old positive
+        // answer for it may name the wrong kind now.
+        EPOCH.fetch_add(1, AtomicOrdering::Release);
+    }
 }
 
 /// Forget `p`; returns whether it was live with kind `k` (a second call returns false).
@@ -62,6 +90,9 @@ pub fn unregister<T>(p: *const T, k: Kind) -> bool {
     let mut live = LIVE.write();
     if live.get(&(p as usize)) == Some(&k) {
         live.remove(&(p as usize));
+        // Before the write lock is released, so a reader that looks the address up after the
+        // removal also reads the new epoch.
+        EPOCH.fetch_add(1, AtomicOrdering::Release);
         true
     } else {
         false
@@ -82,8 +113,53 @@ pub fn for_each_live(k: Kind, mut f: impl FnMut(usize)) {
 }
 
 /// Whether `p` is a live handle of kind `k`.
+///
+/// O(1) without a lock in a row loop: a positive answer is memoized per thread with the
+/// registry epoch it was read at, and reused while the epoch is unchanged (no handle has been
+/// unregistered since, so `p` is still registered with kind `k`). Otherwise the registry is
+/// read under its lock, as before. The answer is therefore exactly the registry's at some
+/// instant during the call, as with a plain lookup.
 pub fn is_live<T>(p: *const T, k: Kind) -> bool {
-    !p.is_null() && LIVE.read().get(&(p as usize)) == Some(&k)
+    if p.is_null() {
+        return false;
+    }
+    let a = p as usize;
+    let now = EPOCH.load(AtomicOrdering::Acquire);
+    let memo = MEMO.with(Cell::get);
+    if memo
+        .iter()
+        .any(|&(ma, mk, me)| ma == a && mk == k && me == now)
+    {
+        return true;
+    }
+    let (live, epoch) = {
+        let reg = LIVE.read();
+        // Read under the lock: no unregister can run between this and the lookup.
+        let e = EPOCH.load(AtomicOrdering::Acquire);
+        (reg.get(&a) == Some(&k), e)
+    };
+    if live {
+        let mut m = memo;
+        // Entries of older epochs can never match again: free their slots.
+        for e in m.iter_mut() {
+            if e.2 != epoch {
+                *e = (0, Kind::Db, 0);
+            }
+        }
+        let slot = match m.iter().position(|e| e.2 == 0) {
+            Some(i) => i,
+            None => MEMO_NEXT.with(|n| {
+                let i = n.get() % MEMO_SLOTS;
+                n.set(i + 1);
+                i
+            }),
+        };
+        if let Some(e) = m.get_mut(slot) {
+            *e = (a, k, epoch);
+        }
+        MEMO.with(|c| c.set(m));
+    }
+    live
 }
 
 /// Per-return-type answers for a panic and for a bad handle (rustls-ffi's `PanicOrDefault`).
@@ -258,6 +334,60 @@ mod tests {
         assert!(!unregister(b, Kind::Stmt), "second unregister fails");
         assert!(!is_live(b, Kind::Stmt));
         assert!(!is_live(std::ptr::null::<u64>(), Kind::Stmt));
+        // SAFETY: allocated above, no longer registered.
+        drop(unsafe { Box::from_raw(b) });
+    }
+
+    #[test]
+    fn memoized_answers_die_with_the_handle() {
+        // A positive answer memoized by this thread must not outlive an unregister done by
+        // another thread, nor survive a re-registration under another kind.
+        let b = Box::into_raw(Box::new(7u64));
+        register(b, Kind::Stmt);
+        for _ in 0..3 {
+            assert!(is_live(b, Kind::Stmt));
+        }
+        let a = b as usize;
+        std::thread::spawn(move || assert!(unregister(a as *const u64, Kind::Stmt)))
+            .join()
+            .unwrap();
+        assert!(!is_live(b, Kind::Stmt), "stale memo after unregister");
+        register(b, Kind::Stmt);
+        assert!(is_live(b, Kind::Stmt));
+        std::thread::spawn(move || register(a as *const u64, Kind::Value))
+            .join()
+            .unwrap();
+        assert!(!is_live(b, Kind::Stmt), "stale memo after re-registration");
+        assert!(is_live(b, Kind::Value));
+        // More live handles than memo slots: every answer stays right.
+        let many: Vec<*mut u64> = (0..MEMO_SLOTS as u64 * 2 + 1)
+            .map(|i| Box::into_raw(Box::new(i)))
+            .collect();
+        for &h in &many {
+            register(h, Kind::Db);
+        }
+        for _ in 0..3 {
+            for &h in &many {
+                assert!(is_live(h, Kind::Db));
+                assert!(!is_live(h, Kind::Stmt));
+            }
+        }
+        for (i, &h) in many.iter().enumerate() {
+            if i % 2 == 0 {
+                assert!(unregister(h, Kind::Db));
+            }
+        }
+        for (i, &h) in many.iter().enumerate() {
+            assert_eq!(is_live(h, Kind::Db), i % 2 == 1);
+        }
+        for (i, &h) in many.iter().enumerate() {
+            if i % 2 == 1 {
+                assert!(unregister(h, Kind::Db));
+            }
+            // SAFETY: allocated above, no longer registered.
+            drop(unsafe { Box::from_raw(h) });
+        }
+        assert!(unregister(b, Kind::Value));
         // SAFETY: allocated above, no longer registered.
         drop(unsafe { Box::from_raw(b) });
     }

@@ -410,6 +410,11 @@ impl Pager {
         self.codec.is_some()
     }
 
+    /// The installed page codec, if any (`VACUUM INTO` copies its key to the new file).
+    pub fn codec(&self) -> Option<&dyn PageCodecHook> {
+        self.codec.as_deref()
+    }
+
     /// `PRAGMA rekey`: rewrite every page under `new` (`None`: decrypt to a plain SQLite file,
     /// which keeps the 28 reserved bytes) in one write transaction of its own, committed
     /// before returning (the pager is left in READER, as after `commit`). Every page is
@@ -1726,7 +1731,8 @@ impl Pager {
                 dst.copy_from_slice(&v.data);
             }
         }
-        std::fs::write(path, img).map_err(|e| Error::io(SQLITE_IOERR_WRITE, &e))
+        std::fs::write(crate::vfs::os_path(path), img)
+            .map_err(|e| Error::io(SQLITE_IOERR_WRITE, &e))
     }
 
     pub fn rollback(&mut self) -> Result<()> {
@@ -2010,10 +2016,15 @@ impl Pager {
             return Err(crate::corrupt!(0));
         }
         self.db_file_size = n as Pgno;
+        let old_pc = self.page_count;
         self.page_count = if wal_n > 0 { wal_n } else { n as Pgno };
         let pc = self.page_count;
-        self.cache.retain(|&k, _| k <= pc);
-        self.lru.retain(|&k| k <= pc);
+        // Invariant 5: nothing beyond the old page count is cached, so only a shrink needs
+        // a walk over the cache (a walk per read transaction was a third of a point lookup).
+        if pc < old_pc && !self.cache.is_empty() {
+            self.cache.retain(|&k, _| k <= pc);
+            self.lru.retain(|&k| k <= pc);
+        }
         self.state = State::Reader;
         if self.page_count >= 1 {
             // Learn the reserved-bytes value (and check the header) from the snapshot.

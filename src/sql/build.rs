@@ -520,6 +520,7 @@ impl<'a> Builder<'a> {
 
     /// Finish: append the prologue (transactions) and resolve labels.
     pub fn finish(mut self, explain: u8, sql: &str) -> Result<Program> {
+        self.fix_generated_reads()?;
         self.emit(Opcode::Halt, 0, 0, 0);
         let prologue = self.addr();
         if let Some(op) = self.ops.get_mut(0) {

@@ -225,8 +225,8 @@ impl<'a> Builder<'a> {
                 self.vacuum(schema.as_ref(), into.as_ref())?;
                 Ok(vec![])
             }
-            Stmt::Reindex { .. } => {
-                self.no_tx = true;
+            Stmt::Reindex { obj_name } => {
+                self.reindex(obj_name.as_ref())?;
                 Ok(vec![])
             }
             Stmt::CreateTrigger { .. } => {
@@ -465,6 +465,8 @@ impl<'a> Builder<'a> {
         if t.without_rowid {
             return Err(Error::sql("WITHOUT ROWID tables are not supported yet"));
         }
+        super::generated::check_generated(&t)?;
+        self.generated_validate(db, &t)?;
         // Validate DEFAULT expressions: constants only.
         for c in &t.columns {
             if let Some(d) = &c.default {
@@ -492,6 +494,9 @@ impl<'a> Builder<'a> {
         for (k, r) in iroots.iter().enumerate() {
             let iname = format!("sqlite_autoindex_{}_{}", name, k + 1);
             self.schema_row(c, "index", &iname, &name, Some(*r), None);
+        }
+        if t.autoincrement {
+            self.autoinc_create_seq(db, c);
         }
         self.emit(Opcode::Close, c, 0, 0);
         self.bump_cookie(db);
@@ -690,9 +695,7 @@ impl<'a> Builder<'a> {
             }));
         }
         let idx = index_from_create(stmt, &t)?;
-        if idx.partial.is_some() {
-            return Err(Error::sql("partial indexes are not supported yet"));
-        }
+        self.index_validate(db, &t, &idx)?;
         let root = self.reg();
         self.emit(Opcode::CreateBtree, db as i32, root, BTREE_BLOBKEY);
         let c = self.cursor();
@@ -720,52 +723,7 @@ impl<'a> Builder<'a> {
             P4::KeyInfo(ki),
             OPFLAG_P2ISREG,
         );
-        let n = idx.columns.len();
-        let k = self.regs(n + 1);
-        let rec = self.reg();
-        let done = self.label();
-        self.emit(Opcode::Rewind, tc, done, 0);
-        let top = self.addr();
-        for (j, icol) in idx.columns.iter().enumerate() {
-            if t.ipk == Some(icol.column) {
-                self.emit(Opcode::Rowid, tc, k + j as i32, 0);
-            } else {
-                let p4 = super::schema::column_default_p4(&t.columns[icol.column]);
-                self.emit4(Opcode::Column, tc, icol.column as i32, k + j as i32, p4, 0);
-            }
-        }
-        self.emit(Opcode::Rowid, tc, k + n as i32, 0);
-        if idx.unique {
-            let ok = self.label();
-            self.emit4(Opcode::NoConflict, ic, ok, k, P4::Int32(n as i32), 0);
-            let cols: Vec<String> = idx
-                .columns
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{}.{}",
-                        t.name,
-                        t.columns
-                            .get(c.column)
-                            .map(|x| x.name.as_str())
-                            .unwrap_or("")
-                    )
-                })
-                .collect();
-            self.emit4(
-                Opcode::Halt,
-                crate::error::codes::SQLITE_CONSTRAINT_UNIQUE,
-                2,
-                0,
-                P4::Text(cols.join(", ")),
-                2,
-            );
-            self.resolve(ok);
-        }
-        self.emit(Opcode::MakeRecord, k, n as i32 + 1, rec);
-        self.emit4(Opcode::IdxInsert, ic, rec, k, P4::Int32(n as i32 + 1), 0);
-        self.emit(Opcode::Next, tc, top, 0);
-        self.resolve(done);
+        self.index_fill(db, &t, &idx, tc, ic)?;
         self.emit(Opcode::Close, tc, 0, 0);
         self.emit(Opcode::Close, ic, 0, 0);
         self.bump_cookie(db);
@@ -835,6 +793,7 @@ impl<'a> Builder<'a> {
         }
         let t = t.clone();
         self.use_db(db, true);
+        self.autoinc_drop(db, &t);
         self.delete_schema_rows(db, 2, &t.name);
         if !t.is_view {
             let schema = self
@@ -1076,8 +1035,19 @@ impl<'a> Builder<'a> {
                 };
                 let base = self.regs(7);
                 let xinfo = name == "table_xinfo";
-                for (i, c) in t.columns.iter().enumerate() {
-                    self.int(i as i64, base);
+                let mut cid = 0i64;
+                for c in t.columns.iter() {
+                    // Generated columns are hidden from table_info (2 VIRTUAL, 3 STORED).
+                    let hidden = match (&c.generated, c.gen_stored) {
+                        (None, _) => 0,
+                        (Some(_), false) => 2,
+                        (Some(_), true) => 3,
+                    };
+                    if hidden != 0 && !xinfo {
+                        continue;
+                    }
+                    self.int(cid, base);
+                    cid += 1;
                     self.string(&c.name, base + 1);
                     self.string(c.decltype.as_deref().unwrap_or(""), base + 2);
                     self.int(c.notnull as i64, base + 3);
@@ -1086,7 +1056,7 @@ impl<'a> Builder<'a> {
                         None => self.null(base + 4),
                     }
                     self.int(c.pk as i64, base + 5);
-                    self.int(0, base + 6);
+                    self.int(hidden, base + 6);
                     self.emit(Opcode::ResultRow, base, if xinfo { 7 } else { 6 }, 0);
                 }
                 let mut cols: Vec<String> = ["cid", "name", "type", "notnull", "dflt_value", "pk"]
@@ -1156,7 +1126,12 @@ impl<'a> Builder<'a> {
                 let base = self.regs(3);
                 for (seq, c) in idx.columns.iter().enumerate() {
                     self.int(seq as i64, base);
-                    self.int(c.column as i64, base + 1);
+                    let cid = if c.expr.is_some() {
+                        -2
+                    } else {
+                        c.column as i64
+                    };
+                    self.int(cid, base + 1);
                     let cname = t
                         .as_ref()
                         .and_then(|t| t.columns.get(c.column))
@@ -1171,6 +1146,15 @@ impl<'a> Builder<'a> {
                     .iter()
                     .map(|s| s.to_string())
                     .collect())
+            }
+            "foreign_key_list" | "foreign_key_check" => {
+                let arg = match &value {
+                    Some(Value::Text(t)) => Some(String::from_utf8_lossy(t).into_owned()),
+                    Some(Value::Null) | None => None,
+                    Some(v) => Some(format!("{}", value_as_int(v))),
+                };
+                let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
+                self.fk_pragma(&name, dbn.as_deref(), arg.as_deref())
             }
             n if SETTING_PRAGMAS.contains(&n) => {
                 let vreg = match &value {

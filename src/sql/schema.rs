@@ -98,6 +98,10 @@ pub struct Column {
     pub collation: Option<String>,
     /// 1-based position in the PRIMARY KEY, 0 if not part of it.
     pub pk: usize,
+    /// `AS (expr)` of a generated column (`generated.rs`).
+    pub generated: Option<ast::Expr>,
+    /// The generated column is STORED (else VIRTUAL).
+    pub gen_stored: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -109,6 +113,8 @@ pub struct Table {
     pub ipk: Option<usize>,
     pub autoincrement: bool,
     pub without_rowid: bool,
+    /// A STRICT table (`strict.rs`).
+    pub strict: bool,
     /// A view (no b-tree); `select` holds its definition.
     pub is_view: bool,
     pub view_select: Option<Box<ast::Select>>,
@@ -142,12 +148,18 @@ pub enum IndexOrigin {
 
 #[derive(Clone, Debug)]
 pub struct IndexColumn {
-    /// Table column index.
+    /// Table column index; [`XN_EXPR`] for an expression column.
     pub column: usize,
     pub desc: bool,
     /// Explicit or inherited collation name (None = BINARY).
     pub collation: Option<String>,
+    /// The expression of an expression column (`CREATE INDEX i ON t(a+b)`).
+    pub expr: Option<ast::Expr>,
 }
+
+/// `IndexColumn::column` of an expression column (SQLite's `XN_EXPR`): matches no table
+/// column.
+pub const XN_EXPR: usize = usize::MAX;
 
 #[derive(Clone, Debug)]
 pub struct Index {
@@ -160,6 +172,13 @@ pub struct Index {
     /// Partial index WHERE clause.
     pub partial: Option<ast::Expr>,
     pub sql: Option<String>,
+}
+
+impl Index {
+    /// Whether any key column is an expression.
+    pub fn has_expr(&self) -> bool {
+        self.columns.iter().any(|c| c.expr.is_some())
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -184,6 +203,8 @@ fn schema_table() -> Table {
         default_text: None,
         collation: None,
         pk: 0,
+        generated: None,
+        gen_stored: false,
     };
     Table {
         name: "sqlite_schema".to_string(),
@@ -198,6 +219,7 @@ fn schema_table() -> Table {
         ipk: None,
         autoincrement: false,
         without_rowid: false,
+        strict: false,
         is_view: false,
         view_select: None,
         indexes: vec![],
@@ -443,10 +465,22 @@ pub fn table_from_create(
             default_text: None,
             collation: None,
             pk: 0,
+            generated: None,
+            gen_stored: false,
         };
         for c in &cd.constraints {
-            if let ast::ColumnConstraint::Collate { collation_name } = &c.constraint {
-                col.collation = Some(dequote(&collation_name.0));
+            match &c.constraint {
+                ast::ColumnConstraint::Collate { collation_name } => {
+                    col.collation = Some(dequote(&collation_name.0));
+                }
+                ast::ColumnConstraint::Generated { expr, typ } => {
+                    col.generated = Some(expr.clone());
+                    col.gen_stored = typ
+                        .as_ref()
+                        .map(|t| t.0.eq_ignore_ascii_case("STORED"))
+                        .unwrap_or(false);
+                }
+                _ => {}
             }
         }
         cols.push(col);
@@ -494,6 +528,7 @@ pub fn table_from_create(
                                     column: i,
                                     desc: false,
                                     collation: cols[i].collation.clone(),
+                                    expr: None,
                                 }],
                                 origin: IndexOrigin::PrimaryKey,
                             },
@@ -507,6 +542,7 @@ pub fn table_from_create(
                             column: i,
                             desc: false,
                             collation: cols[i].collation.clone(),
+                            expr: None,
                         }],
                         origin: IndexOrigin::Unique,
                     },
@@ -543,6 +579,7 @@ pub fn table_from_create(
                 column: ci,
                 desc: sc.order == Some(ast::SortOrder::Desc),
                 collation: coll.or_else(|| cols[ci].collation.clone()),
+                expr: None,
             });
         }
         Ok(out)
@@ -607,6 +644,10 @@ pub fn table_from_create(
         }
     }
     let without_rowid = options.contains(ast::TableOptions::WITHOUT_ROWID);
+    let strict = options.contains(ast::TableOptions::STRICT);
+    if strict {
+        super::strict::strict_columns(name, &mut cols)?;
+    }
     Ok((
         Table {
             name: name.to_string(),
@@ -615,6 +656,7 @@ pub fn table_from_create(
             ipk,
             autoincrement,
             without_rowid,
+            strict,
             is_view: false,
             view_select: None,
             indexes: vec![],
@@ -670,6 +712,7 @@ impl Schema {
                             ipk: None,
                             autoincrement: false,
                             without_rowid: false,
+                            strict: false,
                             is_view: true,
                             view_select: Some(Box::new(select)),
                             indexes: vec![],
@@ -780,24 +823,52 @@ pub fn index_from_create(stmt: &ast::Stmt, table: &Table) -> Result<Index> {
         } => {
             let mut out = Vec::new();
             for sc in columns {
-                let (inner, coll) = match &sc.expr {
+                let (mut inner, coll) = match &sc.expr {
                     ast::Expr::Collate(e, c) => (&**e, Some(dequote(c))),
                     e => (e, None),
                 };
+                while let ast::Expr::Parenthesized(v) = inner {
+                    match v.as_slice() {
+                        [one] => inner = one,
+                        _ => break,
+                    }
+                }
                 let n = match inner {
-                    ast::Expr::Id(id) => dequote(&id.0),
-                    ast::Expr::Name(n) => dequote(&n.0),
-                    ast::Expr::Literal(ast::Literal::String(s)) => dequote(s),
-                    _ => return Err(Error::sql("indexes on expressions are not supported")),
+                    ast::Expr::Id(id) => Some(dequote(&id.0)),
+                    ast::Expr::Name(n) => Some(dequote(&n.0)),
+                    ast::Expr::Literal(ast::Literal::String(s)) => Some(dequote(s)),
+                    _ => None,
                 };
-                let ci = table
-                    .column_index(&n)
-                    .ok_or_else(|| Error::sql(format!("no such column: {n}")))?;
-                out.push(IndexColumn {
-                    column: ci,
-                    desc: sc.order == Some(ast::SortOrder::Desc),
-                    collation: coll.or_else(|| table.columns[ci].collation.clone()),
-                });
+                // A lone string literal names a column, as SQLite reads it.
+                let ci = match &n {
+                    Some(n) => Some(
+                        table
+                            .column_index(n)
+                            .ok_or_else(|| Error::sql(format!("no such column: {n}")))?,
+                    ),
+                    None => None,
+                };
+                match ci {
+                    Some(ci) => out.push(IndexColumn {
+                        column: ci,
+                        desc: sc.order == Some(ast::SortOrder::Desc),
+                        collation: coll.or_else(|| table.columns[ci].collation.clone()),
+                        expr: None,
+                    }),
+                    None => {
+                        super::index_expr::check_index_expr(inner, table, false)?;
+                        out.push(IndexColumn {
+                            column: XN_EXPR,
+                            desc: sc.order == Some(ast::SortOrder::Desc),
+                            collation: coll
+                                .or_else(|| super::index_expr::expr_collation(inner, table)),
+                            expr: Some(inner.clone()),
+                        })
+                    }
+                }
+            }
+            if let Some(w) = where_clause {
+                super::index_expr::check_index_expr(w, table, true)?;
             }
             Ok(Index {
                 name: dequote(&idx_name.name.0),

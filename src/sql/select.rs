@@ -28,11 +28,14 @@ pub enum Dest {
     /// Append to an ephemeral table (rowid'd) on this cursor.
     Eph(i32),
     Sub(SubDest),
-    /// Insert into an ephemeral index unless present (UNION / DISTINCT sets).
-    Set(i32),
+    /// Insert into an ephemeral index (UNION sets). Rows that compare equal (1 and 1.0) are
+    /// one entry: `Set(cur, true)` keeps the first such row, `Set(cur, false)` replaces the
+    /// entry with the later row (SQLite's `OP_IdxInsert` into a union table overwrites).
+    Set(i32, bool),
     /// Delete from an ephemeral index (EXCEPT).
     Except(i32),
-    /// Insert into `.1` when present in `.0` (INTERSECT).
+    /// Insert into `.1` the entry of `.0` equal to the row, when present (INTERSECT: the
+    /// left side's value is the one kept).
     Intersect(i32, i32),
 }
 
@@ -130,10 +133,21 @@ pub(crate) fn has_subquery(e: &Expr) -> bool {
     }
 }
 
-/// SQLite's `sqlite3ExprIsInteger` for ORDER BY / GROUP BY terms: an integer literal that
-/// fits in 32 bits, through unary `+`/`-`. Larger literals are plain constants.
+/// SQLite's `sqlite3ExprIsInteger` on `sqlite3ExprSkipCollateAndLikely(e)`: an ORDER BY /
+/// GROUP BY term is a column number when it is an integer literal (fitting 32 bits),
+/// possibly signed, parenthesized or under COLLATE (SQLite's tree has no parentheses).
+/// Larger literals are plain constants.
 fn int_literal(e: &Expr) -> Option<i64> {
     match e {
+        Expr::Parenthesized(v) if v.len() == 1 => int_literal(&v[0]),
+        Expr::Collate(x, _) => int_literal(x),
+        e => is_integer(e),
+    }
+}
+
+fn is_integer(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Parenthesized(v) if v.len() == 1 => is_integer(&v[0]),
         Expr::Literal(ast::Literal::Numeric(s)) => {
             let v = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
                 i64::from_str_radix(h, 16).ok()?
@@ -142,8 +156,8 @@ fn int_literal(e: &Expr) -> Option<i64> {
             };
             i32::try_from(v).ok().map(i64::from)
         }
-        Expr::Unary(ast::UnaryOperator::Positive, x) => int_literal(x),
-        Expr::Unary(ast::UnaryOperator::Negative, x) => int_literal(x).map(|v| -v),
+        Expr::Unary(ast::UnaryOperator::Positive, x) => is_integer(x),
+        Expr::Unary(ast::UnaryOperator::Negative, x) => is_integer(x).map(|v| -v),
         _ => None,
     }
 }
@@ -289,9 +303,11 @@ impl<'a> Builder<'a> {
                     op.p4 = P4::Int32(1);
                 }
             }
-            Dest::Set(cur) => {
+            Dest::Set(cur, first_wins) => {
                 let rec = self.reg();
-                self.emit4(Opcode::Found, *cur, skip, base, P4::Int32(n32), 0);
+                if *first_wins {
+                    self.emit4(Opcode::Found, *cur, skip, base, P4::Int32(n32), 0);
+                }
                 self.emit(Opcode::MakeRecord, base, n32, rec);
                 self.emit4(Opcode::IdxInsert, *cur, rec, base, P4::Int32(n32), 0);
             }
@@ -303,8 +319,13 @@ impl<'a> Builder<'a> {
                 let rec = self.reg();
                 self.emit4(Opcode::NotFound, *src, skip, base, P4::Int32(n32), 0);
                 self.emit4(Opcode::Found, *dst, skip, base, P4::Int32(n32), 0);
-                self.emit(Opcode::MakeRecord, base, n32, rec);
-                self.emit4(Opcode::IdxInsert, *dst, rec, base, P4::Int32(n32), 0);
+                // NotFound left `src` on the equal entry: keep its (left) values.
+                let left = self.regs(n.max(1));
+                for i in 0..n32 {
+                    self.emit(Opcode::Column, *src, i, left + i);
+                }
+                self.emit(Opcode::MakeRecord, left, n32, rec);
+                self.emit4(Opcode::IdxInsert, *dst, rec, left, P4::Int32(n32), 0);
             }
         }
         if let Some(l) = out.limit {
@@ -422,7 +443,14 @@ impl<'a> Builder<'a> {
         let mut keys = Vec::new();
         let mut ki = Vec::new();
         for (n, sc) in order_by.iter().enumerate() {
-            let (inner, coll) = match &sc.expr {
+            let mut top = &sc.expr;
+            while let Expr::Parenthesized(v) = top {
+                match v.as_slice() {
+                    [x] => top = x,
+                    _ => break,
+                }
+            }
+            let (inner, coll) = match top {
                 Expr::Collate(e, c) => (&**e, Some(dequote(c))),
                 e => (e, None),
             };
@@ -554,8 +582,7 @@ impl<'a> Builder<'a> {
         if keys.is_empty() || keys.len() != ki.len() {
             return None;
         }
-        let norm =
-            |c: Option<&str>| c.unwrap_or("BINARY").to_ascii_uppercase();
+        let norm = |c: Option<&str>| c.unwrap_or("BINARY").to_ascii_uppercase();
         let mut cols: Vec<(i32, String)> = Vec::new();
         for (k, (desc, coll)) in keys.iter().zip(ki) {
             if *desc {
@@ -634,7 +661,11 @@ impl<'a> Builder<'a> {
             .iter()
             .all(|c| c.operator == ast::CompoundOperator::UnionAll);
         let end = self.label();
-        if comps.len() + 1 > 500 {
+        let max_terms = self
+            .ctx
+            .limit(super::LIMIT_COMPOUND_SELECT)
+            .map_or(500, |l| l.max(0) as usize);
+        if comps.len() + 1 > max_terms {
             return Err(Error::sql("too many terms in compound SELECT"));
         }
         // Materialize into an ephemeral table (UNION ALL) or index (set operations).
@@ -656,7 +687,12 @@ impl<'a> Builder<'a> {
         } else {
             let mut cur = self.cursor();
             let at = self.emit(Opcode::OpenEphemeral, cur, 0, 0);
-            first_infos = self.simple(&sel.body.select, None, None, Dest::Set(cur))?;
+            // Which of two equal rows (1 and 1.0) a set keeps, as SQLite 3.40.1: without
+            // ORDER BY every row is inserted into one table, the later replacing the earlier;
+            // with ORDER BY (its merge of sorted arms) the first row of an arm wins within
+            // the arm, and a later UNION arm's row wins over the rows before it.
+            let merge = sel.order_by.is_some();
+            first_infos = self.simple(&sel.body.select, None, None, Dest::Set(cur, merge))?;
             n = first_infos.len();
             let ki = self.key_info(&vec![(false, None); n])?;
             self.ops[at as usize].p2 = n as i32;
@@ -672,8 +708,35 @@ impl<'a> Builder<'a> {
             let (set_comps, tail_comps) = comps.split_at(comps.len() - ntail);
             for c in set_comps {
                 let infos = match c.operator {
+                    ast::CompoundOperator::Union if merge => {
+                        let arm = self.cursor();
+                        self.emit4(
+                            Opcode::OpenEphemeral,
+                            arm,
+                            n as i32,
+                            0,
+                            P4::KeyInfo(ki.clone()),
+                            0,
+                        );
+                        let infos = self.simple(&c.select, None, None, Dest::Set(arm, true))?;
+                        if infos.len() == n {
+                            let done = self.label();
+                            let row = self.regs(n.max(1));
+                            let rec = self.reg();
+                            self.emit(Opcode::Rewind, arm, done, 0);
+                            let top = self.addr();
+                            for i in 0..n {
+                                self.emit(Opcode::Column, arm, i as i32, row + i as i32);
+                            }
+                            self.emit(Opcode::MakeRecord, row, n as i32, rec);
+                            self.emit4(Opcode::IdxInsert, cur, rec, row, P4::Int32(n as i32), 0);
+                            self.emit(Opcode::Next, arm, top, 0);
+                            self.resolve(done);
+                        }
+                        infos
+                    }
                     ast::CompoundOperator::Union | ast::CompoundOperator::UnionAll => {
-                        self.simple(&c.select, None, None, Dest::Set(cur))?
+                        self.simple(&c.select, None, None, Dest::Set(cur, merge))?
                     }
                     ast::CompoundOperator::Except => {
                         self.simple(&c.select, None, None, Dest::Except(cur))?
@@ -1422,12 +1485,27 @@ impl<'a> Builder<'a> {
         }
         let mut best: Option<(Index, Vec<Expr>)> = None;
         if let Some(schema) = src.table.as_ref().and_then(|(db, _)| self.schema(*db)) {
+            // Terms usable to search an index expression (`index_expr.rs`).
+            let usable = |b: &Expr| {
+                !has_subquery(b)
+                    && (self.term_level(b, sources) < lvl || self.refs_none(b, sources))
+                    && !self.refs_cursor(b, src.cursor)
+            };
             for idx in schema.table_indexes(t) {
-                if idx.partial.is_some() {
-                    continue;
+                if let Some(w) = &idx.partial {
+                    if !self.partial_implied(w, t, src.cursor, terms) {
+                        continue;
+                    }
                 }
                 let mut eqs = Vec::new();
                 for ic in &idx.columns {
+                    if ic.expr.is_some() {
+                        match self.index_expr_eq(ic, t, src.cursor, terms, &usable) {
+                            Some(e) => eqs.push(e),
+                            None => break,
+                        }
+                        continue;
+                    }
                     let hit = cands.iter().zip(&cand_cols).find(|((c, o, e), ce)| {
                         *c == ic.column as i32
                             && *o == Operator::Equals
@@ -1526,6 +1604,16 @@ impl<'a> Builder<'a> {
             } else {
                 let l = self.term_level(t, sources);
                 per_level[l].push(t.clone());
+            }
+        }
+        // A WHERE term on a source left of a RIGHT/FULL join filters the joined row, so it
+        // must not drop a left row before that join recorded its right-side matches (SQLite
+        // defers such terms, tag-20220513a): move it to the right join's level, where it runs
+        // after the match is recorded.
+        for k in 0..levels.len() {
+            if levels[k].right {
+                let moved: Vec<Expr> = per_level[..k].iter_mut().flat_map(std::mem::take).collect();
+                per_level[k].splice(0..0, moved);
             }
         }
         let skip_all = self.label();
@@ -1698,7 +1786,7 @@ impl<'a> Builder<'a> {
                             .as_ref()
                             .and_then(|(_, t)| t.columns.get(c.column))
                             .map(|c| format!("{}=?", c.name))
-                            .unwrap_or_default()
+                            .unwrap_or_else(|| "<expr>=?".into())
                     })
                     .collect();
                 self.eqp_line(format!(
@@ -1891,11 +1979,13 @@ impl<'a> Builder<'a> {
                 ast::ResultColumn::Expr(e, alias) => {
                     let name = match alias {
                         Some(ast::As::As(n)) | Some(ast::As::Elided(n)) => dequote(&n.0),
-                        None => match e {
-                            Expr::Id(_)
+                        // `(t.name)` is named as the column itself, as in SQLite (the
+                        // parentheses leave no node there).
+                        None => match strip_parens(e) {
+                            c @ (Expr::Id(_)
                             | Expr::Qualified(..)
                             | Expr::DoublyQualified(..)
-                            | Expr::Name(_) => match self.column_of(e) {
+                            | Expr::Name(_)) => match self.column_of(c) {
                                 Ok(Some(c)) => c.name,
                                 _ => span.cloned().unwrap_or_else(|| e.to_string()),
                             },
@@ -2006,7 +2096,7 @@ impl<'a> Builder<'a> {
         end: i32,
         windows: &[ast::WindowDef],
     ) -> Result<Vec<ResultInfo>> {
-        let (sources, levels) = match from {
+        let (sources, mut levels) = match from {
             Some(f) => self.open_from(f)?,
             None => (vec![], vec![]),
         };
@@ -2023,11 +2113,7 @@ impl<'a> Builder<'a> {
         // Result infos.
         let mut infos = Vec::new();
         for (e, name, alias) in &results {
-            let c = if alias.is_some() {
-                self.column_of(e).ok().flatten()
-            } else {
-                self.column_of(e).ok().flatten()
-            };
+            let c = self.column_of(strip_parens(e)).ok().flatten();
             infos.push(ResultInfo {
                 name: name.clone(),
                 decltype: c.as_ref().and_then(|c| c.decltype.clone()),
@@ -2055,9 +2141,18 @@ impl<'a> Builder<'a> {
         // With a RIGHT/FULL join, ON terms stay with their level: the unmatched right rows
         // are filtered by WHERE only.
         let any_right = levels.iter().any(|l| l.right);
-        for l in &levels {
+        for l in &mut levels {
             if !l.left && !any_right {
                 terms.extend(l.on.iter().cloned());
+            } else if !l.left && !l.right {
+                // SQLite 3.40.1 evaluates a constant ON term of an inner join once, before
+                // the loops, even with a RIGHT/FULL join in the statement: a false one gives
+                // no rows at all (not even the unmatched right rows).
+                let (konst, rest): (Vec<Expr>, Vec<Expr>) = std::mem::take(&mut l.on)
+                    .into_iter()
+                    .partition(|t| self.refs_none(t, &sources) && !has_subquery(t));
+                terms.extend(konst);
+                l.on = rest;
             }
         }
         let mut levels: Vec<Level> = levels
@@ -2319,7 +2414,19 @@ impl<'a> Builder<'a> {
                     let r = results[k as usize - 1].0.clone();
                     let mut a = Vec::new();
                     self.collect_aggs(&r, &mut a);
-                    if !a.is_empty() {
+                    if let Some(last) = a.last() {
+                        // SQLite checks EP_Agg on the term itself; under COLLATE the copy
+                        // escapes that check and fails when coded instead.
+                        let mut top = e;
+                        while let Expr::Parenthesized(v) = top {
+                            match v.as_slice() {
+                                [x] => top = x,
+                                _ => break,
+                            }
+                        }
+                        if let (Expr::Collate(..), Some(f)) = (top, func_args(last)) {
+                            return Err(Error::sql(format!("misuse of aggregate: {}()", f.0)));
+                        }
                         return Err(Error::sql(
                             "aggregate functions are not allowed in the GROUP BY clause",
                         ));
@@ -2706,4 +2813,15 @@ pub fn ordinal(n: usize) -> String {
         _ => "th",
     };
     format!("{n}{suf}")
+}
+
+/// `e` without enclosing parentheses around a single expression.
+fn strip_parens(mut e: &Expr) -> &Expr {
+    while let Expr::Parenthesized(v) = e {
+        match v.as_slice() {
+            [inner] => e = inner,
+            _ => break,
+        }
+    }
+    e
 }

@@ -81,7 +81,9 @@ impl MemTable {
         let r = self.rows.binary_search_by(|e| self.full_cmp(&e.2, &key));
         let i = match r {
             Ok(i) => {
+                // An equal key replaces the entry, as SQLite's index insert does.
                 self.rows[i].1 = record;
+                self.rows[i].2 = key;
                 i
             }
             Err(i) => {

@@ -21,9 +21,16 @@
 //! - `IntegrityCk`: root pages in `P4::IntArray`, database in p5, as SQLite.
 //! - `Noop` with `P4::Pragma(name)`: connection setting (see `P4::Pragma`), via
 //!   [`VmHost::pragma`].
+//! - `FkCounter`: P5 = 1 negates P2 (a negative P2 would read as a label to the builder);
+//!   when P3 > 0 the increment is P2 times the integer in register P3 (SQLite counts one
+//!   child row at a time). `FkCheck` fails the statement while the statement's
+//!   FK counter is positive.
+//! - `Program` (trigger sub-programs) runs a body that lives in the same instruction array,
+//!   on a fresh register file and cursor set (see [`Vm::enter_frame`]); `Halt` with P1 = 0
+//!   inside a frame returns to the caller.
 //! - Opcodes with no effect here (`ColumnsUsed`, `CursorHint`, `ReleaseReg`, `Abortable`,
 //!   `TableLock`, `Trace`, `Expire`, `CursorLock`, `CursorUnlock`, `SeekHit`, `Noop`,
-//!   `CollSeq` (collation comes from P4 of the consumer), `ClrSubtype`, `FkCheck`) are no-ops,
+//!   `CollSeq` (collation comes from P4 of the consumer), `ClrSubtype`) are no-ops,
 //!   and so are the pure optimisations `Filter`/`FilterAdd` (a Bloom filter that never
 //!   rejects), `IfSmaller` (never jumps) and `LoadAnalysis`.
 
@@ -88,7 +95,35 @@ pub trait VmHost {
     fn progress(&mut self) -> bool {
         false
     }
+    /// Deferred foreign-key counters: add `delta` to the connection's deferred counter
+    /// (`imm == false`, SQLite's `nDeferredCons`) or to the counter of immediate constraints
+    /// deferred by `PRAGMA defer_foreign_keys` (`imm`, `nDeferredImmCons`).
+    fn fk_deferred_add(&mut self, _imm: bool, _delta: i64) {}
+    /// (deferred, deferred-immediate) counters.
+    fn fk_deferred(&self) -> (i64, i64) {
+        (0, 0)
+    }
+    /// `PRAGMA defer_foreign_keys` is on.
+    fn defer_fks(&self) -> bool {
+        false
+    }
 }
+
+/// A sub-program frame (`Program`): the caller's registers and cursors, kept while the
+/// trigger body runs on fresh ones.
+struct Frame {
+    regs: Vec<Value>,
+    cursors: Vec<Option<VdbeCursor>>,
+    aggs: Vec<Option<Box<dyn AggState>>>,
+    rowsets: Vec<Option<std::collections::BTreeSet<i64>>>,
+    /// Address of the `Program` instruction.
+    call_pc: usize,
+    /// The body (`Program` P4 unit id), for the non-recursive check.
+    unit: i32,
+}
+
+/// SQLITE_MAX_TRIGGER_DEPTH: frames deeper than this fail the statement.
+pub const MAX_FRAMES: usize = 1000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StepResult {
@@ -151,6 +186,12 @@ pub struct Vm {
     since_progress: u32,
     /// `SQLITE_LIMIT_LENGTH`: longest string or blob a register may hold.
     pub max_len: usize,
+    /// Statement foreign-key violation counter (SQLite's `nFkConstraint`).
+    n_fk: i64,
+    /// Active sub-program frames, innermost last.
+    frames: Vec<Frame>,
+    /// Register files of finished frames, reused.
+    spare_regs: Vec<Vec<Value>>,
 }
 
 fn too_big() -> Error {
@@ -206,6 +247,9 @@ impl Vm {
             ops_until_check: INTERRUPT_CHECK_INTERVAL,
             since_progress: 0,
             max_len: 1_000_000_000,
+            n_fk: 0,
+            frames: Vec::new(),
+            spare_regs: Vec::new(),
         };
         vm.cursors.resize_with(n_cur, || None);
         vm.aggs.resize_with(n_mem, || None);
@@ -233,6 +277,8 @@ impl Vm {
             *r = None;
         }
         self.windows.clear();
+        self.drop_frames();
+        self.n_fk = 0;
         self.permutation = None;
         self.result = None;
         self.n_change = 0;
@@ -299,9 +345,74 @@ impl Vm {
     }
 
     fn close_cursors(&mut self) {
+        self.drop_frames();
         for c in self.cursors.iter_mut() {
             *c = None;
         }
+    }
+
+    /// Leave every sub-program frame: the outermost caller's registers come back.
+    fn drop_frames(&mut self) {
+        while let Some(f) = self.frames.pop() {
+            self.leave_frame(f);
+        }
+    }
+
+    fn leave_frame(&mut self, f: Frame) {
+        let inner = std::mem::replace(&mut self.regs, f.regs);
+        if self.spare_regs.len() < 8 {
+            self.spare_regs.push(inner);
+        }
+        self.cursors = f.cursors;
+        self.aggs = f.aggs;
+        self.rowsets = f.rowsets;
+    }
+
+    /// `Program`: run a trigger body on fresh registers and cursors (SQLite's VdbeFrame).
+    /// P1 = first of P3 argument registers, copied to the body's registers from
+    /// `P4::IntArray[0]`; P2 = body address; `P4::IntArray[1]` = body id; P5 = 1: skip when
+    /// that body is already running (a trigger that may not recurse). The instruction after
+    /// `Program` is where `RAISE(IGNORE)` returns, the one after that the normal return.
+    fn enter_frame(&mut self, pc: usize, p1: i32, p2: i32, p3: i32, p5: u16) -> Result<()> {
+        let (base, unit) = match &self.prog.ops[pc].p4 {
+            P4::IntArray(a) if a.len() >= 2 => (a[0], a[1]),
+            _ => return Err(internal("Program P4")),
+        };
+        if p5 != 0 && self.frames.iter().any(|f| f.unit == unit) {
+            self.pc = pc + 2;
+            return Ok(());
+        }
+        if self.frames.len() >= MAX_FRAMES {
+            return Err(Error::sql("too many levels of trigger recursion"));
+        }
+        let args = self.range(p1, p3)?;
+        let dst = self.range(base, p3)?;
+        let n = self.regs.len();
+        let mut fresh = self.spare_regs.pop().unwrap_or_default();
+        fresh.clear();
+        fresh.resize_with(n, || Value::Null);
+        for (d, s) in dst.zip(args) {
+            fresh[d] = self.regs[s].clone();
+        }
+        let regs = std::mem::replace(&mut self.regs, fresh);
+        let mut cursors = Vec::new();
+        cursors.resize_with(self.cursors.len(), || None);
+        let cursors = std::mem::replace(&mut self.cursors, cursors);
+        let mut aggs = Vec::new();
+        aggs.resize_with(self.aggs.len(), || None);
+        let aggs = std::mem::replace(&mut self.aggs, aggs);
+        let mut rowsets = Vec::new();
+        rowsets.resize_with(self.rowsets.len(), || None);
+        let rowsets = std::mem::replace(&mut self.rowsets, rowsets);
+        self.frames.push(Frame {
+            regs,
+            cursors,
+            aggs,
+            rowsets,
+            call_pc: pc,
+            unit,
+        });
+        self.jump(p2)
     }
 
     fn explain_step(&mut self) -> Result<StepResult> {
@@ -500,6 +611,14 @@ impl Vm {
                 Opcode::Goto => self.jump(p2)?,
                 Opcode::Halt => {
                     if p1 == 0 {
+                        if let Some(f) = self.frames.pop() {
+                            // End of a trigger body: back to the caller (p2 = OE_IGNORE:
+                            // RAISE(IGNORE), to the instruction after `Program`).
+                            let back = f.call_pc + if p2 == 4 { 1 } else { 2 };
+                            self.leave_frame(f);
+                            self.pc = back;
+                            continue;
+                        }
                         return Ok(StepResult::Done);
                     }
                     return Err(self.halt_error(pc));
@@ -1731,6 +1850,40 @@ impl Vm {
                     self.set(p3 + 1, Value::Integer(log as i64))?;
                     self.set(p3 + 2, Value::Integer(ckpt as i64))?;
                 }
+                Opcode::Program => self.enter_frame(pc, p1, p2, p3, p5)?,
+                Opcode::FkCounter => {
+                    let mut d = if p5 & 1 != 0 { -(p2 as i64) } else { p2 as i64 };
+                    if p3 > 0 {
+                        d = d.saturating_mul(mem::to_int(self.reg(p3)?));
+                    }
+                    if p1 != 0 {
+                        host.fk_deferred_add(false, d);
+                    } else if host.defer_fks() {
+                        host.fk_deferred_add(true, d);
+                    } else {
+                        self.n_fk += d;
+                    }
+                }
+                Opcode::FkIfZero => {
+                    let (d, imm) = host.fk_deferred();
+                    let zero = if p1 != 0 {
+                        d + imm == 0
+                    } else {
+                        self.n_fk == 0 && imm == 0
+                    };
+                    if zero {
+                        self.jump(p2)?;
+                    }
+                }
+                Opcode::FkCheck => {
+                    if self.n_fk > 0 {
+                        self.error_action = OE_ABORT;
+                        return Err(Error::new(
+                            SQLITE_CONSTRAINT_FOREIGNKEY,
+                            "FOREIGN KEY constraint failed",
+                        ));
+                    }
+                }
                 Opcode::Noop => {
                     if let P4::Pragma(name) = &self.prog.ops[pc].p4 {
                         let new = if p3 > 0 {
@@ -1757,7 +1910,6 @@ impl Vm {
                 | Opcode::SeekHit
                 | Opcode::CollSeq
                 | Opcode::ClrSubtype
-                | Opcode::FkCheck
                 | Opcode::Filter
                 | Opcode::FilterAdd
                 | Opcode::IfSmaller

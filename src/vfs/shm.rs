@@ -103,7 +103,7 @@ impl Shm {
     pub fn open(path: &str) -> Result<Shm> {
         // Invariant 1: reuse the process's node without opening a second descriptor (closing
         // it would drop every fcntl lock this process holds on the file).
-        if let Ok(m) = std::fs::metadata(path) {
+        if let Ok(m) = std::fs::metadata(super::os_path(path)) {
             use std::os::unix::fs::MetadataExt;
             let key = (m.dev(), m.ino());
             let mut nodes = NODES.lock();
@@ -117,7 +117,8 @@ impl Shm {
                 });
             }
         }
-        let c = CString::new(path).map_err(|_| Error::code(SQLITE_CANTOPEN))?;
+        let c =
+            CString::new(super::path_to_bytes(path)).map_err(|_| Error::code(SQLITE_CANTOPEN))?;
         // SAFETY: c is a valid NUL-terminated path.
         let fd = unsafe {
             libc::open(
@@ -438,7 +439,7 @@ impl Shm {
         if last {
             if let Some(node) = nodes.remove(&key) {
                 if delete {
-                    if let Ok(c) = CString::new(node.path.clone()) {
+                    if let Ok(c) = CString::new(super::path_to_bytes(&node.path)) {
                         // SAFETY: c is a valid path.
                         unsafe { libc::unlink(c.as_ptr()) };
                     }
