@@ -59,6 +59,7 @@ pub mod expr;
 pub mod fkey;
 pub mod generated;
 pub mod index_expr;
+pub mod planner;
 pub mod reindex;
 pub mod returning;
 pub mod schema;

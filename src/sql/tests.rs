@@ -90,7 +90,7 @@ fn select_shapes() {
     let s = test_schema();
     let p = compile_with(
         &s,
-        "SELECT a, b+1 AS x FROM t WHERE c > 3 ORDER BY b LIMIT 2",
+        "SELECT a, b+1 AS x FROM t WHERE c > 3 ORDER BY x LIMIT 2",
     )
     .unwrap();
     well_formed(&p);

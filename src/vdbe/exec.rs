@@ -37,9 +37,7 @@
 #[path = "vtab.rs"]
 pub mod vtab;
 
-use super::cursor::{
-    cmp_key, cmp_key_refs, decode_refs_into, Backend, MemTable, Sorter, VdbeCursor,
-};
+use super::cursor::{cmp_key, Backend, MemTable, Sorter, VdbeCursor};
 use super::mem::{self, ArithOp, BitOp};
 use super::program::{FuncRef, Op, Opcode, Program, P4};
 use super::rec;
@@ -1285,11 +1283,7 @@ impl Vm {
                 }
                 Opcode::SorterOpen => {
                     let ki = Self::key_info_of(&self.prog.ops[pc]);
-                    let s = Sorter {
-                        key_info: ki,
-                        rows: Vec::new(),
-                        pos: 0,
-                    };
+                    let s = Sorter::new(ki);
                     self.set_cursor(p1, VdbeCursor::new(Backend::Sorter(s), p2 as usize))?;
                 }
                 Opcode::OpenPseudo => {
@@ -1309,10 +1303,7 @@ impl Vm {
                 Opcode::ResetSorter => {
                     let c = self.cur(p1)?;
                     match &mut c.backend {
-                        Backend::Sorter(s) => {
-                            s.rows.clear();
-                            s.pos = 0;
-                        }
+                        Backend::Sorter(s) => s.clear(),
                         Backend::Mem(m) => {
                             m.rows.clear();
                             m.pos = 0;
@@ -1323,15 +1314,48 @@ impl Vm {
                     c.cache_ok = false;
                 }
                 Opcode::SorterInsert => {
-                    let record = match self.reg(p2)? {
-                        Value::Blob(b) | Value::Text(b) => b.clone(),
-                        _ => Vec::new(),
+                    // Borrow the record from its register (no copy but the sorter's own).
+                    let record: &[u8] = match self.regs.get(p2 as usize) {
+                        Some(Value::Blob(b)) | Some(Value::Text(b)) => b,
+                        Some(_) => &[],
+                        None => return Err(internal("register")),
                     };
-                    let c = self.cur(p1)?;
+                    let c = usize::try_from(p1)
+                        .ok()
+                        .and_then(|i| self.cursors.get_mut(i))
+                        .and_then(|c| c.as_mut())
+                        .ok_or_else(|| internal("cursor"))?;
                     match &mut c.backend {
-                        Backend::Sorter(s) => s.rows.push(record),
-                        Backend::Mem(m) => m.insert_key(record)?,
+                        Backend::Sorter(s) => s.push(record)?,
+                        Backend::Mem(m) => m.insert_key(record.to_vec())?,
                         _ => return Err(internal("SorterInsert cursor")),
+                    }
+                    // EpilogLite extension: P5 bit 0 = ORDER BY ... LIMIT; P3 holds the
+                    // LIMIT, P4 (Int32) the OFFSET register or 0. Only the first
+                    // LIMIT+OFFSET rows in sort order are kept (a negative LIMIT: all).
+                    if self.prog.ops[pc].p5 & 1 != 0 {
+                        let lim = match self.regs.get(p3 as usize) {
+                            Some(Value::Integer(i)) => *i,
+                            _ => -1,
+                        };
+                        let off = match &self.prog.ops[pc].p4 {
+                            P4::Int32(r) if *r > 0 => match self.regs.get(*r as usize) {
+                                Some(Value::Integer(i)) => (*i).max(0),
+                                _ => 0,
+                            },
+                            _ => 0,
+                        };
+                        if lim >= 0 {
+                            let k = usize::try_from(lim.saturating_add(off)).unwrap_or(usize::MAX);
+                            if let Some(Backend::Sorter(s)) = usize::try_from(p1)
+                                .ok()
+                                .and_then(|i| self.cursors.get_mut(i))
+                                .and_then(|c| c.as_mut())
+                                .map(|c| &mut c.backend)
+                            {
+                                s.bound(k)?;
+                            }
+                        }
                     }
                 }
                 Opcode::SorterSort | Opcode::Sort | Opcode::Rewind => {
@@ -1361,6 +1385,41 @@ impl Vm {
                     let c = self.cur(p1)?;
                     if c.prev(host)? {
                         self.jump(p2)?;
+                    }
+                }
+                Opcode::SorterData
+                    if matches!(
+                        self.cursors
+                            .get(p1 as usize)
+                            .and_then(|c| c.as_ref())
+                            .map(|c| &c.backend),
+                        Some(Backend::Sorter(_))
+                    ) =>
+                {
+                    // Straight from the sorter's arena into the register, reusing the
+                    // register's buffer: no allocation per row.
+                    let row: &[u8] = match self
+                        .cursors
+                        .get(p1 as usize)
+                        .and_then(|c| c.as_ref())
+                        .map(|c| &c.backend)
+                    {
+                        Some(Backend::Sorter(s)) => s.current().unwrap_or(&[]),
+                        _ => &[],
+                    };
+                    let slot = self
+                        .regs
+                        .get_mut(p2 as usize)
+                        .ok_or_else(|| internal("register"))?;
+                    match slot {
+                        Value::Blob(b) => {
+                            b.clear();
+                            b.extend_from_slice(row);
+                        }
+                        _ => *slot = Value::Blob(row.to_vec()),
+                    }
+                    if let Ok(pc3) = self.cur(p3) {
+                        pc3.cache_ok = false;
                     }
                 }
                 Opcode::SorterData | Opcode::RowData => {
@@ -1570,7 +1629,7 @@ impl Vm {
                     let c = self.cur(p1)?;
                     let n = match &c.backend {
                         Backend::Mem(m) => m.rows.len() as i64,
-                        Backend::Sorter(s) => s.rows.len() as i64,
+                        Backend::Sorter(s) => s.len() as i64,
                         _ => {
                             let mut n = 0i64;
                             let mut ok = c.first(host)?;
@@ -1728,7 +1787,7 @@ impl Vm {
                             cur.insert_index(host.btree(db)?, record)?;
                         }
                         Backend::Mem(m) => m.insert_key(record.to_vec())?,
-                        Backend::Sorter(s) => s.rows.push(record.to_vec()),
+                        Backend::Sorter(s) => s.push(record)?,
                         _ => return Err(internal("IdxInsert cursor")),
                     }
                     c.cache_ok = false;
@@ -1817,18 +1876,7 @@ impl Vm {
                         let Backend::Sorter(s) = &c.backend else {
                             return Err(internal("SorterCompare cursor"));
                         };
-                        match s.rows.get(s.pos) {
-                            None => true,
-                            Some(row) => {
-                                let (mut r, mut o) = (Vec::new(), Vec::new());
-                                decode_refs_into(row, &mut r)?;
-                                decode_refs_into(other, &mut o)?;
-                                let k = n.min(r.len()).min(o.len());
-                                cmp_key_refs(&r[..k], &o[..k], s.key_info.as_ref())
-                                    != Ordering::Equal
-                                    || k < n
-                            }
-                        }
+                        s.current_differs(other, n)?
                     };
                     if differs {
                         self.jump(p2)?;
