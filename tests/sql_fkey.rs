@@ -287,3 +287,31 @@ fn trigger_changes_and_last_insert_rowid() {
         ],
     );
 }
+
+#[test]
+fn update_delete_limit_and_row_value_set() {
+    diff(
+        "update_delete_limit_and_row_value_set",
+        &[
+            "CREATE TABLE t(a, b, c)",
+            "INSERT INTO t VALUES(1, 9, 'x'), (2, 8, 'y'), (3, 7, 'z'), (4, 6, 'w')",
+            "UPDATE t SET a = 1 ORDER BY a",
+            "DELETE FROM t ORDER BY a",
+            "UPDATE t SET a = a + 10 LIMIT 1 OFFSET 1",
+            "SELECT changes()",
+            "SELECT * FROM t ORDER BY rowid",
+            "UPDATE t AS x SET c = x.c || '!' WHERE x.a < 100 ORDER BY x.b DESC LIMIT 2",
+            "SELECT * FROM t ORDER BY rowid",
+            "DELETE FROM t WHERE a > 0 ORDER BY a DESC LIMIT 1 RETURNING a",
+            "DELETE FROM t LIMIT -1 OFFSET 2",
+            "SELECT * FROM t ORDER BY rowid",
+            "UPDATE t SET (a, b) = (b + 10, a + 10)",
+            "SELECT * FROM t ORDER BY rowid",
+            "UPDATE t SET (a, c) = (7, 'q'), b = 0 WHERE rowid = 1",
+            "SELECT * FROM t ORDER BY rowid",
+            "UPDATE t SET (a, b) = (1)",
+            "UPDATE t SET (a, b) = (1, 2, 3)",
+            "UPDATE t SET (a, nosuch) = (1, 2)",
+        ],
+    );
+}

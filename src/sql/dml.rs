@@ -88,17 +88,22 @@ impl<'a> Builder<'a> {
                 limit,
                 ..
             } => {
-                if with.is_some() || order_by.is_some() || limit.is_some() {
-                    return Err(Error::sql(
-                        "UPDATE with WITH/ORDER BY/LIMIT is not supported yet",
-                    ));
+                if with.is_some() {
+                    return Err(Error::sql("UPDATE with WITH is not supported yet"));
                 }
+                let w = self.limited_where(
+                    "UPDATE",
+                    tbl_name,
+                    where_clause.as_ref(),
+                    order_by.as_deref(),
+                    limit.as_ref(),
+                )?;
                 self.update_stmt(
                     *or_conflict,
                     tbl_name,
                     sets,
                     from.as_ref(),
-                    where_clause.as_ref(),
+                    w.as_ref(),
                     returning.as_deref(),
                 )
             }
@@ -111,15 +116,70 @@ impl<'a> Builder<'a> {
                 limit,
                 ..
             } => {
-                if with.is_some() || order_by.is_some() || limit.is_some() {
-                    return Err(Error::sql(
-                        "DELETE with WITH/ORDER BY/LIMIT is not supported yet",
-                    ));
+                if with.is_some() {
+                    return Err(Error::sql("DELETE with WITH is not supported yet"));
                 }
-                self.delete_stmt(tbl_name, where_clause.as_ref(), returning.as_deref())
+                let w = self.limited_where(
+                    "DELETE",
+                    tbl_name,
+                    where_clause.as_ref(),
+                    order_by.as_deref(),
+                    limit.as_ref(),
+                )?;
+                self.delete_stmt(tbl_name, w.as_ref(), returning.as_deref())
             }
             _ => Err(Error::sql("not a DML statement")),
         }
+    }
+
+    /// `UPDATE/DELETE … [ORDER BY …] LIMIT …` (SQLITE_ENABLE_UPDATE_DELETE_LIMIT, on in
+    /// Debian's build): the WHERE clause becomes `rowid IN (SELECT rowid FROM t WHERE …
+    /// ORDER BY … LIMIT …)`.
+    fn limited_where(
+        &self,
+        kind: &str,
+        q: &ast::QualifiedName,
+        where_clause: Option<&Expr>,
+        order_by: Option<&[ast::SortedColumn]>,
+        limit: Option<&ast::Limit>,
+    ) -> Result<Option<Expr>> {
+        let Some(limit) = limit else {
+            if order_by.is_some() {
+                return Err(Error::sql(format!("ORDER BY without LIMIT on {kind}")));
+            }
+            return Ok(where_clause.cloned());
+        };
+        let (db, t) = self.dml_table(q)?;
+        let qi = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        let alias = q
+            .alias
+            .as_ref()
+            .map(|a| dequote(&a.0))
+            .unwrap_or(t.name.clone());
+        let text = format!(
+            "SELECT {}.rowid FROM {}.{} AS {}",
+            qi(&alias),
+            qi(&self.db_name(db)),
+            qi(&t.name),
+            qi(&alias)
+        );
+        let mut sel = match super::schema::parse_one(&text)? {
+            Stmt::Select(s) => s,
+            _ => return Err(Error::sql("internal: DML LIMIT")),
+        };
+        if let ast::OneSelect::Select {
+            where_clause: w, ..
+        } = &mut sel.body.select
+        {
+            *w = where_clause.cloned();
+        }
+        sel.order_by = order_by.map(|o| o.to_vec());
+        sel.limit = Some(limit.clone());
+        Ok(Some(Expr::InSelect {
+            lhs: Box::new(Expr::Id(ast::Id("rowid".into()))),
+            not: false,
+            rhs: Box::new(sel),
+        }))
     }
 
     /// P5 of a row `Insert`/`Delete` of the statement itself: statements run by a trigger
@@ -1105,13 +1165,13 @@ impl<'a> Builder<'a> {
         where_clause: Option<&Expr>,
         returning: Option<&[ast::ResultColumn]>,
     ) -> Result<Vec<String>> {
-        for s in sets {
-            if s.col_names.len() != 1 {
-                return Err(Error::sql("row value assignments are not supported yet"));
-            }
-        }
+        let multi = sets.iter().any(|s| s.col_names.len() != 1);
         let (tdb, tt) = self.dml_table(q)?;
-        if tt.is_view && self.has_triggers(tdb, &tt.name, TrigOp::Update) {
+        let on_view = tt.is_view && self.has_triggers(tdb, &tt.name, TrigOp::Update);
+        if multi && (from.is_some() || on_view) {
+            return Err(Error::sql("row value assignments are not supported yet"));
+        }
+        if on_view {
             return self.view_dml(orconf, tdb, &tt, q, Some(sets), where_clause, returning);
         }
         if tt.without_rowid {
@@ -1124,17 +1184,42 @@ impl<'a> Builder<'a> {
         let mut new_rowid: Option<Expr> = None;
         let mut set_cols = Vec::new();
         for s in sets {
-            for n in s.col_names.iter() {
+            let names: Vec<_> = s.col_names.iter().collect();
+            // Row value `SET (a, b) = (x, y)`: one expression per column.
+            let exprs: Vec<Expr> = if names.len() > 1 {
+                match &s.expr {
+                    Expr::Parenthesized(v) if v.len() == names.len() => v.clone(),
+                    Expr::Parenthesized(v) => {
+                        return Err(Error::sql(format!(
+                            "{} columns assigned {} values",
+                            names.len(),
+                            v.len()
+                        )))
+                    }
+                    Expr::Subquery(_) => {
+                        return Err(Error::sql("row-value subquery in SET is not supported yet"))
+                    }
+                    _ => {
+                        return Err(Error::sql(format!(
+                            "{} columns assigned 1 values",
+                            names.len()
+                        )))
+                    }
+                }
+            } else {
+                vec![s.expr.clone()]
+            };
+            for (n, e) in names.into_iter().zip(exprs) {
                 let n = dequote(&n.0);
                 set_cols.push(n.clone());
                 match t.column_index(&n) {
                     Some(i) => {
                         if t.ipk == Some(i) {
-                            new_rowid = Some(s.expr.clone());
+                            new_rowid = Some(e.clone());
                         }
-                        assign[i] = Some(s.expr.clone());
+                        assign[i] = Some(e);
                     }
-                    None if super::build::is_rowid_name(&n) => new_rowid = Some(s.expr.clone()),
+                    None if super::build::is_rowid_name(&n) => new_rowid = Some(e),
                     None => return Err(Error::sql(format!("no such column: {n}"))),
                 }
             }

@@ -18,8 +18,11 @@
 //!   `P4::Pragma`), so a prepared statement follows `PRAGMA foreign_keys` changes.
 //! - Lookups are SQL subqueries compiled in a scope where only `new`/`old` are visible (as
 //!   trigger bodies), so the planner uses the parent's key index.
-//! - Deferred constraints are checked at the end of each statement like immediate ones
-//!   (known difference inside explicit transactions).
+//! - Counting uses SQLite's `FkCounter`/`FkIfZero`: immediate constraints count in the
+//!   statement (checked by `FkCheck` at its end), DEFERRABLE INITIALLY DEFERRED ones (and
+//!   immediate ones under `defer_foreign_keys`) in the connection (`db/fkstate.rs`),
+//!   checked at COMMIT. FK actions are synthesized triggers named `sqlite_fk_…`, which may
+//!   always recurse (cascades to any depth on self-referencing tables).
 
 use super::build::Builder;
 use super::schema::{dequote, parse_one, Table};

@@ -11,9 +11,15 @@
 //! - A trigger definition is never cached: it is parsed from its `sqlite_schema` row each
 //!   time a statement that may fire it is compiled, so a schema change (which bumps the
 //!   schema cookie and re-prepares statements) always takes effect.
-//! - `Builder::trig.stack` holds the triggers whose bodies are being compiled. A trigger
-//!   already on the stack is not fired again (SQLite's behaviour with
-//!   `recursive_triggers=OFF`), which also bounds the inline expansion.
+//! - `Builder::trig.stack` holds the triggers whose bodies are being compiled, which bounds
+//!   the inline expansion: a trigger met again on the stack is not expanded; it is recorded
+//!   in `trig.seen`, and the firing of that trigger is compiled again as a sub-program
+//!   (`fire_frame`): its body is emitted once (skipped by a `Goto`) and run by `Program` on
+//!   a fresh register file, so the recursion happens at run time — always for FK actions,
+//!   under `recursive_triggers` for named triggers — up to 1000 frames. Inside a
+//!   sub-program body every firing is a sub-program (`trig.unit_base`).
+//! - Each body saves `changes()`/`last_insert_rowid()` first and restores them at its end;
+//!   its statements' rows are counted with `ResetCount` P1 = 1 (`total_changes()`).
 //! - `RAISE(IGNORE)` jumps to the innermost firing statement's "skip this row" label
 //!   (`trig.ignore`); `RAISE(ABORT|FAIL|ROLLBACK, msg)` is a `Halt` with
 //!   SQLITE_CONSTRAINT_TRIGGER and that action.
