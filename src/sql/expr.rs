@@ -133,6 +133,11 @@ pub fn func_args(e: &Expr) -> Option<(String, Vec<Expr>, bool)> {
 impl<'a> Builder<'a> {
     /// Resolve a function: user functions first, then built-ins. Returns (func, is_aggregate).
     pub fn resolve_func(&self, name: &str, nargs: usize) -> Result<(FuncRef, bool)> {
+        if let Some(max) = self.ctx.limit(super::LIMIT_FUNCTION_ARG) {
+            if nargs > max.max(0) as usize {
+                return Err(Error::sql(format!("too many arguments on function {name}")));
+            }
+        }
         let n = nargs as i32;
         let uf = &self.ctx.user_functions;
         let pick = uf

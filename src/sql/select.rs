@@ -57,6 +57,12 @@ pub(super) struct OutCtx {
     pub(super) end: i32,
 }
 
+/// How a scan can deliver ORDER BY's order (`order_by_scan`).
+enum OrderScan {
+    Rowid,
+    Index(Index),
+}
+
 #[derive(Clone)]
 pub(super) enum SortKey {
     /// Result column index.
@@ -68,21 +74,26 @@ pub(super) enum SortKey {
 
 #[derive(Clone)]
 pub(super) struct Level {
-    src: usize,
-    left: bool,
-    on: Vec<Expr>,
+    pub(super) src: usize,
+    pub(super) left: bool,
+    pub(super) on: Vec<Expr>,
     /// RIGHT or FULL JOIN: this source's rows that no row of the sources before it matched
     /// are produced afterwards, with those sources on their NULL row. `right_eph` is the
     /// ephemeral index of matched rowids (assigned by `loops`).
-    right: bool,
-    right_eph: Option<i32>,
+    pub(super) right: bool,
+    pub(super) right_eph: Option<i32>,
+    /// Visit the rows in this index's order (ORDER BY satisfied by the index, no sort):
+    /// a full scan of the index, the table row found by rowid.
+    pub(super) order_index: Option<Index>,
 }
 
-enum Access {
+pub(super) enum Access {
     Scan,
     RowidEq(Expr),
     RowidRange(Option<(Operator, Expr)>, Option<(Operator, Expr)>),
     IndexEq(Index, Vec<Expr>),
+    /// Every row, in the index's order (`Level::order_index`).
+    IndexOrder(Index),
 }
 
 fn split_and(e: &Expr, out: &mut Vec<Expr>) {
@@ -367,7 +378,22 @@ impl<'a> Builder<'a> {
                 }
                 let rec = self.reg();
                 self.emit(Opcode::MakeRecord, kb, (nk + n) as i32, rec);
-                self.emit(Opcode::SorterInsert, *sc, rec, 0);
+                match out.limit {
+                    // ORDER BY ... LIMIT: a bounded sorter (see `Sorter::bound`).
+                    Some(l) => {
+                        self.emit4(
+                            Opcode::SorterInsert,
+                            *sc,
+                            rec,
+                            l,
+                            P4::Int32(out.offset.unwrap_or(0)),
+                            1,
+                        );
+                    }
+                    None => {
+                        self.emit(Opcode::SorterInsert, *sc, rec, 0);
+                    }
+                }
             }
             None => self.emit_final(out, dest, base, n)?,
         }
@@ -510,6 +536,122 @@ impl<'a> Builder<'a> {
         Ok((keys, ki))
     }
 
+    /// ORDER BY `keys` (with `ki`'s DESC flags and collations) can be satisfied by the
+    /// order in which GROUP BY produces its groups: as many keys as GROUP BY terms, each the
+    /// same expression as the GROUP BY term at its position under the same collation. Returns
+    /// the DESC flags the GROUP BY sort must then use (SQLite's `orderByGrp`).
+    fn group_order_satisfies(
+        &self,
+        keys: &[SortKey],
+        ki: &[(bool, Option<String>)],
+        group_by: Option<&ast::GroupBy>,
+        results: &[(Expr, String)],
+    ) -> Option<Vec<bool>> {
+        let g = group_by?;
+        if keys.is_empty() || keys.len() != g.exprs.len() || keys.len() != ki.len() {
+            return None;
+        }
+        let norm = |c: Option<String>| c.unwrap_or_else(|| "BINARY".into()).to_ascii_uppercase();
+        for ((k, (_, coll)), ge) in keys.iter().zip(ki).zip(&g.exprs) {
+            let ke = match k {
+                SortKey::Result(j) => &results.get(*j)?.0,
+                SortKey::Expr(e) => e,
+                SortKey::IsNull(_) => return None,
+            };
+            // The GROUP BY term as `aggregate` resolves it (a number is a result column;
+            // a bare name that is not a column is an alias).
+            let ge = if let Some(n) = int_literal(ge) {
+                let i = usize::try_from(n).ok()?.checked_sub(1)?;
+                results.get(i)?.0.clone()
+            } else if let Expr::Id(id) = ge {
+                match self.column_of(ge).ok()? {
+                    Some(_) => ge.clone(),
+                    None => self.alias_lookup(&dequote(&id.0))?,
+                }
+            } else {
+                ge.clone()
+            };
+            if *ke != ge || norm(coll.clone()) != norm(self.collation_of(&ge).map(|c| c.0)) {
+                return None;
+            }
+        }
+        Some(ki.iter().map(|k| k.0).collect())
+    }
+
+    /// Can a scan of `src` produce its rows in ORDER BY order (SQLite's "ORDER BY satisfied
+    /// by the loop")? Every key must be a column of `src`, ascending, BINARY unless the index
+    /// column has the key's collation: the rowid first (a rowid-order scan), or a prefix of
+    /// an index's columns optionally followed by the rowid (index entries end with it). Only
+    /// when the planner would otherwise scan the whole table; never for a virtual table.
+    fn order_by_scan(
+        &self,
+        src: &Source,
+        keys: &[SortKey],
+        ki: &[(bool, Option<String>)],
+        results: &[(Expr, String)],
+        terms: &[Expr],
+    ) -> Option<OrderScan> {
+        let (db, t) = src.table.as_ref()?;
+        if t.without_rowid || t.is_view || self.vtab_of(src.cursor).is_some() {
+            return None;
+        }
+        if keys.is_empty() || keys.len() != ki.len() {
+            return None;
+        }
+        let norm = |c: Option<&str>| c.unwrap_or("BINARY").to_ascii_uppercase();
+        let mut cols: Vec<(i32, String)> = Vec::new();
+        for (k, (desc, coll)) in keys.iter().zip(ki) {
+            if *desc {
+                return None;
+            }
+            let e = match k {
+                SortKey::Result(j) => &results.get(*j)?.0,
+                SortKey::Expr(e) => e,
+                SortKey::IsNull(_) => return None,
+            };
+            let c = self.column_of(e).ok()??;
+            if c.cursor != src.cursor {
+                return None;
+            }
+            cols.push((c.col, norm(coll.as_deref())));
+        }
+        let access = self.plan_access(src, terms, std::slice::from_ref(src), 0);
+        if cols.first().map(|c| c.0) == Some(-1) {
+            return matches!(
+                access,
+                Access::Scan | Access::RowidEq(_) | Access::RowidRange(..)
+            )
+            .then_some(OrderScan::Rowid);
+        }
+        if !matches!(access, Access::Scan) {
+            return None;
+        }
+        let schema = self.schema(*db)?;
+        'idx: for idx in schema.table_indexes(t) {
+            if idx.partial.is_some() {
+                continue;
+            }
+            for (i, (col, coll)) in cols.iter().enumerate() {
+                match idx.columns.get(i) {
+                    Some(ic) => {
+                        if *col < 0
+                            || ic.column != *col as usize
+                            || ic.desc
+                            || norm(ic.collation.as_deref()) != *coll
+                        {
+                            continue 'idx;
+                        }
+                    }
+                    // Past the index columns: the rowid, which ends every entry.
+                    None if *col == -1 => break,
+                    None => continue 'idx,
+                }
+            }
+            return Some(OrderScan::Index(idx.clone()));
+        }
+        None
+    }
+
     pub(super) fn open_sorter(
         &mut self,
         ki: Vec<(bool, Option<String>)>,
@@ -535,7 +677,11 @@ impl<'a> Builder<'a> {
             .iter()
             .all(|c| c.operator == ast::CompoundOperator::UnionAll);
         let end = self.label();
-        if comps.len() + 1 > 500 {
+        let max_terms = self
+            .ctx
+            .limit(super::LIMIT_COMPOUND_SELECT)
+            .map_or(500, |l| l.max(0) as usize);
+        if comps.len() + 1 > max_terms {
             return Err(Error::sql("too many terms in compound SELECT"));
         }
         // Materialize into an ephemeral table (UNION ALL) or index (set operations).
@@ -811,6 +957,7 @@ impl<'a> Builder<'a> {
                 on,
                 right,
                 right_eph: None,
+                order_index: None,
             });
         }
         if sources.len() > 64 {
@@ -866,9 +1013,6 @@ impl<'a> Builder<'a> {
                         .clone()
                         .ok_or_else(|| Error::sql("malformed view"))?;
                     return self.materialize(&sel, alias.unwrap_or_else(|| t.name.clone()));
-                }
-                if t.without_rowid {
-                    return Err(Error::sql("WITHOUT ROWID tables are not supported"));
                 }
                 let cur = self.cursor();
                 self.use_db(db, false);
@@ -1254,7 +1398,7 @@ impl<'a> Builder<'a> {
         lvl
     }
 
-    fn visit_columns(&self, e: &Expr, f: &mut dyn FnMut(&ColRef)) {
+    pub(super) fn visit_columns(&self, e: &Expr, f: &mut dyn FnMut(&ColRef)) {
         match e {
             Expr::Id(_) | Expr::Name(_) | Expr::Qualified(..) | Expr::DoublyQualified(..) => {
                 match self.column_of(e) {
@@ -1304,10 +1448,16 @@ impl<'a> Builder<'a> {
     }
 
     /// Choose how to visit source `src` given the terms that can be used at its level.
-    fn plan_access(&self, src: &Source, terms: &[Expr], sources: &[Source], lvl: usize) -> Access {
+    pub(super) fn plan_access(
+        &self,
+        src: &Source,
+        terms: &[Expr],
+        sources: &[Source],
+        lvl: usize,
+    ) -> Access {
         let t = match &src.table {
-            Some((_, t)) => t,
-            None => return Access::Scan,
+            Some((_, t)) if !t.without_rowid => t,
+            _ => return Access::Scan,
         };
         // Candidate (column, op, other side) where the other side uses only earlier levels.
         let mut cands: Vec<(i32, Operator, Expr)> = Vec::new();
@@ -1348,12 +1498,27 @@ impl<'a> Builder<'a> {
         }
         let mut best: Option<(Index, Vec<Expr>)> = None;
         if let Some(schema) = src.table.as_ref().and_then(|(db, _)| self.schema(*db)) {
+            // Terms usable to search an index expression (`index_expr.rs`).
+            let usable = |b: &Expr| {
+                !has_subquery(b)
+                    && (self.term_level(b, sources) < lvl || self.refs_none(b, sources))
+                    && !self.refs_cursor(b, src.cursor)
+            };
             for idx in schema.table_indexes(t) {
-                if idx.partial.is_some() {
-                    continue;
+                if let Some(w) = &idx.partial {
+                    if !self.partial_implied(w, t, src.cursor, terms) {
+                        continue;
+                    }
                 }
                 let mut eqs = Vec::new();
                 for ic in &idx.columns {
+                    if ic.expr.is_some() {
+                        match self.index_expr_eq(ic, t, src.cursor, terms, &usable) {
+                            Some(e) => eqs.push(e),
+                            None => break,
+                        }
+                        continue;
+                    }
                     let hit = cands.iter().zip(&cand_cols).find(|((c, o, e), ce)| {
                         *c == ic.column as i32
                             && *o == Operator::Equals
@@ -1422,6 +1587,7 @@ impl<'a> Builder<'a> {
             on: vec![],
             right: false,
             right_eph: None,
+            order_index: None,
         }];
         self.loops(&sources, &levels, &ts, body)
     }
@@ -1496,91 +1662,6 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    /// Join order for inner joins: try every order (up to 6 tables) and keep the cheapest by
-    /// a fan-out estimate (SQLite's default of ~1M rows per table without statistics; a
-    /// rowid or unique lookup yields 1 row, an index equality ~10). Ties keep FROM order.
-    fn order_sources(
-        &self,
-        sources: &[Source],
-        levels: &[Level],
-        terms: &[Expr],
-    ) -> (Vec<Source>, Vec<Level>) {
-        let n = levels.len();
-        if n < 2 || n > 6 || levels.iter().any(|l| l.left || l.right) || !self.vtab_srcs.is_empty()
-        {
-            return (sources.to_vec(), levels.to_vec());
-        }
-        fn perms(n: usize, cur: &mut Vec<usize>, used: &mut Vec<bool>, out: &mut Vec<Vec<usize>>) {
-            if cur.len() == n {
-                out.push(cur.clone());
-                return;
-            }
-            for i in 0..n {
-                if !used[i] {
-                    used[i] = true;
-                    cur.push(i);
-                    perms(n, cur, used, out);
-                    cur.pop();
-                    used[i] = false;
-                }
-            }
-        }
-        let mut all = Vec::new();
-        perms(n, &mut Vec::new(), &mut vec![false; n], &mut all);
-        let mut best: Option<(f64, Vec<usize>)> = None;
-        for perm in all {
-            let srcs: Vec<Source> = perm
-                .iter()
-                .map(|&i| sources[levels[i].src].clone())
-                .collect();
-            let mut per: Vec<Vec<Expr>> = vec![Vec::new(); n];
-            for t in terms {
-                if self.refs_none(t, &srcs) && !has_subquery(t) {
-                    continue;
-                }
-                per[self.term_level(t, &srcs)].push(t.clone());
-            }
-            let mut rows = 1f64;
-            let mut cost = 0f64;
-            for i in 0..n {
-                let est = match self.plan_access(&srcs[i], &per[i], &srcs, i) {
-                    Access::RowidEq(_) => 1.0,
-                    Access::IndexEq(idx, e) => {
-                        if idx.unique && e.len() == idx.columns.len() {
-                            1.0
-                        } else {
-                            10.0
-                        }
-                    }
-                    Access::RowidRange(..) => 262144.0,
-                    Access::Scan => 1048576.0,
-                };
-                rows *= est;
-                cost += rows;
-            }
-            if best.as_ref().map(|b| cost < b.0).unwrap_or(true) {
-                best = Some((cost, perm));
-            }
-        }
-        match best {
-            Some((_, perm)) => (
-                perm.iter()
-                    .map(|&i| sources[levels[i].src].clone())
-                    .collect(),
-                (0..n)
-                    .map(|i| Level {
-                        src: i,
-                        left: false,
-                        on: levels[perm[i]].on.clone(),
-                        right: false,
-                        right_eph: None,
-                    })
-                    .collect(),
-            ),
-            None => (sources.to_vec(), levels.to_vec()),
-        }
-    }
-
     fn level(
         &mut self,
         sources: &[Source],
@@ -1616,6 +1697,8 @@ impl<'a> Builder<'a> {
         let is_vtab = self.vtab_of(cur).is_some();
         let access = if is_vtab {
             Access::Scan
+        } else if let Some(idx) = &lv.order_index {
+            Access::IndexOrder(idx.clone())
         } else {
             self.plan_access(src, &usable, sources, i)
         };
@@ -1687,6 +1770,25 @@ impl<'a> Builder<'a> {
                     idx_cursor = Some((-1, hr, o));
                 }
             }
+            Access::IndexOrder(idx) => {
+                self.eqp_line(format!("SCAN {label_name} USING INDEX {}{lj}", idx.name));
+                let ic = self.cursor();
+                let db = src.table.as_ref().map(|(d, _)| *d).unwrap_or(0);
+                let ki = self.index_key_info(idx)?;
+                self.emit4(
+                    Opcode::OpenRead,
+                    ic,
+                    idx.root as i32,
+                    db as i32,
+                    P4::KeyInfo(ki),
+                    0,
+                );
+                self.emit(Opcode::Rewind, ic, end, 0);
+                idx_cursor = Some((ic, 0, Operator::Equals));
+                advance = Box::new(move |b: &mut Builder<'a>, top| {
+                    b.emit(Opcode::Next, ic, top, 0);
+                });
+            }
             Access::IndexEq(idx, exprs) => {
                 let cols: Vec<String> = idx
                     .columns
@@ -1697,7 +1799,7 @@ impl<'a> Builder<'a> {
                             .as_ref()
                             .and_then(|(_, t)| t.columns.get(c.column))
                             .map(|c| format!("{}=?", c.name))
-                            .unwrap_or_default()
+                            .unwrap_or_else(|| "<expr>=?".into())
                     })
                     .collect();
                 self.eqp_line(format!(
@@ -1742,6 +1844,11 @@ impl<'a> Builder<'a> {
         }
         let top = self.addr();
         match (&access, idx_cursor) {
+            (Access::IndexOrder(_), Some((ic, _, _))) => {
+                let r = self.reg();
+                self.emit(Opcode::IdxRowid, ic, r, 0);
+                self.emit(Opcode::SeekRowid, cur, next, r);
+            }
             (Access::IndexEq(_, exprs), Some((ic, k, _))) => {
                 self.emit4(Opcode::IdxGT, ic, end, k, P4::Int32(exprs.len() as i32), 0);
                 let r = self.reg();
@@ -1885,11 +1992,13 @@ impl<'a> Builder<'a> {
                 ast::ResultColumn::Expr(e, alias) => {
                     let name = match alias {
                         Some(ast::As::As(n)) | Some(ast::As::Elided(n)) => dequote(&n.0),
-                        None => match e {
-                            Expr::Id(_)
+                        // `(t.name)` is named as the column itself, as in SQLite (the
+                        // parentheses leave no node there).
+                        None => match strip_parens(e) {
+                            c @ (Expr::Id(_)
                             | Expr::Qualified(..)
                             | Expr::DoublyQualified(..)
-                            | Expr::Name(_) => match self.column_of(e) {
+                            | Expr::Name(_)) => match self.column_of(c) {
                                 Ok(Some(c)) => c.name,
                                 _ => span.cloned().unwrap_or_else(|| e.to_string()),
                             },
@@ -2017,11 +2126,7 @@ impl<'a> Builder<'a> {
         // Result infos.
         let mut infos = Vec::new();
         for (e, name, alias) in &results {
-            let c = if alias.is_some() {
-                self.column_of(e).ok().flatten()
-            } else {
-                self.column_of(e).ok().flatten()
-            };
+            let c = self.column_of(strip_parens(e)).ok().flatten();
             infos.push(ResultInfo {
                 name: name.clone(),
                 decltype: c.as_ref().and_then(|c| c.decltype.clone()),
@@ -2063,7 +2168,7 @@ impl<'a> Builder<'a> {
                 l.on = rest;
             }
         }
-        let levels: Vec<Level> = levels
+        let mut levels: Vec<Level> = levels
             .into_iter()
             .map(|l| {
                 if l.left || any_right {
@@ -2127,7 +2232,42 @@ impl<'a> Builder<'a> {
             }
             _ => None,
         };
+        // GROUP BY and ORDER BY with the same terms: the GROUP BY sorts in the ORDER BY's
+        // directions and the groups come out in order, so there is no second sort.
+        let mut group_desc: Vec<bool> = Vec::new();
+        // One table, no aggregate: ORDER BY satisfied by rowid order or by an index.
         let sorter = match sorter {
+            Some((ki, keys))
+                if !is_agg
+                    && !distinct
+                    && sources.len() == 1
+                    && levels.len() == 1
+                    && !levels[0].left
+                    && !levels[0].right
+                    && !self.select_has_windows(&results, order_by) =>
+            {
+                match self.order_by_scan(&sources[0], &keys, &ki, &res_pairs, &terms) {
+                    Some(OrderScan::Rowid) => None,
+                    Some(OrderScan::Index(idx)) => {
+                        levels[0].order_index = Some(idx);
+                        None
+                    }
+                    None => Some((ki, keys)),
+                }
+            }
+            other => other,
+        };
+        let sorter = match sorter {
+            Some((ki, keys))
+                if is_agg
+                    && !self.select_has_windows(&results, order_by)
+                    && self
+                        .group_order_satisfies(&keys, &ki, group_by, &res_pairs)
+                        .map(|d| group_desc = d)
+                        .is_some() =>
+            {
+                None
+            }
             Some((ki, keys)) => Some((self.open_sorter(ki, n)?, keys)),
             None => None,
         };
@@ -2167,8 +2307,17 @@ impl<'a> Builder<'a> {
             };
             self.loops(&sources, &levels, &terms, &mut body)?;
         } else {
-            self.aggregate(
-                &sources, &levels, &terms, &results, &aggs, group_by, &out, &dest, base,
+            self.aggregate_ordered(
+                &sources,
+                &levels,
+                &terms,
+                &results,
+                &aggs,
+                group_by,
+                &out,
+                &dest,
+                base,
+                &group_desc,
             )?;
         }
         if out.distinct.is_some() {
@@ -2231,6 +2380,36 @@ impl<'a> Builder<'a> {
         out: &OutCtx,
         dest: &Dest,
         base: i32,
+    ) -> Result<()> {
+        self.aggregate_ordered(
+            sources,
+            levels,
+            terms,
+            results,
+            aggs,
+            group_by,
+            out,
+            dest,
+            base,
+            &[],
+        )
+    }
+
+    /// As `aggregate`, the GROUP BY sort using `group_desc`'s directions (ascending where
+    /// it has no entry): the order the groups come out in.
+    #[allow(clippy::too_many_arguments)]
+    fn aggregate_ordered(
+        &mut self,
+        sources: &[Source],
+        levels: &[Level],
+        terms: &[Expr],
+        results: &[(Expr, String, Option<String>)],
+        aggs: &[Expr],
+        group_by: Option<&ast::GroupBy>,
+        out: &OutCtx,
+        dest: &Dest,
+        base: i32,
+        group_desc: &[bool],
     ) -> Result<()> {
         let n = results.len();
         // Resolve GROUP BY terms (numbers and aliases refer to result columns).
@@ -2507,8 +2686,9 @@ impl<'a> Builder<'a> {
         let nargs: usize = ad.iter().map(|a| a.cols.len()).sum();
         let width = nk + nargs + bare.len();
         let mut kinfo = Vec::new();
-        for g in &gexprs {
-            kinfo.push((false, self.collation_of(g).map(|c| c.0)));
+        for (i, g) in gexprs.iter().enumerate() {
+            let desc = group_desc.get(i).copied().unwrap_or(false);
+            kinfo.push((desc, self.collation_of(g).map(|c| c.0)));
         }
         let gs = self.open_sorter(kinfo.clone(), width - nk)?;
         let bare2 = bare.clone();
@@ -2678,4 +2858,15 @@ pub fn ordinal(n: usize) -> String {
         _ => "th",
     };
     format!("{n}{suf}")
+}
+
+/// `e` without enclosing parentheses around a single expression.
+fn strip_parens(mut e: &Expr) -> &Expr {
+    while let Expr::Parenthesized(v) = e {
+        match v.as_slice() {
+            [inner] => e = inner,
+            _ => break,
+        }
+    }
+    e
 }
