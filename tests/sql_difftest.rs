@@ -211,3 +211,41 @@ fn function_collation_from_first_collated_argument() {
         ],
     );
 }
+
+/// abs() of a real keeps -0.0 (SQLite negates only values below zero).
+#[test]
+fn abs_keeps_negative_zero() {
+    diff(
+        "abs_negzero",
+        &[
+            "SELECT abs(-0.0), abs(0.0), abs(-1.5), abs('-0.0'), abs(x''), abs(CAST('-0' AS REAL))",
+            "CREATE TABLE t(a REAL)",
+            "INSERT INTO t VALUES (-0.0), (0.0)",
+            "SELECT a, abs(a) FROM t ORDER BY rowid",
+        ],
+    );
+}
+
+/// coalesce/ifnull/iif evaluate their arguments only as far as needed (SQLite codes them
+/// inline), so an argument that would fail is never reached.
+#[test]
+fn inline_functions_are_lazy() {
+    diff(
+        "inline_lazy",
+        &[
+            "SELECT ifnull('b', abs(-9223372036854775808))",
+            "SELECT coalesce(NULL, 'b', abs(-9223372036854775808)), iif(1, 2, abs(-9223372036854775808))",
+            "SELECT coalesce(NULL, NULL), ifnull(NULL, 3), iif(NULL, 1, 2), iif(0, 1, 2)",
+            "SELECT coalesce(NULL, abs(-9223372036854775808))",
+            "SELECT coalesce(1)",
+            "SELECT iif(1, 2)",
+            "CREATE TABLE t(a)",
+            "INSERT INTO t VALUES (1), (ifnull('b', abs(-9223372036854775808)))",
+            "SELECT a, coalesce(a, 'x'), typeof(ifnull(a, 0)) FROM t ORDER BY rowid",
+            "CREATE TABLE e(a)",
+            "UPDATE e SET a = 1 WHERE abs(-9223372036854775808) BETWEEN a AND 2",
+            "SELECT 1 FROM e WHERE abs(-9223372036854775808) BETWEEN a AND 2",
+            "SELECT a FROM t WHERE 1 BETWEEN a AND 2",
+        ],
+    );
+}

@@ -48,7 +48,11 @@ pub fn abs(_: &mut FuncContext, a: &[Value]) -> Result<Value> {
             }
             Value::Integer(i.abs())
         }
-        other => Value::Real(value_to_f64(other).abs()),
+        other => {
+            // `if( rVal<0 ) rVal = -rVal;`: -0.0 stays -0.0 (f64::abs would clear the sign).
+            let r = value_to_f64(other);
+            Value::Real(if r < 0.0 { -r } else { r })
+        }
     })
 }
 

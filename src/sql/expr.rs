@@ -803,6 +803,33 @@ impl<'a> Builder<'a> {
         if agg {
             return Err(Error::sql(format!("misuse of aggregate function {name}()")));
         }
+        // coalesce/ifnull/iif are SQLite inline functions: arguments are evaluated only as
+        // far as needed (`ifnull('b', abs(-9223372036854775808))` is 'b', no overflow).
+        let overridden = || {
+            self.ctx
+                .user_functions
+                .iter()
+                .any(|u| u.name.eq_ignore_ascii_case(name))
+        };
+        let lname = name.to_ascii_lowercase();
+        if (lname == "coalesce" || lname == "ifnull") && args.len() >= 2 && !overridden() {
+            let end = self.label();
+            self.expr(&args[0], target)?;
+            for a in &args[1..] {
+                self.emit(Opcode::NotNull, target, end, 0);
+                self.expr(a, target)?;
+            }
+            self.resolve(end);
+            return Ok(());
+        }
+        if lname == "iif" && args.len() == 3 && !overridden() {
+            let case = Expr::Case {
+                base: None,
+                when_then_pairs: vec![(args[0].clone(), args[1].clone())],
+                else_expr: Some(Box::new(args[2].clone())),
+            };
+            return self.expr(&case, target);
+        }
         let base = self.regs(args.len().max(1));
         for (i, a) in args.iter().enumerate() {
             self.expr(a, base + i as i32)?;

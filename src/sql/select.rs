@@ -105,12 +105,15 @@ fn split_and(e: &Expr, out: &mut Vec<Expr>) {
         Expr::Parenthesized(v) if v.len() == 1 => split_and(&v[0], out),
         // `x BETWEEN a AND b` is `x >= a AND x <= b` (the code generator expands it the same
         // way), split so the planner sees both bounds (rowid/index range seeks).
+        // Not when `x` names no column: SQLite keeps BETWEEN one term, so its constant half
+        // must not be hoisted before the loop (`abs(-9223372036854775808) BETWEEN a AND 2`
+        // over an empty table raises nothing there).
         Expr::Between {
             lhs,
             not: false,
             start,
             end,
-        } => {
+        } if names_column(lhs) => {
             out.push(Expr::Binary(
                 lhs.clone(),
                 Operator::GreaterEquals,
@@ -119,6 +122,19 @@ fn split_and(e: &Expr, out: &mut Vec<Expr>) {
             out.push(Expr::Binary(lhs.clone(), Operator::LessEquals, end.clone()));
         }
         _ => out.push(e.clone()),
+    }
+}
+
+/// `e` mentions a column name (syntactically; subqueries count).
+fn names_column(e: &Expr) -> bool {
+    match e {
+        Expr::Id(_) | Expr::Name(_) | Expr::Qualified(..) | Expr::DoublyQualified(..) => true,
+        Expr::Exists(_) | Expr::Subquery(_) | Expr::InSelect { .. } | Expr::InTable { .. } => true,
+        _ => {
+            let mut found = false;
+            walk_children(e, &mut |c| found |= names_column(c));
+            found
+        }
     }
 }
 

@@ -498,6 +498,16 @@ impl Vm {
         Ok(())
     }
 
+    /// The collation a `CollSeq` just before `pc` names for the function at `pc` (SQLite's
+    /// `sqlite3GetFuncCollSeq`), if any.
+    fn pending_coll(&self, pc: usize) -> Option<crate::btree::Collation> {
+        let prev = self.prog.ops.get(pc.checked_sub(1)?)?;
+        match (&prev.opcode, &prev.p4) {
+            (Opcode::CollSeq, P4::Coll(c)) => c.clone(),
+            _ => None,
+        }
+    }
+
     fn func_ctx(host: &dyn VmHost) -> FuncContext {
         let (changes, total_changes) = host.changes();
         FuncContext {
@@ -934,6 +944,7 @@ impl Vm {
                     let r = self.range(p2, n)?;
                     let f = Self::p4_func(&self.prog.ops[pc])?;
                     let mut ctx = Self::func_ctx(host);
+                    ctx.collation = self.pending_coll(pc);
                     let args = &self.regs[r];
                     let v = match f {
                         FuncRef::Builtin(def) => match &def.kind {
@@ -979,6 +990,7 @@ impl Vm {
                         self.aggs[acc] = Some(Self::new_agg(f)?);
                     }
                     let mut ctx = Self::func_ctx(host);
+                    ctx.collation = self.pending_coll(pc);
                     if let Some(st) = self.aggs[acc].as_mut() {
                         if opcode == Opcode::AggInverse {
                             st.inverse(&mut ctx, &self.regs[r])?;

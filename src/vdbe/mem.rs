@@ -198,6 +198,8 @@ pub fn to_real(v: &Value) -> f64 {
         Value::Integer(i) => *i as f64,
         Value::Real(r) => *r,
         Value::Text(t) | Value::Blob(t) => match scan_number(t).value {
+            // sqlite3AtoF keeps the sign of a zero: '-0' is -0.0.
+            Num::Int(0) if t.iter().find(|c| !is_space(**c)) == Some(&b'-') => -0.0,
             Num::Int(i) => i as f64,
             Num::Real(r) => r,
         },
