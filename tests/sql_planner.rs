@@ -195,6 +195,19 @@ fn order_by_satisfied_by_index_or_rowid() {
             "EXPLAIN QUERY PLAN SELECT * FROM t ORDER BY id",
             "EXPLAIN QUERY PLAN SELECT * FROM t WHERE id > 5 ORDER BY id",
             "EXPLAIN QUERY PLAN SELECT * FROM t ORDER BY b COLLATE BINARY",
+            // Backward scans (every key descending).
+            "SELECT id, a FROM t ORDER BY a DESC, id DESC LIMIT 15",
+            "SELECT id, a FROM t WHERE a IS NOT NULL ORDER BY a DESC, id DESC",
+            "SELECT id, b, c FROM t ORDER BY b DESC, c DESC, id DESC LIMIT 30",
+            "SELECT id FROM t WHERE id > 390 ORDER BY id DESC",
+            "SELECT id FROM t WHERE id = 17 ORDER BY id DESC",
+            "SELECT id, a FROM t WHERE id % 50 = 1 ORDER BY rowid DESC",
+            "CREATE TABLE e(id INTEGER PRIMARY KEY, a)",
+            "CREATE INDEX ea ON e(a)",
+            "SELECT * FROM e ORDER BY id DESC",
+            "SELECT * FROM e ORDER BY a DESC",
+            "EXPLAIN QUERY PLAN SELECT * FROM t ORDER BY id DESC",
+            "EXPLAIN QUERY PLAN SELECT * FROM t ORDER BY a DESC, id DESC",
         ],
     );
 }

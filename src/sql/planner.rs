@@ -88,6 +88,7 @@ impl<'a> Builder<'a> {
                     right: false,
                     right_eph: None,
                     order_index: None,
+                    order_desc: false,
                 })
                 .collect(),
         )

@@ -85,6 +85,8 @@ pub(super) struct Level {
     /// Visit the rows in this index's order (ORDER BY satisfied by the index, no sort):
     /// a full scan of the index, the table row found by rowid.
     pub(super) order_index: Option<Index>,
+    /// Visit a full scan (of the table or of `order_index`) backwards (ORDER BY ... DESC).
+    pub(super) order_desc: bool,
 }
 
 pub(super) enum Access {
@@ -579,10 +581,12 @@ impl<'a> Builder<'a> {
     }
 
     /// Can a scan of `src` produce its rows in ORDER BY order (SQLite's "ORDER BY satisfied
-    /// by the loop")? Every key must be a column of `src`, ascending, BINARY unless the index
-    /// column has the key's collation: the rowid first (a rowid-order scan), or a prefix of
-    /// an index's columns optionally followed by the rowid (index entries end with it). Only
-    /// when the planner would otherwise scan the whole table; never for a virtual table.
+    /// by the loop")? Every key must be a column of `src`, all ascending (a forward scan) or
+    /// all descending (a backward scan; only of the whole table or index), BINARY unless the
+    /// index column has the key's collation: the rowid first (a rowid-order scan), or a
+    /// prefix of an ascending index's columns optionally followed by the rowid (index entries
+    /// end with it). Only when the planner would otherwise scan the whole table; never for a
+    /// virtual table. Returns the scan and whether it runs backwards.
     fn order_by_scan(
         &self,
         src: &Source,
@@ -590,7 +594,7 @@ impl<'a> Builder<'a> {
         ki: &[(bool, Option<String>)],
         results: &[(Expr, String)],
         terms: &[Expr],
-    ) -> Option<OrderScan> {
+    ) -> Option<(OrderScan, bool)> {
         let (db, t) = src.table.as_ref()?;
         if t.without_rowid || t.is_view || self.vtab_of(src.cursor).is_some() {
             return None;
@@ -599,9 +603,10 @@ impl<'a> Builder<'a> {
             return None;
         }
         let norm = |c: Option<&str>| c.unwrap_or("BINARY").to_ascii_uppercase();
+        let backward = ki.first().map(|k| k.0).unwrap_or(false);
         let mut cols: Vec<(i32, String)> = Vec::new();
         for (k, (desc, coll)) in keys.iter().zip(ki) {
-            if *desc {
+            if *desc != backward {
                 return None;
             }
             let e = match k {
@@ -617,11 +622,12 @@ impl<'a> Builder<'a> {
         }
         let access = self.plan_access(src, terms, std::slice::from_ref(src), 0);
         if cols.first().map(|c| c.0) == Some(-1) {
-            return matches!(
-                access,
-                Access::Scan | Access::RowidEq(_) | Access::RowidRange(..)
-            )
-            .then_some(OrderScan::Rowid);
+            let ok = match access {
+                Access::Scan | Access::RowidEq(_) => true,
+                Access::RowidRange(..) => !backward,
+                _ => false,
+            };
+            return ok.then_some((OrderScan::Rowid, backward));
         }
         if !matches!(access, Access::Scan) {
             return None;
@@ -647,7 +653,7 @@ impl<'a> Builder<'a> {
                     None => continue 'idx,
                 }
             }
-            return Some(OrderScan::Index(idx.clone()));
+            return Some((OrderScan::Index(idx.clone()), backward));
         }
         None
     }
@@ -958,6 +964,7 @@ impl<'a> Builder<'a> {
                 right,
                 right_eph: None,
                 order_index: None,
+                order_desc: false,
             });
         }
         if sources.len() > 64 {
@@ -1588,6 +1595,7 @@ impl<'a> Builder<'a> {
             right: false,
             right_eph: None,
             order_index: None,
+            order_desc: false,
         }];
         self.loops(&sources, &levels, &ts, body)
     }
@@ -1714,6 +1722,13 @@ impl<'a> Builder<'a> {
                     b.emit(Opcode::VNext, cur, top, 0);
                 });
             }
+            Access::Scan if lv.order_desc => {
+                self.eqp_line(format!("SCAN {label_name}{lj}"));
+                self.emit(Opcode::Last, cur, end, 0);
+                advance = Box::new(move |b: &mut Builder<'a>, top| {
+                    b.emit(Opcode::Prev, cur, top, 0);
+                });
+            }
             Access::Scan => {
                 self.eqp_line(format!("SCAN {label_name}{lj}"));
                 self.emit(Opcode::Rewind, cur, end, 0);
@@ -1783,10 +1798,15 @@ impl<'a> Builder<'a> {
                     P4::KeyInfo(ki),
                     0,
                 );
-                self.emit(Opcode::Rewind, ic, end, 0);
+                let (first, step) = if lv.order_desc {
+                    (Opcode::Last, Opcode::Prev)
+                } else {
+                    (Opcode::Rewind, Opcode::Next)
+                };
+                self.emit(first, ic, end, 0);
                 idx_cursor = Some((ic, 0, Operator::Equals));
                 advance = Box::new(move |b: &mut Builder<'a>, top| {
-                    b.emit(Opcode::Next, ic, top, 0);
+                    b.emit(step, ic, top, 0);
                 });
             }
             Access::IndexEq(idx, exprs) => {
@@ -2247,9 +2267,13 @@ impl<'a> Builder<'a> {
                     && !self.select_has_windows(&results, order_by) =>
             {
                 match self.order_by_scan(&sources[0], &keys, &ki, &res_pairs, &terms) {
-                    Some(OrderScan::Rowid) => None,
-                    Some(OrderScan::Index(idx)) => {
+                    Some((OrderScan::Rowid, desc)) => {
+                        levels[0].order_desc = desc;
+                        None
+                    }
+                    Some((OrderScan::Index(idx), desc)) => {
                         levels[0].order_index = Some(idx);
+                        levels[0].order_desc = desc;
                         None
                     }
                     None => Some((ki, keys)),
