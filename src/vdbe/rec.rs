@@ -46,9 +46,12 @@ pub fn get_varint(b: &[u8]) -> Option<(u64, usize)> {
 }
 
 pub fn varint_len(v: u64) -> usize {
-    let mut b = Vec::with_capacity(9);
-    put_varint(&mut b, v);
-    b.len()
+    // No allocation: 7 bits per byte, the 9th byte carries 8 (as `put_varint`).
+    if v > 0x00ff_ffff_ffff_ffff {
+        return 9;
+    }
+    let bits = 64 - v.leading_zeros() as usize;
+    bits.div_ceil(7).max(1)
 }
 
 fn serial_type(v: &Value) -> (u64, usize) {
@@ -265,6 +268,24 @@ pub fn decode(rec: &[u8]) -> Result<Vec<Value>> {
     let mut v = Vec::new();
     decode_into(rec, &mut v)?;
     Ok(v)
+}
+
+#[cfg(test)]
+mod varint_len_tests {
+    #[test]
+    fn varint_len_matches_put_varint() {
+        let mut vals: Vec<u64> = vec![0, 1, 0x7f, 0x80, 0x3fff, 0x4000, u64::MAX];
+        for s in 0..64 {
+            vals.push(1u64 << s);
+            vals.push((1u64 << s) - 1);
+            vals.push((1u64 << s) + 1);
+        }
+        for v in vals {
+            let mut b = Vec::new();
+            super::put_varint(&mut b, v);
+            assert_eq!(super::varint_len(v), b.len(), "v={v:#x}");
+        }
+    }
 }
 
 #[cfg(test)]
