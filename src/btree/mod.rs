@@ -434,18 +434,36 @@ impl Btree {
 
 impl BtCursor {
     pub fn new(root: Pgno, intkey: bool, key_info: Option<KeyInfo>) -> BtCursor {
+        Self::with_buffers(root, intkey, key_info, Vec::with_capacity(8), Vec::new())
+    }
+    fn with_buffers(
+        root: Pgno,
+        intkey: bool,
+        key_info: Option<KeyInfo>,
+        mut stack: Vec<(Pgno, usize)>,
+        mut saved_key: Vec<u8>,
+    ) -> BtCursor {
+        stack.clear();
+        saved_key.clear();
         BtCursor {
             root,
             intkey,
             key_info,
-            stack: Vec::with_capacity(8),
+            stack,
             state: CursorState::Invalid,
             stamp: 0,
             saved_rowid: 0,
-            saved_key: Vec::new(),
+            saved_key,
             at_end: false,
             cell_cache: None,
         }
+    }
+    /// Make this cursor what `BtCursor::new(root, intkey, key_info)` returns, keeping its
+    /// buffers (a statement run again reopens its cursors without allocating).
+    pub fn reopen(&mut self, root: Pgno, intkey: bool, key_info: Option<KeyInfo>) {
+        let stack = std::mem::take(&mut self.stack);
+        let key = std::mem::take(&mut self.saved_key);
+        *self = Self::with_buffers(root, intkey, key_info, stack, key);
     }
     /// Move to the first entry; `false` if the tree is empty.
     pub fn first(&mut self, bt: &mut Btree) -> Result<bool> {

@@ -205,6 +205,38 @@ impl VdbeCursor {
         }
     }
 
+    /// A b-tree cursor as `new(Backend::Bt { db, cur: BtCursor::new(root, intkey, ki) },
+    /// n_field)` would make, built from `old` (a closed cursor of an earlier run) so that its
+    /// buffers are reused instead of reallocated.
+    pub fn reopen_bt(
+        old: VdbeCursor,
+        db: usize,
+        root: crate::pager::Pgno,
+        intkey: bool,
+        ki: Option<KeyInfo>,
+        n_field: usize,
+    ) -> VdbeCursor {
+        let VdbeCursor {
+            backend,
+            mut rec,
+            mut hdr,
+            ..
+        } = old;
+        let cur = match backend {
+            Backend::Bt { mut cur, .. } => {
+                cur.reopen(root, intkey, ki);
+                cur
+            }
+            _ => BtCursor::new(root, intkey, ki),
+        };
+        rec.clear();
+        hdr.cols.clear();
+        let mut c = VdbeCursor::new(Backend::Bt { db, cur }, n_field);
+        c.rec = rec;
+        c.hdr = hdr;
+        c
+    }
+
     pub fn key_info(&self) -> Option<&KeyInfo> {
         match &self.backend {
             Backend::Bt { cur, .. } => cur.key_info.as_ref(),

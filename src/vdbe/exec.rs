@@ -194,6 +194,9 @@ pub struct Vm {
     since_progress: u32,
     /// `SQLITE_LIMIT_LENGTH`: longest string or blob a register may hold.
     pub max_len: usize,
+    /// B-tree cursors closed at the end of a run, reused by the next run's `OpenRead`/
+    /// `OpenWrite` (their buffers; never their position).
+    spare_cursors: Vec<VdbeCursor>,
     /// Statement foreign-key violation counter (SQLite's `nFkConstraint`).
     n_fk: i64,
     /// Rows written by the current trigger statement (`OPFLAG_SUBCHANGE`).
@@ -203,6 +206,9 @@ pub struct Vm {
     /// Register files of finished frames, reused.
     spare_regs: Vec<Vec<Value>>,
 }
+
+/// At most this many closed cursors are kept for reuse.
+const MAX_SPARE_CURSORS: usize = 8;
 
 fn too_big() -> Error {
     Error::code(SQLITE_TOOBIG)
@@ -257,6 +263,7 @@ impl Vm {
             ops_until_check: INTERRUPT_CHECK_INTERVAL,
             since_progress: 0,
             max_len: 1_000_000_000,
+            spare_cursors: Vec::new(),
             n_fk: 0,
             n_sub: 0,
             frames: Vec::new(),
@@ -275,9 +282,7 @@ impl Vm {
         for r in self.regs.iter_mut() {
             *r = Value::Null;
         }
-        for c in self.cursors.iter_mut() {
-            *c = None;
-        }
+        self.close_cursors();
         for o in self.once.iter_mut() {
             *o = false;
         }
@@ -359,7 +364,13 @@ impl Vm {
     fn close_cursors(&mut self) {
         self.drop_frames();
         for c in self.cursors.iter_mut() {
-            *c = None;
+            if let Some(c) = c.take() {
+                if matches!(c.backend, Backend::Bt { .. })
+                    && self.spare_cursors.len() < MAX_SPARE_CURSORS
+                {
+                    self.spare_cursors.push(c);
+                }
+            }
         }
     }
 
@@ -1281,8 +1292,17 @@ impl Vm {
                         _ => (None, 0),
                     };
                     let intkey = ki.is_none();
-                    let c = BtCursor::new(root, intkey, ki);
-                    self.set_cursor(p1, VdbeCursor::new(Backend::Bt { db, cur: c }, nf))?;
+                    let c = match self.spare_cursors.pop() {
+                        Some(old) => VdbeCursor::reopen_bt(old, db, root, intkey, ki, nf),
+                        None => VdbeCursor::new(
+                            Backend::Bt {
+                                db,
+                                cur: BtCursor::new(root, intkey, ki),
+                            },
+                            nf,
+                        ),
+                    };
+                    self.set_cursor(p1, c)?;
                 }
                 Opcode::OpenEphemeral | Opcode::OpenAutoindex => {
                     let ki = Self::key_info_of(&self.prog.ops[pc]);
