@@ -122,9 +122,10 @@ for name, key in (("passphrase", "bench passphrase"), ("raw key", raw)):
     print(f"open + first query with a {name}: {best * 1000:.1f} ms (best of 3, wall clock)")
 PY
 
-# AES-NI: the AES and GHASH code in the library has AES-NI / PCLMULQDQ instructions (the aes
-# and polyval crates choose them at run time through cpufeatures when the CPU has them).
-N_AESNI="$(objdump -d "$LIB" | grep -c -E '\baesenc|\baesenclast' || true)"
-N_PCLMUL="$(objdump -d "$LIB" | grep -c -E '\bpclmul' || true)"
-CPU="$(grep -m1 -o -w aes /proc/cpuinfo || echo none)"
-echo "AES-NI: $N_AESNI aesenc/aesenclast and $N_PCLMUL pclmulqdq instructions in the library; CPU flag: $CPU"
+# AES-NI: the AES and GHASH code in the library has AES-NI / VAES / (V)PCLMULQDQ instructions
+# (ring's assembly; ring picks the widest variant the CPU has at run time).
+N_AESNI="$(objdump -d "$LIB" | grep -c -E '\b(v?aesenc|v?aesenclast)\b' || true)"
+N_VAES="$(objdump -d "$LIB" | grep -c -E '\bvaesenc' || true)"
+N_PCLMUL="$(objdump -d "$LIB" | grep -c -E '\bv?pclmul' || true)"
+CPU="$(grep -m1 -o -w -E 'vaes|aes' /proc/cpuinfo | sort -u | tr '\n' ' ' || echo none)"
+echo "AES-NI: $N_AESNI aesenc/aesenclast ($N_VAES of them VAES) and $N_PCLMUL (v)pclmulqdq instructions in the library; CPU flags: $CPU"

@@ -324,37 +324,3 @@ fn attach_with_key() {
     assert_eq!(exec(&mut c, "SELECT count(*) FROM m").unwrap(), vec!["1"]);
     assert_eq!(ok(&mut c, "PRAGMA integrity_check"), vec!["ok"]);
 }
-
-/// VACUUM and VACUUM INTO on a keyed database: never a plain or broken file. Until the
-/// rebuild carries the key they are refused with SQLITE_ERROR, and the database is intact.
-#[test]
-fn vacuum_on_a_keyed_database_is_safe() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = db_in(&dir, "v.db");
-    let mut c = open(&p);
-    ok(&mut c, &format!("PRAGMA key = \"{RAW}\""));
-    fill(&mut c, 30);
-    ok(&mut c, "DELETE FROM t WHERE a % 2 = 0");
-    let want = summary(&mut c).unwrap();
-    let e = exec(&mut c, "VACUUM").unwrap_err();
-    assert_eq!(
-        (e.code, e.msg.as_str()),
-        (
-            SQLITE_ERROR,
-            "VACUUM is not supported on an encrypted database yet"
-        )
-    );
-    let into = db_in(&dir, "into.db");
-    let e = exec(&mut c, &format!("VACUUM INTO '{into}'")).unwrap_err();
-    assert_eq!(e.code, SQLITE_ERROR);
-    assert!(!std::path::Path::new(&into).exists() || std::fs::metadata(&into).unwrap().len() == 0);
-    drop(c);
-    assert!(
-        marker_in_dir(dir.path()).is_empty(),
-        "plaintext after VACUUM"
-    );
-    let mut c = open(&p);
-    ok(&mut c, &format!("PRAGMA key = \"{RAW}\""));
-    assert_eq!(summary(&mut c).unwrap(), want);
-    assert_eq!(ok(&mut c, "PRAGMA integrity_check"), vec!["ok"]);
-}

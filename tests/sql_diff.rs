@@ -554,3 +554,30 @@ fn temp_schema_table_exists_before_any_temp_object() {
         ],
     );
 }
+
+/// Schema-qualified index pragmas look only in that database (DBD::SQLite's statistics_info
+/// walks `PRAGMA db.index_list`), and index_xinfo has SQLite's six columns with the auxiliary
+/// rowid / PRIMARY KEY rows.
+#[test]
+fn index_pragmas_schema_and_xinfo() {
+    diff(
+        "index_pragmas",
+        &[
+            "CREATE TABLE a(id INTEGER, fname TEXT COLLATE nocase, lname TEXT, UNIQUE(id))",
+            "CREATE INDEX a_fn ON a(fname DESC, id+1)",
+            "ATTACH ':memory:' AS remote",
+            "CREATE TABLE remote.b(id INTEGER, fname, lname, PRIMARY KEY(id), UNIQUE(fname, lname))",
+            "PRAGMA remote.index_list(a)",
+            "PRAGMA main.index_list(a)",
+            "PRAGMA main.index_list(b)",
+            "PRAGMA remote.index_list(b)",
+            "PRAGMA index_list(b)",
+            "PRAGMA remote.index_info(a_fn)",
+            "PRAGMA main.index_info(a_fn)",
+            "PRAGMA index_xinfo(a_fn)",
+            "PRAGMA index_xinfo(sqlite_autoindex_a_1)",
+            "PRAGMA remote.index_xinfo(sqlite_autoindex_b_1)",
+            "SELECT * FROM pragma_index_xinfo('a_fn')",
+        ],
+    );
+}

@@ -257,7 +257,6 @@ fn alter_rename_table() {
 }
 
 #[test]
-#[ignore = "AUTOINCREMENT does not maintain sqlite_sequence yet"]
 fn alter_rename_table_autoincrement() {
     diff(
         "rename autoincrement",

@@ -58,6 +58,11 @@ fn wal_hook_and_frame_counts_match_real_sqlite() {
         want.contains("hook-err   rc=4 ext=4 hook=['main']"),
         "{want}"
     );
+    assert!(want.contains("wal_hook first call returns 1000"), "{want}");
+    assert!(
+        want.contains("wal_hook return after autocheckpoint(77)   77"),
+        "{want}"
+    );
     let got = run_on(&lut_dir().join("libsqlite3.so.0"), &base.join("lut"));
     for (i, (w, g)) in want.lines().zip(got.lines()).enumerate() {
         assert_eq!(

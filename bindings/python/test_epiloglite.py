@@ -411,6 +411,39 @@ class TestMoreApi(Base):
         finally:
             mem.close()
 
+    def test_result_column_names(self):
+        """Names as SQLite 3.40.1 gives them (DBD::SQLite and ORMs key rows by them)."""
+        self.con.executescript("create table t(name, tagid); create table m(tagid);"
+                               "create table kk(Key, Action, \"x\");")
+        cases = [
+            ("select distinct(t.name), t.tagid from m, t", ["name", "tagid"]),
+            ("select (((t.name))), +t.name, t.name as x from t", ["name", "+t.name", "x"]),
+            ("select * from kk", ["Key", "Action", "x"]),
+            ("select key from (select 1 as kEy)", ["kEy"]),
+            ("select 1 as abort, 2 as Plan", ["abort", "Plan"]),
+        ]
+        for sql, names in cases:
+            cur = self.con.execute(sql)
+            self.assertEqual([d[0] for d in cur.description], names, sql)
+        info = self.con.execute("pragma table_info(kk)").fetchall()
+        self.assertEqual([r[1] for r in info], ["Key", "Action", "x"])
+
+    def test_authorizer_names_the_database_of_an_unqualified_table(self):
+        self.con.executescript("create table m(a); create temp table h(a);")
+        seen = []
+        self.con.set_authorizer(lambda *a: (seen.append(a), sqlite3.SQLITE_OK)[1])
+        self.con.execute("insert into h values (1)")
+        self.con.execute("delete from m")
+        self.con.set_authorizer(None)
+        self.assertIn((sqlite3.SQLITE_INSERT, "h", None, "temp", None), seen)
+        self.assertIn((sqlite3.SQLITE_DELETE, "m", None, "main", None), seen)
+
+    def test_schema_table_is_read_only_by_its_legacy_name(self):
+        for table in ("sqlite_schema", "sqlite_master"):
+            with self.assertRaisesRegex(sqlite3.OperationalError,
+                                        "^table sqlite_master may not be modified$"):
+                self.con.execute(f"update {table} set name = 'x'")
+
 
 class Result(unittest.TextTestResult):
     pass

@@ -263,7 +263,7 @@ impl BtCursor {
     /// Make the position usable: turn a stale `Valid` into `RequireSeek`, then re-seek.
     /// Returns the seek result for `RequireSeek` (Found if the position was fine).
     fn restore(&mut self, bt: &mut Btree) -> Result<SeekResult> {
-        if self.state == CursorState::Valid && bt.stamp_of(self.root) > self.stamp {
+        if self.state == CursorState::Valid && bt.changed_since(self.root, self.stamp) {
             self.state = CursorState::RequireSeek;
         }
         match self.state {
@@ -333,10 +333,48 @@ impl BtCursor {
 
     /// `Valid` and no change to the tree since positioning.
     pub(super) fn fresh(&self, bt: &Btree) -> bool {
-        self.state == CursorState::Valid && bt.stamp_of(self.root) <= self.stamp
+        self.state == CursorState::Valid && !bt.changed_since(self.root, self.stamp)
     }
 
     pub(super) fn next_impl(&mut self, bt: &mut Btree) -> Result<bool> {
+        if self.fresh(bt) && self.next_on_leaf(bt)? {
+            return Ok(true);
+        }
+        self.next_slow(bt)
+    }
+
+    /// `next` within the current leaf of an unchanged tree (the common step of a scan): one
+    /// page access, the landing done in place. `false` (nothing changed) when the cursor is
+    /// not on a leaf or is on its last cell; the general path handles those.
+    fn next_on_leaf(&mut self, bt: &mut Btree) -> Result<bool> {
+        let Some(&(pg, idx)) = self.stack.last() else {
+            return Ok(false);
+        };
+        let usable = bt.pager.usable_size();
+        let ci = {
+            let data = bt.pager.read(pg)?;
+            let h = parse_hdr(data, pg, usable)?;
+            if !h.leaf || idx + 1 >= h.ncells {
+                return Ok(false);
+            }
+            parse_cell(data, &h, idx + 1, pg, usable)?
+        };
+        // As `landed`, for cell idx + 1 of the same page.
+        self.set_top_idx(idx + 1);
+        self.at_end = false;
+        self.cell_cache = Some((pg, idx + 1, bt.clock, ci));
+        if self.intkey {
+            self.saved_rowid = ci.key;
+        } else {
+            let mut k = std::mem::take(&mut self.saved_key);
+            cell_payload(bt, pg, &ci, &mut k)?;
+            self.saved_key = k;
+        }
+        self.stamp = bt.clock;
+        Ok(true)
+    }
+
+    fn next_slow(&mut self, bt: &mut Btree) -> Result<bool> {
         let moved = match self.restore(bt)? {
             SeekResult::Found | SeekResult::Less => self.next_inner(bt)?,
             SeekResult::Greater => true,

@@ -170,6 +170,13 @@ impl Btree {
             .max(self.reset_stamp)
     }
 
+    /// Whether tree `root` changed after clock value `c` (invariant 2). No change at all since
+    /// `c` (the clock has not moved: every read-only loop) is answered without a lookup.
+    #[inline]
+    fn changed_since(&self, root: Pgno, c: u64) -> bool {
+        self.clock > c && self.stamp_of(root) > c
+    }
+
     /// Record a change to tree `root`.
     fn touch(&mut self, root: Pgno) {
         self.clock += 1;

@@ -8,6 +8,8 @@
 //!    handle of the expected [`Kind`]. Handles are registered right after `Box::into_raw` and
 //!    unregistered right before the box is dropped, so a closed / finalized handle is detected
 //!    without touching freed memory (SQLite's `sqlite3SafetyCheckOk`, made exact).
+//!    The answer is the registry's; a lock-free front table of live handles only short-cuts
+//!    the locked lookup (see `FRONT`).
 //! 3. A use of a dead or wrong-kind handle is logged through `sqlite3_log(SQLITE_MISUSE, ...)`
 //!    as SQLite does ("misuse at line N of [source id]").
 
@@ -16,6 +18,7 @@ use parking_lot::RwLock;
 use std::collections::HashMap;
 use std::os::raw::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::LazyLock;
 
 /// What a registered address is.
@@ -52,15 +55,77 @@ type AddrMap = HashMap<usize, Kind, std::hash::BuildHasherDefault<AddrHasher>>;
 
 static LIVE: LazyLock<RwLock<AddrMap>> = LazyLock::new(|| RwLock::new(AddrMap::default()));
 
+/// A lock-free front of the registry: a 2-way set-associative table of `address | kind` words.
+/// Invariant: a slot holds `a | k` only while `a` is registered with kind `k`. Slots are set
+/// under the registry's lock (write lock in `register`; read lock in `is_live` after a
+/// positive lookup, so no unregister can run in between) and the slot of an address is
+/// cleared under the write lock *before* the address leaves the registry. A slot that does
+/// not match (empty, another handle, or a handle whose address is not 8-aligned) just sends
+/// the lookup to the locked map, so the answer is always the registry's.
+const FRONT_BITS: u32 = 8;
+const FRONT_SLOTS: usize = 1 << FRONT_BITS;
+// The kind must fit the 3 low bits of an 8-aligned address.
+const _: () = assert!((Kind::Backup as usize) < 8);
+static FRONT: [AtomicUsize; FRONT_SLOTS] = [const { AtomicUsize::new(0) }; FRONT_SLOTS];
+
+/// The front-table set (two adjacent slots, so two handles of one row loop that hash alike
+/// do not evict each other) and word of a handle; `None` if its address has no room for the
+/// kind in its 3 low bits.
+#[inline]
+fn front_word(a: usize, k: Kind) -> Option<(usize, usize)> {
+    if a & 7 != 0 {
+        return None;
+    }
+    let slot =
+        (a >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as usize) >> (usize::BITS - FRONT_BITS);
+    Some((slot & !1, a | k as usize))
+}
+
+#[inline]
+fn front_hit(a: usize, k: Kind) -> bool {
+    match front_word(a, k) {
+        Some((s, w)) => {
+            FRONT[s].load(AtomicOrdering::Acquire) == w
+                || FRONT[s + 1].load(AtomicOrdering::Acquire) == w
+        }
+        None => false,
+    }
+}
+
+/// Put a handle in the front. Only under the registry's lock, with `a` registered as `k`.
+fn front_fill(a: usize, k: Kind) {
+    if let Some((s, w)) = front_word(a, k) {
+        let first = FRONT[s].load(AtomicOrdering::Acquire);
+        let i = if first == 0 || first == w { s } else { s + 1 };
+        FRONT[i].store(w, AtomicOrdering::Release);
+    }
+}
+
+/// Take a handle out of the front. Only under the registry's write lock.
+fn front_clear(a: usize, k: Kind) {
+    if let Some((s, w)) = front_word(a, k) {
+        for slot in &FRONT[s..s + 2] {
+            let _ = slot.compare_exchange(w, 0, AtomicOrdering::AcqRel, AtomicOrdering::Relaxed);
+        }
+    }
+}
+
 /// Record `p` as a live handle of kind `k`.
 pub fn register<T>(p: *const T, k: Kind) {
-    LIVE.write().insert(p as usize, k);
+    let mut live = LIVE.write();
+    if let Some(old) = live.insert(p as usize, k) {
+        // Re-registered without an unregister: the front may hold the old kind.
+        front_clear(p as usize, old);
+    }
+    front_fill(p as usize, k);
 }
 
 /// Forget `p`; returns whether it was live with kind `k` (a second call returns false).
 pub fn unregister<T>(p: *const T, k: Kind) -> bool {
     let mut live = LIVE.write();
     if live.get(&(p as usize)) == Some(&k) {
+        // Cleared before the removal (front invariant).
+        front_clear(p as usize, k);
         live.remove(&(p as usize));
         true
     } else {
@@ -82,8 +147,24 @@ pub fn for_each_live(k: Kind, mut f: impl FnMut(usize)) {
 }
 
 /// Whether `p` is a live handle of kind `k`.
+///
+/// O(1) and lock-free when the handle is in the front table (the usual case in a row loop);
+/// otherwise the registry is read under its lock and a live handle is put in the front.
 pub fn is_live<T>(p: *const T, k: Kind) -> bool {
-    !p.is_null() && LIVE.read().get(&(p as usize)) == Some(&k)
+    if p.is_null() {
+        return false;
+    }
+    let a = p as usize;
+    if front_hit(a, k) {
+        return true;
+    }
+    let reg = LIVE.read();
+    let live = reg.get(&a) == Some(&k);
+    if live {
+        // Under the read lock: `a` cannot be unregistered before this store lands.
+        front_fill(a, k);
+    }
+    live
 }
 
 /// Per-return-type answers for a panic and for a bad handle (rustls-ffi's `PanicOrDefault`).
@@ -258,6 +339,66 @@ mod tests {
         assert!(!unregister(b, Kind::Stmt), "second unregister fails");
         assert!(!is_live(b, Kind::Stmt));
         assert!(!is_live(std::ptr::null::<u64>(), Kind::Stmt));
+        // SAFETY: allocated above, no longer registered.
+        drop(unsafe { Box::from_raw(b) });
+    }
+
+    #[test]
+    fn front_table_answers_die_with_the_handle() {
+        // A positive answer cached in the front table must not outlive an unregister done by
+        // another thread, nor survive a re-registration under another kind.
+        let b = Box::into_raw(Box::new(7u64));
+        register(b, Kind::Stmt);
+        for _ in 0..3 {
+            assert!(is_live(b, Kind::Stmt));
+        }
+        let a = b as usize;
+        std::thread::spawn(move || assert!(unregister(a as *const u64, Kind::Stmt)))
+            .join()
+            .unwrap();
+        assert!(
+            !is_live(b, Kind::Stmt),
+            "stale front entry after unregister"
+        );
+        register(b, Kind::Stmt);
+        assert!(is_live(b, Kind::Stmt));
+        std::thread::spawn(move || register(a as *const u64, Kind::Value))
+            .join()
+            .unwrap();
+        assert!(
+            !is_live(b, Kind::Stmt),
+            "stale front entry after re-registration"
+        );
+        assert!(is_live(b, Kind::Value));
+        // More live handles than front slots (collisions): every answer stays right.
+        let many: Vec<*mut u64> = (0..FRONT_SLOTS as u64 * 2 + 1)
+            .map(|i| Box::into_raw(Box::new(i)))
+            .collect();
+        for &h in &many {
+            register(h, Kind::Db);
+        }
+        for _ in 0..3 {
+            for &h in &many {
+                assert!(is_live(h, Kind::Db));
+                assert!(!is_live(h, Kind::Stmt));
+            }
+        }
+        for (i, &h) in many.iter().enumerate() {
+            if i % 2 == 0 {
+                assert!(unregister(h, Kind::Db));
+            }
+        }
+        for (i, &h) in many.iter().enumerate() {
+            assert_eq!(is_live(h, Kind::Db), i % 2 == 1);
+        }
+        for (i, &h) in many.iter().enumerate() {
+            if i % 2 == 1 {
+                assert!(unregister(h, Kind::Db));
+            }
+            // SAFETY: allocated above, no longer registered.
+            drop(unsafe { Box::from_raw(h) });
+        }
+        assert!(unregister(b, Kind::Value));
         // SAFETY: allocated above, no longer registered.
         drop(unsafe { Box::from_raw(b) });
     }

@@ -131,8 +131,9 @@ impl DbState {
 /// Build SQLite's filename layout: 4 NULs, db name, NUL, (key NUL value NUL)*, NUL, journal,
 /// NUL, wal, NUL, NUL. `sqlite3_db_filename` returns a pointer to the db name inside it.
 pub fn filename_layout(path: &str, params: &[(String, String)]) -> Vec<u8> {
+    let path_b = crate::vfs::path_to_bytes(path);
     let mut v = vec![0u8; 4];
-    v.extend_from_slice(path.as_bytes());
+    v.extend_from_slice(path_b.as_slice());
     v.push(0);
     for (k, val) in params {
         v.extend_from_slice(k.as_bytes());
@@ -142,19 +143,19 @@ pub fn filename_layout(path: &str, params: &[(String, String)]) -> Vec<u8> {
     }
     v.push(0);
     if !path.is_empty() {
-        v.extend_from_slice(path.as_bytes());
+        v.extend_from_slice(path_b.as_slice());
         v.extend_from_slice(b"-journal");
     }
     v.push(0);
     if !path.is_empty() {
-        v.extend_from_slice(path.as_bytes());
+        v.extend_from_slice(path_b.as_slice());
         v.extend_from_slice(b"-wal");
     }
     v.extend_from_slice(&[0, 0, 0]);
     v
 }
 
-fn pct_decode(s: &str) -> String {
+fn pct_decode(s: &str) -> Vec<u8> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -172,7 +173,7 @@ fn pct_decode(s: &str) -> String {
         out.push(b[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 /// Split a `file:` URI into (path, params) the way SQLite's `sqlite3ParseUri` does (simplified:
@@ -196,9 +197,12 @@ pub fn parse_uri(uri: &str) -> (String, Vec<(String, String)>) {
     let mut params = Vec::new();
     for kv in query.split('&').filter(|s| !s.is_empty()) {
         let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-        params.push((pct_decode(k), pct_decode(v)));
+        params.push((
+            String::from_utf8_lossy(&pct_decode(k)).into_owned(),
+            String::from_utf8_lossy(&pct_decode(v)).into_owned(),
+        ));
     }
-    (pct_decode(path), params)
+    (crate::vfs::path_from_bytes(&pct_decode(path)), params)
 }
 
 fn absolute(path: &str) -> String {
@@ -210,7 +214,7 @@ fn absolute(path: &str) -> String {
         };
     }
     match std::env::current_dir() {
-        Ok(d) => d.join(path).to_string_lossy().into_owned(),
+        Ok(d) => crate::vfs::path_from_os(&d.join(crate::vfs::os_path(path))),
         Err(_) => path.to_string(),
     }
 }
@@ -234,7 +238,7 @@ pub unsafe fn open_impl(
     if bad_flags {
         super::boundary::log_misuse(line!());
     }
-    let name = String::from_utf8_lossy(filename).into_owned();
+    let name = crate::vfs::path_from_bytes(filename);
     let uri_on = (flags & open_flags::URI) != 0 || super::config::uri_default();
     let mut eflags = flags;
     let (path, params) = if uri_on && name.starts_with("file:") {
@@ -853,7 +857,10 @@ pub extern "C" fn sqlite3_wal_hook(
         let d = handle!(db, Db, sqlite3);
         let g = d.m.lock();
         let mut h = g.hooks.get();
-        let old = h.wal.1;
+        // While the auto-checkpoint is on, SQLite's hook slot holds its default hook with the
+        // threshold as argument (1000 after open): that is the previous argument returned.
+        let ckpt = g.with_conn_ref(|c| c.wal_autocheckpoint_setting()).unwrap_or(0);
+        let old = if ckpt > 0 { ckpt as usize } else { h.wal.1 };
         h.wal = (f.map(|f| f as usize).unwrap_or(0), arg as usize);
         g.hooks.set(h);
         let (a, dbp) = (arg as usize, db as usize);

@@ -889,7 +889,7 @@ fn column(st: &mut StmtState, g: &DbState, i: c_int) -> Option<*mut sqlite3_valu
     } else if !st.cols_fresh[i] {
         // SAFETY: the slot is a live handle owned by this statement (freed only at finalize);
         // the statement is borrowed mutably under the connection mutex.
-        unsafe { (*st.cols[i]).refill(st.stmt.column_value(i).clone()) };
+        unsafe { (*st.cols[i]).refill_from(st.stmt.column_value(i)) };
     }
     st.cols_fresh[i] = true;
     Some(st.cols[i])
@@ -922,7 +922,19 @@ pub extern "C" fn sqlite3_column_blob(p: *mut sqlite3_stmt, i: c_int) -> *const 
 #[no_mangle]
 pub extern "C" fn sqlite3_column_bytes(p: *mut sqlite3_stmt, i: c_int) -> c_int {
     capi_boundary! {
-        let v = with_stmt!(p, 0, |st, g| column(st, g, i));
+        // Text, blob and NULL: the length read in place (no handle, no copy); a number needs
+        // its text form, computed once in the column's handle as `sqlite3_column_text` does.
+        let v = with_stmt!(p, 0, |st, g| {
+            match column_direct(st, g, i, |v| match v {
+                Value::Text(t) | Value::Blob(t) => Some(t.len() as c_int),
+                Value::Null => Some(0),
+                _ => None,
+            }) {
+                None => return 0,
+                Some(Some(n)) => return n,
+                Some(None) => column(st, g, i),
+            }
+        });
         match v {
             Some(v) => super::value::sqlite3_value_bytes(v),
             None => 0,

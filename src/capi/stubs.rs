@@ -392,6 +392,10 @@ pub unsafe extern "C" fn sqlite3_wal_autocheckpoint(
     capi_boundary! {
         let d = handle!(db, Db, super::db::sqlite3);
         let g = d.m.lock();
+        // The auto-checkpoint replaces any sqlite3_wal_hook hook (and its argument).
+        let mut h = g.hooks.get();
+        h.wal = (0, 0);
+        g.hooks.set(h);
         g.with_conn(|c| c.set_wal_autocheckpoint(N as i64));
         SQLITE_OK
     }

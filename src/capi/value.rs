@@ -13,7 +13,7 @@ use super::util::*;
 #[allow(unused_imports)]
 use super::{sqlite3_int64, sqlite3_uint64};
 use crate::value::Value;
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::os::raw::{c_char, c_int, c_uint, c_void};
 
 #[allow(non_camel_case_types)]
@@ -22,6 +22,9 @@ pub struct sqlite3_value {
     text: OnceCell<Vec<u8>>,
     text16: OnceCell<Vec<u16>>,
     text16be: OnceCell<Vec<u16>>,
+    /// The buffer of a previous row's `text`, reused by the next conversion (a column slot
+    /// refilled per row allocates nothing once warm).
+    spare: Cell<Vec<u8>>,
     pub subtype: u32,
     pub frombind: bool,
     pub nochange: bool,
@@ -34,6 +37,7 @@ impl sqlite3_value {
             text: OnceCell::new(),
             text16: OnceCell::new(),
             text16be: OnceCell::new(),
+            spare: Cell::new(Vec::new()),
             subtype: 0,
             frombind: false,
             nochange: false,
@@ -45,6 +49,27 @@ impl sqlite3_value {
         self.text = OnceCell::new();
         self.text16 = OnceCell::new();
         self.text16be = OnceCell::new();
+        self.subtype = 0;
+    }
+    /// [`refill`](Self::refill) with a copy of `v`, reusing this handle's buffers: the value's
+    /// own text/blob vector and the NUL-terminated text of the previous row.
+    pub fn refill_from(&mut self, v: &Value) {
+        match (&mut self.v, v) {
+            (Value::Text(d), Value::Text(s)) | (Value::Blob(d), Value::Blob(s)) => {
+                d.clear();
+                d.extend_from_slice(s);
+            }
+            (d, s) => *d = s.clone(),
+        }
+        if let Some(t) = self.text.take() {
+            self.spare.set(t);
+        }
+        if self.text16.get().is_some() {
+            self.text16 = OnceCell::new();
+        }
+        if self.text16be.get().is_some() {
+            self.text16be = OnceCell::new();
+        }
         self.subtype = 0;
     }
     /// Box and register a handle.
@@ -66,7 +91,12 @@ impl sqlite3_value {
             return None;
         }
         Some(self.text.get_or_init(|| {
-            let mut b = value_to_text(&self.v);
+            let mut b = self.spare.take();
+            b.clear();
+            match &self.v {
+                Value::Text(t) | Value::Blob(t) => b.extend_from_slice(t),
+                v => b.extend_from_slice(&value_to_text(v)),
+            }
             b.push(0);
             b
         }))

@@ -9,18 +9,50 @@ use super::{
 };
 use crate::error::codes::{SQLITE_IOERR, SQLITE_MISUSE};
 use crate::{Error, Result};
-use aes_gcm::aead::rand_core::RngCore;
-use aes_gcm::aead::{AeadInPlace, KeyInit, OsRng};
-use aes_gcm::{Aes256Gcm, Nonce, Tag};
+use ring::aead::{Aad, LessSafeKey, Nonce, Tag, UnboundKey, AES_256_GCM};
+use ring::rand::{SecureRandom, SystemRandom};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// AAD length: salt + pgno + page size + version, plus page 1's first 24 plaintext bytes.
 const AAD_BASE: usize = SALT_LEN + 4 + 4 + 1;
 const AAD_PAGE1: usize = AAD_BASE + PAGE1_CLEAR;
 
+/// ring's AES-256-GCM key: the AES round keys and the GHASH key table, held inline in the
+/// `LessSafeKey` (no heap of its own), boxed so that `drop` can overwrite that very memory.
+/// ring does not clear its keys; dropping a `Cipher` replaces the value in place with the
+/// key schedule of the all-zero key (a plain assignment into the same allocation, kept
+/// observable by `black_box` so the store is not elided before the free). `None` only if
+/// ring refused the key (it takes any 32 bytes).
+struct Cipher(Option<Box<LessSafeKey>>);
+
+impl Cipher {
+    fn new(key: &Key) -> Cipher {
+        Cipher(
+            UnboundKey::new(&AES_256_GCM, key.as_bytes())
+                .ok()
+                .map(|k| Box::new(LessSafeKey::new(k))),
+        )
+    }
+    fn key(&self) -> Result<&LessSafeKey> {
+        self.0.as_deref().ok_or_else(|| misuse("no AES key"))
+    }
+}
+
+impl Drop for Cipher {
+    fn drop(&mut self) {
+        if let (Some(b), Ok(zero)) = (
+            self.0.as_mut(),
+            UnboundKey::new(&AES_256_GCM, &[0u8; super::KEY_LEN]),
+        ) {
+            **b = LessSafeKey::new(zero);
+            std::hint::black_box(&**b);
+        }
+    }
+}
+
 /// Encrypts and decrypts pages of one database file (one key, one salt).
 pub struct PageCodec {
-    cipher: Aes256Gcm,
+    cipher: Cipher,
     salt: [u8; SALT_LEN],
     key_proven: AtomicBool,
 }
@@ -55,10 +87,10 @@ pub fn salt_of(page1_on_disk: &[u8]) -> Result<[u8; SALT_LEN]> {
     Ok(s)
 }
 
-fn os_random(buf: &mut [u8]) -> Result<()> {
-    OsRng
-        .try_fill_bytes(buf)
-        .map_err(|e| Error::new(SQLITE_IOERR, format!("OS random source failed: {e}")))
+pub(super) fn os_random(buf: &mut [u8]) -> Result<()> {
+    SystemRandom::new()
+        .fill(buf)
+        .map_err(|_| Error::new(SQLITE_IOERR, "OS random source failed"))
 }
 
 fn misuse(what: &str) -> Error {
@@ -77,7 +109,7 @@ fn header_page_size(hdr: &[u8]) -> Option<usize> {
 impl PageCodec {
     pub fn new(key: &Key, salt: [u8; SALT_LEN]) -> PageCodec {
         PageCodec {
-            cipher: Aes256Gcm::new(key.as_bytes().into()),
+            cipher: Cipher::new(key),
             salt,
             key_proven: AtomicBool::new(false),
         }
@@ -139,22 +171,34 @@ impl PageCodec {
         Ok(())
     }
 
-    /// AAD = salt || pgno BE || page size BE || version [|| page 1 plaintext 0..24].
-    fn aad(&self, pgno: u32, page_size: usize, page1_hdr: Option<&[u8]>) -> Result<Vec<u8>> {
+    /// AAD = salt || pgno BE || page size BE || version [|| page 1 plaintext 0..24], in a
+    /// stack buffer; returns it and its length.
+    fn aad(
+        &self,
+        pgno: u32,
+        page_size: usize,
+        page1_hdr: Option<&[u8]>,
+    ) -> Result<([u8; AAD_PAGE1], usize)> {
         let ps = u32::try_from(page_size).map_err(|_| misuse("bad page size"))?;
-        let mut aad = Vec::with_capacity(AAD_PAGE1);
-        aad.extend_from_slice(&self.salt);
-        aad.extend_from_slice(&pgno.to_be_bytes());
-        aad.extend_from_slice(&ps.to_be_bytes());
-        aad.push(FORMAT_VERSION);
-        if let Some(h) = page1_hdr {
-            aad.extend_from_slice(SQLITE_MAGIC);
-            aad.extend_from_slice(
-                h.get(SALT_LEN..PAGE1_CLEAR)
-                    .ok_or_else(|| misuse("short"))?,
-            );
-        }
-        Ok(aad)
+        let mut aad = [0u8; AAD_PAGE1];
+        let (salt, rest) = aad.split_at_mut(SALT_LEN);
+        salt.copy_from_slice(&self.salt);
+        let (pg, rest) = rest.split_at_mut(4);
+        pg.copy_from_slice(&pgno.to_be_bytes());
+        let (psz, rest) = rest.split_at_mut(4);
+        psz.copy_from_slice(&ps.to_be_bytes());
+        let (ver, rest) = rest.split_at_mut(1);
+        ver.copy_from_slice(&[FORMAT_VERSION]);
+        let Some(h) = page1_hdr else {
+            return Ok((aad, AAD_BASE));
+        };
+        let (magic, hdr) = rest.split_at_mut(SQLITE_MAGIC.len());
+        magic.copy_from_slice(SQLITE_MAGIC);
+        hdr.copy_from_slice(
+            h.get(SALT_LEN..PAGE1_CLEAR)
+                .ok_or_else(|| misuse("short"))?,
+        );
+        Ok((aad, AAD_PAGE1))
     }
 
     fn seal(
@@ -182,7 +226,8 @@ impl PageCodec {
         } else {
             None
         };
-        let aad = self.aad(pgno, page_size, page1_hdr)?;
+        let (aad, aad_len) = self.aad(pgno, page_size, page1_hdr)?;
+        let aad = Aad::from(aad.get(..aad_len).ok_or_else(|| misuse("aad"))?);
 
         let (body, tail) = out.split_at_mut(body_end);
         body.copy_from_slice(plaintext.get(..body_end).ok_or_else(|| misuse("short"))?);
@@ -195,11 +240,12 @@ impl PageCodec {
         let enc = body.get_mut(start..).ok_or_else(|| misuse("short"))?;
         let tag = self
             .cipher
-            .encrypt_in_place_detached(Nonce::from_slice(nonce), &aad, enc)
+            .key()?
+            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(*nonce), aad, enc)
             .map_err(|_| misuse("encryption failed"))?;
         let (n, t) = tail.split_at_mut(NONCE_LEN);
         n.copy_from_slice(nonce);
-        t.copy_from_slice(tag.as_slice());
+        t.copy_from_slice(tag.as_ref());
         Ok(())
     }
 
@@ -246,20 +292,27 @@ impl PageCodec {
         } else {
             None
         };
-        let aad = self.aad(pgno, page_size, page1_hdr)?;
+        let (aad, aad_len) = self.aad(pgno, page_size, page1_hdr)?;
+        let aad = Aad::from(aad.get(..aad_len).ok_or_else(|| misuse("aad"))?);
         let (nonce, tag) = on_disk
             .get(body_end..)
             .ok_or_else(|| misuse("short"))?
             .split_at(NONCE_LEN);
-        if tag.len() != TAG_LEN {
-            return Err(misuse("short"));
-        }
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| misuse("short"))?;
+        let tag: [u8; TAG_LEN] = tag.try_into().map_err(|_| misuse("short"))?;
         let (body, tail) = out.split_at_mut(body_end);
         body.copy_from_slice(on_disk.get(..body_end).ok_or_else(|| misuse("short"))?);
         tail.fill(0);
         let enc = body.get_mut(start..).ok_or_else(|| misuse("short"))?;
         self.cipher
-            .decrypt_in_place_detached(Nonce::from_slice(nonce), &aad, enc, Tag::from_slice(tag))
+            .key()?
+            .open_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                aad,
+                Tag::from(tag),
+                enc,
+                0..,
+            )
             .map_err(|_| self.failed(pgno))?;
         if pgno == 1 {
             if let Some(magic) = body.get_mut(..SALT_LEN) {

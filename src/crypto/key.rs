@@ -29,16 +29,8 @@ impl Key {
     /// A fresh key from the OS random source (for files that only this connection reads,
     /// such as temporary files: ENCRYPTION.md's per-connection key).
     pub fn random() -> Result<Key> {
-        use aes_gcm::aead::rand_core::RngCore;
         let mut k = Key::from_bytes([0u8; KEY_LEN]);
-        aes_gcm::aead::OsRng
-            .try_fill_bytes(&mut k.bytes)
-            .map_err(|e| {
-                Error::new(
-                    crate::error::codes::SQLITE_IOERR,
-                    format!("OS random source failed: {e}"),
-                )
-            })?;
+        super::codec::os_random(&mut k.bytes)?;
         Ok(k)
     }
 }
@@ -57,6 +49,8 @@ impl std::fmt::Debug for Key {
 }
 
 /// What the user gave: a passphrase (goes through Argon2id with the file's salt) or a raw key.
+/// A clone is zeroized on drop as the original.
+#[derive(Clone)]
 pub enum KeySpec {
     Passphrase(Zeroizing<Vec<u8>>),
     Raw(Key),

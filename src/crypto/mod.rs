@@ -31,13 +31,16 @@
 //!
 //! # Invariants
 //! 1. A nonce is never chosen by a caller: every encryption draws 12 fresh bytes from the OS
-//!    random source (`getrandom(2)` through `OsRng`). Only `#[cfg(test)]` code can fix a nonce.
+//!    random source (`getrandom(2)` through ring's `SystemRandom`). Only `#[cfg(test)]` code can
+//!    fix a nonce.
 //! 2. Decryption verifies the tag before a single plaintext byte is handed out; on failure the
 //!    output buffer is zeroed and the error is `SQLITE_CORRUPT` (via `corrupt!(pgno)`), except
 //!    for page 1 before this codec ever verified a page, which is `SQLITE_NOTADB` ("wrong key").
 //! 3. Key material (`Key`, passphrases, the Argon2 output) is zeroized on drop; `Debug` never
-//!    prints it. The AES key schedule and the GHASH key are zeroized on drop by their crates
-//!    (their `zeroize` features are switched on in Cargo.toml); Argon2's 64 MiB work area too.
+//!    prints it. Argon2's 64 MiB work area is zeroized by its crate. AES-GCM is ring's (its
+//!    assembly is 3-4x faster per page than the aes-gcm crate); ring does not clear its key
+//!    schedule, so `codec.rs`'s `Cipher` overwrites it in place on drop (best effort: a plain
+//!    store kept alive by `black_box`, not a volatile write).
 //! 4. Nothing here panics on caller or file data: lengths are checked, slices go through `get`.
 //! 5. Page 1 is only encrypted if its plaintext carries the SQLite magic, the page size given and
 //!    reserved bytes = 28, so data can never be written where the nonce and tag go.
@@ -98,6 +101,12 @@ pub trait PageCodecHook: Send + Sync {
         on_disk: &[u8],
         out: &mut [u8],
     ) -> crate::Result<()>;
+    /// A codec with the same key for ANOTHER file (`VACUUM INTO`, the rebuild of `VACUUM`):
+    /// DETACHED, so it learns (or makes) that file's own salt at attach; a passphrase is
+    /// derived again with the new salt. `None`: this codec cannot be copied.
+    fn same_key(&self) -> Option<Box<dyn PageCodecHook>> {
+        None
+    }
 }
 
 /// The pager hook for one database: a key as the user gave it, turned into a [`PageCodec`]
@@ -153,5 +162,8 @@ impl PageCodecHook for KeyedCodec {
         out: &mut [u8],
     ) -> crate::Result<()> {
         self.attached()?.decrypt_page(pgno, page_size, on_disk, out)
+    }
+    fn same_key(&self) -> Option<Box<dyn PageCodecHook>> {
+        Some(Box::new(KeyedCodec::new(self.spec.clone())))
     }
 }

@@ -70,10 +70,18 @@ pub(super) fn authorize(
         }
         _ => None,
     };
+    // An unqualified table is looked up as SQLite does: temp first, then main, then the
+    // attached databases in order; the database it is found in is what the callback gets.
     let db_of = |q: &sqlite3_parser::ast::QualifiedName| {
-        q.db_name
-            .as_ref()
-            .map(|n| dequote(&n.0))
+        if let Some(n) = &q.db_name {
+            return dequote(&n.0);
+        }
+        let t = dequote(&q.name.0);
+        let order = [1usize, 0].into_iter().chain(2..schemas.len());
+        order
+            .filter_map(|i| schemas.get(i))
+            .find(|(_, s)| s.table(&t).is_some())
+            .map(|(n, _)| n.to_string())
             .unwrap_or_else(|| main.to_string())
     };
     let mut reads = false;

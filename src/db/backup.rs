@@ -74,6 +74,17 @@ impl Connection {
         if pages.iter().any(|p| p.len() != page_size) {
             return Err(Error::code(SQLITE_INTERNAL));
         }
+        if let (Some(c), Some(p1)) = (slot.bt.pager.codec(), pages.first()) {
+            // An encrypted destination needs pages with room for nonce and tag (SQLite's
+            // backup refuses a codec destination it cannot fill with SQLITE_READONLY).
+            if p1.get(20).map(|&r| usize::from(r)) != Some(c.reserved()) {
+                return Err(Error::new(
+                    SQLITE_READONLY,
+                    "backup into an encrypted database needs a source reserving 28 bytes per \
+                     page (use VACUUM INTO 'file:…?key=…' instead)",
+                ));
+            }
+        }
         if slot.bt.pager.page_size() != page_size {
             // Allowed only while the destination is empty (the pager enforces it).
             slot.bt

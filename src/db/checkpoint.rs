@@ -9,6 +9,12 @@
 //!
 //! The pager does the work (`Pager::checkpoint`); this file only maps databases and modes and
 //! turns a busy checkpoint into SQLite's `(busy = 1, log, checkpointed)` answer.
+//!
+//! `PRAGMA locking_mode` lives here too (SQLite's `PragTyp_LOCKING_MODE`): the connection's
+//! default mode (the `locking_mode` setting) is what a bare query reports; a bare assignment
+//! sets the default and every attached database's pager, then answers with the main pager's
+//! mode (a pager whose WAL index is in heap memory stays EXCLUSIVE); `PRAGMA x.locking_mode`
+//! (x not main) asks or sets that database's pager only.
 
 use super::Connection;
 use crate::error::{codes::*, Error, Result};
@@ -25,7 +31,69 @@ pub fn checkpoint_mode(mode: i32) -> Result<CheckpointMode> {
     }
 }
 
+/// Whether `sql` is a `PRAGMA [schema.]locking_mode ...` statement: prepared without reading
+/// the schema, as in SQLite (the pragma has no NeedSchema flag), so that a connection can set
+/// EXCLUSIVE before its first access opens the WAL (and its `-shm`).
+pub(crate) fn is_locking_mode_pragma(sql: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(sql.get(..256).unwrap_or(sql)).to_ascii_lowercase();
+    let mut words = head.split_whitespace();
+    if words.next() != Some("pragma") {
+        return false;
+    }
+    let rest: String = words.collect::<Vec<_>>().join(" ");
+    let rest = match rest.split_once('.') {
+        Some((schema, r)) if !schema.trim().contains([' ', '=']) => r.trim_start(),
+        _ => rest.as_str(),
+    };
+    match rest.strip_prefix("locking_mode") {
+        Some(tail) => matches!(
+            tail.trim_start().bytes().next(),
+            None | Some(b'=' | b'(' | b';')
+        ),
+        None => false,
+    }
+}
+
 impl Connection {
+    /// `PRAGMA [schema.]locking_mode [= NORMAL|EXCLUSIVE]` (see the module comment). `db` 0
+    /// counts as no schema named.
+    pub(crate) fn locking_mode_pragma(
+        &mut self,
+        db: usize,
+        new: Option<&crate::Value>,
+    ) -> Result<crate::Value> {
+        let name = |x: bool| crate::Value::text(if x { "exclusive" } else { "normal" });
+        let mode = match new.map(super::text_of).as_deref() {
+            Some("exclusive") => Some(true),
+            Some("normal") => Some(false),
+            _ => None,
+        };
+        if db != 0 {
+            let d = self
+                .dbs
+                .get_mut(db)
+                .ok_or_else(|| Error::sql("no such database"))?;
+            return Ok(name(d.bt.pager.set_locking_mode(mode)));
+        }
+        let Some(m) = mode else {
+            let dflt = self
+                .settings
+                .iter()
+                .any(|(k, v)| k == "locking_mode" && super::text_of(v) == "exclusive");
+            return Ok(name(dflt));
+        };
+        for d in self.dbs.iter_mut().skip(2) {
+            d.bt.pager.set_locking_mode(Some(m));
+        }
+        self.settings.retain(|(k, _)| k != "locking_mode");
+        self.settings.push(("locking_mode".into(), name(m)));
+        let d = self
+            .dbs
+            .get_mut(0)
+            .ok_or_else(|| Error::sql("no such database"))?;
+        Ok(name(d.bt.pager.set_locking_mode(Some(m))))
+    }
+
     /// Checkpoint database `db` (index), or every attached database when `db` is `None`.
     /// Returns `(busy, log_frames, checkpointed_frames)` as `PRAGMA wal_checkpoint` reports
     /// them: `(0, -1, -1)` for a database not in WAL mode, busy = 1 when a lock was refused.
@@ -75,6 +143,17 @@ impl Connection {
             .push(("wal_autocheckpoint".into(), crate::Value::Integer(n as i64)));
     }
 
+    /// The auto-checkpoint threshold in effect (the `wal_autocheckpoint` setting; 1000 by
+    /// default, 0 once a `sqlite3_wal_hook` replaced it). SQLite keeps it as the default
+    /// hook's argument, so `sqlite3_wal_hook` returns it as the previous argument.
+    pub fn wal_autocheckpoint_setting(&self) -> i64 {
+        self.settings
+            .iter()
+            .find(|(k, _)| k == "wal_autocheckpoint")
+            .map(|(_, v)| crate::vdbe::mem::to_int(v))
+            .unwrap_or(1000)
+    }
+
     /// `sqlite3_wal_hook`: install (or with `None` remove) the hook; the auto-checkpoint is
     /// off from now on either way, as in SQLite.
     pub fn set_wal_hook(&mut self, h: Option<super::WalHook>) {
@@ -102,5 +181,21 @@ impl Connection {
             return Err(Error::code(rc));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn locking_mode_pragma_is_recognised() {
+        use super::is_locking_mode_pragma as f;
+        assert!(f(b"PRAGMA locking_mode=EXCLUSIVE"));
+        assert!(f(b"  pragma  main.locking_mode = normal;"));
+        assert!(f(b"pragma locking_mode"));
+        assert!(f(b"pragma temp . locking_mode('exclusive')"));
+        assert!(!f(b"pragma locking_modes"));
+        assert!(!f(b"pragma journal_mode=wal"));
+        assert!(!f(b"select 1; pragma locking_mode"));
+        assert!(!f(b"pragma"));
     }
 }

@@ -11,7 +11,8 @@
 //!      └─ first access of an encrypted file: NOTADB ("file is not a database"); key may be set
 //!   OPEN ──rekey(new)──▶ OPEN under new  (one journaled transaction, crash-safe)
 //!   OPEN ──rekey('')──▶ plain file (keeps its 28 reserved bytes)
-//!   plain OPEN ──rekey(k)──▶ OPEN under k (only if its pages reserve 28 bytes; else an error)
+//!   plain OPEN ──rekey(k)──▶ OPEN under k; pages without 28 reserved bytes are first rebuilt
+//!                             (VACUUM with reserved bytes = 28, a journaled transaction)
 //! ```
 //! # Invariants
 //! 1. A key is installed only while the database has not been read successfully (the pager's
@@ -24,6 +25,11 @@
 //!    prepared statement.
 //! 4. In WAL mode `rekey` first leaves WAL (checkpoint, `-wal` deleted: needs to be the only
 //!    connection), rekeys with a rollback journal, and goes back to WAL.
+//! 5. `rekey` of a plain file whose pages reserve fewer than 28 bytes runs two journaled
+//!    transactions: a VACUUM into pages reserving 28 bytes (still plain), then the rekey
+//!    proper. Each is atomic and crash-safe, so a crash leaves the plain file (before or
+//!    after the rebuild: both read with no key) or the encrypted one: one key always works
+//!    and every committed row is there.
 
 use super::Connection;
 use crate::crypto::{KeySpec, KeyedCodec};
@@ -262,19 +268,44 @@ impl Connection {
                 ));
             }
         }
-        if spec.is_none() && !d.bt.pager.is_encrypted() {
-            // Decrypting a plain file: nothing to do.
-        } else {
-            let codec = spec.map(|s| Box::new(KeyedCodec::new(s)) as _);
-            let r = d.bt.pager.rekey(codec);
-            d.bt.end_read();
-            r?;
-        }
+        let r = self.rekey_in_delete_mode(i, spec);
+        let d = self
+            .dbs
+            .get_mut(i)
+            .ok_or_else(|| Error::sql("no such database"))?;
         d.schema_loaded = false;
         if wal {
-            d.bt.pager.set_journal_mode(JournalMode::Wal)?;
+            let w = d.bt.pager.set_journal_mode(JournalMode::Wal);
+            r?;
+            w?;
+            return Ok(());
         }
-        Ok(())
+        r
+    }
+
+    /// The rekey of database `i` once it is in a rollback-journal mode (invariant 4).
+    fn rekey_in_delete_mode(&mut self, i: usize, spec: Option<KeySpec>) -> Result<()> {
+        let d = self
+            .dbs
+            .get_mut(i)
+            .ok_or_else(|| Error::sql("no such database"))?;
+        if spec.is_none() && !d.bt.pager.is_encrypted() {
+            // Decrypting a plain file: nothing to do.
+            return Ok(());
+        }
+        if spec.is_some() && !d.bt.pager.is_encrypted() && reserved_missing(d)? {
+            // Invariant 5: a plain file without room for nonce and tag is first rebuilt
+            // (VACUUM) with 28 reserved bytes per page, in its own journaled transaction.
+            self.rebuild_reserved(i, crate::crypto::RESERVED)?;
+        }
+        let d = self
+            .dbs
+            .get_mut(i)
+            .ok_or_else(|| Error::sql("no such database"))?;
+        let codec = spec.map(|s| Box::new(KeyedCodec::new(s)) as _);
+        let r = d.bt.pager.rekey(codec);
+        d.bt.end_read();
+        r
     }
 
     /// `PRAGMA [schema.]key|hexkey|rekey|hexrekey [= value]` (called from `pragma`); `None`
@@ -311,6 +342,21 @@ impl Connection {
         })();
         Some(r.map(|()| Value::Null))
     }
+}
+
+/// A plain, non-empty database whose pages do not reserve the codec's 28 bytes (every file
+/// real SQLite makes). Reads the header in a read transaction of its own.
+fn reserved_missing(d: &mut super::DbSlot) -> Result<bool> {
+    let own = !d.bt.pager.in_read_txn();
+    if own {
+        d.bt.begin_read()?;
+    }
+    let missing = d.bt.pager.page_count() > 0
+        && d.bt.pager.page_size() - d.bt.pager.usable_size() != crate::crypto::RESERVED;
+    if own {
+        d.bt.end_read();
+    }
+    Ok(missing)
 }
 
 #[cfg(test)]

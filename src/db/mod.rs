@@ -159,6 +159,8 @@ pub struct Connection {
     savepoints: Vec<String>,
     /// The outermost savepoint opened the transaction (RELEASE of it commits).
     savepoint_txn: bool,
+    /// Deferred foreign-key counters (`fkstate.rs`).
+    fk: fkstate::FkState,
     /// Statements between their first step and their end.
     /// Number of running statements, shared with each running statement's [`ActiveGuard`]
     /// (so a statement dropped while running still stops counting).
@@ -429,6 +431,7 @@ impl Connection {
             autocommit: true,
             savepoints: Vec::new(),
             savepoint_txn: false,
+            fk: fkstate::FkState::default(),
             active: Arc::new(AtomicUsize::new(0)),
             last_insert_rowid: 0,
             changes: 0,
@@ -471,7 +474,7 @@ impl Connection {
         // SQLITE_SCHEMA). Only a failed compile makes us check the files for a newer schema.
         let all_loaded = self.dbs.iter().all(|d| d.schema_loaded);
         // `PRAGMA key` is prepared without reading the database (it cannot be read yet).
-        if !all_loaded && !key::is_key_pragma(sql) {
+        if !all_loaded && !key::is_key_pragma(sql) && !checkpoint::is_locking_mode_pragma(sql) {
             self.ensure_schemas()?;
         }
         let compiled = match self.compile(sql) {
@@ -570,6 +573,7 @@ impl Connection {
             user_functions: &self.functions,
             collations: &self.collations,
             vtabs: Some(&self.vtabs),
+            limits: &self.limits,
         };
         match crate::sql::compile_ext(&ctx, sql) {
             Ok(c) => {
@@ -741,6 +745,8 @@ impl Connection {
         let old = self.limits[i];
         if new >= 0 {
             self.limits[i] = new.min(LIMIT_MAX[i]);
+            // Compiled programs checked the old limits.
+            self.invalidate_compiled();
         }
         old
     }
@@ -933,6 +939,13 @@ impl Connection {
         self.autocommit = true;
         self.savepoints.clear();
         self.savepoint_txn = false;
+        self.fk_txn_ended();
+    }
+
+    /// A transaction ended: deferred FK counters and `defer_foreign_keys` are reset.
+    fn fk_txn_ended(&mut self) {
+        self.fk.clear();
+        self.settings.retain(|(k, _)| k != "defer_foreign_keys");
     }
 
     /// Called when a statement stops running (done, error or reset).
@@ -976,11 +989,17 @@ impl Connection {
             }
         }
         if self.autocommit && self.active_vms() == 0 {
+            if self.fk.pending() {
+                // Deferred FK violations left by an autocommit statement (sqlite3VdbeHalt).
+                self.rollback_all();
+                return Err(fkstate::fk_error());
+            }
             if let Err(e) = self.commit_all() {
                 self.rollback_all();
                 result = Err(e);
             }
             self.end_reads();
+            self.fk_txn_ended();
         }
         result
     }
@@ -1121,6 +1140,7 @@ impl Connection {
             "database_file" => return Ok(self.database_file(db)),
             "vacuum" => return self.vacuum_op(db, new),
             "analyze" => return self.analyze_op(db, new),
+            "locking_mode" => return self.locking_mode_pragma(db, new),
             _ => {}
         }
         if let Some(r) = self.key_pragma(db, name, new) {
@@ -1224,6 +1244,10 @@ impl Connection {
                         | "temp_store" | "auto_vacuum" => Value::Integer(mem::to_int(v)),
                         _ => Value::Integer(pragma_bool(v)),
                     };
+                    if name == "defer_foreign_keys" && mem::to_int(&stored) == 0 {
+                        // As SQLite: turning it off forgets the violations it deferred.
+                        self.fk.imm = 0;
+                    }
                     self.settings.retain(|(k, _)| *k != key);
                     self.settings.push((key, stored));
                 }
@@ -1304,6 +1328,9 @@ impl VmHost for StepHost<'_> {
             c.rollback_all();
             return Ok(());
         }
+        if c.fk.pending() {
+            return Err(fkstate::fk_error());
+        }
         // COMMIT that fails (e.g. SQLITE_BUSY) leaves the transaction open so it can be
         // retried (as SQLite); a commit hook's veto rolls it back.
         if let Err(e) = c.commit_all() {
@@ -1315,6 +1342,7 @@ impl VmHost for StepHost<'_> {
         c.autocommit = true;
         c.savepoints.clear();
         c.savepoint_txn = false;
+        c.fk_txn_ended();
         Ok(())
     }
     fn savepoint(&mut self, op: i32, name: &str) -> Result<()> {
@@ -1326,6 +1354,7 @@ impl VmHost for StepHost<'_> {
                     c.savepoint_txn = true;
                 }
                 c.savepoints.push(name.to_string());
+                c.fk.sp.push(c.fk.counters());
                 let n = c.savepoints.len();
                 for d in c.dbs.iter_mut().filter(|d| d.txn == 2) {
                     d.bt.savepoint_open(n)?;
@@ -1338,18 +1367,27 @@ impl VmHost for StepHost<'_> {
                 };
                 if op == 1 {
                     if i == 0 && c.savepoint_txn {
+                        if c.fk.pending() {
+                            return Err(fkstate::fk_error());
+                        }
                         c.commit_all()?;
                         c.autocommit = true;
                         c.savepoints.clear();
                         c.savepoint_txn = false;
+                        c.fk_txn_ended();
                         return Ok(());
                     }
                     c.savepoints.truncate(i);
+                    c.fk.sp.truncate(i);
                     for d in c.dbs.iter_mut().filter(|d| d.txn == 2) {
                         d.bt.savepoint_release(i)?;
                     }
                 } else {
                     c.savepoints.truncate(i + 1);
+                    if let Some(&saved) = c.fk.sp.get(i) {
+                        c.fk.restore(saved);
+                    }
+                    c.fk.sp.truncate(i + 1);
                     for d in c.dbs.iter_mut().filter(|d| d.txn == 2) {
                         d.bt.savepoint_rollback(i)?;
                         d.schema_loaded = false;
@@ -1419,6 +1457,21 @@ impl VmHost for StepHost<'_> {
     fn checkpoint(&mut self, db: Option<usize>, mode: i32) -> Result<(i32, i32, i32)> {
         self.conn.wal_checkpoint(db, mode)
     }
+    fn fk_deferred_add(&mut self, imm: bool, delta: i64) {
+        self.conn.fk.add(imm, delta);
+    }
+    fn fk_deferred(&self) -> (i64, i64) {
+        self.conn.fk.counters()
+    }
+    fn defer_fks(&self) -> bool {
+        mem::to_int(&self.conn.pragma_get("defer_foreign_keys")) != 0
+    }
+    fn restore_changes(&mut self, n: i64) {
+        self.conn.changes = n;
+    }
+    fn recursive_triggers(&self) -> bool {
+        mem::to_int(&self.conn.pragma_get("recursive_triggers")) != 0
+    }
 }
 
 /// Counts one running statement while it lives.
@@ -1451,12 +1504,15 @@ pub struct Statement {
     returned_row: bool,
     /// The connection's `expire_gen` when this was compiled.
     gen: u64,
+    /// Deferred FK counters when this run started (restored if it is rolled back).
+    fk_start: (i64, i64),
 }
 
 impl Statement {
     fn new(p: Program, sql: String) -> Statement {
         let counts_changes = p.ops.iter().any(|o| {
             (o.opcode == Opcode::Insert && o.p5 & 1 != 0)
+                || (o.opcode == Opcode::IdxInsert && o.p5 & 1 != 0)
                 || (o.opcode == Opcode::Delete && (o.p2 & 1 != 0 || o.p5 & 1 != 0))
                 || (o.opcode == Opcode::Clear && o.p3 != 0)
                 || o.opcode == Opcode::VUpdate
@@ -1469,6 +1525,7 @@ impl Statement {
             counts_changes,
             returned_row: false,
             gen: 0,
+            fk_start: (0, 0),
         }
     }
 
@@ -1502,6 +1559,7 @@ impl Statement {
                     conn.interrupt.store(false, AO::Relaxed);
                 }
                 self.active = Some(ActiveGuard::new(&conn.active));
+                self.fk_start = conn.fk.counters();
             }
             self.vm.max_len = conn.limits[0].max(0) as usize;
             let r = {
@@ -1575,7 +1633,16 @@ impl Statement {
             conn.changes = n;
             conn.total_changes += n;
         }
-        conn.statement_ended(&mut self.stmt_sp, err, action)
+        if err.is_some() && action != crate::vdbe::exec::OE_FAIL {
+            conn.fk.restore(self.fk_start);
+        }
+        let r = conn.statement_ended(&mut self.stmt_sp, err, action);
+        if matches!(&r, Err(e) if e.code == SQLITE_CONSTRAINT_FOREIGNKEY) && self.counts_changes {
+            // The commit refused by deferred FK violations: the statement changed nothing.
+            conn.total_changes -= conn.changes;
+            conn.changes = 0;
+        }
+        r
     }
 
     /// Back to the start; bindings are kept.
@@ -1794,6 +1861,7 @@ mod analyze;
 mod attach;
 mod backup;
 mod checkpoint;
+mod fkstate;
 #[cfg(test)]
 mod tests;
 mod vacuum;

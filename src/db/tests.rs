@@ -433,3 +433,28 @@ fn compiled_cache_follows_schema_function_and_collation_changes() {
         format!("{:?}", Value::text("A"))
     );
 }
+
+/// `sqlite3_limit(FUNCTION_ARG / COMPOUND_SELECT)` is enforced at compile time with SQLite's
+/// messages (checked against sqlite3 3.40.1), and a changed limit applies to SQL compiled
+/// before (the compiled-statement cache is dropped).
+#[test]
+fn compile_time_limits() {
+    let mut c = Connection::open(":memory:", rwc(), None).unwrap();
+    let err = |c: &mut Connection, sql: &str| match c.prepare(sql.as_bytes()) {
+        Ok(_) => String::new(),
+        Err(e) => e.msg,
+    };
+    assert_eq!(err(&mut c, "SELECT max(1, 2)"), "");
+    c.limit(6, 1);
+    assert_eq!(
+        err(&mut c, "SELECT max(1, 2)"),
+        "too many arguments on function max"
+    );
+    assert_eq!(err(&mut c, "SELECT abs(-1), count(*)"), "");
+    c.limit(6, 127);
+    assert_eq!(err(&mut c, "SELECT max(1, 2)"), "");
+    let three = "SELECT 1 UNION SELECT 2 UNION SELECT 3";
+    assert_eq!(err(&mut c, three), "");
+    c.limit(4, 2);
+    assert_eq!(err(&mut c, three), "too many terms in compound SELECT");
+}

@@ -4,15 +4,29 @@
 //! a second, private connection on the target: the CREATE TABLE texts (not `sqlite_*` tables),
 //! then the CREATE INDEX texts, then every table's rows with their rowids, then views and
 //! triggers, all in `sqlite_schema` rowid order, in one transaction; `user_version`,
-//! `application_id` are copied and the schema cookie is the source's plus one.
+//! `application_id` are copied and the schema cookie is the source's plus one. The copy keeps
+//! the source's page size and reserved bytes per page (header byte 20), as SQLite's does.
 //! - `VACUUM INTO 'file'` writes that copy to `file` (which must not exist or be empty).
 //! - `VACUUM` builds the copy in memory and then replaces the database's pages with it in one
-//!   write transaction (`write_image`), so a failure leaves the database as it was.
+//!   write transaction (`write_image`), so a failure leaves the database as it was, and a
+//!   crash is recovered from the rollback journal.
+//!
+//! Encrypted databases (`ENCRYPTION.md`): the private copy in memory is plaintext (it never
+//! touches a file) with the same 28 reserved bytes, and `VACUUM` writes it back through the
+//! database's own pager, so it stays encrypted under the same key and salt (every page gets a
+//! fresh nonce). `VACUUM INTO 'file'` gives the new file the same key (`PageCodecHook::
+//! same_key`) but its own fresh salt (a passphrase is derived again: one Argon2id run), unless
+//! the INTO name is a URI with its own `key=`/`hexkey=`, which then wins (a plain source can
+//! so be copied into an encrypted file, or re-keyed on the way). Never a plaintext copy of an
+//! encrypted database.
+//! `rebuild_reserved` is the same VACUUM with a different reserved-bytes count: what `PRAGMA
+//! rekey` uses to make room for nonce and tag in a plain file made by real SQLite.
 //!
 //! Invariants: VACUUM runs only in autocommit mode with no other statement running; the
 //! read transactions it opens on the source are ended before the image is written back.
-//! Not copied: `sqlite_stat*` and `sqlite_sequence` contents (the engine does not create
-//! them yet), the default cache size and auto_vacuum settings.
+//! `sqlite_sequence` rows are copied as they are; generated columns are recomputed. Not
+//! copied: `sqlite_stat*` contents (the engine does not create them yet), the default cache
+//! size and auto_vacuum settings.
 
 use super::{open_flags, Connection};
 use crate::error::{codes::*, Error, Result};
@@ -71,15 +85,7 @@ impl Connection {
         Ok(Value::Null)
     }
 
-    fn vacuum_checks(&self, db: usize) -> Result<()> {
-        // The rebuild goes through a plain private database: for an encrypted one it would
-        // need the same key and reserved bytes. Refused until that is wired, rather than
-        // writing a plaintext copy (VACUUM INTO) or a mis-laid image (VACUUM).
-        if self.dbs.get(db).is_some_and(|d| d.bt.pager.has_codec()) {
-            return Err(Error::sql(
-                "VACUUM is not supported on an encrypted database yet",
-            ));
-        }
+    fn vacuum_checks(&self, _db: usize) -> Result<()> {
         if !self.autocommit {
             return Err(Error::sql("cannot VACUUM from within a transaction"));
         }
@@ -103,25 +109,67 @@ impl Connection {
             open_flags::READWRITE | open_flags::CREATE | open_flags::URI,
             None,
         )?;
-        let r = self.copy_database(db, &mut out);
+        let src = self
+            .dbs
+            .get(db)
+            .ok_or_else(|| Error::sql("no such database"))?;
+        let mut reserved = src.bt.pager.page_size() - src.bt.pager.usable_size();
+        let key = src.bt.pager.codec().map(|c| c.same_key());
+        let dst = out
+            .dbs
+            .get_mut(0)
+            .ok_or_else(|| Error::new(SQLITE_INTERNAL, "vacuum: no main database"))?;
+        if !dst.bt.pager.has_codec() {
+            match key {
+                // Same key, new file: never a plaintext copy of an encrypted database.
+                Some(Some(c)) => dst.bt.pager.set_codec(c)?,
+                Some(None) => {
+                    return Err(Error::sql("VACUUM INTO cannot copy this database's key"))
+                }
+                None => {}
+            }
+        }
+        if let Some(c) = dst.bt.pager.codec() {
+            reserved = c.reserved();
+        }
+        let r = self.copy_database(db, &mut out, reserved);
         self.end_reads();
         r
     }
 
     /// `VACUUM db`: rebuild the database and write it back in one transaction.
     pub fn vacuum(&mut self, db: usize) -> Result<()> {
+        let src = self
+            .dbs
+            .get(db)
+            .ok_or_else(|| Error::sql("no such database"))?;
+        let reserved = src.bt.pager.page_size() - src.bt.pager.usable_size();
+        self.rebuild_reserved(db, reserved)
+    }
+
+    /// VACUUM of database `db` into pages that reserve `reserved` bytes each (SQLite's
+    /// `SQLITE_FCNTL_RESERVE_BYTES` + VACUUM), written back in one journaled transaction.
+    pub(crate) fn rebuild_reserved(&mut self, db: usize, reserved: usize) -> Result<()> {
         self.vacuum_checks(db)?;
         let mut out = Connection::open(":memory:", open_flags::READWRITE, None)?;
-        let r = self.copy_database(db, &mut out);
+        let r = self.copy_database(db, &mut out, reserved);
         self.end_reads();
         r?;
         let (ps, _, pages) = out.read_pages(0, 1, -1)?;
-        self.write_image(db, ps, &pages)?;
-        Ok(())
+        let r = self.write_image(db, ps, &pages);
+        // The next transaction reads page 1 again, so the pager learns the (possibly new)
+        // reserved-bytes value from the rebuilt header.
+        if let Some(d) = self.dbs.get_mut(db) {
+            if d.txn == 0 {
+                d.bt.end_read();
+            }
+        }
+        r
     }
 
     /// Copy database `db` of this connection into the (empty) main database of `out`.
-    fn copy_database(&mut self, db: usize, out: &mut Connection) -> Result<()> {
+    /// The copy's pages reserve `reserved` bytes each.
+    fn copy_database(&mut self, db: usize, out: &mut Connection, reserved: usize) -> Result<()> {
         let dbname = self
             .dbs
             .get(db)
@@ -136,6 +184,16 @@ impl Connection {
         let user_version = query_int(self, &format!("PRAGMA {q}.user_version"))?;
         let app_id = query_int(self, &format!("PRAGMA {q}.application_id"))?;
         exec(out, &format!("PRAGMA page_size = {page_size}"), &[])?;
+        if reserved > 0 && page_size.saturating_sub(reserved) < 480 {
+            return Err(Error::sql("too many reserved bytes for the page size"));
+        }
+        // The copy is still empty: its first write creates page 1 with this setting.
+        out.dbs
+            .get_mut(0)
+            .ok_or_else(|| Error::new(SQLITE_INTERNAL, "vacuum: no main database"))?
+            .bt
+            .pager
+            .set_reserved(reserved);
         exec(out, "BEGIN", &[])?;
         let r = (|| -> Result<()> {
             let internal = |n: &str| n.len() >= 7 && n[..7].eq_ignore_ascii_case("sqlite_");
@@ -153,6 +211,11 @@ impl Connection {
                 .filter(|r| r.kind == "table" && r.rootpage > 0 && !internal(&r.name))
             {
                 self.copy_rows(&q, &r.name, out)?;
+            }
+            // AUTOINCREMENT counters, exactly (the copies above may have raised them).
+            if rows.iter().any(|r| r.name == "sqlite_sequence") {
+                exec(out, "DELETE FROM sqlite_sequence", &[])?;
+                self.copy_rows(&q, "sqlite_sequence", out)?;
             }
             for r in rows.iter().filter(|r| {
                 r.kind == "view" || r.kind == "trigger" || (r.kind == "table" && r.rootpage == 0)
@@ -182,7 +245,23 @@ impl Connection {
     /// Copy the rows of table `name` (rowids kept) into `out`.
     fn copy_rows(&mut self, q: &str, name: &str, out: &mut Connection) -> Result<()> {
         let qt = quote_ident(name);
-        let (src, _) = self.prepare(format!("SELECT rowid, * FROM {q}.{qt}").as_bytes())?;
+        // Generated columns are computed by the target, not copied.
+        let (info, _) = self.prepare(format!("PRAGMA {q}.table_info({qt})").as_bytes())?;
+        let mut names = Vec::new();
+        if let Some(mut info) = info {
+            while info.step(self)? {
+                if let Value::Text(t) = info.column_value(1) {
+                    names.push(quote_ident(&String::from_utf8_lossy(t)));
+                }
+            }
+            info.finalize(self);
+        }
+        let list = if names.is_empty() {
+            "*".to_string()
+        } else {
+            names.join(",")
+        };
+        let (src, _) = self.prepare(format!("SELECT rowid, {list} FROM {q}.{qt}").as_bytes())?;
         let Some(mut src) = src else { return Ok(()) };
         let ncol = src.column_count();
         let cols: Vec<String> = (1..ncol)

@@ -95,6 +95,19 @@
 //!   checkpoint runs. `checkpoint(mode)` (outside transactions) returns (frames in WAL,
 //!   frames backfilled). On drop, the last connection checkpoints and deletes `-wal`/`-shm`.
 //!
+//! # Locking mode (`PRAGMA locking_mode`, SQLite's `exclusiveMode`)
+//! - NORMAL: locks as above. EXCLUSIVE, rollback modes: `end_read` keeps the db lock (SHARED
+//!   after a read, EXCLUSIVE after a write: `commit`/`rollback` do not lower it), so other
+//!   processes get "database is locked"; the pager still goes back to OPEN, and the next
+//!   `begin_read` re-checks the header (nobody else can have changed the file). A DELETE-mode
+//!   journal is kept with a zeroed header (as PERSIST), as SQLite does in exclusive mode.
+//!   Back to NORMAL: the next `end_read` (or the end of the next write) releases the lock.
+//! - EXCLUSIVE before the WAL is opened: the db file is locked EXCLUSIVE for the pager's life
+//!   and the wal-index lives in heap memory (no `-shm` file; SQLite's WAL_HEAPMEMORY_MODE);
+//!   such a pager stays EXCLUSIVE. EXCLUSIVE with a `-shm` WAL already open: the next write
+//!   transaction takes EXCLUSIVE on the db file and keeps it until a write transaction ends
+//!   in NORMAL mode (SQLite's `pager_end_transaction`).
+//!
 //! journal_mode OFF: no journal, so a failure in the middle of writing the db file during
 //! commit can leave a corrupt file (as with SQLite). `ROLLBACK` before commit still works,
 //! because nothing is written before commit.
@@ -250,6 +263,8 @@ pub struct Pager {
     /// Leaving WAL mode: a header still saying WAL does not reopen the WAL (SQLite's
     /// BTS_NO_WAL) while the header is rewritten to versions 1/1.
     no_wal: bool,
+    /// `PRAGMA locking_mode=EXCLUSIVE` (see "Locking mode" above).
+    exclusive_mode: bool,
 }
 
 fn get4(b: &[u8], off: usize) -> u32 {
@@ -371,6 +386,7 @@ impl Pager {
             journal_size_limit: -1,
             wal_spilled: false,
             no_wal: false,
+            exclusive_mode: false,
         }
     }
 
@@ -421,6 +437,11 @@ impl Pager {
     /// Whether a page codec (encryption) is installed.
     pub fn has_codec(&self) -> bool {
         self.codec.is_some()
+    }
+
+    /// The installed page codec, if any (`VACUUM INTO` copies its key to the new file).
+    pub fn codec(&self) -> Option<&dyn PageCodecHook> {
+        self.codec.as_deref()
     }
 
     /// `PRAGMA rekey`: rewrite every page under `new` (`None`: decrypt to a plain SQLite file,
@@ -1145,8 +1166,20 @@ impl Pager {
             State::Writer | State::Open => {}
             State::Reader => {
                 if let Some(w) = self.wal.as_mut() {
-                    // WAL mode: the db file keeps SHARED while the WAL is open.
+                    // WAL mode: the db file keeps SHARED while the WAL is open (EXCLUSIVE
+                    // after a write in locking_mode=EXCLUSIVE: dropped at the end of the first
+                    // transaction in NORMAL mode, as SQLite's pager_end_transaction).
                     w.end_read();
+                    let heap = w.heap_memory();
+                    if !self.exclusive_mode && !heap {
+                        if let Some(fd) = self.fd.as_mut() {
+                            if fd.lock_level() > LockLevel::Shared {
+                                let _ = fd.unlock(LockLevel::Shared);
+                            }
+                        }
+                    }
+                } else if self.exclusive_mode {
+                    // locking_mode=EXCLUSIVE: the lock stays until NORMAL + next access.
                 } else if let Some(fd) = self.fd.as_mut() {
                     let _ = fd.unlock(LockLevel::None);
                 }
@@ -1180,6 +1213,11 @@ impl Pager {
             return Err(Error::readonly());
         }
         self.begin_read()?;
+        if self.exclusive_mode && self.wal.is_some() {
+            // As sqlite3PagerBegin: EXCLUSIVE on the db file first (BUSY while any other
+            // connection has the database open), kept after the transaction.
+            self.fd_mut()?.lock(LockLevel::Exclusive)?;
+        }
         if let Some(w) = self.wal.as_mut() {
             w.begin_write()?;
             self.reset_write_state();
@@ -1558,6 +1596,15 @@ impl Pager {
         if let Some(w) = self.wal.as_mut() {
             w.end_write();
         }
+        self.unlock_after_write()
+    }
+
+    /// End of a write transaction: back to SHARED unless locking_mode=EXCLUSIVE (or a heap
+    /// WAL, which keeps EXCLUSIVE for its life).
+    fn unlock_after_write(&mut self) -> Result<()> {
+        if self.exclusive_mode || self.wal.as_ref().is_some_and(|w| w.heap_memory()) {
+            return Ok(());
+        }
         self.fd_mut()?.unlock(LockLevel::Shared)
     }
 
@@ -1749,12 +1796,9 @@ impl Pager {
                     j.sync(false)?;
                 }
             }
-            JournalMode::Persist => {
-                j.write_at(&[0u8; 28], 0)?;
-                if self.synchronous > 0 {
-                    j.sync(false)?;
-                }
-            }
+            JournalMode::Persist => self.zero_journal_header(j.as_mut())?,
+            // As SQLite's pager_end_transaction: an exclusive pager keeps its journal file.
+            JournalMode::Delete if self.exclusive_mode => self.zero_journal_header(j.as_mut())?,
             _ => {
                 drop(j);
                 let vfs = self.vfs()?;
@@ -1767,6 +1811,25 @@ impl Pager {
         Ok(())
     }
 
+    /// SQLite's `zeroJournalHdr`: the journal stays but is no longer hot (header zeroed, or
+    /// the file truncated to 0 with `journal_size_limit=0`); then a journal longer than a
+    /// positive `journal_size_limit` is truncated to it.
+    fn zero_journal_header(&mut self, j: &mut dyn VfsFile) -> Result<()> {
+        let limit = self.journal_size_limit;
+        if limit == 0 {
+            j.truncate(0)?;
+        } else {
+            j.write_at(&[0u8; 28], 0)?;
+        }
+        if self.synchronous > 0 {
+            j.sync(false)?;
+        }
+        if limit > 0 && j.size()? > limit as u64 {
+            j.truncate(limit as u64)?;
+        }
+        Ok(())
+    }
+
     fn write_image(&mut self, path: &str) -> Result<()> {
         let mut img = vec![0u8; self.page_count as usize * self.page_size];
         for (k, v) in &self.cache {
@@ -1775,7 +1838,8 @@ impl Pager {
                 dst.copy_from_slice(&v.data);
             }
         }
-        std::fs::write(path, img).map_err(|e| Error::io(SQLITE_IOERR_WRITE, &e))
+        std::fs::write(crate::vfs::os_path(path), img)
+            .map_err(|e| Error::io(SQLITE_IOERR_WRITE, &e))
     }
 
     pub fn rollback(&mut self) -> Result<()> {
@@ -1794,8 +1858,8 @@ impl Pager {
                 if let Some(w) = self.wal.as_mut() {
                     w.end_write();
                 }
-                if let Some(fd) = self.fd.as_mut() {
-                    fd.unlock(LockLevel::Shared)?;
+                if self.fd.is_some() {
+                    self.unlock_after_write()?;
                 }
                 r
             }
@@ -1832,7 +1896,7 @@ impl Pager {
                 self.drop_cache();
                 self.err = None;
                 self.state = State::Reader;
-                self.fd_mut()?.unlock(LockLevel::Shared)?;
+                self.unlock_after_write()?;
                 self.read_header()
             }
             Err(e) => {
@@ -2036,7 +2100,19 @@ impl Pager {
             return Ok(());
         }
         let vfs = self.vfs()?;
-        let mut w = wal::Wal::open(vfs, &self.db_path(), self.read_only)?;
+        let heap = self.exclusive_mode;
+        if heap {
+            // As pagerOpenWal + pagerExclusiveLock: the WAL of an exclusive pager keeps the db
+            // file EXCLUSIVE and its wal-index in heap memory. BUSY: back to SHARED at most.
+            let fd = self.fd_mut()?;
+            let held = fd.lock_level();
+            fd.lock(LockLevel::Shared)?;
+            if let Err(e) = fd.lock(LockLevel::Exclusive) {
+                let _ = fd.unlock(held.min(LockLevel::Shared));
+                return Err(e);
+            }
+        }
+        let mut w = wal::Wal::open(vfs, &self.db_path(), self.read_only, heap)?;
         w.set_size_limit(self.journal_size_limit);
         self.wal = Some(w);
         self.journal_mode = JournalMode::Wal;
@@ -2070,9 +2146,14 @@ impl Pager {
             return Err(crate::corrupt!(0));
         }
         self.db_file_size = n as Pgno;
+        let old_pc = self.page_count;
         self.page_count = if wal_n > 0 { wal_n } else { n as Pgno };
         let pc = self.page_count;
-        self.cache.retain(|&k, _| k <= pc);
+        // Invariant 5: nothing beyond the old page count is cached, so only a shrink needs
+        // a walk over the cache (a walk per read transaction was a third of a point lookup).
+        if pc < old_pc && !self.cache.is_empty() {
+            self.cache.retain(|&k, _| k <= pc);
+        }
         self.state = State::Reader;
         if self.page_count >= 1 {
             // Learn the reserved-bytes value (and check the header) from the snapshot.
@@ -2330,6 +2411,21 @@ impl Pager {
     /// Whether the pager is in WAL mode (a WAL is open).
     pub fn is_wal(&self) -> bool {
         self.wal.is_some()
+    }
+
+    /// `PRAGMA locking_mode` (SQLite's `sqlite3PagerLockingMode`): `Some(true)` EXCLUSIVE,
+    /// `Some(false)` NORMAL, `None` just asks. Returns whether the pager is now EXCLUSIVE: a
+    /// memory pager always is, and a pager whose WAL index lives in heap memory stays so.
+    pub fn set_locking_mode(&mut self, exclusive: Option<bool>) -> bool {
+        if self.fd.is_none() {
+            return true;
+        }
+        if let Some(e) = exclusive {
+            if !self.wal.as_ref().is_some_and(|w| w.heap_memory()) {
+                self.exclusive_mode = e;
+            }
+        }
+        self.exclusive_mode
     }
 }
 

@@ -37,6 +37,7 @@ use crate::error::{codes::*, Error, Result};
 use crate::vfs::shm::{Shm, SHM_REGION};
 use crate::vfs::{FileKind, OpenFlags, Vfs, VfsFile};
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 pub const WAL_MAGIC: u32 = 0x377f_0682;
@@ -75,19 +76,27 @@ pub enum CheckpointMode {
 
 /// SQLite's `walChecksumBytes`: `data.len()` is a multiple of 8.
 pub fn wal_checksum(big_endian: bool, data: &[u8], init: [u32; 2]) -> [u32; 2] {
+    if big_endian {
+        checksum_words::<true>(data, init)
+    } else {
+        checksum_words::<false>(data, init)
+    }
+}
+
+/// The checksum loop with the byte order fixed at compile time (it runs over every page of
+/// every frame written or recovered).
+fn checksum_words<const BE: bool>(data: &[u8], init: [u32; 2]) -> [u32; 2] {
     let (mut s1, mut s2) = (init[0], init[1]);
     for ch in data.chunks_exact(8) {
-        let (a, b) = ch.split_at(4);
-        let rd = |s: &[u8]| {
-            let w = <[u8; 4]>::try_from(s).unwrap_or([0; 4]);
-            if big_endian {
-                u32::from_be_bytes(w)
-            } else {
-                u32::from_le_bytes(w)
-            }
+        let w = <[u8; 8]>::try_from(ch).unwrap_or([0; 8]);
+        let (a, b) = ([w[0], w[1], w[2], w[3]], [w[4], w[5], w[6], w[7]]);
+        let (a, b) = if BE {
+            (u32::from_be_bytes(a), u32::from_be_bytes(b))
+        } else {
+            (u32::from_le_bytes(a), u32::from_le_bytes(b))
         };
-        s1 = s1.wrapping_add(rd(a)).wrapping_add(s2);
-        s2 = s2.wrapping_add(rd(b)).wrapping_add(s1);
+        s1 = s1.wrapping_add(a).wrapping_add(s2);
+        s2 = s2.wrapping_add(b).wrapping_add(s1);
     }
     [s1, s2]
 }
@@ -224,13 +233,18 @@ pub struct Wal {
     size_limit: i64,
     /// Set when a commit wrote a new WAL header (SQLite's `truncateOnCommit`).
     truncate_on_commit: bool,
+    /// Reused buffer for the frames of one `write_frames` call (one write per batch).
+    frame_buf: Vec<u8>,
 }
 
 impl Wal {
     /// Open `<db>-wal` (created if missing) and `<db>-shm`.
     /// `read_only`: the -wal must exist and is opened read-only (no writes, no checkpoints).
-    pub fn open(vfs: Arc<dyn Vfs>, db_path: &str, read_only: bool) -> Result<Wal> {
-        if !vfs.supports_shm() {
+    /// `heap`: the wal-index lives in this connection's heap memory and no `-shm` file is
+    /// used (SQLite's `WAL_HEAPMEMORY_MODE`, `locking_mode=EXCLUSIVE`): the caller holds the
+    /// EXCLUSIVE lock on the database file for the life of the `Wal`.
+    pub fn open(vfs: Arc<dyn Vfs>, db_path: &str, read_only: bool, heap: bool) -> Result<Wal> {
+        if !heap && !vfs.supports_shm() {
             return Err(Error::new(
                 SQLITE_CANTOPEN,
                 "WAL mode needs the unix VFS (shared memory)",
@@ -243,7 +257,11 @@ impl Wal {
             ..Default::default()
         };
         let wfd = vfs.open(&wal_path, FileKind::Wal, flags)?;
-        let shm = Shm::open(&format!("{db_path}-shm"))?;
+        let shm = if heap {
+            Shm::open_heap()
+        } else {
+            Shm::open(&format!("{db_path}-shm"))?
+        };
         Ok(Wal {
             vfs,
             wal_path,
@@ -258,6 +276,7 @@ impl Wal {
             callback: 0,
             size_limit: -1,
             truncate_on_commit: false,
+            frame_buf: Vec::new(),
         })
     }
 
@@ -283,6 +302,10 @@ impl Wal {
     }
     pub fn in_read(&self) -> bool {
         self.read_lock >= 0
+    }
+    /// Whether the wal-index is in heap memory (no `-shm` file).
+    pub fn heap_memory(&self) -> bool {
+        self.shm.is_heap()
     }
 
     fn read_mark(&self, i: usize) -> Result<u32> {
@@ -460,17 +483,24 @@ impl Wal {
         if self.shm.load_u32(h, pgno_off(h, idx))? != 0 {
             self.cleanup_hash()?;
         }
+        let hash = self.shm.u16_slots(h, hash_off(0), NSLOT as usize)?;
         let mut key = whash(pgno);
         let mut collide = idx;
-        while self.shm.load_u16(h, hash_off(key))? != 0 {
+        let slot = |k: u32| hash.get(k as usize);
+        while slot(key).map_or(0, |a| a.load(Relaxed)) != 0 {
             if collide == 0 {
                 return Err(crate::corrupt!(pgno));
             }
             collide -= 1;
             key = (key + 1) & (NSLOT - 1);
         }
+        // As walIndexAppend: the page number first, then the hash entry that finds it.
         self.shm.store_u32(h, pgno_off(h, idx), pgno)?;
-        self.shm.store_u16(h, hash_off(key), idx as u16)
+        match slot(key) {
+            Some(a) => a.store(idx as u16, Relaxed),
+            None => return Err(Error::code(SQLITE_INTERNAL)),
+        }
+        Ok(())
     }
 
     /// SQLite's `walCleanupHash`: forget index entries beyond `hdr.mx_frame` (invariant 3).
@@ -482,9 +512,9 @@ impl Wal {
         let h = frame_page(mx);
         self.shm.map(h, true)?;
         let limit = mx - izero(h);
-        for slot in 0..NSLOT {
-            if self.shm.load_u16(h, hash_off(slot))? as u32 > limit {
-                self.shm.store_u16(h, hash_off(slot), 0)?;
+        for a in self.shm.u16_slots(h, hash_off(0), NSLOT as usize)? {
+            if a.load(Relaxed) as u32 > limit {
+                a.store(0, Relaxed);
             }
         }
         let start = pgno_off(h, limit + 1);
@@ -622,19 +652,23 @@ impl Wal {
         for h in (lo..=frame_page(last)).rev() {
             self.shm.map(h, true)?;
             let iz = izero(h);
+            let n_pgno = if h == 0 { NPAGE_ONE } else { NPAGE };
+            let hash = self.shm.u16_slots(h, hash_off(0), NSLOT as usize)?;
+            let pgnos = self.shm.u32_slots(h, pgno_off(h, 1), n_pgno as usize)?;
             let mut key = whash(pgno);
             let mut found = None;
             let mut collide = NSLOT;
             loop {
-                let idx = self.shm.load_u16(h, hash_off(key))? as u32;
+                let idx = hash.get(key as usize).map_or(0, |a| a.load(Relaxed)) as u32;
                 if idx == 0 {
                     break;
                 }
                 let f = idx + iz;
                 if f <= last
                     && f >= self.min_frame
-                    && idx <= NPAGE
-                    && self.shm.load_u32(h, pgno_off(h, idx))? == pgno
+                    && pgnos
+                        .get(idx as usize - 1)
+                        .is_some_and(|a| a.load(Relaxed) == pgno)
                 {
                     found = Some(f);
                 }
@@ -801,14 +835,15 @@ impl Wal {
         let big = self.hdr.big_end != 0;
         let first = self.hdr.mx_frame + 1;
         let fsz = page_size + FRAME_HDR as usize;
-        let mut buf = vec![0u8; fsz * pages.len()];
+        let mut buf = std::mem::take(&mut self.frame_buf);
+        buf.clear();
+        buf.reserve(fsz * pages.len());
         let mut run = self.hdr.frame_cksum;
         let n = pages.len();
-        for (k, ((pgno, data), out)) in pages.iter().zip(buf.chunks_exact_mut(fsz)).enumerate() {
+        for (k, (pgno, data)) in pages.iter().enumerate() {
             if data.len() != page_size {
                 return Err(Error::code(SQLITE_INTERNAL));
             }
-            let (fh, body) = out.split_at_mut(FRAME_HDR as usize);
             let nt = if commit && k + 1 == n { db_size } else { 0 };
             let mut h = [0u8; FRAME_HDR as usize];
             put(&mut h, 0, &pgno.to_be_bytes());
@@ -818,10 +853,15 @@ impl Wal {
             run = wal_checksum(big, data, run);
             put(&mut h, 16, &run[0].to_be_bytes());
             put(&mut h, 20, &run[1].to_be_bytes());
-            fh.copy_from_slice(&h);
-            body.copy_from_slice(data);
+            buf.extend_from_slice(&h);
+            buf.extend_from_slice(data);
         }
-        self.wfd.write_at(&buf, wal_frame_offset(first, ps))?;
+        let w = self.wfd.write_at(&buf, wal_frame_offset(first, ps));
+        // Keep the buffer for the next commit unless a big transaction made it huge.
+        if buf.capacity() <= 64 * fsz {
+            self.frame_buf = buf;
+        }
+        w?;
         if sync && commit {
             self.wfd.sync(false)?;
         }
@@ -1039,6 +1079,10 @@ impl Wal {
         self.end_read();
         let mut delete = false;
         if db.lock(crate::vfs::LockLevel::Exclusive).is_ok() {
+            // As sqlite3WalClose: nobody else has the database open (every connection to a
+            // WAL database holds SHARED on it), so wal-index locks left by a dead process
+            // must not stop the checkpoint (it runs recovery if the index needs it).
+            self.shm.set_locks_off();
             let r = self.checkpoint(CheckpointMode::Passive, db, sync);
             if r.is_ok() {
                 delete = true;

@@ -429,8 +429,13 @@ impl<'a> Builder<'a> {
                         })
                     }
                     None => {
-                        if (src.table.is_some() || self.vtab_of(src.cursor).is_some())
-                            && is_rowid_name(name)
+                        // A WITHOUT ROWID table has no rowid.
+                        let has_rowid = src
+                            .table
+                            .as_ref()
+                            .map(|(_, t)| !t.without_rowid)
+                            .unwrap_or(false);
+                        if (has_rowid || self.vtab_of(src.cursor).is_some()) && is_rowid_name(name)
                         {
                             // With an INTEGER PRIMARY KEY, SQLite names (and types) a
                             // rowid reference after that column.
@@ -520,6 +525,7 @@ impl<'a> Builder<'a> {
 
     /// Finish: append the prologue (transactions) and resolve labels.
     pub fn finish(mut self, explain: u8, sql: &str) -> Result<Program> {
+        self.fix_generated_reads()?;
         self.emit(Opcode::Halt, 0, 0, 0);
         let prologue = self.addr();
         if let Some(op) = self.ops.get_mut(0) {

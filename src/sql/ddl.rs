@@ -225,8 +225,8 @@ impl<'a> Builder<'a> {
                 self.vacuum(schema.as_ref(), into.as_ref())?;
                 Ok(vec![])
             }
-            Stmt::Reindex { .. } => {
-                self.no_tx = true;
+            Stmt::Reindex { obj_name } => {
+                self.reindex(obj_name.as_ref())?;
                 Ok(vec![])
             }
             Stmt::CreateTrigger { .. } => {
@@ -463,8 +463,10 @@ impl<'a> Builder<'a> {
         }
         let (t, autos) = table_from_create(&name, body)?;
         if t.without_rowid {
-            return Err(Error::sql("WITHOUT ROWID tables are not supported yet"));
+            super::without_rowid::check_create(&t)?;
         }
+        super::generated::check_generated(&t)?;
+        self.generated_validate(db, &t)?;
         // Validate DEFAULT expressions: constants only.
         for c in &t.columns {
             if let Some(d) = &c.default {
@@ -478,20 +480,34 @@ impl<'a> Builder<'a> {
         }
         self.init_header(db);
         let root = self.reg();
-        self.emit(Opcode::CreateBtree, db as i32, root, BTREE_INTKEY);
+        let kind = if t.without_rowid {
+            BTREE_BLOBKEY
+        } else {
+            BTREE_INTKEY
+        };
+        self.emit(Opcode::CreateBtree, db as i32, root, kind);
         let mut iroots = Vec::new();
-        for _ in &autos {
+        for a in &autos {
+            // A WITHOUT ROWID table is its PRIMARY KEY index (the number stays used).
+            if t.without_rowid && a.origin == IndexOrigin::PrimaryKey {
+                iroots.push(None);
+                continue;
+            }
             let r = self.reg();
             self.emit(Opcode::CreateBtree, db as i32, r, BTREE_BLOBKEY);
-            iroots.push(r);
+            iroots.push(Some(r));
         }
         let c = self.cursor();
         self.emit4(Opcode::OpenWrite, c, 1, db as i32, P4::Int32(5), 0);
         let stored = stored_text("TABLE", text);
         self.schema_row(c, "table", &name, &name, Some(root), Some(&stored));
         for (k, r) in iroots.iter().enumerate() {
+            let Some(r) = r else { continue };
             let iname = format!("sqlite_autoindex_{}_{}", name, k + 1);
             self.schema_row(c, "index", &iname, &name, Some(*r), None);
+        }
+        if t.autoincrement {
+            self.autoinc_create_seq(db, c);
         }
         self.emit(Opcode::Close, c, 0, 0);
         self.bump_cookie(db);
@@ -673,6 +689,7 @@ impl<'a> Builder<'a> {
         if t.is_view {
             return Err(Error::sql("views may not be indexed"));
         }
+
         if name.len() >= 7 && name[..7].eq_ignore_ascii_case("sqlite_") {
             return Err(Error::sql(format!(
                 "object name reserved for internal use: {name}"
@@ -690,9 +707,7 @@ impl<'a> Builder<'a> {
             }));
         }
         let idx = index_from_create(stmt, &t)?;
-        if idx.partial.is_some() {
-            return Err(Error::sql("partial indexes are not supported yet"));
-        }
+        self.index_validate(db, &t, &idx)?;
         let root = self.reg();
         self.emit(Opcode::CreateBtree, db as i32, root, BTREE_BLOBKEY);
         let c = self.cursor();
@@ -711,7 +726,11 @@ impl<'a> Builder<'a> {
             P4::Int32(t.columns.len() as i32),
             0,
         );
-        let ki = self.index_key_info(&idx)?;
+        let ki = if t.without_rowid {
+            self.wr_index_key_info(&t, &idx)?
+        } else {
+            self.index_key_info(&idx)?
+        };
         self.emit4(
             Opcode::OpenWrite,
             ic,
@@ -720,52 +739,7 @@ impl<'a> Builder<'a> {
             P4::KeyInfo(ki),
             OPFLAG_P2ISREG,
         );
-        let n = idx.columns.len();
-        let k = self.regs(n + 1);
-        let rec = self.reg();
-        let done = self.label();
-        self.emit(Opcode::Rewind, tc, done, 0);
-        let top = self.addr();
-        for (j, icol) in idx.columns.iter().enumerate() {
-            if t.ipk == Some(icol.column) {
-                self.emit(Opcode::Rowid, tc, k + j as i32, 0);
-            } else {
-                let p4 = super::schema::column_default_p4(&t.columns[icol.column]);
-                self.emit4(Opcode::Column, tc, icol.column as i32, k + j as i32, p4, 0);
-            }
-        }
-        self.emit(Opcode::Rowid, tc, k + n as i32, 0);
-        if idx.unique {
-            let ok = self.label();
-            self.emit4(Opcode::NoConflict, ic, ok, k, P4::Int32(n as i32), 0);
-            let cols: Vec<String> = idx
-                .columns
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{}.{}",
-                        t.name,
-                        t.columns
-                            .get(c.column)
-                            .map(|x| x.name.as_str())
-                            .unwrap_or("")
-                    )
-                })
-                .collect();
-            self.emit4(
-                Opcode::Halt,
-                crate::error::codes::SQLITE_CONSTRAINT_UNIQUE,
-                2,
-                0,
-                P4::Text(cols.join(", ")),
-                2,
-            );
-            self.resolve(ok);
-        }
-        self.emit(Opcode::MakeRecord, k, n as i32 + 1, rec);
-        self.emit4(Opcode::IdxInsert, ic, rec, k, P4::Int32(n as i32 + 1), 0);
-        self.emit(Opcode::Next, tc, top, 0);
-        self.resolve(done);
+        self.index_fill(db, &t, &idx, tc, ic)?;
         self.emit(Opcode::Close, tc, 0, 0);
         self.emit(Opcode::Close, ic, 0, 0);
         self.bump_cookie(db);
@@ -835,6 +809,7 @@ impl<'a> Builder<'a> {
         }
         let t = t.clone();
         self.use_db(db, true);
+        self.autoinc_drop(db, &t);
         self.delete_schema_rows(db, 2, &t.name);
         if !t.is_view {
             let schema = self
@@ -1076,8 +1051,19 @@ impl<'a> Builder<'a> {
                 };
                 let base = self.regs(7);
                 let xinfo = name == "table_xinfo";
-                for (i, c) in t.columns.iter().enumerate() {
-                    self.int(i as i64, base);
+                let mut cid = 0i64;
+                for c in t.columns.iter() {
+                    // Generated columns are hidden from table_info (2 VIRTUAL, 3 STORED).
+                    let hidden = match (&c.generated, c.gen_stored) {
+                        (None, _) => 0,
+                        (Some(_), false) => 2,
+                        (Some(_), true) => 3,
+                    };
+                    if hidden != 0 && !xinfo {
+                        continue;
+                    }
+                    self.int(cid, base);
+                    cid += 1;
                     self.string(&c.name, base + 1);
                     self.string(c.decltype.as_deref().unwrap_or(""), base + 2);
                     self.int(c.notnull as i64, base + 3);
@@ -1086,7 +1072,7 @@ impl<'a> Builder<'a> {
                         None => self.null(base + 4),
                     }
                     self.int(c.pk as i64, base + 5);
-                    self.int(0, base + 6);
+                    self.int(hidden, base + 6);
                     self.emit(Opcode::ResultRow, base, if xinfo { 7 } else { 6 }, 0);
                 }
                 let mut cols: Vec<String> = ["cid", "name", "type", "notnull", "dflt_value", "pk"]
@@ -1103,9 +1089,13 @@ impl<'a> Builder<'a> {
                     Some(Value::Text(t)) => String::from_utf8_lossy(t).into_owned(),
                     _ => return Ok(vec![]),
                 };
-                let (d, t) = match self.find_table(None, &tname) {
+                let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
+                let cols = ["seq", "name", "unique", "origin", "partial"];
+                let cols: Vec<String> = cols.iter().map(|s| s.to_string()).collect();
+                let (d, t) = match self.find_table(dbn.as_deref(), &tname) {
                     Ok(x) => x,
-                    Err(_) => return Ok(vec![]),
+                    // No such table: no rows, but the statement still has its columns.
+                    Err(_) => return Ok(cols),
                 };
                 self.use_db(d, false);
                 let schema = self
@@ -1129,18 +1119,16 @@ impl<'a> Builder<'a> {
                     self.int(idx.partial.is_some() as i64, base + 4);
                     self.emit(Opcode::ResultRow, base, 5, 0);
                 }
-                Ok(["seq", "name", "unique", "origin", "partial"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect())
+                Ok(cols)
             }
             "index_info" | "index_xinfo" => {
                 let iname = match &value {
                     Some(Value::Text(t)) => String::from_utf8_lossy(t).into_owned(),
                     _ => return Ok(vec![]),
                 };
+                let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
                 let mut hit = None;
-                for d in self.db_search_order(None)? {
+                for d in self.db_search_order(dbn.as_deref())? {
                     if let Some(s) = self.schema(d) {
                         if let Some(i) = s.index(&iname) {
                             hit = Some((d, i.clone(), s.table(&i.table).cloned()));
@@ -1148,29 +1136,81 @@ impl<'a> Builder<'a> {
                         }
                     }
                 }
+                let xinfo = name == "index_xinfo";
+                let ncols = if xinfo { 6 } else { 3 };
+                let cols = ["seqno", "cid", "name", "desc", "coll", "key"];
+                let cols: Vec<String> = cols[..ncols as usize]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
                 let (d, idx, t) = match hit {
                     Some(h) => h,
-                    None => return Ok(vec![]),
+                    None => return Ok(cols),
                 };
                 self.use_db(d, false);
-                let base = self.regs(3);
-                for (seq, c) in idx.columns.iter().enumerate() {
+                let base = self.regs(6);
+                // (cid, desc, collation, key): the key columns, then for index_xinfo the
+                // auxiliary columns SQLite appends: the rowid (-1), or the PRIMARY KEY columns
+                // not already in the key of a WITHOUT ROWID table.
+                let mut rows: Vec<(i64, bool, Option<String>, bool)> = idx
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        let cid = if c.expr.is_some() {
+                            -2
+                        } else {
+                            c.column as i64
+                        };
+                        (cid, c.desc, c.collation.clone(), true)
+                    })
+                    .collect();
+                if xinfo {
+                    match t.as_ref().filter(|t| t.without_rowid) {
+                        Some(t) => {
+                            let mut pk: Vec<(usize, usize)> = t
+                                .columns
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, c)| c.pk > 0)
+                                .map(|(i, c)| (c.pk, i))
+                                .collect();
+                            pk.sort();
+                            for (_, i) in pk {
+                                if !idx.columns.iter().any(|c| c.column == i) {
+                                    let coll = t.columns.get(i).and_then(|c| c.collation.clone());
+                                    rows.push((i as i64, false, coll, false));
+                                }
+                            }
+                        }
+                        None => rows.push((-1, false, None, false)),
+                    }
+                }
+                for (seq, (cid, desc, coll, key)) in rows.into_iter().enumerate() {
                     self.int(seq as i64, base);
-                    self.int(c.column as i64, base + 1);
-                    let cname = t
-                        .as_ref()
-                        .and_then(|t| t.columns.get(c.column))
+                    self.int(cid, base + 1);
+                    let cname = usize::try_from(cid)
+                        .ok()
+                        .and_then(|i| t.as_ref().and_then(|t| t.columns.get(i)))
                         .map(|c| c.name.clone());
                     match cname {
                         Some(n) => self.string(&n, base + 2),
                         None => self.null(base + 2),
                     }
-                    self.emit(Opcode::ResultRow, base, 3, 0);
+                    self.int(desc as i64, base + 3);
+                    self.string(coll.as_deref().unwrap_or("BINARY"), base + 4);
+                    self.int(key as i64, base + 5);
+                    self.emit(Opcode::ResultRow, base, ncols, 0);
                 }
-                Ok(["seqno", "cid", "name"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect())
+                Ok(cols)
+            }
+            "foreign_key_list" | "foreign_key_check" => {
+                let arg = match &value {
+                    Some(Value::Text(t)) => Some(String::from_utf8_lossy(t).into_owned()),
+                    Some(Value::Null) | None => None,
+                    Some(v) => Some(format!("{}", value_as_int(v))),
+                };
+                let dbn = q.db_name.as_ref().map(|d| dequote(&d.0));
+                self.fk_pragma(&name, dbn.as_deref(), arg.as_deref())
             }
             n if SETTING_PRAGMAS.contains(&n) => {
                 let vreg = match &value {

@@ -13,6 +13,7 @@
 //!   NULL in that column, as SQLite writes it.
 
 use super::build::{Builder, Scope, Source, SrcCol};
+use super::index_expr::IdxRow;
 use super::schema::{dequote, IndexOrigin, Table, AFF_INTEGER};
 use super::select::Dest;
 use super::trigger::{RowRegs, TrigOp, TrigTime};
@@ -125,7 +126,7 @@ impl<'a> Builder<'a> {
     /// count no changes and leave the last insert rowid alone.
     fn count_flag(&self) -> u16 {
         if self.in_trigger() {
-            0
+            crate::vdbe::exec::OPFLAG_SUBCHANGE
         } else {
             OPFLAG_NCHANGE
         }
@@ -151,7 +152,13 @@ impl<'a> Builder<'a> {
         }
         // sqlite_stat1 and sqlite_sequence are writable, as in SQLite.
         if t.root == 1 {
-            return Err(Error::sql(format!("table {} may not be modified", t.name)));
+            // SQLite names its schema tables by their legacy names here.
+            let legacy = if db == 1 {
+                "sqlite_temp_master"
+            } else {
+                "sqlite_master"
+            };
+            return Err(Error::sql(format!("table {legacy} may not be modified")));
         }
         if t.without_rowid {
             return Err(Error::sql("WITHOUT ROWID tables are not supported yet"));
@@ -220,6 +227,7 @@ impl<'a> Builder<'a> {
         }
     }
 
+    #[allow(dead_code)]
     fn col_label(t: &Table, cols: &[usize]) -> String {
         cols.iter()
             .map(|c| {
@@ -233,46 +241,19 @@ impl<'a> Builder<'a> {
             .join(", ")
     }
 
-    /// Build index key `[cols..., rowid]` from the row registers (`rec` = first column
-    /// register, `rid` = rowid register) into fresh registers.
-    fn index_key_from_regs(
-        &mut self,
-        t: &Table,
-        idx: &super::schema::Index,
-        rec: i32,
-        rid: i32,
-    ) -> i32 {
-        let n = idx.columns.len();
-        let k = self.regs(n + 1);
-        for (j, c) in idx.columns.iter().enumerate() {
-            if t.ipk == Some(c.column) {
-                self.emit(Opcode::SCopy, rid, k + j as i32, 0);
-            } else {
-                self.emit(Opcode::SCopy, rec + c.column as i32, k + j as i32, 0);
-            }
-        }
-        self.emit(Opcode::SCopy, rid, k + n as i32, 0);
-        k
-    }
-
     /// Delete the row the table cursor is on, with its index entries.
-    fn delete_current(&mut self, tg: &Target, count: bool) {
+    fn delete_current(&mut self, tg: &Target, count: bool) -> Result<()> {
         let t = &tg.table;
         let rid = self.reg();
         self.emit(Opcode::Rowid, tg.cur, rid, 0);
         for (idx, ic) in &tg.idx {
             let n = idx.columns.len();
-            let k = self.regs(n + 1);
-            for (j, c) in idx.columns.iter().enumerate() {
-                if t.ipk == Some(c.column) {
-                    self.emit(Opcode::Rowid, tg.cur, k + j as i32, 0);
-                } else {
-                    let p4 = super::schema::column_default_p4(&t.columns[c.column]);
-                    self.emit4(Opcode::Column, tg.cur, c.column as i32, k + j as i32, p4, 0);
-                }
-            }
-            self.emit(Opcode::SCopy, rid, k + n as i32, 0);
+            let row = IdxRow::Cursor { cur: tg.cur, rid };
+            let not_in = self.label();
+            self.index_skip_unless(tg.db, t, idx, row, not_in)?;
+            let k = self.index_key(tg.db, t, idx, row)?;
             self.emit(Opcode::IdxDelete, *ic, k, n as i32 + 1);
+            self.resolve(not_in);
         }
         self.emit4(
             Opcode::Delete,
@@ -280,8 +261,9 @@ impl<'a> Builder<'a> {
             0,
             0,
             P4::Table(t.name.clone()),
-            if count { OPFLAG_NCHANGE } else { 0 },
+            if count { self.count_flag() } else { 0 },
         );
+        Ok(())
     }
 
     /// NOT NULL checks on the new row's registers; `skip` = where OR IGNORE goes.
@@ -346,13 +328,15 @@ impl<'a> Builder<'a> {
         for (idx, ic) in tg.idx.clone() {
             let cols_of: Vec<usize> = idx.columns.iter().map(|c| c.column).collect();
             let clause = ups.and_then(|u| u.matching(&cols_of));
-            let k = self.index_key_from_regs(&t, &idx, rec, rid);
+            let row = IdxRow::Regs { rec, rid };
+            let k = self.index_key(tg.db, &t, &idx, row)?;
             keys.push(k);
             if !idx.unique {
                 continue;
             }
             let n = idx.columns.len() as i32;
             let ok = self.label();
+            self.index_skip_unless(tg.db, &t, &idx, row, ok)?;
             self.emit4(Opcode::NoConflict, ic, ok, k, P4::Int32(n), 0);
             let other = self.reg();
             self.emit(Opcode::IdxRowid, ic, other, 0);
@@ -364,7 +348,6 @@ impl<'a> Builder<'a> {
             } else {
                 SQLITE_CONSTRAINT_UNIQUE
             };
-            let cols: Vec<usize> = idx.columns.iter().map(|c| c.column).collect();
             if let (Some(c), Some(u)) = (clause, ups) {
                 self.upsert_do(tg, c, u, other, skip)?;
                 self.resolve(ok);
@@ -374,7 +357,7 @@ impl<'a> Builder<'a> {
                 OE_IGNORE => self.goto(skip),
                 OE_REPLACE => {
                     self.emit(Opcode::NotExists, tg.cur, ok, other);
-                    self.delete_current(tg, false);
+                    self.delete_current(tg, false)?;
                     if let Some(o) = old_rid {
                         // Put the table cursor back on the row being updated.
                         self.emit(Opcode::NotExists, tg.cur, skip, o);
@@ -386,7 +369,7 @@ impl<'a> Builder<'a> {
                         code,
                         onerr,
                         0,
-                        P4::Text(Self::col_label(&t, &cols)),
+                        P4::Text(Self::index_unique_label(&t, &idx)),
                         2,
                     );
                 }
@@ -398,7 +381,7 @@ impl<'a> Builder<'a> {
 
     /// Map the INSERT column list onto `cols` (None = the rowid). Returns the map and the
     /// position of the value that gives the rowid.
-    fn insert_column_map(
+    pub(super) fn insert_column_map(
         tname: &str,
         cols: &[SrcCol],
         columns: Option<&ast::DistinctNames>,
@@ -444,7 +427,7 @@ impl<'a> Builder<'a> {
     /// Emit the rows of an INSERT source: each row's values go to `vals..` and the row body
     /// at `body_l` is called with `Gosub ret`.
     #[allow(clippy::too_many_arguments)]
-    fn insert_source(
+    pub(super) fn insert_source(
         &mut self,
         sel: &ast::Select,
         nval: usize,
@@ -597,6 +580,8 @@ impl<'a> Builder<'a> {
                         }
                     }
                 }
+                let assigned: Vec<usize> = (0..ncol).filter(|i| assign[*i].is_some()).collect();
+                Self::generated_update_check(&t, &assigned)?;
                 let cols = self.row_cols(&t)?;
                 let ru = RowUpdate {
                     orconf,
@@ -694,6 +679,9 @@ impl<'a> Builder<'a> {
         if tt.is_view && self.has_triggers(tdb, &tt.name, TrigOp::Insert) {
             return self.insert_view(orconf, tdb, &tt, columns, body, returning);
         }
+        if tt.without_rowid {
+            return self.wr_insert(orconf, tdb, &tt, columns, body, returning);
+        }
         let onerr = oe(orconf);
         let tg = self.open_target(q)?;
         let t = tg.table.clone();
@@ -714,12 +702,14 @@ impl<'a> Builder<'a> {
             None => None,
         };
         let (mut map, mut rowid_src) = Self::insert_column_map(&t.name, &cols, columns, true)?;
+        Self::generated_insert_map(&t, columns.is_some(), &mut map, &mut rowid_src)?;
         let nval = map.len();
         let vals = self.regs(nval.max(1));
         let ret = self.reg();
         let body_l = self.label();
         let end = self.label();
         let mut clauses: Vec<UpsertClause> = Vec::new();
+        let autoinc = self.autoinc_begin(tg.db, &t)?;
         match body {
             ast::InsertBody::DefaultValues => {
                 map.clear();
@@ -802,28 +792,34 @@ impl<'a> Builder<'a> {
                 orconf,
             )?;
         }
+        let seq = autoinc.map(|a| a.seq).unwrap_or(0);
         match rowid_src {
             Some(j) => {
                 let have = self.label();
                 let got = self.label();
                 self.emit(Opcode::SCopy, vals + j as i32, rid, 0);
                 self.emit(Opcode::NotNull, rid, have, 0);
-                self.emit(Opcode::NewRowid, tg.cur, rid, 0);
+                self.emit(Opcode::NewRowid, tg.cur, rid, seq);
                 self.goto(got);
                 self.resolve(have);
                 self.emit(Opcode::MustBeInt, rid, 0, 0);
+                if seq > 0 {
+                    self.emit(Opcode::MemMax, seq, rid, 0);
+                }
                 self.resolve(got);
             }
             None => {
-                self.emit(Opcode::NewRowid, tg.cur, rid, 0);
+                self.emit(Opcode::NewRowid, tg.cur, rid, seq);
             }
         }
+        self.generated_compute(tg.db, &t, rec, rid)?;
         // SQLite checks NOT NULL, then CHECK, before the rowid's uniqueness.
         self.not_null_checks(&tg, onerr, rec, skip)?;
         self.apply_affinity(
             rec,
             &t.columns.iter().map(|c| c.affinity).collect::<Vec<_>>(),
         );
+        self.strict_checks(tg.db, &t, rec, rid)?;
         self.apply_checks(&tg, &checks, onerr, rec, rid, skip)?;
         let ups = UpsertCtx {
             clauses,
@@ -850,7 +846,7 @@ impl<'a> Builder<'a> {
                 match if clause.is_some() { -1 } else { onerr } {
                     -1 => {}
                     OE_IGNORE => self.goto(skip),
-                    OE_REPLACE => self.delete_current(&tg, false),
+                    OE_REPLACE => self.delete_current(&tg, false)?,
                     _ => {
                         self.emit4(
                             Opcode::Halt,
@@ -874,15 +870,20 @@ impl<'a> Builder<'a> {
         self.fk_child_row(&tabref, new_img, 1, None)?;
         self.fk_parent_row(&tabref, new_img, -1, TrigOp::Insert, None)?;
         let record = self.reg();
-        self.emit(Opcode::MakeRecord, rec, ncol as i32, record);
+        self.table_record(&t, rec, record);
         for ((idx, ic), k) in tg.idx.iter().zip(&keys) {
             let n = idx.columns.len() as i32 + 1;
             let ir = self.reg();
+            let not_in = self.label();
+            self.index_skip_unless(tg.db, &t, idx, IdxRow::Regs { rec, rid }, not_in)?;
             self.emit(Opcode::MakeRecord, *k, n, ir);
             self.emit4(Opcode::IdxInsert, *ic, ir, *k, P4::Int32(n), 0);
+            self.resolve(not_in);
         }
         let flags = if self.in_trigger() {
-            0
+            // Counted in total_changes() only; sets last_insert_rowid() until the trigger
+            // body ends (`trigger_body` puts the caller's back).
+            crate::vdbe::exec::OPFLAG_SUBCHANGE | OPFLAG_LASTROWID
         } else {
             OPFLAG_NCHANGE | OPFLAG_LASTROWID
         };
@@ -907,6 +908,9 @@ impl<'a> Builder<'a> {
         self.resolve(skip);
         self.emit(Opcode::Return, ret, 0, 0);
         self.resolve(end);
+        if let Some(a) = &autoinc {
+            self.autoinc_end(a);
+        }
         self.fk_end();
         Ok(match ret_clause {
             Some(rc) => {
@@ -1020,6 +1024,9 @@ impl<'a> Builder<'a> {
         if tt.is_view && self.has_triggers(tdb, &tt.name, TrigOp::Delete) {
             return self.view_dml(None, tdb, &tt, q, None, where_clause, returning);
         }
+        if tt.without_rowid {
+            return self.wr_delete(tdb, &tt, q, where_clause, returning);
+        }
         let tg = self.open_target(q)?;
         let t = tg.table.clone();
         let ncol = t.columns.len();
@@ -1066,10 +1073,10 @@ impl<'a> Builder<'a> {
             // The trigger may have deleted or moved the row.
             self.emit(Opcode::NotExists, tg.cur, top, r);
         }
-        let count = !self.in_trigger();
+        let count = true;
         self.fk_child_row(&tabref, old, -1, None)?;
         self.fk_parent_row(&tabref, old, 1, TrigOp::Delete, None)?;
-        self.delete_current(&tg, count);
+        self.delete_current(&tg, count)?;
         self.fk_actions(&tabref, old, None, None, top)?;
         if !after.is_empty() {
             self.fire_triggers(&after, &tabref, &cols, None, Some(old), top, None)?;
@@ -1107,6 +1114,9 @@ impl<'a> Builder<'a> {
         if tt.is_view && self.has_triggers(tdb, &tt.name, TrigOp::Update) {
             return self.view_dml(orconf, tdb, &tt, q, Some(sets), where_clause, returning);
         }
+        if tt.without_rowid {
+            return self.wr_update(orconf, tdb, &tt, q, sets, from, where_clause, returning);
+        }
         let tg = self.open_target(q)?;
         let t = tg.table.clone();
         let ncol = t.columns.len();
@@ -1129,6 +1139,8 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+        let assigned: Vec<usize> = (0..ncol).filter(|i| assign[*i].is_some()).collect();
+        Self::generated_update_check(&t, &assigned)?;
         self.scopes.push(Scope {
             sources: vec![self.target_source(&tg, q.alias.as_ref())],
             ..Default::default()
@@ -1396,8 +1408,10 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+        self.generated_compute(tg.db, &t, rec, rid)?;
         self.not_null_checks(tg, onerr, rec, skip)?;
         self.apply_affinity(rec, &affs);
+        self.strict_checks(tg.db, &t, rec, rid)?;
         self.apply_checks(tg, &checks, onerr, rec, rid, skip)?;
         if new_rowid.is_some() {
             let same = self.label();
@@ -1417,7 +1431,7 @@ impl<'a> Builder<'a> {
             };
             match onerr {
                 OE_IGNORE => self.goto(skip),
-                OE_REPLACE => self.delete_current(tg, false),
+                OE_REPLACE => self.delete_current(tg, false)?,
                 _ => {
                     self.emit4(
                         Opcode::Halt,
@@ -1441,17 +1455,15 @@ impl<'a> Builder<'a> {
         // Remove the old index entries and, if the rowid changes, the old row.
         for (idx, ic) in &tg.idx {
             let n = idx.columns.len();
-            let k = self.regs(n + 1);
-            for (j, c) in idx.columns.iter().enumerate() {
-                if t.ipk == Some(c.column) {
-                    self.emit(Opcode::SCopy, old, k + j as i32, 0);
-                } else {
-                    let p4 = super::schema::column_default_p4(&t.columns[c.column]);
-                    self.emit4(Opcode::Column, tg.cur, c.column as i32, k + j as i32, p4, 0);
-                }
-            }
-            self.emit(Opcode::SCopy, old, k + n as i32, 0);
+            let row = IdxRow::Cursor {
+                cur: tg.cur,
+                rid: old,
+            };
+            let not_in = self.label();
+            self.index_skip_unless(tg.db, &t, idx, row, not_in)?;
+            let k = self.index_key(tg.db, &t, idx, row)?;
             self.emit(Opcode::IdxDelete, *ic, k, n as i32 + 1);
+            self.resolve(not_in);
         }
         if new_rowid.is_some() {
             let same = self.label();
@@ -1467,7 +1479,7 @@ impl<'a> Builder<'a> {
             self.resolve(same);
         }
         let record = self.reg();
-        self.emit(Opcode::MakeRecord, rec, ncol as i32, record);
+        self.table_record(&t, rec, record);
         let flag = self.count_flag();
         self.emit4(
             Opcode::Insert,
@@ -1480,8 +1492,11 @@ impl<'a> Builder<'a> {
         for ((idx, ic), k) in tg.idx.iter().zip(&keys) {
             let n = idx.columns.len() as i32 + 1;
             let ir = self.reg();
+            let not_in = self.label();
+            self.index_skip_unless(tg.db, &t, idx, IdxRow::Regs { rec, rid }, not_in)?;
             self.emit(Opcode::MakeRecord, *k, n, ir);
             self.emit4(Opcode::IdxInsert, *ic, ir, *k, P4::Int32(n), 0);
+            self.resolve(not_in);
         }
         self.fk_actions(&tabref, old_img, Some(new_img), Some(&u.set_cols), skip)?;
         if !after.is_empty() {

@@ -133,6 +133,11 @@ pub fn func_args(e: &Expr) -> Option<(String, Vec<Expr>, bool)> {
 impl<'a> Builder<'a> {
     /// Resolve a function: user functions first, then built-ins. Returns (func, is_aggregate).
     pub fn resolve_func(&self, name: &str, nargs: usize) -> Result<(FuncRef, bool)> {
+        if let Some(max) = self.ctx.limit(super::LIMIT_FUNCTION_ARG) {
+            if nargs > max.max(0) as usize {
+                return Err(Error::sql(format!("too many arguments on function {name}")));
+            }
+        }
         let n = nargs as i32;
         let uf = &self.ctx.user_functions;
         let pick = uf
@@ -802,13 +807,19 @@ impl<'a> Builder<'a> {
         for (i, a) in args.iter().enumerate() {
             self.expr(a, base + i as i32)?;
         }
-        // Collation-sensitive built-ins (min/max/instr...) get the first argument's collation.
-        if let Some(a0) = args.first() {
-            if let Some((c, _)) = self.collation_of(a0) {
+        // Collation-sensitive built-ins (min/max/instr...) get the collation of the first
+        // argument that has one (SQLite's loop over sqlite3ExprCollSeq): a column always has
+        // one, BINARY by default, so a plain column ends the search.
+        for a in args {
+            if let Some((c, _)) = self.collation_of(a) {
                 let coll = self.collation(Some(&c))?;
                 if coll.is_some() {
                     self.emit4(Opcode::CollSeq, 0, 0, 0, P4::Coll(coll), 0);
                 }
+                break;
+            }
+            if self.is_column_expr(a) {
+                break;
             }
         }
         self.emit4(
@@ -969,8 +980,16 @@ impl<'a> Builder<'a> {
             0,
         );
         self.emit4(Opcode::Found, cur, found, probe, P4::Int32(1), 0);
-        // Not found: NULL if the set holds a NULL (NULLs sort first), else false.
-        self.emit(Opcode::Rewind, cur, notfound, 0);
+        // Not found: NULL if the set holds a NULL (NULLs sort first), else false. SQLite
+        // 3.40.1 reads only the first entry of the b-tree it probes; when that is an existing
+        // index in DESC order, the first entry is the largest, so a NULL is seen only when
+        // every value is NULL: look at our set's last entry then.
+        let first_op = if self.in_rhs_desc_index(lhs, sel) {
+            Opcode::Last
+        } else {
+            Opcode::Rewind
+        };
+        self.emit(first_op, cur, notfound, 0);
         let first = self.reg();
         self.emit(Opcode::Column, cur, 0, first);
         self.emit(Opcode::IsNull, first, done, 0);
@@ -981,6 +1000,111 @@ impl<'a> Builder<'a> {
         self.int(if not { 0 } else { 1 }, target);
         self.resolve(done);
         Ok(())
+    }
+
+    /// Whether SQLite's `sqlite3FindInIndex` would probe an existing index whose first column
+    /// is DESC for `lhs IN (sel)`: `sel` is `SELECT col FROM tbl` (no WHERE, GROUP BY,
+    /// DISTINCT, LIMIT or compound; `col` not the rowid), the comparison affinity allows an
+    /// index, and the first index of the table in SQLite's list order (newest first) that
+    /// starts with `col` in the comparison's collation, and is not partial, is DESC.
+    fn in_rhs_desc_index(&self, lhs: &Expr, sel: &ast::Select) -> bool {
+        if sel.body.compounds.is_some() || sel.limit.is_some() || sel.with.is_some() {
+            return false;
+        }
+        let ast::OneSelect::Select {
+            distinctness,
+            columns,
+            from: Some(from),
+            where_clause: None,
+            group_by: None,
+            ..
+        } = &sel.body.select
+        else {
+            return false;
+        };
+        if distinctness.is_some() || from.joins.as_ref().map_or(false, |j| !j.is_empty()) {
+            return false;
+        }
+        let Some(ast::SelectTable::Table(q, alias, _)) = from.select.as_deref() else {
+            return false;
+        };
+        let [ast::ResultColumn::Expr(col, _)] = columns.as_slice() else {
+            return false;
+        };
+        let mut col = col;
+        while let Expr::Parenthesized(v) = col {
+            match v.as_slice() {
+                [x] => col = x,
+                _ => return false,
+            }
+        }
+        let tname = dequote(&q.name.0);
+        let visible = match alias {
+            Some(ast::As::As(n)) | Some(ast::As::Elided(n)) => dequote(&n.0),
+            None => tname.clone(),
+        };
+        let cname = match col {
+            Expr::Id(id) => dequote(&id.0),
+            Expr::Qualified(t, c) if dequote(&t.0).eq_ignore_ascii_case(&visible) => dequote(&c.0),
+            _ => return false,
+        };
+        if self
+            .ctes
+            .iter()
+            .any(|c| c.name.eq_ignore_ascii_case(&tname))
+        {
+            return false;
+        }
+        let db = q.db_name.as_ref().map(|d| dequote(&d.0));
+        let Ok((d, t)) = self.find_table(db.as_deref(), &tname) else {
+            return false;
+        };
+        if t.is_view || t.without_rowid {
+            return false;
+        }
+        let Some(ci) = t.column_index(&cname) else {
+            return false;
+        };
+        let Some(column) = t.columns.get(ci) else {
+            return false;
+        };
+        if t.ipk == Some(ci) {
+            return false;
+        }
+        let is_num = |a: u8| a >= AFF_NUMERIC;
+        let lhs_aff = self.affinity(lhs);
+        if lhs_aff > AFF_NONE && is_num(lhs_aff) && !is_num(column.affinity) {
+            return false;
+        }
+        // sqlite3BinaryCompareCollSeq(lhs, col): the left's collation (a column has one),
+        // else the right column's.
+        let req = match self.collation_of(lhs) {
+            Some((n, _)) => n,
+            None if self.is_column_expr(lhs) => "BINARY".to_string(),
+            None => column
+                .collation
+                .clone()
+                .unwrap_or_else(|| "BINARY".to_string()),
+        };
+        let Some(schema) = self.schema(d) else {
+            return false;
+        };
+        for &ix in t.indexes.iter().rev() {
+            let Some(idx) = schema.indexes.get(ix) else {
+                continue;
+            };
+            if idx.partial.is_some() {
+                continue;
+            }
+            let Some(first) = idx.columns.first() else {
+                continue;
+            };
+            let coll = first.collation.as_deref().unwrap_or("BINARY");
+            if first.column == ci && coll.eq_ignore_ascii_case(&req) {
+                return first.desc;
+            }
+        }
+        false
     }
 
     /// Run `f` (code computing a subquery); if it referenced no outer column, guard it with

@@ -39,6 +39,18 @@ pub struct FkDef {
     pub parent_cols: Option<Vec<String>>,
     pub on_delete: RefAct,
     pub on_update: RefAct,
+    /// DEFERRABLE INITIALLY DEFERRED: violations count against the transaction.
+    pub deferred: bool,
+}
+
+fn is_deferred(d: Option<&ast::DeferSubclause>) -> bool {
+    matches!(
+        d,
+        Some(ast::DeferSubclause {
+            deferrable: true,
+            init_deferred: Some(ast::InitDeferredPred::InitiallyDeferred),
+        })
+    )
 }
 
 fn q(s: &str) -> String {
@@ -60,7 +72,7 @@ pub fn parse_fks(child: &str, sql: &str) -> Vec<FkDef> {
     else {
         return out;
     };
-    let mk = |cc: Vec<String>, clause: &ast::ForeignKeyClause| {
+    let mk = |cc: Vec<String>, clause: &ast::ForeignKeyClause, deferred: bool| {
         let mut on_delete = RefAct::NoAction;
         let mut on_update = RefAct::NoAction;
         for a in &clause.args {
@@ -80,23 +92,41 @@ pub fn parse_fks(child: &str, sql: &str) -> Vec<FkDef> {
                 .map(|v| v.iter().map(|c| dequote(&c.col_name.0)).collect()),
             on_delete,
             on_update,
+            deferred,
         }
     };
     for (name, def) in columns.iter() {
         for c in &def.constraints {
-            if let ast::ColumnConstraint::ForeignKey { clause, .. } = &c.constraint {
-                out.push(mk(vec![dequote(&name.0)], clause));
+            match &c.constraint {
+                ast::ColumnConstraint::ForeignKey {
+                    clause,
+                    deref_clause,
+                } => out.push(mk(
+                    vec![dequote(&name.0)],
+                    clause,
+                    is_deferred(deref_clause.as_ref()),
+                )),
+                // A separate DEFERRABLE clause applies to the foreign key before it.
+                ast::ColumnConstraint::Defer(d) => {
+                    if let Some(last) = out.last_mut() {
+                        last.deferred = is_deferred(Some(d));
+                    }
+                }
+                _ => {}
             }
         }
     }
     for c in constraints.iter().flatten() {
         if let ast::TableConstraint::ForeignKey {
-            columns, clause, ..
+            columns,
+            clause,
+            deref_clause,
         } = &c.constraint
         {
             out.push(mk(
                 columns.iter().map(|c| dequote(&c.col_name.0)).collect(),
                 clause,
+                is_deferred(deref_clause.as_ref()),
             ));
         }
     }
@@ -205,10 +235,8 @@ impl<'a> Builder<'a> {
             return;
         }
         let on = self.reg();
-        let counter = self.reg();
         self.emit4(Opcode::Noop, 0, on, 0, P4::Pragma("foreign_keys".into()), 0);
-        self.emit(Opcode::Integer, 0, counter, 0);
-        self.trig.fk = Some((on, counter));
+        self.trig.fk = Some((on, 0));
     }
 
     /// End of a top-level DML statement: fail if violations remain.
@@ -216,24 +244,30 @@ impl<'a> Builder<'a> {
         if self.in_trigger() {
             return;
         }
-        let Some((on, counter)) = self.trig.fk.take() else {
-            return;
-        };
-        let ok = self.label();
-        self.emit(Opcode::IfNot, on, ok, 0);
-        let bad = self.label();
-        self.emit(Opcode::IfPos, counter, bad, 0);
-        self.goto(ok);
-        self.resolve(bad);
+        if self.trig.fk.take().is_some() {
+            // The statement counter must be zero (deferred ones wait for COMMIT).
+            self.emit(Opcode::FkCheck, 0, 0, 0);
+        }
+    }
+
+    /// Count `delta` violations (times register `times` when non-zero) of `fk` (SQLite's
+    /// `FkCounter`; see `exec.rs` for the P3 extension). A decrement is skipped while the
+    /// counter is zero (SQLite's `FkIfZero`), so an orphan that existed before cannot hide a
+    /// new violation.
+    fn fk_count(&mut self, fk: &FkDef, delta: i32, times: i32) {
+        let skip = self.label();
+        if delta < 0 {
+            self.emit(Opcode::FkIfZero, fk.deferred as i32, skip, 0);
+        }
         self.emit4(
-            Opcode::Halt,
-            SQLITE_CONSTRAINT_FOREIGNKEY,
-            2,
-            0,
+            Opcode::FkCounter,
+            fk.deferred as i32,
+            delta.abs(),
+            times,
             P4::None,
-            4,
+            (delta < 0) as u16,
         );
-        self.resolve(ok);
+        self.resolve(skip);
     }
 
     /// Compile `f` in a scope where `new`/`old` are the row images (as a trigger body).
@@ -281,7 +315,7 @@ impl<'a> Builder<'a> {
         delta: i32,
         set_cols: Option<&[String]>,
     ) -> Result<()> {
-        let Some((on, counter)) = self.trig.fk else {
+        let Some((on, _)) = self.trig.fk else {
             return Ok(());
         };
         let r = if delta > 0 { "new" } else { "old" };
@@ -333,14 +367,7 @@ impl<'a> Builder<'a> {
                 (None, Some(img))
             };
             self.with_row_scope(tab, new, old, |b| b.jump_if_false(&e, skip, true))?;
-            // (A negative p2 would be taken for a label: subtract a register instead.)
-            if delta > 0 {
-                self.emit(Opcode::AddImm, counter, 1, 0);
-            } else {
-                let one = self.reg();
-                self.emit(Opcode::Integer, 1, one, 0);
-                self.emit(Opcode::Subtract, one, counter, counter);
-            }
+            self.fk_count(&fk, delta, 0);
             self.resolve(skip);
         }
         Ok(())
@@ -358,7 +385,7 @@ impl<'a> Builder<'a> {
         op: TrigOp,
         set_cols: Option<&[String]>,
     ) -> Result<()> {
-        let Some((on, counter)) = self.trig.fk else {
+        let Some((on, _)) = self.trig.fk else {
             return Ok(());
         };
         let r = if delta > 0 { "old" } else { "new" };
@@ -398,8 +425,20 @@ impl<'a> Builder<'a> {
                 TrigOp::Delete => fk.on_delete,
                 _ => fk.on_update,
             };
+            self.emit(Opcode::IfNot, n, skip, 0);
             if delta > 0 && action == RefAct::Restrict {
-                self.emit(Opcode::IfNot, n, skip, 0);
+                // RESTRICT fails at once, unless `defer_foreign_keys` makes it NO ACTION.
+                let defer = self.reg();
+                let no_action = self.label();
+                self.emit4(
+                    Opcode::Noop,
+                    0,
+                    defer,
+                    0,
+                    P4::Pragma("defer_foreign_keys".into()),
+                    0,
+                );
+                self.emit(Opcode::If, defer, no_action, 0);
                 self.emit4(
                     Opcode::Halt,
                     SQLITE_CONSTRAINT_TRIGGER,
@@ -408,11 +447,9 @@ impl<'a> Builder<'a> {
                     P4::Text("FOREIGN KEY constraint failed".into()),
                     0,
                 );
-            } else if delta > 0 {
-                self.emit(Opcode::Add, n, counter, counter);
-            } else {
-                self.emit(Opcode::Subtract, n, counter, counter);
+                self.resolve(no_action);
             }
+            self.fk_count(&fk, delta, n);
             self.resolve(skip);
         }
         Ok(())
@@ -504,7 +541,13 @@ impl<'a> Builder<'a> {
             };
             let text = format!(
                 "CREATE TRIGGER {} AFTER {} ON {}{} BEGIN {}; END",
-                q(&format!("sqlite_fk_{}_{}", fk.child, k)),
+                q(&format!(
+                    "sqlite_fk_{}_{}_{}_{}",
+                    tab.1.name,
+                    fk.child,
+                    k,
+                    if new.is_some() { "u" } else { "d" }
+                )),
                 if new.is_some() { "UPDATE" } else { "DELETE" },
                 q(&tab.1.name),
                 when,
@@ -535,5 +578,193 @@ fn parse_expr(text: &str) -> Result<ast::Expr> {
             _ => Err(Error::sql("internal: FK expression")),
         },
         _ => Err(Error::sql("internal: FK expression")),
+    }
+}
+
+fn action_name(a: RefAct) -> &'static str {
+    match a {
+        RefAct::SetNull => "SET NULL",
+        RefAct::SetDefault => "SET DEFAULT",
+        RefAct::Cascade => "CASCADE",
+        RefAct::Restrict => "RESTRICT",
+        RefAct::NoAction => "NO ACTION",
+    }
+}
+
+impl<'a> Builder<'a> {
+    /// `PRAGMA [db.]foreign_key_list(t)` and `PRAGMA [db.]foreign_key_check[(t)]` (also
+    /// their table-valued forms, through `ddl.rs`'s pragma compiler). Foreign keys are
+    /// numbered as SQLite numbers them: the last declared is id 0.
+    pub(super) fn fk_pragma(
+        &mut self,
+        name: &str,
+        dbn: Option<&str>,
+        arg: Option<&str>,
+    ) -> Result<Vec<String>> {
+        let cols = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+        if name == "foreign_key_list" {
+            let Some(tname) = arg else {
+                return Ok(vec![]);
+            };
+            let Ok((d, t)) = self.find_table(dbn, tname) else {
+                // (SQLite declares the columns even when the table does not exist.)
+                return Ok(cols(&[
+                    "id",
+                    "seq",
+                    "table",
+                    "from",
+                    "to",
+                    "on_update",
+                    "on_delete",
+                    "match",
+                ]));
+            };
+            self.use_db(d, false);
+            let mut fks = self.fks_of_child(t);
+            fks.reverse();
+            let base = self.regs(8);
+            for (id, fk) in fks.iter().enumerate() {
+                for (seq, c) in fk.child_cols.iter().enumerate() {
+                    self.int(id as i64, base);
+                    self.int(seq as i64, base + 1);
+                    self.string(&fk.parent, base + 2);
+                    self.string(c, base + 3);
+                    match fk.parent_cols.as_ref().and_then(|p| p.get(seq)) {
+                        Some(p) => self.string(p, base + 4),
+                        None => self.null(base + 4),
+                    }
+                    self.string(action_name(fk.on_update), base + 5);
+                    self.string(action_name(fk.on_delete), base + 6);
+                    self.string("NONE", base + 7);
+                    self.emit(Opcode::ResultRow, base, 8, 0);
+                }
+            }
+            return Ok(cols(&[
+                "id",
+                "seq",
+                "table",
+                "from",
+                "to",
+                "on_update",
+                "on_delete",
+                "match",
+            ]));
+        }
+        // foreign_key_check
+        let tables: Vec<(usize, Table)> = match arg {
+            Some(tname) => {
+                let (d, t) = self.find_table(dbn, tname)?;
+                vec![(d, t.clone())]
+            }
+            None => {
+                let d = match dbn {
+                    Some(_) => self.db_search_order(dbn)?.first().copied().unwrap_or(0),
+                    None => 0,
+                };
+                // SQLite walks its table hash: most recently created first.
+                let s = self
+                    .schema(d)
+                    .ok_or_else(|| Error::sql("no such database"))?;
+                s.tables
+                    .iter()
+                    .rev()
+                    .filter(|t| !t.is_view && t.root > 0)
+                    .map(|t| (d, t.clone()))
+                    .collect()
+            }
+        };
+        let out = self.regs(4);
+        for tab in tables {
+            let mut fks = self.fks_of_child(&tab.1);
+            if fks.is_empty() || tab.1.is_view {
+                continue;
+            }
+            fks.reverse();
+            self.use_db(tab.0, false);
+            // Each parent must exist with a usable key, or the pragma fails.
+            let mut keys = Vec::new();
+            for fk in &fks {
+                let exists = self
+                    .schema(tab.0)
+                    .and_then(|s| s.table(&fk.parent))
+                    .is_some();
+                if !exists {
+                    keys.push(None);
+                    continue;
+                }
+                match self.parent_key(tab.0, fk) {
+                    Some(k) => keys.push(Some(k)),
+                    None => {
+                        return Err(Error::sql(format!(
+                            "foreign key mismatch - \"{}\" referencing \"{}\"",
+                            fk.child, fk.parent
+                        )))
+                    }
+                }
+            }
+            let t = tab.1.clone();
+            let ncol = t.columns.len();
+            let cur = self.cursor();
+            self.emit4(
+                Opcode::OpenRead,
+                cur,
+                t.root as i32,
+                tab.0 as i32,
+                P4::Int32(ncol as i32),
+                0,
+            );
+            let img = RowRegs {
+                rowid: self.reg(),
+                cols: self.regs(ncol.max(1)),
+            };
+            let done = self.label();
+            self.emit(Opcode::Rewind, cur, done, 0);
+            let top = self.addr();
+            self.emit(Opcode::Rowid, cur, img.rowid, 0);
+            for (i, c) in t.columns.iter().enumerate() {
+                if t.ipk == Some(i) {
+                    self.emit(Opcode::SCopy, img.rowid, img.cols + i as i32, 0);
+                } else {
+                    let p4 = super::schema::column_default_p4(c);
+                    self.emit4(Opcode::Column, cur, i as i32, img.cols + i as i32, p4, 0);
+                }
+            }
+            for (id, (fk, key)) in fks.iter().zip(&keys).enumerate() {
+                let ok = self.label();
+                for c in &fk.child_cols {
+                    let Some(ci) = t.column_index(c) else {
+                        return Err(Error::sql(format!(
+                            "foreign key mismatch - \"{}\" referencing \"{}\"",
+                            fk.child, fk.parent
+                        )));
+                    };
+                    self.emit(Opcode::IsNull, img.cols + ci as i32, ok, 0);
+                }
+                if let Some(pk) = key {
+                    let matchp: Vec<String> = pk
+                        .iter()
+                        .zip(&fk.child_cols)
+                        .map(|(p, c)| format!("{} = new.{}", q(p), q(c)))
+                        .collect();
+                    let e = parse_expr(&format!(
+                        "NOT EXISTS (SELECT 1 FROM {}.{} WHERE {})",
+                        q(&self.db_name(tab.0)),
+                        q(&fk.parent),
+                        matchp.join(" AND ")
+                    ))?;
+                    self.with_row_scope(&tab, Some(img), None, |b| b.jump_if_false(&e, ok, true))?;
+                }
+                self.string(&t.name, out);
+                self.emit(Opcode::SCopy, img.rowid, out + 1, 0);
+                self.string(&fk.parent, out + 2);
+                self.int(id as i64, out + 3);
+                self.emit(Opcode::ResultRow, out, 4, 0);
+                self.resolve(ok);
+            }
+            self.emit(Opcode::Next, cur, top, 0);
+            self.resolve(done);
+            self.emit(Opcode::Close, cur, 0, 0);
+        }
+        Ok(cols(&["table", "rowid", "parent", "fkid"]))
     }
 }

@@ -18,7 +18,9 @@
 //! SELECT, DEFAULT VALUES, OR conflict, REPLACE, ON CONFLICT DO NOTHING), UPDATE, DELETE,
 //! CREATE/DROP TABLE/INDEX/VIEW, CREATE TABLE AS, BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE,
 //! PRAGMAs (see `ddl.rs`), EXPLAIN and EXPLAIN QUERY PLAN. Not yet:
-//! WITHOUT ROWID, partial/expression indexes, UPDATE/DELETE with ORDER BY/LIMIT. Triggers:
+//! UPDATE/DELETE with ORDER BY/LIMIT. WITHOUT ROWID: `without_rowid.rs`. AUTOINCREMENT: `autoinc.rs`; partial and
+//! expression indexes: `index_expr.rs`; REINDEX: `reindex.rs`; STRICT: `strict.rs`; generated
+//! columns: `generated.rs`. Triggers:
 //! `trigger.rs`; RETURNING: `returning.rs`; upserts, CHECK, UPDATE ... FROM: `dml.rs`;
 //! foreign keys: `fkey.rs`; windows: `window.rs`; ALTER TABLE: `alter.rs`;
 //! ATTACH and DETACH: `attach.rs`; VACUUM: `vacuum.rs`; virtual tables: `vtab.rs`.
@@ -49,18 +51,25 @@
 
 pub mod alter;
 pub mod attach;
+pub mod autoinc;
 pub mod build;
 pub mod ddl;
 pub mod dml;
 pub mod expr;
 pub mod fkey;
+pub mod generated;
+pub mod index_expr;
+pub mod planner;
+pub mod reindex;
 pub mod returning;
 pub mod schema;
 pub mod select;
+pub mod strict;
 pub mod trigger;
 pub mod vacuum;
 pub mod vtab;
 pub mod window;
+pub mod without_rowid;
 
 use crate::btree::Collation;
 use crate::db::UserFunction;
@@ -79,7 +88,21 @@ pub struct CompileContext<'a> {
     pub collations: &'a [(String, Collation)],
     /// The connection's virtual-table modules and instances (`None`: no virtual tables).
     pub vtabs: Option<&'a crate::vtab::Registry>,
+    /// The connection's `sqlite3_limit` values, indexed by `SQLITE_LIMIT_*` (empty: no limits
+    /// beyond the compiled-in maxima).
+    pub limits: &'a [i32],
 }
+
+impl CompileContext<'_> {
+    /// The run-time limit `id` (`SQLITE_LIMIT_*`), if the connection set one.
+    pub fn limit(&self, id: usize) -> Option<i32> {
+        self.limits.get(id).copied()
+    }
+}
+
+/// `SQLITE_LIMIT_*` indexes the compiler enforces.
+pub const LIMIT_COMPOUND_SELECT: usize = 4;
+pub const LIMIT_FUNCTION_ARG: usize = 6;
 
 pub struct Compiled {
     /// `None` when only whitespace or comments were left.

@@ -98,6 +98,10 @@ pub struct Column {
     pub collation: Option<String>,
     /// 1-based position in the PRIMARY KEY, 0 if not part of it.
     pub pk: usize,
+    /// `AS (expr)` of a generated column (`generated.rs`).
+    pub generated: Option<ast::Expr>,
+    /// The generated column is STORED (else VIRTUAL).
+    pub gen_stored: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -109,6 +113,10 @@ pub struct Table {
     pub ipk: Option<usize>,
     pub autoincrement: bool,
     pub without_rowid: bool,
+    /// A STRICT table (`strict.rs`).
+    pub strict: bool,
+    /// WITHOUT ROWID: the PRIMARY KEY columns, in key order (`without_rowid.rs`).
+    pub wr_pk: Vec<IndexColumn>,
     /// A view (no b-tree); `select` holds its definition.
     pub is_view: bool,
     pub view_select: Option<Box<ast::Select>>,
@@ -142,12 +150,18 @@ pub enum IndexOrigin {
 
 #[derive(Clone, Debug)]
 pub struct IndexColumn {
-    /// Table column index.
+    /// Table column index; [`XN_EXPR`] for an expression column.
     pub column: usize,
     pub desc: bool,
     /// Explicit or inherited collation name (None = BINARY).
     pub collation: Option<String>,
+    /// The expression of an expression column (`CREATE INDEX i ON t(a+b)`).
+    pub expr: Option<ast::Expr>,
 }
+
+/// `IndexColumn::column` of an expression column (SQLite's `XN_EXPR`): matches no table
+/// column.
+pub const XN_EXPR: usize = usize::MAX;
 
 #[derive(Clone, Debug)]
 pub struct Index {
@@ -160,6 +174,13 @@ pub struct Index {
     /// Partial index WHERE clause.
     pub partial: Option<ast::Expr>,
     pub sql: Option<String>,
+}
+
+impl Index {
+    /// Whether any key column is an expression.
+    pub fn has_expr(&self) -> bool {
+        self.columns.iter().any(|c| c.expr.is_some())
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -184,6 +205,8 @@ fn schema_table() -> Table {
         default_text: None,
         collation: None,
         pk: 0,
+        generated: None,
+        gen_stored: false,
     };
     Table {
         name: "sqlite_schema".to_string(),
@@ -198,6 +221,8 @@ fn schema_table() -> Table {
         ipk: None,
         autoincrement: false,
         without_rowid: false,
+        strict: false,
+        wr_pk: vec![],
         is_view: false,
         view_select: None,
         indexes: vec![],
@@ -410,6 +435,7 @@ pub fn table_from_create(
             return Err(Error::sql("CREATE TABLE ... AS SELECT is not supported"))
         }
     };
+    let without_rowid = options.contains(ast::TableOptions::WITHOUT_ROWID);
     let mut cols: Vec<Column> = Vec::new();
     let mut autos: Vec<AutoIndexSpec> = Vec::new();
     let mut ipk: Option<usize> = None;
@@ -443,10 +469,22 @@ pub fn table_from_create(
             default_text: None,
             collation: None,
             pk: 0,
+            generated: None,
+            gen_stored: false,
         };
         for c in &cd.constraints {
-            if let ast::ColumnConstraint::Collate { collation_name } = &c.constraint {
-                col.collation = Some(dequote(&collation_name.0));
+            match &c.constraint {
+                ast::ColumnConstraint::Collate { collation_name } => {
+                    col.collation = Some(dequote(&collation_name.0));
+                }
+                ast::ColumnConstraint::Generated { expr, typ } => {
+                    col.generated = Some(expr.clone());
+                    col.gen_stored = typ
+                        .as_ref()
+                        .map(|t| t.0.eq_ignore_ascii_case("STORED"))
+                        .unwrap_or(false);
+                }
+                _ => {}
             }
         }
         cols.push(col);
@@ -478,7 +516,12 @@ pub fn table_from_create(
                         .as_ref()
                         .map(|t| t.name.eq_ignore_ascii_case("INTEGER") && t.size.is_none())
                         .unwrap_or(false);
-                    if is_int && *order != Some(ast::SortOrder::Desc) {
+                    if is_int && without_rowid && *auto_increment {
+                        return Err(Error::sql(
+                            "AUTOINCREMENT not allowed on WITHOUT ROWID tables",
+                        ));
+                    }
+                    if is_int && !without_rowid && *order != Some(ast::SortOrder::Desc) {
                         ipk = Some(i);
                         autoincrement = *auto_increment;
                     } else {
@@ -492,8 +535,9 @@ pub fn table_from_create(
                             AutoIndexSpec {
                                 columns: vec![IndexColumn {
                                     column: i,
-                                    desc: false,
+                                    desc: without_rowid && *order == Some(ast::SortOrder::Desc),
                                     collation: cols[i].collation.clone(),
+                                    expr: None,
                                 }],
                                 origin: IndexOrigin::PrimaryKey,
                             },
@@ -507,6 +551,7 @@ pub fn table_from_create(
                             column: i,
                             desc: false,
                             collation: cols[i].collation.clone(),
+                            expr: None,
                         }],
                         origin: IndexOrigin::Unique,
                     },
@@ -543,6 +588,7 @@ pub fn table_from_create(
                 column: ci,
                 desc: sc.order == Some(ast::SortOrder::Desc),
                 collation: coll.or_else(|| cols[ci].collation.clone()),
+                expr: None,
             });
         }
         Ok(out)
@@ -569,6 +615,12 @@ pub fn table_from_create(
                             .as_deref()
                             .map(|t| t.eq_ignore_ascii_case("INTEGER"))
                             .unwrap_or(false);
+                    if single_int && without_rowid && *auto_increment {
+                        return Err(Error::sql(
+                            "AUTOINCREMENT not allowed on WITHOUT ROWID tables",
+                        ));
+                    }
+                    let single_int = single_int && !without_rowid;
                     if single_int {
                         ipk = Some(ics[0].column);
                         autoincrement = *auto_increment;
@@ -606,7 +658,28 @@ pub fn table_from_create(
             c.pk = k + 1;
         }
     }
-    let without_rowid = options.contains(ast::TableOptions::WITHOUT_ROWID);
+    let strict = options.contains(ast::TableOptions::STRICT);
+    let mut wr_pk = Vec::new();
+    if without_rowid {
+        if !pk_seen {
+            return Err(Error::sql(format!("PRIMARY KEY missing on table {name}")));
+        }
+        if autoincrement {
+            return Err(Error::sql(
+                "AUTOINCREMENT not allowed on WITHOUT ROWID tables",
+            ));
+        }
+        if let Some(spec) = autos.iter().find(|a| a.origin == IndexOrigin::PrimaryKey) {
+            wr_pk = spec.columns.clone();
+        }
+        // The PRIMARY KEY columns of a WITHOUT ROWID table are NOT NULL.
+        for c in cols.iter_mut().filter(|c| c.pk > 0) {
+            c.notnull = true;
+        }
+    }
+    if strict {
+        super::strict::strict_columns(name, &mut cols)?;
+    }
     Ok((
         Table {
             name: name.to_string(),
@@ -615,6 +688,8 @@ pub fn table_from_create(
             ipk,
             autoincrement,
             without_rowid,
+            strict,
+            wr_pk,
             is_view: false,
             view_select: None,
             indexes: vec![],
@@ -670,6 +745,8 @@ impl Schema {
                             ipk: None,
                             autoincrement: false,
                             without_rowid: false,
+                            strict: false,
+                            wr_pk: vec![],
                             is_view: true,
                             view_select: Some(Box::new(select)),
                             indexes: vec![],
@@ -780,24 +857,52 @@ pub fn index_from_create(stmt: &ast::Stmt, table: &Table) -> Result<Index> {
         } => {
             let mut out = Vec::new();
             for sc in columns {
-                let (inner, coll) = match &sc.expr {
+                let (mut inner, coll) = match &sc.expr {
                     ast::Expr::Collate(e, c) => (&**e, Some(dequote(c))),
                     e => (e, None),
                 };
+                while let ast::Expr::Parenthesized(v) = inner {
+                    match v.as_slice() {
+                        [one] => inner = one,
+                        _ => break,
+                    }
+                }
                 let n = match inner {
-                    ast::Expr::Id(id) => dequote(&id.0),
-                    ast::Expr::Name(n) => dequote(&n.0),
-                    ast::Expr::Literal(ast::Literal::String(s)) => dequote(s),
-                    _ => return Err(Error::sql("indexes on expressions are not supported")),
+                    ast::Expr::Id(id) => Some(dequote(&id.0)),
+                    ast::Expr::Name(n) => Some(dequote(&n.0)),
+                    ast::Expr::Literal(ast::Literal::String(s)) => Some(dequote(s)),
+                    _ => None,
                 };
-                let ci = table
-                    .column_index(&n)
-                    .ok_or_else(|| Error::sql(format!("no such column: {n}")))?;
-                out.push(IndexColumn {
-                    column: ci,
-                    desc: sc.order == Some(ast::SortOrder::Desc),
-                    collation: coll.or_else(|| table.columns[ci].collation.clone()),
-                });
+                // A lone string literal names a column, as SQLite reads it.
+                let ci = match &n {
+                    Some(n) => Some(
+                        table
+                            .column_index(n)
+                            .ok_or_else(|| Error::sql(format!("no such column: {n}")))?,
+                    ),
+                    None => None,
+                };
+                match ci {
+                    Some(ci) => out.push(IndexColumn {
+                        column: ci,
+                        desc: sc.order == Some(ast::SortOrder::Desc),
+                        collation: coll.or_else(|| table.columns[ci].collation.clone()),
+                        expr: None,
+                    }),
+                    None => {
+                        super::index_expr::check_index_expr(inner, table, false)?;
+                        out.push(IndexColumn {
+                            column: XN_EXPR,
+                            desc: sc.order == Some(ast::SortOrder::Desc),
+                            collation: coll
+                                .or_else(|| super::index_expr::expr_collation(inner, table)),
+                            expr: Some(inner.clone()),
+                        })
+                    }
+                }
+            }
+            if let Some(w) = where_clause {
+                super::index_expr::check_index_expr(w, table, true)?;
             }
             Ok(Index {
                 name: dequote(&idx_name.name.0),

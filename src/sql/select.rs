@@ -28,11 +28,14 @@ pub enum Dest {
     /// Append to an ephemeral table (rowid'd) on this cursor.
     Eph(i32),
     Sub(SubDest),
-    /// Insert into an ephemeral index unless present (UNION / DISTINCT sets).
-    Set(i32),
+    /// Insert into an ephemeral index (UNION sets). Rows that compare equal (1 and 1.0) are
+    /// one entry: `Set(cur, true)` keeps the first such row, `Set(cur, false)` replaces the
+    /// entry with the later row (SQLite's `OP_IdxInsert` into a union table overwrites).
+    Set(i32, bool),
     /// Delete from an ephemeral index (EXCEPT).
     Except(i32),
-    /// Insert into `.1` when present in `.0` (INTERSECT).
+    /// Insert into `.1` the entry of `.0` equal to the row, when present (INTERSECT: the
+    /// left side's value is the one kept).
     Intersect(i32, i32),
 }
 
@@ -54,6 +57,12 @@ pub(super) struct OutCtx {
     pub(super) end: i32,
 }
 
+/// How a scan can deliver ORDER BY's order (`order_by_scan`).
+enum OrderScan {
+    Rowid,
+    Index(Index),
+}
+
 #[derive(Clone)]
 pub(super) enum SortKey {
     /// Result column index.
@@ -65,21 +74,26 @@ pub(super) enum SortKey {
 
 #[derive(Clone)]
 pub(super) struct Level {
-    src: usize,
-    left: bool,
-    on: Vec<Expr>,
+    pub(super) src: usize,
+    pub(super) left: bool,
+    pub(super) on: Vec<Expr>,
     /// RIGHT or FULL JOIN: this source's rows that no row of the sources before it matched
     /// are produced afterwards, with those sources on their NULL row. `right_eph` is the
     /// ephemeral index of matched rowids (assigned by `loops`).
-    right: bool,
-    right_eph: Option<i32>,
+    pub(super) right: bool,
+    pub(super) right_eph: Option<i32>,
+    /// Visit the rows in this index's order (ORDER BY satisfied by the index, no sort):
+    /// a full scan of the index, the table row found by rowid.
+    pub(super) order_index: Option<Index>,
 }
 
-enum Access {
+pub(super) enum Access {
     Scan,
     RowidEq(Expr),
     RowidRange(Option<(Operator, Expr)>, Option<(Operator, Expr)>),
     IndexEq(Index, Vec<Expr>),
+    /// Every row, in the index's order (`Level::order_index`).
+    IndexOrder(Index),
 }
 
 fn split_and(e: &Expr, out: &mut Vec<Expr>) {
@@ -119,10 +133,21 @@ pub(crate) fn has_subquery(e: &Expr) -> bool {
     }
 }
 
-/// SQLite's `sqlite3ExprIsInteger` for ORDER BY / GROUP BY terms: an integer literal that
-/// fits in 32 bits, through unary `+`/`-`. Larger literals are plain constants.
+/// SQLite's `sqlite3ExprIsInteger` on `sqlite3ExprSkipCollateAndLikely(e)`: an ORDER BY /
+/// GROUP BY term is a column number when it is an integer literal (fitting 32 bits),
+/// possibly signed, parenthesized or under COLLATE (SQLite's tree has no parentheses).
+/// Larger literals are plain constants.
 fn int_literal(e: &Expr) -> Option<i64> {
     match e {
+        Expr::Parenthesized(v) if v.len() == 1 => int_literal(&v[0]),
+        Expr::Collate(x, _) => int_literal(x),
+        e => is_integer(e),
+    }
+}
+
+fn is_integer(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Parenthesized(v) if v.len() == 1 => is_integer(&v[0]),
         Expr::Literal(ast::Literal::Numeric(s)) => {
             let v = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
                 i64::from_str_radix(h, 16).ok()?
@@ -131,8 +156,8 @@ fn int_literal(e: &Expr) -> Option<i64> {
             };
             i32::try_from(v).ok().map(i64::from)
         }
-        Expr::Unary(ast::UnaryOperator::Positive, x) => int_literal(x),
-        Expr::Unary(ast::UnaryOperator::Negative, x) => int_literal(x).map(|v| -v),
+        Expr::Unary(ast::UnaryOperator::Positive, x) => is_integer(x),
+        Expr::Unary(ast::UnaryOperator::Negative, x) => is_integer(x).map(|v| -v),
         _ => None,
     }
 }
@@ -278,9 +303,11 @@ impl<'a> Builder<'a> {
                     op.p4 = P4::Int32(1);
                 }
             }
-            Dest::Set(cur) => {
+            Dest::Set(cur, first_wins) => {
                 let rec = self.reg();
-                self.emit4(Opcode::Found, *cur, skip, base, P4::Int32(n32), 0);
+                if *first_wins {
+                    self.emit4(Opcode::Found, *cur, skip, base, P4::Int32(n32), 0);
+                }
                 self.emit(Opcode::MakeRecord, base, n32, rec);
                 self.emit4(Opcode::IdxInsert, *cur, rec, base, P4::Int32(n32), 0);
             }
@@ -292,8 +319,13 @@ impl<'a> Builder<'a> {
                 let rec = self.reg();
                 self.emit4(Opcode::NotFound, *src, skip, base, P4::Int32(n32), 0);
                 self.emit4(Opcode::Found, *dst, skip, base, P4::Int32(n32), 0);
-                self.emit(Opcode::MakeRecord, base, n32, rec);
-                self.emit4(Opcode::IdxInsert, *dst, rec, base, P4::Int32(n32), 0);
+                // NotFound left `src` on the equal entry: keep its (left) values.
+                let left = self.regs(n.max(1));
+                for i in 0..n32 {
+                    self.emit(Opcode::Column, *src, i, left + i);
+                }
+                self.emit(Opcode::MakeRecord, left, n32, rec);
+                self.emit4(Opcode::IdxInsert, *dst, rec, left, P4::Int32(n32), 0);
             }
         }
         if let Some(l) = out.limit {
@@ -330,7 +362,22 @@ impl<'a> Builder<'a> {
                 }
                 let rec = self.reg();
                 self.emit(Opcode::MakeRecord, kb, (nk + n) as i32, rec);
-                self.emit(Opcode::SorterInsert, *sc, rec, 0);
+                match out.limit {
+                    // ORDER BY ... LIMIT: a bounded sorter (see `Sorter::bound`).
+                    Some(l) => {
+                        self.emit4(
+                            Opcode::SorterInsert,
+                            *sc,
+                            rec,
+                            l,
+                            P4::Int32(out.offset.unwrap_or(0)),
+                            1,
+                        );
+                    }
+                    None => {
+                        self.emit(Opcode::SorterInsert, *sc, rec, 0);
+                    }
+                }
             }
             None => self.emit_final(out, dest, base, n)?,
         }
@@ -396,7 +443,14 @@ impl<'a> Builder<'a> {
         let mut keys = Vec::new();
         let mut ki = Vec::new();
         for (n, sc) in order_by.iter().enumerate() {
-            let (inner, coll) = match &sc.expr {
+            let mut top = &sc.expr;
+            while let Expr::Parenthesized(v) = top {
+                match v.as_slice() {
+                    [x] => top = x,
+                    _ => break,
+                }
+            }
+            let (inner, coll) = match top {
                 Expr::Collate(e, c) => (&**e, Some(dequote(c))),
                 e => (e, None),
             };
@@ -466,6 +520,122 @@ impl<'a> Builder<'a> {
         Ok((keys, ki))
     }
 
+    /// ORDER BY `keys` (with `ki`'s DESC flags and collations) can be satisfied by the
+    /// order in which GROUP BY produces its groups: as many keys as GROUP BY terms, each the
+    /// same expression as the GROUP BY term at its position under the same collation. Returns
+    /// the DESC flags the GROUP BY sort must then use (SQLite's `orderByGrp`).
+    fn group_order_satisfies(
+        &self,
+        keys: &[SortKey],
+        ki: &[(bool, Option<String>)],
+        group_by: Option<&ast::GroupBy>,
+        results: &[(Expr, String)],
+    ) -> Option<Vec<bool>> {
+        let g = group_by?;
+        if keys.is_empty() || keys.len() != g.exprs.len() || keys.len() != ki.len() {
+            return None;
+        }
+        let norm = |c: Option<String>| c.unwrap_or_else(|| "BINARY".into()).to_ascii_uppercase();
+        for ((k, (_, coll)), ge) in keys.iter().zip(ki).zip(&g.exprs) {
+            let ke = match k {
+                SortKey::Result(j) => &results.get(*j)?.0,
+                SortKey::Expr(e) => e,
+                SortKey::IsNull(_) => return None,
+            };
+            // The GROUP BY term as `aggregate` resolves it (a number is a result column;
+            // a bare name that is not a column is an alias).
+            let ge = if let Some(n) = int_literal(ge) {
+                let i = usize::try_from(n).ok()?.checked_sub(1)?;
+                results.get(i)?.0.clone()
+            } else if let Expr::Id(id) = ge {
+                match self.column_of(ge).ok()? {
+                    Some(_) => ge.clone(),
+                    None => self.alias_lookup(&dequote(&id.0))?,
+                }
+            } else {
+                ge.clone()
+            };
+            if *ke != ge || norm(coll.clone()) != norm(self.collation_of(&ge).map(|c| c.0)) {
+                return None;
+            }
+        }
+        Some(ki.iter().map(|k| k.0).collect())
+    }
+
+    /// Can a scan of `src` produce its rows in ORDER BY order (SQLite's "ORDER BY satisfied
+    /// by the loop")? Every key must be a column of `src`, ascending, BINARY unless the index
+    /// column has the key's collation: the rowid first (a rowid-order scan), or a prefix of
+    /// an index's columns optionally followed by the rowid (index entries end with it). Only
+    /// when the planner would otherwise scan the whole table; never for a virtual table.
+    fn order_by_scan(
+        &self,
+        src: &Source,
+        keys: &[SortKey],
+        ki: &[(bool, Option<String>)],
+        results: &[(Expr, String)],
+        terms: &[Expr],
+    ) -> Option<OrderScan> {
+        let (db, t) = src.table.as_ref()?;
+        if t.without_rowid || t.is_view || self.vtab_of(src.cursor).is_some() {
+            return None;
+        }
+        if keys.is_empty() || keys.len() != ki.len() {
+            return None;
+        }
+        let norm = |c: Option<&str>| c.unwrap_or("BINARY").to_ascii_uppercase();
+        let mut cols: Vec<(i32, String)> = Vec::new();
+        for (k, (desc, coll)) in keys.iter().zip(ki) {
+            if *desc {
+                return None;
+            }
+            let e = match k {
+                SortKey::Result(j) => &results.get(*j)?.0,
+                SortKey::Expr(e) => e,
+                SortKey::IsNull(_) => return None,
+            };
+            let c = self.column_of(e).ok()??;
+            if c.cursor != src.cursor {
+                return None;
+            }
+            cols.push((c.col, norm(coll.as_deref())));
+        }
+        let access = self.plan_access(src, terms, std::slice::from_ref(src), 0);
+        if cols.first().map(|c| c.0) == Some(-1) {
+            return matches!(
+                access,
+                Access::Scan | Access::RowidEq(_) | Access::RowidRange(..)
+            )
+            .then_some(OrderScan::Rowid);
+        }
+        if !matches!(access, Access::Scan) {
+            return None;
+        }
+        let schema = self.schema(*db)?;
+        'idx: for idx in schema.table_indexes(t) {
+            if idx.partial.is_some() {
+                continue;
+            }
+            for (i, (col, coll)) in cols.iter().enumerate() {
+                match idx.columns.get(i) {
+                    Some(ic) => {
+                        if *col < 0
+                            || ic.column != *col as usize
+                            || ic.desc
+                            || norm(ic.collation.as_deref()) != *coll
+                        {
+                            continue 'idx;
+                        }
+                    }
+                    // Past the index columns: the rowid, which ends every entry.
+                    None if *col == -1 => break,
+                    None => continue 'idx,
+                }
+            }
+            return Some(OrderScan::Index(idx.clone()));
+        }
+        None
+    }
+
     pub(super) fn open_sorter(
         &mut self,
         ki: Vec<(bool, Option<String>)>,
@@ -491,7 +661,11 @@ impl<'a> Builder<'a> {
             .iter()
             .all(|c| c.operator == ast::CompoundOperator::UnionAll);
         let end = self.label();
-        if comps.len() + 1 > 500 {
+        let max_terms = self
+            .ctx
+            .limit(super::LIMIT_COMPOUND_SELECT)
+            .map_or(500, |l| l.max(0) as usize);
+        if comps.len() + 1 > max_terms {
             return Err(Error::sql("too many terms in compound SELECT"));
         }
         // Materialize into an ephemeral table (UNION ALL) or index (set operations).
@@ -513,7 +687,12 @@ impl<'a> Builder<'a> {
         } else {
             let mut cur = self.cursor();
             let at = self.emit(Opcode::OpenEphemeral, cur, 0, 0);
-            first_infos = self.simple(&sel.body.select, None, None, Dest::Set(cur))?;
+            // Which of two equal rows (1 and 1.0) a set keeps, as SQLite 3.40.1: without
+            // ORDER BY every row is inserted into one table, the later replacing the earlier;
+            // with ORDER BY (its merge of sorted arms) the first row of an arm wins within
+            // the arm, and a later UNION arm's row wins over the rows before it.
+            let merge = sel.order_by.is_some();
+            first_infos = self.simple(&sel.body.select, None, None, Dest::Set(cur, merge))?;
             n = first_infos.len();
             let ki = self.key_info(&vec![(false, None); n])?;
             self.ops[at as usize].p2 = n as i32;
@@ -529,8 +708,35 @@ impl<'a> Builder<'a> {
             let (set_comps, tail_comps) = comps.split_at(comps.len() - ntail);
             for c in set_comps {
                 let infos = match c.operator {
+                    ast::CompoundOperator::Union if merge => {
+                        let arm = self.cursor();
+                        self.emit4(
+                            Opcode::OpenEphemeral,
+                            arm,
+                            n as i32,
+                            0,
+                            P4::KeyInfo(ki.clone()),
+                            0,
+                        );
+                        let infos = self.simple(&c.select, None, None, Dest::Set(arm, true))?;
+                        if infos.len() == n {
+                            let done = self.label();
+                            let row = self.regs(n.max(1));
+                            let rec = self.reg();
+                            self.emit(Opcode::Rewind, arm, done, 0);
+                            let top = self.addr();
+                            for i in 0..n {
+                                self.emit(Opcode::Column, arm, i as i32, row + i as i32);
+                            }
+                            self.emit(Opcode::MakeRecord, row, n as i32, rec);
+                            self.emit4(Opcode::IdxInsert, cur, rec, row, P4::Int32(n as i32), 0);
+                            self.emit(Opcode::Next, arm, top, 0);
+                            self.resolve(done);
+                        }
+                        infos
+                    }
                     ast::CompoundOperator::Union | ast::CompoundOperator::UnionAll => {
-                        self.simple(&c.select, None, None, Dest::Set(cur))?
+                        self.simple(&c.select, None, None, Dest::Set(cur, merge))?
                     }
                     ast::CompoundOperator::Except => {
                         self.simple(&c.select, None, None, Dest::Except(cur))?
@@ -735,6 +941,7 @@ impl<'a> Builder<'a> {
                 on,
                 right,
                 right_eph: None,
+                order_index: None,
             });
         }
         if sources.len() > 64 {
@@ -790,9 +997,6 @@ impl<'a> Builder<'a> {
                         .clone()
                         .ok_or_else(|| Error::sql("malformed view"))?;
                     return self.materialize(&sel, alias.unwrap_or_else(|| t.name.clone()));
-                }
-                if t.without_rowid {
-                    return Err(Error::sql("WITHOUT ROWID tables are not supported"));
                 }
                 let cur = self.cursor();
                 self.use_db(db, false);
@@ -1178,7 +1382,7 @@ impl<'a> Builder<'a> {
         lvl
     }
 
-    fn visit_columns(&self, e: &Expr, f: &mut dyn FnMut(&ColRef)) {
+    pub(super) fn visit_columns(&self, e: &Expr, f: &mut dyn FnMut(&ColRef)) {
         match e {
             Expr::Id(_) | Expr::Name(_) | Expr::Qualified(..) | Expr::DoublyQualified(..) => {
                 match self.column_of(e) {
@@ -1228,10 +1432,16 @@ impl<'a> Builder<'a> {
     }
 
     /// Choose how to visit source `src` given the terms that can be used at its level.
-    fn plan_access(&self, src: &Source, terms: &[Expr], sources: &[Source], lvl: usize) -> Access {
+    pub(super) fn plan_access(
+        &self,
+        src: &Source,
+        terms: &[Expr],
+        sources: &[Source],
+        lvl: usize,
+    ) -> Access {
         let t = match &src.table {
-            Some((_, t)) => t,
-            None => return Access::Scan,
+            Some((_, t)) if !t.without_rowid => t,
+            _ => return Access::Scan,
         };
         // Candidate (column, op, other side) where the other side uses only earlier levels.
         let mut cands: Vec<(i32, Operator, Expr)> = Vec::new();
@@ -1272,12 +1482,27 @@ impl<'a> Builder<'a> {
         }
         let mut best: Option<(Index, Vec<Expr>)> = None;
         if let Some(schema) = src.table.as_ref().and_then(|(db, _)| self.schema(*db)) {
+            // Terms usable to search an index expression (`index_expr.rs`).
+            let usable = |b: &Expr| {
+                !has_subquery(b)
+                    && (self.term_level(b, sources) < lvl || self.refs_none(b, sources))
+                    && !self.refs_cursor(b, src.cursor)
+            };
             for idx in schema.table_indexes(t) {
-                if idx.partial.is_some() {
-                    continue;
+                if let Some(w) = &idx.partial {
+                    if !self.partial_implied(w, t, src.cursor, terms) {
+                        continue;
+                    }
                 }
                 let mut eqs = Vec::new();
                 for ic in &idx.columns {
+                    if ic.expr.is_some() {
+                        match self.index_expr_eq(ic, t, src.cursor, terms, &usable) {
+                            Some(e) => eqs.push(e),
+                            None => break,
+                        }
+                        continue;
+                    }
                     let hit = cands.iter().zip(&cand_cols).find(|((c, o, e), ce)| {
                         *c == ic.column as i32
                             && *o == Operator::Equals
@@ -1346,6 +1571,7 @@ impl<'a> Builder<'a> {
             on: vec![],
             right: false,
             right_eph: None,
+            order_index: None,
         }];
         self.loops(&sources, &levels, &ts, body)
     }
@@ -1375,6 +1601,16 @@ impl<'a> Builder<'a> {
             } else {
                 let l = self.term_level(t, sources);
                 per_level[l].push(t.clone());
+            }
+        }
+        // A WHERE term on a source left of a RIGHT/FULL join filters the joined row, so it
+        // must not drop a left row before that join recorded its right-side matches (SQLite
+        // defers such terms, tag-20220513a): move it to the right join's level, where it runs
+        // after the match is recorded.
+        for k in 0..levels.len() {
+            if levels[k].right {
+                let moved: Vec<Expr> = per_level[..k].iter_mut().flat_map(std::mem::take).collect();
+                per_level[k].splice(0..0, moved);
             }
         }
         let skip_all = self.label();
@@ -1408,91 +1644,6 @@ impl<'a> Builder<'a> {
         }
         self.resolve(skip_all);
         Ok(())
-    }
-
-    /// Join order for inner joins: try every order (up to 6 tables) and keep the cheapest by
-    /// a fan-out estimate (SQLite's default of ~1M rows per table without statistics; a
-    /// rowid or unique lookup yields 1 row, an index equality ~10). Ties keep FROM order.
-    fn order_sources(
-        &self,
-        sources: &[Source],
-        levels: &[Level],
-        terms: &[Expr],
-    ) -> (Vec<Source>, Vec<Level>) {
-        let n = levels.len();
-        if n < 2 || n > 6 || levels.iter().any(|l| l.left || l.right) || !self.vtab_srcs.is_empty()
-        {
-            return (sources.to_vec(), levels.to_vec());
-        }
-        fn perms(n: usize, cur: &mut Vec<usize>, used: &mut Vec<bool>, out: &mut Vec<Vec<usize>>) {
-            if cur.len() == n {
-                out.push(cur.clone());
-                return;
-            }
-            for i in 0..n {
-                if !used[i] {
-                    used[i] = true;
-                    cur.push(i);
-                    perms(n, cur, used, out);
-                    cur.pop();
-                    used[i] = false;
-                }
-            }
-        }
-        let mut all = Vec::new();
-        perms(n, &mut Vec::new(), &mut vec![false; n], &mut all);
-        let mut best: Option<(f64, Vec<usize>)> = None;
-        for perm in all {
-            let srcs: Vec<Source> = perm
-                .iter()
-                .map(|&i| sources[levels[i].src].clone())
-                .collect();
-            let mut per: Vec<Vec<Expr>> = vec![Vec::new(); n];
-            for t in terms {
-                if self.refs_none(t, &srcs) && !has_subquery(t) {
-                    continue;
-                }
-                per[self.term_level(t, &srcs)].push(t.clone());
-            }
-            let mut rows = 1f64;
-            let mut cost = 0f64;
-            for i in 0..n {
-                let est = match self.plan_access(&srcs[i], &per[i], &srcs, i) {
-                    Access::RowidEq(_) => 1.0,
-                    Access::IndexEq(idx, e) => {
-                        if idx.unique && e.len() == idx.columns.len() {
-                            1.0
-                        } else {
-                            10.0
-                        }
-                    }
-                    Access::RowidRange(..) => 262144.0,
-                    Access::Scan => 1048576.0,
-                };
-                rows *= est;
-                cost += rows;
-            }
-            if best.as_ref().map(|b| cost < b.0).unwrap_or(true) {
-                best = Some((cost, perm));
-            }
-        }
-        match best {
-            Some((_, perm)) => (
-                perm.iter()
-                    .map(|&i| sources[levels[i].src].clone())
-                    .collect(),
-                (0..n)
-                    .map(|i| Level {
-                        src: i,
-                        left: false,
-                        on: levels[perm[i]].on.clone(),
-                        right: false,
-                        right_eph: None,
-                    })
-                    .collect(),
-            ),
-            None => (sources.to_vec(), levels.to_vec()),
-        }
     }
 
     fn level(
@@ -1530,6 +1681,8 @@ impl<'a> Builder<'a> {
         let is_vtab = self.vtab_of(cur).is_some();
         let access = if is_vtab {
             Access::Scan
+        } else if let Some(idx) = &lv.order_index {
+            Access::IndexOrder(idx.clone())
         } else {
             self.plan_access(src, &usable, sources, i)
         };
@@ -1601,6 +1754,25 @@ impl<'a> Builder<'a> {
                     idx_cursor = Some((-1, hr, o));
                 }
             }
+            Access::IndexOrder(idx) => {
+                self.eqp_line(format!("SCAN {label_name} USING INDEX {}{lj}", idx.name));
+                let ic = self.cursor();
+                let db = src.table.as_ref().map(|(d, _)| *d).unwrap_or(0);
+                let ki = self.index_key_info(idx)?;
+                self.emit4(
+                    Opcode::OpenRead,
+                    ic,
+                    idx.root as i32,
+                    db as i32,
+                    P4::KeyInfo(ki),
+                    0,
+                );
+                self.emit(Opcode::Rewind, ic, end, 0);
+                idx_cursor = Some((ic, 0, Operator::Equals));
+                advance = Box::new(move |b: &mut Builder<'a>, top| {
+                    b.emit(Opcode::Next, ic, top, 0);
+                });
+            }
             Access::IndexEq(idx, exprs) => {
                 let cols: Vec<String> = idx
                     .columns
@@ -1611,7 +1783,7 @@ impl<'a> Builder<'a> {
                             .as_ref()
                             .and_then(|(_, t)| t.columns.get(c.column))
                             .map(|c| format!("{}=?", c.name))
-                            .unwrap_or_default()
+                            .unwrap_or_else(|| "<expr>=?".into())
                     })
                     .collect();
                 self.eqp_line(format!(
@@ -1656,6 +1828,11 @@ impl<'a> Builder<'a> {
         }
         let top = self.addr();
         match (&access, idx_cursor) {
+            (Access::IndexOrder(_), Some((ic, _, _))) => {
+                let r = self.reg();
+                self.emit(Opcode::IdxRowid, ic, r, 0);
+                self.emit(Opcode::SeekRowid, cur, next, r);
+            }
             (Access::IndexEq(_, exprs), Some((ic, k, _))) => {
                 self.emit4(Opcode::IdxGT, ic, end, k, P4::Int32(exprs.len() as i32), 0);
                 let r = self.reg();
@@ -1799,11 +1976,13 @@ impl<'a> Builder<'a> {
                 ast::ResultColumn::Expr(e, alias) => {
                     let name = match alias {
                         Some(ast::As::As(n)) | Some(ast::As::Elided(n)) => dequote(&n.0),
-                        None => match e {
-                            Expr::Id(_)
+                        // `(t.name)` is named as the column itself, as in SQLite (the
+                        // parentheses leave no node there).
+                        None => match strip_parens(e) {
+                            c @ (Expr::Id(_)
                             | Expr::Qualified(..)
                             | Expr::DoublyQualified(..)
-                            | Expr::Name(_) => match self.column_of(e) {
+                            | Expr::Name(_)) => match self.column_of(c) {
                                 Ok(Some(c)) => c.name,
                                 _ => span.cloned().unwrap_or_else(|| e.to_string()),
                             },
@@ -1914,7 +2093,7 @@ impl<'a> Builder<'a> {
         end: i32,
         windows: &[ast::WindowDef],
     ) -> Result<Vec<ResultInfo>> {
-        let (sources, levels) = match from {
+        let (sources, mut levels) = match from {
             Some(f) => self.open_from(f)?,
             None => (vec![], vec![]),
         };
@@ -1931,11 +2110,7 @@ impl<'a> Builder<'a> {
         // Result infos.
         let mut infos = Vec::new();
         for (e, name, alias) in &results {
-            let c = if alias.is_some() {
-                self.column_of(e).ok().flatten()
-            } else {
-                self.column_of(e).ok().flatten()
-            };
+            let c = self.column_of(strip_parens(e)).ok().flatten();
             infos.push(ResultInfo {
                 name: name.clone(),
                 decltype: c.as_ref().and_then(|c| c.decltype.clone()),
@@ -1963,12 +2138,21 @@ impl<'a> Builder<'a> {
         // With a RIGHT/FULL join, ON terms stay with their level: the unmatched right rows
         // are filtered by WHERE only.
         let any_right = levels.iter().any(|l| l.right);
-        for l in &levels {
+        for l in &mut levels {
             if !l.left && !any_right {
                 terms.extend(l.on.iter().cloned());
+            } else if !l.left && !l.right {
+                // SQLite 3.40.1 evaluates a constant ON term of an inner join once, before
+                // the loops, even with a RIGHT/FULL join in the statement: a false one gives
+                // no rows at all (not even the unmatched right rows).
+                let (konst, rest): (Vec<Expr>, Vec<Expr>) = std::mem::take(&mut l.on)
+                    .into_iter()
+                    .partition(|t| self.refs_none(t, &sources) && !has_subquery(t));
+                terms.extend(konst);
+                l.on = rest;
             }
         }
-        let levels: Vec<Level> = levels
+        let mut levels: Vec<Level> = levels
             .into_iter()
             .map(|l| {
                 if l.left || any_right {
@@ -2032,7 +2216,42 @@ impl<'a> Builder<'a> {
             }
             _ => None,
         };
+        // GROUP BY and ORDER BY with the same terms: the GROUP BY sorts in the ORDER BY's
+        // directions and the groups come out in order, so there is no second sort.
+        let mut group_desc: Vec<bool> = Vec::new();
+        // One table, no aggregate: ORDER BY satisfied by rowid order or by an index.
         let sorter = match sorter {
+            Some((ki, keys))
+                if !is_agg
+                    && !distinct
+                    && sources.len() == 1
+                    && levels.len() == 1
+                    && !levels[0].left
+                    && !levels[0].right
+                    && !self.select_has_windows(&results, order_by) =>
+            {
+                match self.order_by_scan(&sources[0], &keys, &ki, &res_pairs, &terms) {
+                    Some(OrderScan::Rowid) => None,
+                    Some(OrderScan::Index(idx)) => {
+                        levels[0].order_index = Some(idx);
+                        None
+                    }
+                    None => Some((ki, keys)),
+                }
+            }
+            other => other,
+        };
+        let sorter = match sorter {
+            Some((ki, keys))
+                if is_agg
+                    && !self.select_has_windows(&results, order_by)
+                    && self
+                        .group_order_satisfies(&keys, &ki, group_by, &res_pairs)
+                        .map(|d| group_desc = d)
+                        .is_some() =>
+            {
+                None
+            }
             Some((ki, keys)) => Some((self.open_sorter(ki, n)?, keys)),
             None => None,
         };
@@ -2072,8 +2291,17 @@ impl<'a> Builder<'a> {
             };
             self.loops(&sources, &levels, &terms, &mut body)?;
         } else {
-            self.aggregate(
-                &sources, &levels, &terms, &results, &aggs, group_by, &out, &dest, base,
+            self.aggregate_ordered(
+                &sources,
+                &levels,
+                &terms,
+                &results,
+                &aggs,
+                group_by,
+                &out,
+                &dest,
+                base,
+                &group_desc,
             )?;
         }
         if out.distinct.is_some() {
@@ -2137,6 +2365,36 @@ impl<'a> Builder<'a> {
         dest: &Dest,
         base: i32,
     ) -> Result<()> {
+        self.aggregate_ordered(
+            sources,
+            levels,
+            terms,
+            results,
+            aggs,
+            group_by,
+            out,
+            dest,
+            base,
+            &[],
+        )
+    }
+
+    /// As `aggregate`, the GROUP BY sort using `group_desc`'s directions (ascending where
+    /// it has no entry): the order the groups come out in.
+    #[allow(clippy::too_many_arguments)]
+    fn aggregate_ordered(
+        &mut self,
+        sources: &[Source],
+        levels: &[Level],
+        terms: &[Expr],
+        results: &[(Expr, String, Option<String>)],
+        aggs: &[Expr],
+        group_by: Option<&ast::GroupBy>,
+        out: &OutCtx,
+        dest: &Dest,
+        base: i32,
+        group_desc: &[bool],
+    ) -> Result<()> {
         let n = results.len();
         // Resolve GROUP BY terms (numbers and aliases refer to result columns).
         let mut gexprs: Vec<Expr> = Vec::new();
@@ -2153,7 +2411,19 @@ impl<'a> Builder<'a> {
                     let r = results[k as usize - 1].0.clone();
                     let mut a = Vec::new();
                     self.collect_aggs(&r, &mut a);
-                    if !a.is_empty() {
+                    if let Some(last) = a.last() {
+                        // SQLite checks EP_Agg on the term itself; under COLLATE the copy
+                        // escapes that check and fails when coded instead.
+                        let mut top = e;
+                        while let Expr::Parenthesized(v) = top {
+                            match v.as_slice() {
+                                [x] => top = x,
+                                _ => break,
+                            }
+                        }
+                        if let (Expr::Collate(..), Some(f)) = (top, func_args(last)) {
+                            return Err(Error::sql(format!("misuse of aggregate: {}()", f.0)));
+                        }
                         return Err(Error::sql(
                             "aggregate functions are not allowed in the GROUP BY clause",
                         ));
@@ -2267,6 +2537,19 @@ impl<'a> Builder<'a> {
             self.bare_columns(g, sources, &mut bare);
         }
         let bare_base = self.regs(bare.len().max(1));
+        // SQLite's bare-column rule (updateAccumulator): the bare columns are loaded on the
+        // first row of a group (`used` is 0), and on every row where the last min()/max()
+        // stepped became the new min/max (its CollSeq/AggStep pair clears/sets `hit`; a
+        // FILTERed min/max first copies `used` into `hit`).
+        let is_minmax = |a: &Agg| {
+            a.args.len() == 1
+                && func_args(&a.expr).map_or(false, |f| {
+                    f.0.eq_ignore_ascii_case("min") || f.0.eq_ignore_ascii_case("max")
+                })
+        };
+        let any_minmax = ad.iter().any(is_minmax);
+        let used = self.reg();
+        let hit = if any_minmax { self.reg() } else { used };
         let step = |b: &mut Builder<'a>,
                     ad: &[Agg],
                     arg_regs: &dyn Fn(&mut Builder<'a>, usize, &Agg) -> Result<i32>|
@@ -2275,6 +2558,9 @@ impl<'a> Builder<'a> {
                 let skip = b.label();
                 let ar = arg_regs(b, k, a)?;
                 if a.filter {
+                    if is_minmax(a) {
+                        b.emit(Opcode::Copy, used, hit, 0);
+                    }
                     b.emit(Opcode::IfNot, ar + a.args.len() as i32, skip, 1);
                 }
                 if let Some(dc) = a.distinct {
@@ -2283,7 +2569,9 @@ impl<'a> Builder<'a> {
                     b.emit(Opcode::MakeRecord, ar, 1, rec);
                     b.emit4(Opcode::IdxInsert, dc, rec, ar, P4::Int32(1), 0);
                 }
-                if a.coll.is_some() {
+                if is_minmax(a) {
+                    b.emit4(Opcode::CollSeq, hit, 0, 0, P4::Coll(a.coll.clone()), 0);
+                } else if a.coll.is_some() {
                     b.emit4(Opcode::CollSeq, 0, 0, 0, P4::Coll(a.coll.clone()), 0);
                 }
                 b.emit4(
@@ -2340,6 +2628,7 @@ impl<'a> Builder<'a> {
             for i in 0..bare.len() {
                 self.null(bare_base + i as i32);
             }
+            self.int(0, used);
             let bare2 = bare.clone();
             let mut body = |b: &mut Builder<'a>| -> Result<()> {
                 step(b, &ad, &|b: &mut Builder<'a>, _k, a: &Agg| {
@@ -2349,6 +2638,8 @@ impl<'a> Builder<'a> {
                     }
                     Ok(r)
                 })?;
+                let loaded = b.label();
+                b.emit(Opcode::If, hit, loaded, 0);
                 for (i, (cur, col)) in bare2.iter().enumerate() {
                     let c = ColRef {
                         cursor: *cur,
@@ -2361,6 +2652,8 @@ impl<'a> Builder<'a> {
                     };
                     b.read_column(&c, bare_base + i as i32);
                 }
+                b.resolve(loaded);
+                b.int(1, used);
                 Ok(())
             };
             self.loops(sources, levels, terms, &mut body)?;
@@ -2377,8 +2670,9 @@ impl<'a> Builder<'a> {
         let nargs: usize = ad.iter().map(|a| a.cols.len()).sum();
         let width = nk + nargs + bare.len();
         let mut kinfo = Vec::new();
-        for g in &gexprs {
-            kinfo.push((false, self.collation_of(g).map(|c| c.0)));
+        for (i, g) in gexprs.iter().enumerate() {
+            let desc = group_desc.get(i).copied().unwrap_or(false);
+            kinfo.push((desc, self.collation_of(g).map(|c| c.0)));
         }
         let gs = self.open_sorter(kinfo.clone(), width - nk)?;
         let bare2 = bare.clone();
@@ -2467,6 +2761,7 @@ impl<'a> Builder<'a> {
             }
         }
         self.int(1, has);
+        self.int(0, used);
         self.resolve(same);
         {
             let mut off = nk;
@@ -2483,6 +2778,8 @@ impl<'a> Builder<'a> {
                 }
                 Ok(r)
             })?;
+            let loaded = self.label();
+            self.emit(Opcode::If, hit, loaded, 0);
             for i in 0..bare.len() {
                 self.emit(
                     Opcode::Column,
@@ -2491,6 +2788,8 @@ impl<'a> Builder<'a> {
                     bare_base + i as i32,
                 );
             }
+            self.resolve(loaded);
+            self.int(1, used);
         }
         self.emit(Opcode::SorterNext, gs, top, 0);
         self.resolve(done);
@@ -2500,9 +2799,13 @@ impl<'a> Builder<'a> {
         // Output subroutine.
         self.resolve(out_sub);
         finals(self, &ad);
+        // A GROUP BY term in the output is computed again from the bare columns (SQLite
+        // 3.40.1 matches only columns against GROUP BY terms), so `GROUP BY a` shows the
+        // loaded row's `a` (0 or 0.0 of one group); terms with subqueries keep the key.
         let gregs: Vec<(Expr, i32)> = gexprs
             .iter()
             .enumerate()
+            .filter(|(_, g)| has_subquery(g))
             .map(|(i, g)| (g.clone(), prev + i as i32))
             .collect();
         install(self, &ad, &gregs);
@@ -2539,4 +2842,15 @@ pub fn ordinal(n: usize) -> String {
         _ => "th",
     };
     format!("{n}{suf}")
+}
+
+/// `e` without enclosing parentheses around a single expression.
+fn strip_parens(mut e: &Expr) -> &Expr {
+    while let Expr::Parenthesized(v) = e {
+        match v.as_slice() {
+            [inner] => e = inner,
+            _ => break,
+        }
+    }
+    e
 }

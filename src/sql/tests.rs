@@ -42,6 +42,7 @@ fn compile_with(s: &Schema, sql: &str) -> Result<Program> {
         user_functions: &[],
         collations: &[],
         vtabs: None,
+        limits: &[],
     };
     let c = compile(&ctx, sql.as_bytes())?;
     c.program.ok_or_else(|| Error::sql("empty"))
@@ -89,7 +90,7 @@ fn select_shapes() {
     let s = test_schema();
     let p = compile_with(
         &s,
-        "SELECT a, b+1 AS x FROM t WHERE c > 3 ORDER BY b LIMIT 2",
+        "SELECT a, b+1 AS x FROM t WHERE c > 3 ORDER BY x LIMIT 2",
     )
     .unwrap();
     well_formed(&p);
@@ -254,6 +255,7 @@ fn tail_and_empty() {
         user_functions: &[],
         collations: &[],
         vtabs: None,
+        limits: &[],
     };
     let sql = b"SELECT 1; SELECT 2";
     let c = compile(&ctx, sql).unwrap();
@@ -293,6 +295,7 @@ fn error_messages() {
         user_functions: &[],
         collations: &[],
         vtabs: None,
+        limits: &[],
     };
     let e = compile_ext(&ctx, b"SELECT 1 FROM t WHERE WHERE")
         .err()
@@ -476,6 +479,7 @@ fn error_offset_of_syntax_error() {
         user_functions: &[],
         collations: &[],
         vtabs: None,
+        limits: &[],
     };
     let e = compile_ext(&ctx, b"select * frm t").err().unwrap();
     assert_eq!(e.error.msg, "near \"frm\": syntax error");

@@ -76,9 +76,29 @@ pub struct TrigState {
     pub orconf: Vec<Option<ResolveType>>,
     /// Text of each RETURNING term of the top-level statement (for column names).
     pub returning_spans: Option<Vec<String>>,
-    /// Foreign keys: (register holding the `foreign_keys` setting, violation counter) of
-    /// the top-level statement (see `fkey.rs`).
+    /// Foreign keys: (register holding the `foreign_keys` setting, unused) of the
+    /// top-level statement (see `fkey.rs`).
     pub fk: Option<(i32, i32)>,
+    /// Trigger bodies compiled as sub-programs (frame mode) in this program.
+    pub units: Vec<Unit>,
+    /// Index in `stack` where the outermost sub-program body starts (`None`: compiling
+    /// inline).
+    pub unit_base: Option<usize>,
+    /// Triggers found firing themselves (directly or not) while compiled inline: they are
+    /// compiled again as sub-programs.
+    pub seen: Vec<(usize, String)>,
+    /// Trigger identities of `Program` P4[2] (runtime recursion check).
+    pub ids: Vec<(usize, String)>,
+}
+
+/// A trigger body compiled once as a sub-program (see [`Builder::fire_frame`]).
+#[derive(Clone, Debug)]
+pub struct Unit {
+    key: String,
+    /// Label of the body's first instruction.
+    start: i32,
+    /// First register of the row images the body reads (new then old: rowid, columns).
+    param_base: i32,
 }
 
 /// Registers holding one row image: the rowid and the first of the column registers (the
@@ -243,17 +263,31 @@ impl<'a> Builder<'a> {
         orconf: Option<ResolveType>,
     ) -> Result<()> {
         for t in trigs {
-            if self
-                .trig
-                .stack
-                .iter()
-                .any(|(d, n)| *d == t.db && n.eq_ignore_ascii_case(&t.name))
-            {
+            let same = |x: &(usize, String)| x.0 == t.db && x.1.eq_ignore_ascii_case(&t.name);
+            // FK actions (synthesized triggers) may always fire themselves; named triggers
+            // when `recursive_triggers` is on (checked at run time by `Program`).
+            let p5 = if t.name.starts_with("sqlite_fk_") {
+                0
+            } else {
+                2
+            };
+            if let Some(base) = self.trig.unit_base {
+                if self.trig.stack[..base].iter().any(same) {
+                    // Running inline around this body: that firing is redone as a frame.
+                    self.trig.seen.push((t.db, t.name.clone()));
+                    continue;
+                }
+                self.fire_frame(t, tab, cols, new, old, ignore, orconf, p5)?;
+                continue;
+            }
+            if self.trig.stack.iter().any(same) {
+                self.trig.seen.push((t.db, t.name.clone()));
                 continue;
             }
             if self.trig.stack.len() >= MAX_TRIGGER_DEPTH {
                 return Err(Error::sql("too many levels of trigger recursion"));
             }
+            let mark = (self.ops.len(), self.trig.units.len(), self.trig.seen.len());
             let scope = self.row_scope(tab, cols, new, old);
             let saved_scopes = std::mem::replace(&mut self.scopes, vec![scope]);
             let saved_ctes = std::mem::take(&mut self.ctes);
@@ -269,14 +303,161 @@ impl<'a> Builder<'a> {
             self.scopes = saved_scopes;
             self.ctes = saved_ctes;
             r?;
-            for op in self.ops[start as usize..end as usize].iter_mut() {
-                if op.opcode == Opcode::Once {
-                    op.opcode = Opcode::Noop;
-                    op.p2 = 0;
-                }
+            if self.trig.seen[mark.2..].iter().any(same) {
+                // The body fires this trigger again: compile it as a sub-program instead,
+                // so that the recursion happens (or is refused) at run time.
+                self.ops.truncate(mark.0);
+                self.trig.units.truncate(mark.1);
+                self.trig.seen.truncate(mark.2);
+                self.fire_frame(t, tab, cols, new, old, ignore, orconf, p5)?;
+                continue;
             }
+            self.once_to_noop(start as usize, end as usize);
         }
         Ok(())
+    }
+
+    /// `Once` guards in a trigger body become `Noop`: the body runs once per row.
+    fn once_to_noop(&mut self, start: usize, end: usize) {
+        for op in self.ops[start..end].iter_mut() {
+            if op.opcode == Opcode::Once {
+                op.opcode = Opcode::Noop;
+                op.p2 = 0;
+            }
+        }
+    }
+
+    /// Fire trigger `t` as a sub-program (`Program`): its body is compiled once per program
+    /// (per row-image shape and conflict clause), skipped over by a `Goto`, and run on its
+    /// own registers and cursors; the row images are copied into its parameter registers.
+    /// `p5`: 0 = may recurse, 2 = may recurse only under `recursive_triggers`.
+    #[allow(clippy::too_many_arguments)]
+    fn fire_frame(
+        &mut self,
+        t: &TriggerDef,
+        tab: &(usize, Table),
+        cols: &[SrcCol],
+        new: Option<RowRegs>,
+        old: Option<RowRegs>,
+        ignore: i32,
+        orconf: Option<ResolveType>,
+        p5: u16,
+    ) -> Result<()> {
+        let ncols = cols.len() as i32;
+        let width = |img: bool| if img { 1 + ncols } else { 0 };
+        let n = width(new.is_some()) + width(old.is_some());
+        let base = self.trig.unit_base.unwrap_or(self.trig.stack.len());
+        let key = format!(
+            "{}\x00{}\x00{}\x00{}{}\x00{:?}\x00{:?}",
+            t.db,
+            t.name.to_ascii_lowercase(),
+            tab.1.name.to_ascii_lowercase(),
+            new.is_some(),
+            old.is_some(),
+            orconf,
+            &self.trig.stack[..base.min(self.trig.stack.len())]
+        );
+        let unit = match self.trig.units.iter().find(|u| u.key == key) {
+            Some(u) => u.clone(),
+            None => self.compile_unit(t, tab, cols, new.is_some(), old.is_some(), orconf, key)?,
+        };
+        let tid = match self
+            .trig
+            .ids
+            .iter()
+            .position(|x| x.0 == t.db && x.1.eq_ignore_ascii_case(&t.name))
+        {
+            Some(i) => i,
+            None => {
+                self.trig.ids.push((t.db, t.name.clone()));
+                self.trig.ids.len() - 1
+            }
+        } as i32;
+        let blk = self.regs(n.max(1) as usize);
+        let mut at = blk;
+        for img in [new, old].into_iter().flatten() {
+            self.emit(Opcode::Copy, img.rowid, at, 0);
+            if ncols > 0 {
+                self.emit(Opcode::Copy, img.cols, at + 1, ncols - 1);
+            }
+            at += 1 + ncols;
+        }
+        self.emit4(
+            Opcode::Program,
+            blk,
+            unit.start,
+            n,
+            P4::IntArray(vec![unit.param_base, tid, tid]),
+            p5,
+        );
+        // RAISE(IGNORE) in the body returns here.
+        self.goto(ignore);
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn compile_unit(
+        &mut self,
+        t: &TriggerDef,
+        tab: &(usize, Table),
+        cols: &[SrcCol],
+        has_new: bool,
+        has_old: bool,
+        orconf: Option<ResolveType>,
+        key: String,
+    ) -> Result<Unit> {
+        let ncols = cols.len() as i32;
+        let n = if has_new { 1 + ncols } else { 0 } + if has_old { 1 + ncols } else { 0 };
+        let pb = self.regs(n.max(1) as usize);
+        let new = has_new.then_some(RowRegs {
+            rowid: pb,
+            cols: pb + 1,
+        });
+        let ob = pb + if has_new { 1 + ncols } else { 0 };
+        let old = has_old.then_some(RowRegs {
+            rowid: ob,
+            cols: ob + 1,
+        });
+        let unit = Unit {
+            key,
+            start: self.label(),
+            param_base: pb,
+        };
+        self.trig.units.push(unit.clone());
+        let after = self.label();
+        self.goto(after);
+        self.resolve(unit.start);
+        let body_start = self.addr() as usize;
+        if let Some((on, _)) = self.trig.fk {
+            // Fresh registers: read the setting again.
+            self.emit4(Opcode::Noop, 0, on, 0, P4::Pragma("foreign_keys".into()), 0);
+        }
+        let ign = self.label();
+        let scope = self.row_scope(tab, cols, new, old);
+        let saved_scopes = std::mem::replace(&mut self.scopes, vec![scope]);
+        let saved_ctes = std::mem::take(&mut self.ctes);
+        let saved_base = self.trig.unit_base;
+        if saved_base.is_none() {
+            self.trig.unit_base = Some(self.trig.stack.len());
+        }
+        self.trig.stack.push((t.db, t.name.clone()));
+        self.trig.ignore.push(ign);
+        self.trig.orconf.push(orconf);
+        let r = self.trigger_body(t);
+        self.trig.stack.pop();
+        self.trig.ignore.pop();
+        self.trig.orconf.pop();
+        self.trig.unit_base = saved_base;
+        self.scopes = saved_scopes;
+        self.ctes = saved_ctes;
+        r?;
+        self.emit(Opcode::Halt, 0, 0, 0);
+        self.resolve(ign);
+        self.emit(Opcode::Halt, 0, 4, 0);
+        let end = self.addr() as usize;
+        self.once_to_noop(body_start, end);
+        self.resolve(after);
+        Ok(unit)
     }
 
     /// A name scope where only `new` and `old` are visible, bound to the row images.
@@ -317,15 +498,24 @@ impl<'a> Builder<'a> {
         scope
     }
 
+    /// A trigger body: changes() and last_insert_rowid() are saved first and put back at
+    /// the end (SQLite's frame restore); after each statement its rows are counted
+    /// (`ResetCount` P1 = 1: changes() inside the body, total_changes()).
     fn trigger_body(&mut self, t: &TriggerDef) -> Result<()> {
         let end = self.label();
+        let saved = self.regs(2);
+        self.emit(Opcode::ResetCount, 2, saved, 0);
         if let Some(w) = &t.when {
             self.jump_if_false(w, end, true)?;
         }
         for cmd in &t.commands {
             self.trigger_cmd(cmd)?;
+            if !matches!(cmd, TriggerCmd::Select(_)) {
+                self.emit(Opcode::ResetCount, 1, 0, 0);
+            }
         }
         self.resolve(end);
+        self.emit(Opcode::ResetCount, 3, saved, 0);
         Ok(())
     }
 

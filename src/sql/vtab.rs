@@ -874,6 +874,7 @@ const ARG_PRAGMAS: &[(&str, &[&str])] = &[
             "match",
         ],
     ),
+    ("foreign_key_check", &["table", "rowid", "parent", "fkid"]),
 ];
 
 impl<'a> Builder<'a> {
@@ -977,6 +978,10 @@ impl<'a> Builder<'a> {
                 _ => return Ok(None),
             }
             cands.push((dbs.first().copied().unwrap_or(0), None));
+        }
+        if pname == "foreign_key_check" {
+            // SQLite walks its table hash: most recently created first.
+            cands.reverse();
         }
         let mut colnames: Vec<String> = match with_arg {
             Some((_, c)) => c.iter().map(|s| s.to_string()).collect(),

@@ -81,7 +81,9 @@ impl MemTable {
         let r = self.rows.binary_search_by(|e| self.full_cmp(&e.2, &key));
         let i = match r {
             Ok(i) => {
+                // An equal key replaces the entry, as SQLite's index insert does.
                 self.rows[i].1 = record;
+                self.rows[i].2 = key;
                 i
             }
             Err(i) => {
@@ -129,61 +131,7 @@ pub fn cmp_key_refs(a: &[ValueRef<'_>], b: &[ValueRef<'_>], ki: Option<&KeyInfo>
     Ordering::Equal
 }
 
-/// `SorterOpen` rows: records only (keys are decoded, borrowed, when sorting/comparing).
-pub struct Sorter {
-    pub key_info: Option<KeyInfo>,
-    pub rows: Vec<Vec<u8>>,
-    pub pos: usize,
-}
-
-impl Sorter {
-    /// Sort the rows by their key columns (the `KeyInfo`'s; all fields without one). Only
-    /// the key orders rows (payload does not) and the sort is stable, so ties keep insertion
-    /// order, as SQLite's sorter does. The keys are decoded once into one flat vector of
-    /// borrowed values and an index permutation is sorted: no row is copied or allocated per
-    /// comparison.
-    pub fn sort(&mut self) -> Result<()> {
-        if self.rows.len() < 2 {
-            return Ok(());
-        }
-        let perm: Vec<u32> = {
-            let mut flat: Vec<ValueRef<'_>> = Vec::new();
-            let mut bounds: Vec<(u32, u32)> = Vec::with_capacity(self.rows.len());
-            for r in &self.rows {
-                let start = flat.len();
-                decode_refs_into(r, &mut flat)?;
-                bounds.push((start as u32, flat.len() as u32));
-            }
-            let key = |i: u32| -> &[ValueRef<'_>] {
-                bounds
-                    .get(i as usize)
-                    .and_then(|&(a, b)| flat.get(a as usize..b as usize))
-                    .unwrap_or(&[])
-            };
-            let ki = self.key_info.as_ref();
-            let nk = ki.map(|k| k.desc.len());
-            let mut perm: Vec<u32> = (0..self.rows.len() as u32).collect();
-            perm.sort_by(|&a, &b| {
-                let (ka, kb) = (key(a), key(b));
-                let (ka, kb) = (
-                    &ka[..nk.unwrap_or(ka.len()).min(ka.len())],
-                    &kb[..nk.unwrap_or(kb.len()).min(kb.len())],
-                );
-                cmp_key_refs(ka, kb, ki)
-            });
-            perm
-        };
-        let mut old: Vec<Option<Vec<u8>>> = std::mem::take(&mut self.rows)
-            .into_iter()
-            .map(Some)
-            .collect();
-        self.rows = perm
-            .iter()
-            .filter_map(|&i| old.get_mut(i as usize).and_then(Option::take))
-            .collect();
-        Ok(())
-    }
-}
+pub use super::sorter::Sorter;
 
 /// Decode a record's fields, borrowed, onto the end of `out`.
 pub fn decode_refs_into<'a>(rec: &'a [u8], out: &mut Vec<ValueRef<'a>>) -> Result<()> {
@@ -294,7 +242,7 @@ impl VdbeCursor {
             }
             Backend::Sorter(s) => {
                 s.pos = 0;
-                !s.rows.is_empty()
+                !s.is_empty()
             }
             Backend::Pseudo { .. } => true,
             Backend::VTab(v) => !v.cur.eof(),
@@ -312,8 +260,8 @@ impl VdbeCursor {
                 m.valid
             }
             Backend::Sorter(s) => {
-                s.pos = s.rows.len().saturating_sub(1);
-                !s.rows.is_empty()
+                s.pos = s.len().saturating_sub(1);
+                !s.is_empty()
             }
             Backend::Pseudo { .. } => true,
             Backend::VTab(_) => false,
@@ -335,7 +283,7 @@ impl VdbeCursor {
             }
             Backend::Sorter(s) => {
                 s.pos += 1;
-                s.pos < s.rows.len()
+                s.pos < s.len()
             }
             Backend::Pseudo { .. } => false,
             Backend::VTab(v) => {
@@ -384,7 +332,7 @@ impl VdbeCursor {
                 }
             }
             Backend::Sorter(s) => {
-                if let Some(r) = s.rows.get(s.pos) {
+                if let Some(r) = s.current() {
                     self.rec.extend_from_slice(r);
                 }
             }

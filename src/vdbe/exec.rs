@@ -21,18 +21,23 @@
 //! - `IntegrityCk`: root pages in `P4::IntArray`, database in p5, as SQLite.
 //! - `Noop` with `P4::Pragma(name)`: connection setting (see `P4::Pragma`), via
 //!   [`VmHost::pragma`].
+//! - `FkCounter`: P5 = 1 negates P2 (a negative P2 would read as a label to the builder);
+//!   when P3 > 0 the increment is P2 times the integer in register P3 (SQLite counts one
+//!   child row at a time). `FkCheck` fails the statement while the statement's
+//!   FK counter is positive.
+//! - `Program` (trigger sub-programs) runs a body that lives in the same instruction array,
+//!   on a fresh register file and cursor set (see [`Vm::enter_frame`]); `Halt` with P1 = 0
+//!   inside a frame returns to the caller.
 //! - Opcodes with no effect here (`ColumnsUsed`, `CursorHint`, `ReleaseReg`, `Abortable`,
 //!   `TableLock`, `Trace`, `Expire`, `CursorLock`, `CursorUnlock`, `SeekHit`, `Noop`,
-//!   `CollSeq` (collation comes from P4 of the consumer), `ClrSubtype`, `FkCheck`) are no-ops,
+//!   `CollSeq` (collation comes from P4 of the consumer), `ClrSubtype`) are no-ops,
 //!   and so are the pure optimisations `Filter`/`FilterAdd` (a Bloom filter that never
 //!   rejects), `IfSmaller` (never jumps) and `LoadAnalysis`.
 
 #[path = "vtab.rs"]
 pub mod vtab;
 
-use super::cursor::{
-    cmp_key, cmp_key_refs, decode_refs_into, Backend, MemTable, Sorter, VdbeCursor,
-};
+use super::cursor::{cmp_key, Backend, MemTable, Sorter, VdbeCursor};
 use super::mem::{self, ArithOp, BitOp};
 use super::program::{FuncRef, Op, Opcode, Program, P4};
 use super::rec;
@@ -90,7 +95,41 @@ pub trait VmHost {
     fn progress(&mut self) -> bool {
         false
     }
+    /// Deferred foreign-key counters: add `delta` to the connection's deferred counter
+    /// (`imm == false`, SQLite's `nDeferredCons`) or to the counter of immediate constraints
+    /// deferred by `PRAGMA defer_foreign_keys` (`imm`, `nDeferredImmCons`).
+    fn fk_deferred_add(&mut self, _imm: bool, _delta: i64) {}
+    /// (deferred, deferred-immediate) counters.
+    fn fk_deferred(&self) -> (i64, i64) {
+        (0, 0)
+    }
+    /// `PRAGMA defer_foreign_keys` is on.
+    fn defer_fks(&self) -> bool {
+        false
+    }
+    /// `PRAGMA recursive_triggers` is on.
+    fn recursive_triggers(&self) -> bool {
+        false
+    }
+    /// Put back the `sqlite3_changes` value a trigger body found (not added to the total).
+    fn restore_changes(&mut self, _n: i64) {}
 }
+
+/// A sub-program frame (`Program`): the caller's registers and cursors, kept while the
+/// trigger body runs on fresh ones.
+struct Frame {
+    regs: Vec<Value>,
+    cursors: Vec<Option<VdbeCursor>>,
+    aggs: Vec<Option<Box<dyn AggState>>>,
+    rowsets: Vec<Option<std::collections::BTreeSet<i64>>>,
+    /// Address of the `Program` instruction.
+    call_pc: usize,
+    /// The body (`Program` P4 unit id), for the non-recursive check.
+    unit: i32,
+}
+
+/// SQLITE_MAX_TRIGGER_DEPTH: frames deeper than this fail the statement.
+pub const MAX_FRAMES: usize = 1000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StepResult {
@@ -116,6 +155,8 @@ const SQLITE_DELETE: i32 = 9;
 const SQLITE_INSERT: i32 = 18;
 const SQLITE_UPDATE: i32 = 23;
 const OPFLAG_LASTROWID: u16 = 0x20;
+/// Ours: a row written by a trigger's statement (counted by `ResetCount` P1 = 1).
+pub const OPFLAG_SUBCHANGE: u16 = 0x100;
 const OPFLAG_P2ISREG: u16 = 0x02;
 const OPFLAG_PERMUTE: u16 = 0x01;
 
@@ -153,6 +194,14 @@ pub struct Vm {
     since_progress: u32,
     /// `SQLITE_LIMIT_LENGTH`: longest string or blob a register may hold.
     pub max_len: usize,
+    /// Statement foreign-key violation counter (SQLite's `nFkConstraint`).
+    n_fk: i64,
+    /// Rows written by the current trigger statement (`OPFLAG_SUBCHANGE`).
+    n_sub: i64,
+    /// Active sub-program frames, innermost last.
+    frames: Vec<Frame>,
+    /// Register files of finished frames, reused.
+    spare_regs: Vec<Vec<Value>>,
 }
 
 fn too_big() -> Error {
@@ -208,6 +257,10 @@ impl Vm {
             ops_until_check: INTERRUPT_CHECK_INTERVAL,
             since_progress: 0,
             max_len: 1_000_000_000,
+            n_fk: 0,
+            n_sub: 0,
+            frames: Vec::new(),
+            spare_regs: Vec::new(),
         };
         vm.cursors.resize_with(n_cur, || None);
         vm.aggs.resize_with(n_mem, || None);
@@ -235,6 +288,9 @@ impl Vm {
             *r = None;
         }
         self.windows.clear();
+        self.drop_frames();
+        self.n_fk = 0;
+        self.n_sub = 0;
         self.permutation = None;
         self.result = None;
         self.n_change = 0;
@@ -301,9 +357,84 @@ impl Vm {
     }
 
     fn close_cursors(&mut self) {
+        self.drop_frames();
         for c in self.cursors.iter_mut() {
             *c = None;
         }
+    }
+
+    /// Leave every sub-program frame: the outermost caller's registers come back.
+    fn drop_frames(&mut self) {
+        while let Some(f) = self.frames.pop() {
+            self.leave_frame(f);
+        }
+    }
+
+    fn leave_frame(&mut self, f: Frame) {
+        let inner = std::mem::replace(&mut self.regs, f.regs);
+        if self.spare_regs.len() < 8 {
+            self.spare_regs.push(inner);
+        }
+        self.cursors = f.cursors;
+        self.aggs = f.aggs;
+        self.rowsets = f.rowsets;
+    }
+
+    /// `Program`: run a trigger body on fresh registers and cursors (SQLite's VdbeFrame).
+    /// P1 = first of P3 argument registers, copied to the body's registers from
+    /// `P4::IntArray[0]`; P2 = body address; `P4::IntArray[1]` = trigger id; P5 = 1: skip when
+    /// that trigger is already running (a trigger that may not recurse), 2: the same unless
+    /// `recursive_triggers` is on, 0: never skip (FK actions). The instruction after
+    /// `Program` is where `RAISE(IGNORE)` returns, the one after that the normal return.
+    fn enter_frame(
+        &mut self,
+        host: &dyn VmHost,
+        pc: usize,
+        p1: i32,
+        p2: i32,
+        p3: i32,
+        p5: u16,
+    ) -> Result<()> {
+        let (base, unit) = match &self.prog.ops[pc].p4 {
+            P4::IntArray(a) if a.len() >= 2 => (a[0], a[1]),
+            _ => return Err(internal("Program P4")),
+        };
+        let no_recursion = p5 == 1 || (p5 == 2 && !host.recursive_triggers());
+        if no_recursion && self.frames.iter().any(|f| f.unit == unit) {
+            self.pc = pc + 2;
+            return Ok(());
+        }
+        if self.frames.len() >= MAX_FRAMES {
+            return Err(Error::sql("too many levels of trigger recursion"));
+        }
+        let args = self.range(p1, p3)?;
+        let dst = self.range(base, p3)?;
+        let n = self.regs.len();
+        let mut fresh = self.spare_regs.pop().unwrap_or_default();
+        fresh.clear();
+        fresh.resize_with(n, || Value::Null);
+        for (d, s) in dst.zip(args) {
+            fresh[d] = self.regs[s].clone();
+        }
+        let regs = std::mem::replace(&mut self.regs, fresh);
+        let mut cursors = Vec::new();
+        cursors.resize_with(self.cursors.len(), || None);
+        let cursors = std::mem::replace(&mut self.cursors, cursors);
+        let mut aggs = Vec::new();
+        aggs.resize_with(self.aggs.len(), || None);
+        let aggs = std::mem::replace(&mut self.aggs, aggs);
+        let mut rowsets = Vec::new();
+        rowsets.resize_with(self.rowsets.len(), || None);
+        let rowsets = std::mem::replace(&mut self.rowsets, rowsets);
+        self.frames.push(Frame {
+            regs,
+            cursors,
+            aggs,
+            rowsets,
+            call_pc: pc,
+            unit,
+        });
+        self.jump(p2)
     }
 
     fn explain_step(&mut self) -> Result<StepResult> {
@@ -502,6 +633,14 @@ impl Vm {
                 Opcode::Goto => self.jump(p2)?,
                 Opcode::Halt => {
                     if p1 == 0 {
+                        if let Some(f) = self.frames.pop() {
+                            // End of a trigger body: back to the caller (p2 = OE_IGNORE:
+                            // RAISE(IGNORE), to the instruction after `Program`).
+                            let back = f.call_pc + if p2 == 4 { 1 } else { 2 };
+                            self.leave_frame(f);
+                            self.pc = back;
+                            continue;
+                        }
                         return Ok(StepResult::Done);
                     }
                     return Err(self.halt_error(pc));
@@ -820,6 +959,14 @@ impl Vm {
                     }
                     self.set(p3, v)?;
                 }
+                Opcode::CollSeq => {
+                    // P1, when set, is the "hit" register of a min()/max() step (SQLite's
+                    // bare-column magnet): cleared here, set to 1 by the AggStep that
+                    // follows when the row did not become the new min/max.
+                    if p1 > 0 {
+                        self.set(p1, Value::Integer(0))?;
+                    }
+                }
                 Opcode::AggStep | Opcode::AggStep1 | Opcode::AggInverse => {
                     let n = p5 as i32;
                     let r = self.range(p2, n)?;
@@ -837,6 +984,14 @@ impl Vm {
                             st.inverse(&mut ctx, &self.regs[r])?;
                         } else {
                             st.step(&mut ctx, &self.regs[r])?;
+                        }
+                    }
+                    if ctx.skip_accumulator_load && pc > 0 {
+                        if let Some(prev) = self.prog.ops.get(pc - 1) {
+                            if prev.opcode == Opcode::CollSeq && prev.p1 > 0 {
+                                let hit = prev.p1;
+                                self.set(hit, Value::Integer(1))?;
+                            }
                         }
                     }
                 }
@@ -1128,11 +1283,7 @@ impl Vm {
                 }
                 Opcode::SorterOpen => {
                     let ki = Self::key_info_of(&self.prog.ops[pc]);
-                    let s = Sorter {
-                        key_info: ki,
-                        rows: Vec::new(),
-                        pos: 0,
-                    };
+                    let s = Sorter::new(ki);
                     self.set_cursor(p1, VdbeCursor::new(Backend::Sorter(s), p2 as usize))?;
                 }
                 Opcode::OpenPseudo => {
@@ -1152,10 +1303,7 @@ impl Vm {
                 Opcode::ResetSorter => {
                     let c = self.cur(p1)?;
                     match &mut c.backend {
-                        Backend::Sorter(s) => {
-                            s.rows.clear();
-                            s.pos = 0;
-                        }
+                        Backend::Sorter(s) => s.clear(),
                         Backend::Mem(m) => {
                             m.rows.clear();
                             m.pos = 0;
@@ -1166,15 +1314,48 @@ impl Vm {
                     c.cache_ok = false;
                 }
                 Opcode::SorterInsert => {
-                    let record = match self.reg(p2)? {
-                        Value::Blob(b) | Value::Text(b) => b.clone(),
-                        _ => Vec::new(),
+                    // Borrow the record from its register (no copy but the sorter's own).
+                    let record: &[u8] = match self.regs.get(p2 as usize) {
+                        Some(Value::Blob(b)) | Some(Value::Text(b)) => b,
+                        Some(_) => &[],
+                        None => return Err(internal("register")),
                     };
-                    let c = self.cur(p1)?;
+                    let c = usize::try_from(p1)
+                        .ok()
+                        .and_then(|i| self.cursors.get_mut(i))
+                        .and_then(|c| c.as_mut())
+                        .ok_or_else(|| internal("cursor"))?;
                     match &mut c.backend {
-                        Backend::Sorter(s) => s.rows.push(record),
-                        Backend::Mem(m) => m.insert_key(record)?,
+                        Backend::Sorter(s) => s.push(record)?,
+                        Backend::Mem(m) => m.insert_key(record.to_vec())?,
                         _ => return Err(internal("SorterInsert cursor")),
+                    }
+                    // EpilogLite extension: P5 bit 0 = ORDER BY ... LIMIT; P3 holds the
+                    // LIMIT, P4 (Int32) the OFFSET register or 0. Only the first
+                    // LIMIT+OFFSET rows in sort order are kept (a negative LIMIT: all).
+                    if self.prog.ops[pc].p5 & 1 != 0 {
+                        let lim = match self.regs.get(p3 as usize) {
+                            Some(Value::Integer(i)) => *i,
+                            _ => -1,
+                        };
+                        let off = match &self.prog.ops[pc].p4 {
+                            P4::Int32(r) if *r > 0 => match self.regs.get(*r as usize) {
+                                Some(Value::Integer(i)) => (*i).max(0),
+                                _ => 0,
+                            },
+                            _ => 0,
+                        };
+                        if lim >= 0 {
+                            let k = usize::try_from(lim.saturating_add(off)).unwrap_or(usize::MAX);
+                            if let Some(Backend::Sorter(s)) = usize::try_from(p1)
+                                .ok()
+                                .and_then(|i| self.cursors.get_mut(i))
+                                .and_then(|c| c.as_mut())
+                                .map(|c| &mut c.backend)
+                            {
+                                s.bound(k)?;
+                            }
+                        }
                     }
                 }
                 Opcode::SorterSort | Opcode::Sort | Opcode::Rewind => {
@@ -1204,6 +1385,41 @@ impl Vm {
                     let c = self.cur(p1)?;
                     if c.prev(host)? {
                         self.jump(p2)?;
+                    }
+                }
+                Opcode::SorterData
+                    if matches!(
+                        self.cursors
+                            .get(p1 as usize)
+                            .and_then(|c| c.as_ref())
+                            .map(|c| &c.backend),
+                        Some(Backend::Sorter(_))
+                    ) =>
+                {
+                    // Straight from the sorter's arena into the register, reusing the
+                    // register's buffer: no allocation per row.
+                    let row: &[u8] = match self
+                        .cursors
+                        .get(p1 as usize)
+                        .and_then(|c| c.as_ref())
+                        .map(|c| &c.backend)
+                    {
+                        Some(Backend::Sorter(s)) => s.current().unwrap_or(&[]),
+                        _ => &[],
+                    };
+                    let slot = self
+                        .regs
+                        .get_mut(p2 as usize)
+                        .ok_or_else(|| internal("register"))?;
+                    match slot {
+                        Value::Blob(b) => {
+                            b.clear();
+                            b.extend_from_slice(row);
+                        }
+                        _ => *slot = Value::Blob(row.to_vec()),
+                    }
+                    if let Ok(pc3) = self.cur(p3) {
+                        pc3.cache_ok = false;
                     }
                 }
                 Opcode::SorterData | Opcode::RowData => {
@@ -1413,7 +1629,7 @@ impl Vm {
                     let c = self.cur(p1)?;
                     let n = match &c.backend {
                         Backend::Mem(m) => m.rows.len() as i64,
-                        Backend::Sorter(s) => s.rows.len() as i64,
+                        Backend::Sorter(s) => s.len() as i64,
                         _ => {
                             let mut n = 0i64;
                             let mut ok = c.first(host)?;
@@ -1475,6 +1691,9 @@ impl Vm {
                     c.cache_ok = false;
                     c.valid = true;
                     c.null_row = false;
+                    if p5 & OPFLAG_SUBCHANGE != 0 {
+                        self.n_sub += 1;
+                    }
                     if p5 & OPFLAG_NCHANGE != 0 {
                         self.n_change += 1;
                         // As OP_Insert: the update hook sees counted rows of named tables;
@@ -1512,6 +1731,9 @@ impl Vm {
                     c.delete(host)?;
                     // SQLite keeps OPFLAG_NCHANGE in P2; bit 0 of P5 is unused by Delete
                     // there, and our code generator may put the flag there: accept both.
+                    if p5 & OPFLAG_SUBCHANGE != 0 {
+                        self.n_sub += 1;
+                    }
                     if (p2 & OPFLAG_NCHANGE as i32) != 0 || (p5 & OPFLAG_NCHANGE) != 0 {
                         self.n_change += 1;
                         if let Some((db, rowid)) = hook {
@@ -1565,12 +1787,16 @@ impl Vm {
                             cur.insert_index(host.btree(db)?, record)?;
                         }
                         Backend::Mem(m) => m.insert_key(record.to_vec())?,
-                        Backend::Sorter(s) => s.rows.push(record.to_vec()),
+                        Backend::Sorter(s) => s.push(record)?,
                         _ => return Err(internal("IdxInsert cursor")),
                     }
                     c.cache_ok = false;
                     c.valid = true;
                     c.null_row = false;
+                    // A row of a WITHOUT ROWID table (SQLite's OPFLAG_NCHANGE in P5).
+                    if p5 & OPFLAG_NCHANGE != 0 {
+                        self.n_change += 1;
+                    }
                 }
                 Opcode::IdxDelete => {
                     let regs = std::mem::take(&mut self.regs);
@@ -1650,18 +1876,7 @@ impl Vm {
                         let Backend::Sorter(s) = &c.backend else {
                             return Err(internal("SorterCompare cursor"));
                         };
-                        match s.rows.get(s.pos) {
-                            None => true,
-                            Some(row) => {
-                                let (mut r, mut o) = (Vec::new(), Vec::new());
-                                decode_refs_into(row, &mut r)?;
-                                decode_refs_into(other, &mut o)?;
-                                let k = n.min(r.len()).min(o.len());
-                                cmp_key_refs(&r[..k], &o[..k], s.key_info.as_ref())
-                                    != Ordering::Equal
-                                    || k < n
-                            }
-                        }
+                        s.current_differs(other, n)?
                     };
                     if differs {
                         self.jump(p2)?;
@@ -1670,10 +1885,28 @@ impl Vm {
                 Opcode::MaxPgcnt => {
                     self.set(p2, Value::Integer(1_073_741_823))?;
                 }
-                Opcode::ResetCount => {
-                    host.set_changes(self.n_change);
-                    self.n_change = 0;
-                }
+                Opcode::ResetCount => match p1 {
+                    // Trigger bodies (ours): 2 = save changes() and last_insert_rowid() in
+                    // registers P2, P2+1; 1 = a trigger statement ended: its rows become
+                    // changes() and are added to total_changes(); 3 = restore from P2.
+                    2 => {
+                        let (c, _) = host.changes();
+                        self.set(p2, Value::Integer(c))?;
+                        self.set(p2 + 1, Value::Integer(host.last_insert_rowid()))?;
+                    }
+                    1 => {
+                        host.set_changes(self.n_sub);
+                        self.n_sub = 0;
+                    }
+                    3 => {
+                        host.restore_changes(mem::to_int(self.reg(p2)?));
+                        host.set_last_insert_rowid(mem::to_int(self.reg(p2 + 1)?));
+                    }
+                    _ => {
+                        host.set_changes(self.n_change);
+                        self.n_change = 0;
+                    }
+                },
                 Opcode::Checkpoint => {
                     // SQLite: P1 = database (SQLITE_MAX_ATTACHED+2 = all), P2 = mode,
                     // P3..P3+2 = busy, log, checkpointed.
@@ -1682,6 +1915,40 @@ impl Vm {
                     self.set(p3, Value::Integer(busy as i64))?;
                     self.set(p3 + 1, Value::Integer(log as i64))?;
                     self.set(p3 + 2, Value::Integer(ckpt as i64))?;
+                }
+                Opcode::Program => self.enter_frame(host, pc, p1, p2, p3, p5)?,
+                Opcode::FkCounter => {
+                    let mut d = if p5 & 1 != 0 { -(p2 as i64) } else { p2 as i64 };
+                    if p3 > 0 {
+                        d = d.saturating_mul(mem::to_int(self.reg(p3)?));
+                    }
+                    if p1 != 0 {
+                        host.fk_deferred_add(false, d);
+                    } else if host.defer_fks() {
+                        host.fk_deferred_add(true, d);
+                    } else {
+                        self.n_fk += d;
+                    }
+                }
+                Opcode::FkIfZero => {
+                    let (d, imm) = host.fk_deferred();
+                    let zero = if p1 != 0 {
+                        d + imm == 0
+                    } else {
+                        self.n_fk == 0 && imm == 0
+                    };
+                    if zero {
+                        self.jump(p2)?;
+                    }
+                }
+                Opcode::FkCheck => {
+                    if self.n_fk > 0 {
+                        self.error_action = OE_ABORT;
+                        return Err(Error::new(
+                            SQLITE_CONSTRAINT_FOREIGNKEY,
+                            "FOREIGN KEY constraint failed",
+                        ));
+                    }
                 }
                 Opcode::Noop => {
                     if let P4::Pragma(name) = &self.prog.ops[pc].p4 {
@@ -1707,9 +1974,7 @@ impl Vm {
                 | Opcode::CursorLock
                 | Opcode::CursorUnlock
                 | Opcode::SeekHit
-                | Opcode::CollSeq
                 | Opcode::ClrSubtype
-                | Opcode::FkCheck
                 | Opcode::Filter
                 | Opcode::FilterAdd
                 | Opcode::IfSmaller

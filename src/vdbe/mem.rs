@@ -475,8 +475,10 @@ pub fn arith(op: ArithOp, a: &Value, b: &Value) -> Value {
             rx / ry
         }
         ArithOp::Rem => {
-            let ia = real_to_int(rx);
-            let mut ib = real_to_int(ry);
+            // SQLite takes sqlite3VdbeIntValue of the operands themselves: text '1e3' is 1
+            // there (its integer prefix), not 1000.
+            let ia = to_int(a);
+            let mut ib = to_int(b);
             if ib == 0 {
                 return Value::Null;
             }

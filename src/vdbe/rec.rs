@@ -38,26 +38,20 @@ pub fn put_varint(out: &mut Vec<u8>, v: u64) {
     }
 }
 
-/// Returns (value, bytes used) or `None` if the buffer ends inside the varint.
+/// Returns (value, bytes used) or `None` if the buffer ends inside the varint. The b-tree's
+/// varint reader (one implementation, with 1- and 2-byte fast paths).
+#[inline]
 pub fn get_varint(b: &[u8]) -> Option<(u64, usize)> {
-    let mut v: u64 = 0;
-    for k in 0..9 {
-        let c = *b.get(k)?;
-        if k == 8 {
-            return Some(((v << 8) | c as u64, 9));
-        }
-        v = (v << 7) | (c & 0x7f) as u64;
-        if c & 0x80 == 0 {
-            return Some((v, k + 1));
-        }
-    }
-    None
+    crate::btree::format::get_varint(b)
 }
 
 pub fn varint_len(v: u64) -> usize {
-    let mut b = Vec::with_capacity(9);
-    put_varint(&mut b, v);
-    b.len()
+    // No allocation: 7 bits per byte, the 9th byte carries 8 (as `put_varint`).
+    if v > 0x00ff_ffff_ffff_ffff {
+        return 9;
+    }
+    let bits = 64 - v.leading_zeros() as usize;
+    bits.div_ceil(7).max(1)
 }
 
 fn serial_type(v: &Value) -> (u64, usize) {
@@ -148,8 +142,13 @@ impl Header {
             return Err(crate::corrupt!());
         }
         let mut off = hlen;
+        let hdr = rec.get(..hlen).ok_or_else(|| crate::corrupt!())?;
         while p < hlen {
-            let (st, n) = get_varint(&rec[p..hlen]).ok_or_else(|| crate::corrupt!())?;
+            // Serial types below 0x80 (NULL, numbers, strings up to 57 bytes) are one byte.
+            let (st, n) = match hdr.get(p) {
+                Some(&c) if c < 0x80 => (u64::from(c), 1),
+                _ => get_varint(hdr.get(p..).unwrap_or(&[])).ok_or_else(|| crate::corrupt!())?,
+            };
             p += n;
             self.cols.push((st, off));
             off = off.saturating_add(serial_len(st));
@@ -269,6 +268,24 @@ pub fn decode(rec: &[u8]) -> Result<Vec<Value>> {
     let mut v = Vec::new();
     decode_into(rec, &mut v)?;
     Ok(v)
+}
+
+#[cfg(test)]
+mod varint_len_tests {
+    #[test]
+    fn varint_len_matches_put_varint() {
+        let mut vals: Vec<u64> = vec![0, 1, 0x7f, 0x80, 0x3fff, 0x4000, u64::MAX];
+        for s in 0..64 {
+            vals.push(1u64 << s);
+            vals.push((1u64 << s) - 1);
+            vals.push((1u64 << s) + 1);
+        }
+        for v in vals {
+            let mut b = Vec::new();
+            super::put_varint(&mut b, v);
+            assert_eq!(super::varint_len(v), b.len(), "v={v:#x}");
+        }
+    }
 }
 
 #[cfg(test)]

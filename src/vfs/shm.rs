@@ -21,6 +21,10 @@
 //!    when the handle is dropped.
 //! 4. Mapped regions stay mapped until the node's last handle is dropped, so region pointers
 //!    cached in a handle stay valid for the handle's life.
+//! 5. A heap handle ([`Shm::open_heap`], `locking_mode=EXCLUSIVE` before the WAL is opened, as
+//!    SQLite's `WAL_HEAPMEMORY_MODE`) has no file, no node and no fcntl locks: its regions are
+//!    zeroed heap blocks owned by the handle (`heap`), and locks always succeed (the database
+//!    file's EXCLUSIVE lock keeps every other connection out).
 
 use crate::error::{codes::*, Error, Result};
 use parking_lot::Mutex;
@@ -95,7 +99,14 @@ pub struct Shm {
     regions: Vec<Arc<Region>>,
     shared: u8,
     excl: u8,
+    /// Invariant 5: the heap regions of a heap handle (`None` for a file-backed one).
+    heap: Option<Vec<Box<[u64]>>>,
+    /// Locks are granted without asking anyone (heap handles, and `set_locks_off`).
+    no_locks: bool,
 }
+
+/// Key of handles that are in no node (heap handles, closed handles).
+const NO_KEY: Key = (u64::MAX, u64::MAX);
 
 impl Shm {
     /// Open (creating) `path` (normally `<db>-shm`) and run the dead-man switch if this is the
@@ -103,7 +114,7 @@ impl Shm {
     pub fn open(path: &str) -> Result<Shm> {
         // Invariant 1: reuse the process's node without opening a second descriptor (closing
         // it would drop every fcntl lock this process holds on the file).
-        if let Ok(m) = std::fs::metadata(path) {
+        if let Ok(m) = std::fs::metadata(super::os_path(path)) {
             use std::os::unix::fs::MetadataExt;
             let key = (m.dev(), m.ino());
             let mut nodes = NODES.lock();
@@ -114,10 +125,13 @@ impl Shm {
                     regions: node.regions.clone(),
                     shared: 0,
                     excl: 0,
+                    heap: None,
+                    no_locks: false,
                 });
             }
         }
-        let c = CString::new(path).map_err(|_| Error::code(SQLITE_CANTOPEN))?;
+        let c =
+            CString::new(super::path_to_bytes(path)).map_err(|_| Error::code(SQLITE_CANTOPEN))?;
         // SAFETY: c is a valid NUL-terminated path.
         let fd = unsafe {
             libc::open(
@@ -148,6 +162,8 @@ impl Shm {
                 regions: node.regions.clone(),
                 shared: 0,
                 excl: 0,
+                heap: None,
+                no_locks: false,
             });
         }
         // Dead-man switch (unixLockSharedMemory).
@@ -209,13 +225,53 @@ impl Shm {
             regions: Vec::new(),
             shared: 0,
             excl: 0,
+            heap: None,
+            no_locks: false,
         })
+    }
+
+    /// A wal-index in this handle's own heap memory (invariant 5): no `-shm` file, locks
+    /// always granted.
+    pub fn open_heap() -> Shm {
+        Shm {
+            key: NO_KEY,
+            regions: Vec::new(),
+            shared: 0,
+            excl: 0,
+            heap: Some(Vec::new()),
+            no_locks: true,
+        }
+    }
+
+    /// From now on this handle's locks are granted without asking other connections or
+    /// processes (SQLite's WAL_EXCLUSIVE_MODE, as `sqlite3WalClose` uses it): only for a
+    /// caller holding EXCLUSIVE on the database file, i.e. alone on the database. Must be
+    /// called while the handle holds no lock.
+    pub fn set_locks_off(&mut self) {
+        if self.shared == 0 && self.excl == 0 {
+            self.no_locks = true;
+        }
+    }
+
+    /// Whether this is a heap handle (no `-shm` file).
+    pub fn is_heap(&self) -> bool {
+        self.heap.is_some()
     }
 
     /// Make region `i` available; `extend`: grow the file if it is too short. `Ok(false)`: the
     /// file does not have that region (and `extend` was false).
     pub fn map(&mut self, i: usize, extend: bool) -> Result<bool> {
         if i < self.regions.len() {
+            return Ok(true);
+        }
+        if let Some(heap) = self.heap.as_mut() {
+            while heap.len() <= i {
+                let mut block = vec![0u64; SHM_REGION / 8].into_boxed_slice();
+                // The block's heap memory does not move when the Box itself moves.
+                let p = block.as_mut_ptr() as *mut u8;
+                heap.push(block);
+                self.regions.push(Arc::new(Region(p)));
+            }
             return Ok(true);
         }
         let mut nodes = NODES.lock();
@@ -340,6 +396,31 @@ impl Shm {
         Ok(())
     }
 
+    /// `n` native-endian `u16` slots of region `i` from `off` (2-aligned) as atomics, for the
+    /// wal-index hash probes: a load is one instruction instead of a checked call each. The
+    /// view borrows the handle, and the region stays mapped as long as it (invariant 4).
+    pub fn u16_slots(&self, i: usize, off: usize, n: usize) -> Result<&[AtomicU16]> {
+        if !off.is_multiple_of(2) {
+            return Err(Error::code(SQLITE_INTERNAL));
+        }
+        let p = self.region(i, off, n * 2)?;
+        // SAFETY: p..p+2n is inside a live mapping (checked by `region`), 2-aligned (regions
+        // are page-aligned, off is even); AtomicU16 has u16's layout, and every access to the
+        // shared memory from Rust is atomic or a bulk copy validated by checksums (as SQLite).
+        Ok(unsafe { std::slice::from_raw_parts(p as *const AtomicU16, n) })
+    }
+
+    /// `n` native-endian `u32` slots of region `i` from `off` (4-aligned) as atomics (see
+    /// [`Shm::u16_slots`]).
+    pub fn u32_slots(&self, i: usize, off: usize, n: usize) -> Result<&[AtomicU32]> {
+        if !off.is_multiple_of(4) {
+            return Err(Error::code(SQLITE_INTERNAL));
+        }
+        let p = self.region(i, off, n * 4)?;
+        // SAFETY: as in `u16_slots`, with 4-alignment (off is a multiple of 4).
+        Ok(unsafe { std::slice::from_raw_parts(p as *const AtomicU32, n) })
+    }
+
     /// Take slots `ofst..ofst+n` (SQLite's `unixShmLock`): shared (n must be 1) or exclusive.
     /// `SQLITE_BUSY` if a connection of this or another process holds a conflicting lock.
     pub fn lock(&mut self, ofst: usize, n: usize, exclusive: bool) -> Result<()> {
@@ -351,6 +432,14 @@ impl Shm {
             return Ok(());
         }
         if !exclusive && (self.shared | self.excl) & mask == mask {
+            return Ok(());
+        }
+        if self.no_locks {
+            if exclusive {
+                self.excl |= mask;
+            } else {
+                self.shared |= mask;
+            }
             return Ok(());
         }
         let mut nodes = NODES.lock();
@@ -390,6 +479,12 @@ impl Shm {
         if ofst + n > SHM_NLOCK {
             return Err(Error::code(SQLITE_INTERNAL));
         }
+        if self.no_locks {
+            let mask: u8 = (((1u16 << (ofst + n)) - (1u16 << ofst)) & 0xff) as u8;
+            self.excl &= !mask;
+            self.shared &= !mask;
+            return Ok(());
+        }
         let mut nodes = NODES.lock();
         let node = nodes
             .get_mut(&self.key)
@@ -424,7 +519,11 @@ impl Shm {
     /// Drop the handle; `delete`: unlink the `-shm` file if this was the process's last
     /// handle on it (the caller holds an EXCLUSIVE lock on the database file).
     pub fn close(mut self, delete: bool) {
+        if self.heap.is_some() {
+            return;
+        }
         let _ = self.unlock(0, SHM_NLOCK);
+        self.no_locks = false;
         let key = self.key;
         self.regions.clear();
         let mut nodes = NODES.lock();
@@ -438,7 +537,7 @@ impl Shm {
         if last {
             if let Some(node) = nodes.remove(&key) {
                 if delete {
-                    if let Ok(c) = CString::new(node.path.clone()) {
+                    if let Ok(c) = CString::new(super::path_to_bytes(&node.path)) {
                         // SAFETY: c is a valid path.
                         unsafe { libc::unlink(c.as_ptr()) };
                     }
@@ -446,13 +545,15 @@ impl Shm {
                 drop(node);
             }
         }
-        self.key = (u64::MAX, u64::MAX);
+        self.key = NO_KEY;
     }
 }
 
 impl Drop for Shm {
     fn drop(&mut self) {
-        if self.key == (u64::MAX, u64::MAX) {
+        if self.key == NO_KEY {
+            // A heap handle (its blocks are freed with it) or an already closed one.
+            self.regions.clear();
             return;
         }
         let _ = self.unlock(0, SHM_NLOCK);
@@ -501,6 +602,38 @@ mod tests {
         b.lock(3, 5, true).unwrap();
         b.close(true);
         assert!(!std::path::Path::new(p).exists());
+    }
+}
+
+#[cfg(test)]
+mod heap_tests {
+    use super::*;
+
+    /// A heap wal-index: no file, zeroed regions that keep their contents, locks always
+    /// granted (and tracked, so `holds_exclusive` answers), slot views over the same memory.
+    #[test]
+    fn heap_handle_has_memory_and_free_locks() {
+        let mut a = Shm::open_heap();
+        assert!(a.is_heap());
+        assert!(a.map(2, false).unwrap());
+        assert_eq!(a.load_u32(2, 4096).unwrap(), 0);
+        a.store_u32(1, 8, 77).unwrap();
+        a.store_u16(0, 16384, 5).unwrap();
+        assert!(a.map(3, true).unwrap());
+        assert_eq!(a.load_u32(1, 8).unwrap(), 77);
+        assert_eq!(
+            a.u16_slots(0, 16384, 8192).unwrap()[0].load(Ordering::Relaxed),
+            5
+        );
+        assert_eq!(a.u32_slots(1, 0, 4).unwrap()[2].load(Ordering::Relaxed), 77);
+        assert!(a.u16_slots(0, 16384, 8193).is_err());
+        a.lock(0, 1, true).unwrap();
+        assert!(a.holds_exclusive(0));
+        let mut b = Shm::open_heap();
+        b.lock(0, 1, true).unwrap();
+        a.unlock(0, 1).unwrap();
+        assert!(!a.holds_exclusive(0));
+        a.close(true);
     }
 }
 

@@ -69,7 +69,8 @@ pub fn default_vfs() -> Arc<dyn Vfs> {
 pub struct UnixVfs;
 
 fn cpath(path: &str) -> Result<CString> {
-    CString::new(path).map_err(|_| Error::new(SQLITE_CANTOPEN, "unable to open database file"))
+    CString::new(super::path_to_bytes(path))
+        .map_err(|_| Error::new(SQLITE_CANTOPEN, "unable to open database file"))
 }
 
 fn errno() -> i32 {
@@ -177,7 +178,7 @@ impl Vfs for UnixVfs {
     /// As SQLite's `unixAccess(SQLITE_ACCESS_EXISTS)`: an empty regular file does not count
     /// as existing (an empty journal or super-journal is not hot).
     fn exists(&self, path: &str) -> Result<bool> {
-        match std::fs::metadata(path) {
+        match std::fs::metadata(super::os_path(path)) {
             Ok(m) => Ok(!m.is_file() || m.len() > 0),
             Err(_) => Ok(false),
         }
@@ -194,7 +195,7 @@ impl Vfs for UnixVfs {
             return Ok(path.to_string());
         }
         let cwd = std::env::current_dir().map_err(|_| Error::code(SQLITE_CANTOPEN_FULLPATH))?;
-        Ok(cwd.join(path).to_string_lossy().into_owned())
+        Ok(super::path_from_os(&cwd.join(super::os_path(path))))
     }
 
     fn randomness(&self, buf: &mut [u8]) {
@@ -215,8 +216,8 @@ impl Vfs for UnixVfs {
 }
 
 fn parent_dir(path: &str) -> String {
-    match std::path::Path::new(path).parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_string_lossy().into_owned(),
+    match super::os_path(path).parent() {
+        Some(d) if !d.as_os_str().is_empty() => super::path_from_os(d),
         _ => ".".to_string(),
     }
 }

@@ -34,3 +34,35 @@ c.execute("pragma wal_checkpoint(passive)")
 c.execute("insert into t values(4)")
 print("limit 0: wal bytes", wsize())
 print("integrity", c.execute("pragma integrity_check").fetchall(), c.execute("select count(*) from t").fetchall())
+c.close()
+# Rollback journals (SQLite's zeroJournalHdr): PERSIST keeps the journal with a zeroed header,
+# truncated to a positive limit (to 0 with limit 0); TRUNCATE empties it at each commit.
+for jm in ("persist", "truncate"):
+    p = os.path.join(d, "r_%s.db" % jm)
+    jp = p + "-journal"
+    def jsize():
+        return os.path.getsize(jp) if os.path.exists(jp) else -1
+    def jhead():
+        if not os.path.exists(jp) or os.path.getsize(jp) == 0:
+            return "empty"
+        with open(jp, "rb") as f:
+            return "zeroed" if f.read(28) == bytes(28) else "not zeroed"
+    c = sqlite3.connect(p, isolation_level=None)
+    c.execute("pragma journal_mode=%s" % jm)
+    c.execute("create table t(x)")
+    c.execute("insert into t select randomblob(800) from (with recursive s(i) as (select 1 union all select i+1 from s where i<300) select i from s)")
+    c.execute("update t set x = randomblob(800)")
+    print(jm, "no limit: journal > 100000 bytes", jsize() > 100000, jhead())
+    print(jm, "set", c.execute("pragma journal_size_limit=20000").fetchall())
+    c.execute("update t set x = randomblob(800) where rowid = 1")
+    print(jm, "limit 20000, small commit: journal bytes", jsize(), jhead())
+    c.execute("update t set x = randomblob(800)")
+    print(jm, "limit 20000, big commit: journal bytes", jsize(), jhead())
+    c.execute("pragma journal_size_limit=0")
+    c.execute("update t set x = randomblob(800) where rowid = 2")
+    print(jm, "limit 0: journal bytes", jsize(), jhead())
+    c.execute("pragma journal_size_limit=-1")
+    c.execute("update t set x = randomblob(800)")
+    print(jm, "limit -1 again: journal > 100000 bytes", jsize() > 100000, jhead())
+    print(jm, "integrity", c.execute("pragma integrity_check").fetchall(), c.execute("select count(*) from t").fetchall())
+    c.close()

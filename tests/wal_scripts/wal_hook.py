@@ -48,7 +48,8 @@ step("mode", "pragma journal_mode=wal")
 with open(path, "rb") as f:
     hdr = f.read(100)
 print("db file after mode: %d bytes, version bytes %s" % (os.path.getsize(path), list(hdr[18:20])))
-lib.sqlite3_wal_hook(db, h, ctypes.c_void_p(1234))
+# The previous argument is the auto-checkpoint threshold while the default hook is in place.
+print("wal_hook first call returns", lib.sqlite3_wal_hook(db, h, ctypes.c_void_p(1234)))
 step("create", "create table t(x)")
 step("insert", "insert into t values(1)")
 step("txn", "begin; insert into t values(2); insert into t values(3); commit")
@@ -66,3 +67,20 @@ step("autockpt", "pragma wal_autocheckpoint=5")
 step("nohook", "insert into t with recursive s(i) as (select 1 union all select i+1 from s where i<3) select randomblob(9000) from s", False)
 step("nohook2", "insert into t values(9)")
 step("integrity", "pragma integrity_check")
+# sqlite3_wal_hook's return value (the previous argument) through the slot's life.
+db2 = ctypes.c_void_p()
+assert lib.sqlite3_open(b":memory:", ctypes.byref(db2)) == 0
+lib.sqlite3_wal_autocheckpoint.argtypes = [ctypes.c_void_p, ctypes.c_int]
+NOHOOK = ctypes.cast(None, HOOK)
+seq = [("initial", None), ("after hook(NULL, NULL)", None), ("after autocheckpoint(77)", 77),
+       ("after autocheckpoint(0)", 0), ("after pragma =55", "pragma wal_autocheckpoint=55"),
+       ("after autocheckpoint(-5)", -5), ("after hook(NULL, 4321)", ("hook", 4321)),
+       ("after autocheckpoint(9)", 9)]
+for label, act in seq:
+    if isinstance(act, int):
+        lib.sqlite3_wal_autocheckpoint(db2, act)
+    elif isinstance(act, str):
+        lib.sqlite3_exec(db2, act.encode(), None, None, None)
+    elif isinstance(act, tuple):
+        lib.sqlite3_wal_hook(db2, NOHOOK, ctypes.c_void_p(act[1]))
+    print("wal_hook return %-26s %s" % (label, lib.sqlite3_wal_hook(db2, NOHOOK, ctypes.c_void_p(act[1]) if isinstance(act, tuple) else None)))

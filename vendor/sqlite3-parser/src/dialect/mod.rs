@@ -52,6 +52,10 @@ impl TokenType {
                 TokenType::TK_BLOB => Some(from_bytes(value)),
                 TokenType::TK_INTEGER => Some(from_bytes(value)),
                 TokenType::TK_FLOAT => Some(from_bytes(value)),
+                // EpilogLite patch: keywords keep their text too, so that a keyword used as
+                // an identifier (`%fallback ID`, e.g. a column named `Key`) keeps the case it
+                // was written in, as SQLite does (`from_token` spelled it in upper case).
+                _ if !value.is_empty() => Some(from_bytes(value)),
                 _ => None,
             },
             end,
