@@ -90,24 +90,204 @@ pub fn balance(
         let Some(&(ppg, pidx)) = path.get(depth - 1) else {
             return Err(Error::new(SQLITE_INTERNAL, "btree: bad balance path"));
         };
-        let parent = load(pager, ppg)?;
-        if parent.is_leaf() || parent.child(pidx)? != node.pgno {
+        let parent = ParentView::read(pager, ppg, pidx)?;
+        if parent.child_at(pidx)? != node.pgno {
             return Err(crate::corrupt!(ppg));
         }
-        node = if quick_ok
+        let next = if quick_ok
             && !fits
             && node.ptype == PTYPE_TABLE_LEAF
-            && pidx == parent.cells.len()
+            && pidx == parent.ncells
             && ppg != 1
             && node.cells.len() > 1
         {
-            balance_quick(pager, parent, node)?
+            balance_quick(pager, &parent, node, depth == 1)?
         } else {
-            balance_nonroot(pager, parent, pidx, node)?
+            balance_nonroot_in_place(pager, &parent, pidx, node, depth == 1)?
         };
+        match next {
+            Some(n) => node = n,
+            None => return Ok(()),
+        }
         quick_ok = false;
         depth -= 1;
     }
+}
+
+/// What balancing a child needs from its parent page, read in place (no `Node` copy of
+/// the parent): its header and the children and dividers around the child.
+struct ParentView {
+    pgno: Pgno,
+    ptype: u8,
+    ncells: usize,
+    /// (index in the parent, child page) for the sibling set chosen for the child.
+    children: Vec<(usize, Pgno)>,
+    /// The dividers between those children, as on the page (child pointer included).
+    dividers: Vec<Vec<u8>>,
+}
+
+impl ParentView {
+    fn read(pager: &mut Pager, ppg: Pgno, pidx: usize) -> Result<ParentView> {
+        let usable = pager.usable_size();
+        if ppg < 1 || ppg > pager.page_count() {
+            return Err(crate::corrupt!(ppg));
+        }
+        let data = pager.read(ppg)?;
+        let h = parse_hdr(data, ppg, usable)?;
+        if h.leaf || pidx > h.ncells {
+            return Err(crate::corrupt!(ppg));
+        }
+        let (start, nold) = sibling_set(h.ncells, pidx);
+        let mut children = Vec::with_capacity(nold);
+        let mut dividers = Vec::with_capacity(nold);
+        for ci in start..start + nold {
+            if ci == h.ncells {
+                children.push((ci, h.right));
+                continue;
+            }
+            let at = cell_ptr(data, &h, ci, ppg, usable)?;
+            let size = cell_size_at(data, h.ptype, at, ppg, usable)?;
+            let c = data
+                .get(at..at + size)
+                .ok_or_else(|| crate::corrupt!(ppg))?;
+            children.push((ci, get_u32(c, 0).ok_or_else(|| crate::corrupt!(ppg))?));
+            if ci + 1 < start + nold {
+                dividers.push(c.to_vec());
+            }
+        }
+        Ok(ParentView {
+            pgno: ppg,
+            ptype: h.ptype,
+            ncells: h.ncells,
+            children,
+            dividers,
+        })
+    }
+
+    fn child_at(&self, ci: usize) -> Result<Pgno> {
+        self.children
+            .iter()
+            .find(|&&(i, _)| i == ci)
+            .map(|&(_, pg)| pg)
+            .ok_or_else(|| crate::corrupt!(self.pgno))
+    }
+}
+
+/// Replace dividers `start..start + nremove` of parent page `ppg` by `new_divs` and point
+/// entry `start + new_divs.len()` (a cell's child or the right pointer) at `last_pg`, in
+/// place when the page has room. Returns `None` when the parent needs no more balancing,
+/// else the parent as a `Node` (overfull, underfull, or an empty interior root) for the
+/// balance loop to carry on with.
+fn update_parent(
+    pager: &mut Pager,
+    ppg: Pgno,
+    start: usize,
+    nremove: usize,
+    new_divs: &[Vec<u8>],
+    last_pg: Pgno,
+    is_root: bool,
+) -> Result<Option<Node>> {
+    let usable = pager.usable_size();
+    let (fits, ncells) = {
+        let data = pager.read(ppg)?;
+        let h = parse_hdr(data, ppg, usable)?;
+        if h.leaf || start + nremove > h.ncells {
+            return Err(crate::corrupt!(ppg));
+        }
+        let mut old_bytes = 0usize;
+        for i in start..start + nremove {
+            let at = cell_ptr(data, &h, i, ppg, usable)?;
+            old_bytes += cell_size_at(data, h.ptype, at, ppg, usable)? + 2;
+        }
+        let new_bytes: usize = new_divs.iter().map(|d| cell_bytes_size(d) + 2).sum();
+        let free = free_bytes(data, &h, ppg, usable)?;
+        let ncells = h.ncells - nremove + new_divs.len();
+        (free + old_bytes >= new_bytes && ncells <= 65535, ncells)
+    };
+    if !fits {
+        let mut parent = load(pager, ppg)?;
+        parent.cells.drain_to_vec(start..start + nremove);
+        parent.cells.splice_in(start, new_divs);
+        parent.set_child(start + new_divs.len(), last_pg)?;
+        return Ok(Some(parent));
+    }
+    let data = pager.write(ppg)?;
+    for _ in 0..nremove {
+        drop_cell(data, ppg, usable, start)?;
+    }
+    for (j, d) in new_divs.iter().enumerate() {
+        if !try_insert_in_place(data, ppg, usable, start + j, d)? {
+            // The room was counted above: only a damaged page gets here.
+            return Err(crate::corrupt!(ppg));
+        }
+    }
+    let h = parse_hdr(data, ppg, usable)?;
+    let li = start + new_divs.len();
+    if li == h.ncells {
+        if !put_u32(data, h.off + 8, last_pg) {
+            return Err(crate::corrupt!(ppg));
+        }
+    } else {
+        let at = cell_ptr(data, &h, li, ppg, usable)?;
+        if !put_u32(data, at, last_pg) {
+            return Err(crate::corrupt!(ppg));
+        }
+    }
+    let free = free_bytes(data, &h, ppg, usable)?;
+    let more = if is_root {
+        ncells == 0
+    } else {
+        free > usable * 2 / 3
+    };
+    if more {
+        return Ok(Some(load(pager, ppg)?));
+    }
+    Ok(None)
+}
+
+/// The sibling set of child `idx` of a parent with `n` cells: (first child index, count).
+fn sibling_set(n: usize, idx: usize) -> (usize, usize) {
+    let nold = (n + 1).min(3);
+    let start = if idx == 0 {
+        0
+    } else if idx >= n {
+        n + 1 - nold
+    } else {
+        idx - 1
+    }
+    .min(n + 1 - nold);
+    (start, nold)
+}
+
+/// `balance_nonroot` with the parent edited in place (see `update_parent`).
+fn balance_nonroot_in_place(
+    pager: &mut Pager,
+    parent: &ParentView,
+    idx: usize,
+    child: Node,
+    parent_is_root: bool,
+) -> Result<Option<Node>> {
+    let start = parent.children.first().map_or(0, |&(i, _)| i);
+    let pgs: Vec<Pgno> = parent.children.iter().map(|&(_, pg)| pg).collect();
+    let (new_divs, last_pg) = redistribute(
+        pager,
+        parent.pgno,
+        parent.ptype,
+        &pgs,
+        &parent.dividers,
+        idx.checked_sub(start)
+            .ok_or_else(|| crate::corrupt!(parent.pgno))?,
+        child,
+    )?;
+    update_parent(
+        pager,
+        parent.pgno,
+        start,
+        parent.dividers.len(),
+        &new_divs,
+        last_pg,
+        parent_is_root,
+    )
 }
 
 /// Root interior page with no cells: pull its only child up.
@@ -139,7 +319,12 @@ fn balance_shallower(pager: &mut Pager, mut root: Node) -> Result<()> {
 }
 
 /// Append fast path: the last cell of `node` moves alone to a new right-most leaf.
-fn balance_quick(pager: &mut Pager, mut parent: Node, mut node: Node) -> Result<Node> {
+fn balance_quick(
+    pager: &mut Pager,
+    parent: &ParentView,
+    mut node: Node,
+    parent_is_root: bool,
+) -> Result<Option<Node>> {
     let usable = pager.usable_size();
     let Some(cell) = node.cells.pop() else {
         return Err(Error::new(
@@ -150,8 +335,7 @@ fn balance_quick(pager: &mut Pager, mut parent: Node, mut node: Node) -> Result<
     if !node.fits(usable) {
         // More than one cell too many: fall back to the general case.
         node.cells.push(&cell);
-        let idx = parent.cells.len();
-        return balance_nonroot(pager, parent, idx, node);
+        return balance_nonroot_in_place(pager, parent, parent.ncells, node, parent_is_root);
     }
     let new_pg = freelist::allocate_page(pager)?;
     let newleaf = Node {
@@ -173,51 +357,91 @@ fn balance_quick(pager: &mut Pager, mut parent: Node, mut node: Node) -> Result<
     let key = table_leaf_cell_rowid(last, node.pgno)?;
     let mut div = node.pgno.to_be_bytes().to_vec();
     put_varint(&mut div, key as u64);
-    parent.cells.push(&div);
-    parent.right = new_pg;
-    Ok(parent)
+    update_parent(
+        pager,
+        parent.pgno,
+        parent.ncells,
+        0,
+        &[div],
+        new_pg,
+        parent_is_root,
+    )
 }
 
 /// Redistribute the cells of child `idx` of `parent` (given as `child`, possibly over- or
 /// underfull) and up to two of its siblings. Returns the updated parent (not yet written;
-/// it may itself be overfull or underfull).
+/// it may itself be overfull or underfull). Used for a root given as a `Node`
+/// (`balance_deeper`); other parents are edited in place (`balance_nonroot_in_place`).
 pub fn balance_nonroot(
     pager: &mut Pager,
     mut parent: Node,
     idx: usize,
     child: Node,
 ) -> Result<Node> {
-    let usable = pager.usable_size();
     let n = parent.cells.len();
-    let nold = (n + 1).min(3);
-    let start = if idx == 0 {
-        0
-    } else if idx >= n {
-        n + 1 - nold
-    } else {
-        idx - 1
+    let (start, nold) = sibling_set(n, idx);
+    let pgs: Vec<Pgno> = (start..start + nold)
+        .map(|ci| parent.child(ci))
+        .collect::<Result<_>>()?;
+    let dividers: Vec<Vec<u8>> = parent.cells.drain_to_vec(start..start + nold - 1);
+    let (new_divs, last_pg) = redistribute(
+        pager,
+        parent.pgno,
+        parent.ptype,
+        &pgs,
+        &dividers,
+        idx.saturating_sub(start),
+        child,
+    )?;
+    parent.cells.splice_in(start, &new_divs);
+    parent.set_child(start + new_divs.len(), last_pg)?;
+    Ok(parent)
+}
+
+/// The core of `balance_nonroot`: the sibling pages `pgs` (child `ichild` of them given as
+/// `child`, the others read from the pager) and the `dividers` between them (as on the
+/// parent page `ppg` of type `ptype`) are redistributed over as few pages as fit; the new
+/// pages are written. Returns the new dividers and the last new page (what the parent
+/// entry after the dividers must point to).
+fn redistribute(
+    pager: &mut Pager,
+    ppg: Pgno,
+    parent_ptype: u8,
+    pgs: &[Pgno],
+    dividers: &[Vec<u8>],
+    ichild: usize,
+    child: Node,
+) -> Result<(Vec<Vec<u8>>, Pgno)> {
+    let usable = pager.usable_size();
+    let nold = pgs.len();
+    if nold == 0 || dividers.len() + 1 != nold || is_leaf(parent_ptype) {
+        return Err(crate::corrupt!(ppg));
     }
-    .min(n + 1 - nold);
     let ptype = child.ptype;
     let leaf = is_leaf(ptype);
     let intkey = is_intkey(ptype);
+    if intkey != is_intkey(parent_ptype) {
+        return Err(crate::corrupt!(ppg));
+    }
     // Load the siblings (the modified child from memory).
     let mut olds: Vec<Node> = Vec::with_capacity(nold);
     let mut child = Some(child);
-    for j in 0..nold {
-        let ci = start + j;
-        let pg = parent.child(ci)?;
-        if ci == idx {
+    for (j, &pg) in pgs.iter().enumerate() {
+        if j == ichild {
             let c = child
                 .take()
                 .ok_or_else(|| Error::new(SQLITE_INTERNAL, "btree"))?;
             if c.pgno != pg {
-                return Err(crate::corrupt!(parent.pgno));
+                return Err(crate::corrupt!(ppg));
             }
             olds.push(c);
         } else {
-            if pg < 2 || pg == parent.pgno || olds.iter().any(|o| o.pgno == pg) {
-                return Err(crate::corrupt!(parent.pgno));
+            if pg < 2
+                || pg == ppg
+                || olds.iter().any(|o| o.pgno == pg)
+                || pgs.get(ichild) == Some(&pg)
+            {
+                return Err(crate::corrupt!(ppg));
             }
             let s = load(pager, pg)?;
             if s.ptype != ptype {
@@ -237,14 +461,13 @@ pub fn balance_nonroot(
     let mut cells = Cells::with_capacity(total, nold * usable);
     let last_right = olds.last().map_or(0, |o| o.right);
     let old_pgnos: Vec<Pgno> = olds.iter().map(|o| o.pgno).collect();
-    let dividers: Vec<Vec<u8>> = parent.cells.drain_to_vec(start..start + nold - 1);
     for (j, o) in olds.iter().enumerate() {
         for c in o.cells.iter() {
             cells.push(c);
         }
         if let Some(div) = dividers.get(j) {
             if div.len() < 5 {
-                return Err(crate::corrupt!(parent.pgno));
+                return Err(crate::corrupt!(ppg));
             }
             if leaf {
                 if !intkey {
@@ -262,7 +485,7 @@ pub fn balance_nonroot(
     let extract = !leaf || !intkey;
     let cap = usable - hsize_of(ptype);
     let sz: Vec<usize> = cells.iter().map(|c| cell_bytes_size(c) + 2).collect();
-    let counts = distribute(&sz, cap, extract).ok_or_else(|| crate::corrupt!(parent.pgno))?;
+    let counts = distribute(&sz, cap, extract).ok_or_else(|| crate::corrupt!(ppg))?;
     let k = counts.len();
     // Page numbers: reuse the old ones, allocate or free the difference.
     let mut pgnos: Vec<Pgno> = old_pgnos.iter().copied().take(k).collect();
@@ -323,14 +546,11 @@ pub fn balance_nonroot(
         }
         write_node(pager, &node)?;
     }
-    // Parent: new dividers, and the pointer to the last new page.
-    parent.cells.splice_in(start, &new_divs);
     let last_pg = pgnos
         .last()
         .copied()
         .ok_or_else(|| Error::new(SQLITE_INTERNAL, "btree: no pages after balance"))?;
-    parent.set_child(start + k - 1, last_pg)?;
-    Ok(parent)
+    Ok((new_divs, last_pg))
 }
 
 /// Split cells of sizes `sz` (bytes incl. the 2-byte pointer) over as few pages of capacity

@@ -445,6 +445,29 @@ impl BtCursor {
     /// Binary-search descent for a rowid. Leaves the cursor on the entry, or on the nearest
     /// entry of the leaf where it would be.
     pub(super) fn seek_rowid_inner(&mut self, bt: &mut Btree, rowid: i64) -> Result<SeekResult> {
+        let r = self.seek_rowid_descend(bt, rowid)?;
+        self.last_seek = match (r, self.state, self.stack.last()) {
+            (
+                SeekResult::Found | SeekResult::Less | SeekResult::Greater,
+                CursorState::Valid,
+                Some(&top),
+            ) => Some((rowid, r, self.stamp, top)),
+            _ => None,
+        };
+        Ok(r)
+    }
+
+    /// The result of the last `seek_rowid_inner(rowid)` when it still holds: the cursor has
+    /// not moved since (same leaf position) and the tree has not changed (same stamp, still
+    /// fresh), so a new descent would land on the same entry with the same result (SQLite's
+    /// OPFLAG_USESEEKRESULT: OP_NotExists then OP_Insert of the same rowid seek once).
+    fn reusable_seek(&self, bt: &Btree, rowid: i64) -> Option<SeekResult> {
+        let (k, r, stamp, top) = self.last_seek?;
+        (k == rowid && stamp == self.stamp && self.fresh(bt) && self.stack.last() == Some(&top))
+            .then_some(r)
+    }
+
+    fn seek_rowid_descend(&mut self, bt: &mut Btree, rowid: i64) -> Result<SeekResult> {
         // Already on the last entry of an unchanged tree (SQLite's BTCF_AtLast): a key at or
         // past it needs no descent (OP_NotExists + OP_Insert of increasing rowids).
         if self.at_end && self.fresh(bt) {
@@ -724,6 +747,8 @@ impl BtCursor {
         let append = self.at_end && self.fresh(bt) && rowid > self.saved_rowid;
         let r = if append {
             SeekResult::Less
+        } else if let Some(r) = self.reusable_seek(bt, rowid) {
+            r
         } else {
             self.seek_rowid_inner(bt, rowid)?
         };

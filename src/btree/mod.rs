@@ -143,6 +143,9 @@ pub struct BtCursor {
     /// (page, cell index, clock, parsed cell) of the entry last landed on: valid while the
     /// tree's stamp is not newer than that clock.
     cell_cache: Option<(Pgno, usize, u64, page::CellInfo)>,
+    /// (rowid, result, stamp, stack top) of the last rowid seek, for `insert` to reuse while
+    /// the cursor stays put and the tree is unchanged (`reusable_seek`).
+    last_seek: Option<(i64, SeekResult, u64, (Pgno, usize))>,
 }
 
 impl Btree {
@@ -456,6 +459,7 @@ impl BtCursor {
             saved_key,
             at_end: false,
             cell_cache: None,
+            last_seek: None,
         }
     }
     /// Make this cursor what `BtCursor::new(root, intkey, key_info)` returns, keeping its

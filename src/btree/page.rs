@@ -192,6 +192,44 @@ pub fn parse_cell_at(
     Ok(ci)
 }
 
+/// Size on the page of the cell at `start` (what `parse_cell_at(..).size` says, with the
+/// same checks, without building a `CellInfo`): `Node::load` runs it for every cell.
+#[inline]
+pub fn cell_size_at(
+    data: &[u8],
+    ptype: u8,
+    start: usize,
+    pgno: Pgno,
+    usable: usize,
+) -> Result<usize> {
+    let bad = || crate::corrupt!(pgno);
+    let area = data.get(start..usable.min(data.len())).ok_or_else(bad)?;
+    if ptype == PTYPE_TABLE_INTERIOR {
+        let n = varint_skip(area.get(4..).ok_or_else(bad)?).ok_or_else(bad)?;
+        return Ok(4 + n);
+    }
+    let mut p = if is_leaf(ptype) { 0 } else { 4 };
+    let (plen, n) = get_varint(area.get(p..).ok_or_else(bad)?).ok_or_else(bad)?;
+    p += n;
+    if plen > MAX_PAYLOAD {
+        return Err(bad());
+    }
+    let table = ptype == PTYPE_TABLE_LEAF;
+    if table {
+        p += varint_skip(area.get(p..).ok_or_else(bad)?).ok_or_else(bad)?;
+    }
+    let local = local_size(plen, usable, table);
+    p += local;
+    if (local as u64) < plen {
+        p += 4;
+    }
+    let size = p.max(4);
+    if size > area.len() {
+        return Err(bad());
+    }
+    Ok(size)
+}
+
 /// Rowid of cell `i` of a table page (leaf or interior), without parsing the rest.
 #[inline]
 pub fn table_cell_key(
@@ -238,6 +276,15 @@ pub fn cell_bytes_size(c: &[u8]) -> usize {
 pub struct Cells {
     buf: Vec<u8>,
     spans: Vec<(usize, usize)>,
+    /// Sum over the live cells of `cell_bytes_size + 2` (cell and pointer): what they take
+    /// on a page, kept up to date so that `Node::used` costs nothing.
+    bytes: usize,
+}
+
+/// Page bytes a cell of `n` bytes takes, pointer included.
+#[inline]
+fn on_page(n: usize) -> usize {
+    n.max(4) + 2
 }
 
 impl Cells {
@@ -248,6 +295,7 @@ impl Cells {
         Cells {
             buf: Vec::with_capacity(bytes),
             spans: Vec::with_capacity(ncells),
+            bytes: 0,
         }
     }
     pub fn len(&self) -> usize {
@@ -267,10 +315,16 @@ impl Cells {
     pub fn last(&self) -> Option<&[u8]> {
         self.get(self.len().checked_sub(1)?)
     }
+    /// Append `c` to the arena and count it as live.
     fn add(&mut self, c: &[u8]) -> (usize, usize) {
         let o = self.buf.len();
         self.buf.extend_from_slice(c);
+        self.bytes += on_page(c.len());
         (o, c.len())
+    }
+    /// Page bytes the cells take (cells and pointers).
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
     pub fn push(&mut self, c: &[u8]) {
         let sp = self.add(c);
@@ -288,17 +342,20 @@ impl Cells {
         }
         let sp = self.add(c);
         if let Some(slot) = self.spans.get_mut(i) {
+            self.bytes -= on_page(slot.1);
             *slot = sp;
         }
         true
     }
     pub fn pop(&mut self) -> Option<Vec<u8>> {
         let (o, n) = self.spans.pop()?;
+        self.bytes -= on_page(n);
         self.buf.get(o..o + n).map(<[u8]>::to_vec)
     }
     pub fn clear(&mut self) {
         self.buf.clear();
         self.spans.clear();
+        self.bytes = 0;
     }
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
         self.spans
@@ -310,6 +367,7 @@ impl Cells {
         let end = range.end.min(self.spans.len());
         let start = range.start.min(end);
         let out = self.spans.drain(start..end).collect::<Vec<_>>();
+        self.bytes -= out.iter().map(|&(_, n)| on_page(n)).sum::<usize>();
         out.into_iter()
             .map(|(o, n)| self.buf.get(o..o + n).unwrap_or(&[]).to_vec())
             .collect()
@@ -343,11 +401,12 @@ impl Node {
         // rewrite of the page could fail.
         let mut used = hdr_offset(pgno) + hsize_of(h.ptype);
         for i in 0..h.ncells {
-            let ci = parse_cell(data, &h, i, pgno, usable)?;
+            let start = cell_ptr(data, &h, i, pgno, usable)?;
+            let size = cell_size_at(data, h.ptype, start, pgno, usable)?;
             let c = data
-                .get(ci.start..ci.start + ci.size)
+                .get(start..start + size)
                 .ok_or_else(|| crate::corrupt!(pgno))?;
-            used += ci.size.max(4) + 2;
+            used += size + 2;
             cells.push(c);
         }
         if used > usable {
@@ -371,13 +430,7 @@ impl Node {
 
     /// Bytes used by header, pointers and cells.
     pub fn used(&self) -> usize {
-        hdr_offset(self.pgno)
-            + hsize_of(self.ptype)
-            + self
-                .cells
-                .iter()
-                .map(|c| cell_bytes_size(c) + 2)
-                .sum::<usize>()
+        hdr_offset(self.pgno) + hsize_of(self.ptype) + self.cells.bytes()
     }
 
     pub fn fits(&self, usable: usize) -> bool {
@@ -731,6 +784,7 @@ mod tests {
                     let at = ps - cell_bytes_size(&cell);
                     page[at..at + cell.len()].copy_from_slice(&cell);
                     let ci = parse_cell_at(&page, ptype, at, 2, u).unwrap();
+                    assert_eq!(cell_size_at(&page, ptype, at, 2, u).unwrap(), ci.size);
                     assert_eq!(
                         ci.size,
                         cell_bytes_size(&cell),

@@ -118,7 +118,7 @@ use crate::crypto::PageCodecHook;
 use crate::error::{codes::*, Error, Result};
 use crate::vfs::{FileKind, LockLevel, OpenFlags, Vfs, VfsFile, PENDING_BYTE};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
@@ -175,6 +175,10 @@ enum State {
 struct Page {
     data: Box<[u8]>,
     dirty: bool,
+    /// `Pager::tick` at the last `read`/`write` of the page: eviction and spills take the
+    /// least recently used pages (as SQLite's LRU), so hot interior and index pages stay
+    /// while pages touched once (e.g. leaves filled by an append) leave first.
+    last_used: u64,
 }
 
 struct Savepoint {
@@ -203,7 +207,14 @@ pub struct Pager {
     state: State,
     err: Option<Error>,
     cache: PgMap<Page>,
-    lru: VecDeque<Pgno>,
+    /// Access clock for `Page::last_used`.
+    tick: u64,
+    /// A scan for clean pages found none at this cache size: the next scan waits until the
+    /// cache grew past it (a cache full of dirty pages that cannot spill, e.g. journal_mode
+    /// OFF, must not cost a scan per miss). 0: no wait.
+    evict_skip_until: usize,
+    /// Scratch for the LRU selections (kept to avoid an allocation per eviction).
+    lru_scratch: Vec<(u64, Pgno)>,
     /// Buffers of evicted pages, reused by the next misses.
     free_bufs: Vec<Box<[u8]>>,
     page_count: Pgno,
@@ -349,7 +360,9 @@ impl Pager {
             state: State::Open,
             err: None,
             cache: PgMap::default(),
-            lru: VecDeque::new(),
+            tick: 0,
+            evict_skip_until: 0,
+            lru_scratch: Vec::new(),
             free_bufs: Vec::new(),
             page_count: 0,
             db_file_size: 0,
@@ -636,40 +649,60 @@ impl Pager {
 
     fn drop_cache(&mut self) {
         self.cache.clear();
-        self.lru.clear();
+        self.evict_skip_until = 0;
     }
 
-    /// Evict clean pages until within budget (invariant 5: dirty pages stay). `full`: scan
-    /// the whole cache (a cache_size change) instead of a bounded slice (a miss).
+    /// Evict the least recently used clean pages (invariant 5: dirty pages stay) once the
+    /// cache is full, down to 7/8 of the budget: one scan of the cache pays for many
+    /// misses. `full` (a cache_size change): evict even below the batch threshold.
     fn evict(&mut self, full: bool) {
         if self.fd.is_none() {
             return;
         }
         let max = self.max_cached();
-        // Bounded scan: with a cache full of dirty pages (journal_mode=OFF never spills) a
-        // miss must not cost a walk over the whole cache.
-        let mut budget = if full {
-            self.lru.len()
+        if self.cache.len() < max || (!full && self.cache.len() < self.evict_skip_until) {
+            return;
+        }
+        let target = max - max / 8;
+        let excess = self.cache.len() + 1 - target.min(self.cache.len() + 1);
+        let mut sel = std::mem::take(&mut self.lru_scratch);
+        sel.clear();
+        sel.extend(
+            self.cache
+                .iter()
+                .filter(|(_, p)| !p.dirty)
+                .map(|(&k, p)| (p.last_used, k)),
+        );
+        if sel.is_empty() {
+            self.evict_skip_until = self.cache.len() + max / 8 + 1;
         } else {
-            self.lru.len().min(256)
-        };
-        while self.cache.len() >= max && budget > 0 {
-            budget -= 1;
-            let Some(p) = self.lru.pop_front() else { break };
-            match self.cache.get(&p) {
-                Some(pg) if pg.dirty => self.lru.push_back(p),
-                Some(_) => {
-                    if let Some(pg) = self.cache.remove(&p) {
-                        self.recycle(pg.data);
-                    }
+            self.evict_skip_until = 0;
+            let n = excess.min(sel.len());
+            if n > 0 && n < sel.len() {
+                sel.select_nth_unstable(n - 1);
+            }
+            for &(_, pg) in sel.iter().take(n) {
+                if let Some(p) = self.cache.remove(&pg) {
+                    self.recycle(p.data);
                 }
-                None => {}
             }
         }
-        if self.lru.len() > 2 * self.cache.len() + 64 {
-            let cache = &self.cache;
-            self.lru.retain(|p| cache.contains_key(p));
+        self.lru_scratch = sel;
+    }
+
+    /// The `n` least recently used cached pages, in page-number order (what a spill takes).
+    fn lru_pages(&mut self, n: usize) -> Vec<Pgno> {
+        let mut sel = std::mem::take(&mut self.lru_scratch);
+        sel.clear();
+        sel.extend(self.cache.iter().map(|(&k, p)| (p.last_used, k)));
+        let n = n.min(sel.len());
+        if n > 0 && n < sel.len() {
+            sel.select_nth_unstable(n - 1);
         }
+        let mut out: Vec<Pgno> = sel.iter().take(n).map(|&(_, pg)| pg).collect();
+        out.sort_unstable();
+        self.lru_scratch = sel;
+        out
     }
 
     /// Keep an evicted page's buffer for the next miss (a miss then allocates nothing).
@@ -735,8 +768,14 @@ impl Pager {
             }
             _ => data.fill(0),
         }
-        self.cache.insert(pgno, Page { data, dirty: false });
-        self.lru.push_back(pgno);
+        self.cache.insert(
+            pgno,
+            Page {
+                data,
+                dirty: false,
+                last_used: 0,
+            },
+        );
         Ok(())
     }
 
@@ -1335,8 +1374,12 @@ impl Pager {
         if !self.cache.contains_key(&pgno) {
             self.load(pgno)?;
         }
-        match self.cache.get(&pgno) {
-            Some(p) => Ok(&p.data),
+        self.tick += 1;
+        match self.cache.get_mut(&pgno) {
+            Some(p) => {
+                p.last_used = self.tick;
+                Ok(&p.data)
+            }
             None => Err(Error::code(SQLITE_INTERNAL)),
         }
     }
@@ -1354,6 +1397,11 @@ impl Pager {
             // As SQLite's pager_write: the journal exists from the first change on.
             self.open_journal()?;
         }
+        if pgno <= self.page_count {
+            // Cached first: `journal_page` then copies the clean cached image instead of
+            // reading the page from the file a second time.
+            self.load(pgno)?;
+        }
         self.journal_page(pgno)?;
         if pgno == self.page_count + 1 {
             // A new page is zero-filled whatever the file holds beyond page_count.
@@ -1362,8 +1410,14 @@ impl Pager {
             }
             self.page_count = pgno;
             let data = vec![0u8; self.page_size].into_boxed_slice();
-            self.cache.insert(pgno, Page { data, dirty: true });
-            self.lru.push_back(pgno);
+            self.cache.insert(
+                pgno,
+                Page {
+                    data,
+                    dirty: true,
+                    last_used: 0,
+                },
+            );
         } else {
             self.load(pgno)?;
         }
@@ -1379,6 +1433,8 @@ impl Pager {
             }
         }
         page.dirty = true;
+        self.tick += 1;
+        page.last_used = self.tick;
         Ok(&mut page.data)
     }
 
@@ -1532,6 +1588,7 @@ impl Pager {
         for p in self.cache.values_mut() {
             p.dirty = false;
         }
+        self.evict_skip_until = 0;
         self.reset_write_state();
         self.db_file_size = self.page_count;
         self.note_file_vers();
@@ -1655,12 +1712,8 @@ impl Pager {
         let max = self.max_cached();
         let target = max - max / 4;
         let mut out: Vec<(Pgno, Box<[u8]>)> = Vec::new();
-        let mut budget = self.lru.len();
-        while self.cache.len() >= target && budget > 0 {
-            budget -= 1;
-            let Some(pgno) = self.lru.pop_front() else {
-                break;
-            };
+        let n = (self.cache.len() + 1).saturating_sub(target);
+        for pgno in self.lru_pages(n) {
             let Some(page) = self.cache.remove(&pgno) else {
                 continue;
             };
@@ -1673,7 +1726,6 @@ impl Pager {
         if out.is_empty() {
             return Ok(());
         }
-        out.sort_unstable_by_key(|(p, _)| *p);
         self.wal_spilled = true;
         let ps = self.page_size;
         let n = self.page_count;
@@ -1709,16 +1761,13 @@ impl Pager {
                 self.j_synced = true;
             }
         }
-        // Spill a quarter of the cache at once: each spill may cost a journal sync.
+        // Spill the least recently used quarter of the cache at once (each spill may cost a
+        // journal sync), in page order.
         let max = self.max_cached();
         let target = max - max / 4;
         let ps = self.page_size as u64;
-        let mut budget = self.lru.len();
-        while self.cache.len() >= target && budget > 0 {
-            budget -= 1;
-            let Some(pgno) = self.lru.pop_front() else {
-                break;
-            };
+        let n = (self.cache.len() + 1).saturating_sub(target);
+        for pgno in self.lru_pages(n) {
             let Some(page) = self.cache.remove(&pgno) else {
                 continue;
             };
@@ -1824,7 +1873,14 @@ impl Pager {
         let mem = std::mem::take(&mut self.mem_journal);
         if self.fd.is_none() {
             for (pgno, data) in mem {
-                self.cache.insert(pgno, Page { data, dirty: false });
+                self.cache.insert(
+                    pgno,
+                    Page {
+                        data,
+                        dirty: false,
+                        last_used: 0,
+                    },
+                );
             }
         }
         self.cache.retain(|&k, p| k <= orig && !p.dirty);
@@ -1940,10 +1996,14 @@ impl Pager {
         self.cache.retain(|&k, _| k <= pc);
         self.page_count = pc;
         for (pgno, data) in restore {
-            if !self.cache.contains_key(&pgno) {
-                self.lru.push_back(pgno);
-            }
-            self.cache.insert(pgno, Page { data, dirty: true });
+            self.cache.insert(
+                pgno,
+                Page {
+                    data,
+                    dirty: true,
+                    last_used: 0,
+                },
+            );
         }
         Ok(())
     }
@@ -2093,7 +2153,6 @@ impl Pager {
         // a walk over the cache (a walk per read transaction was a third of a point lookup).
         if pc < old_pc && !self.cache.is_empty() {
             self.cache.retain(|&k, _| k <= pc);
-            self.lru.retain(|&k| k <= pc);
         }
         self.state = State::Reader;
         if self.page_count >= 1 {
