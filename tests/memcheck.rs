@@ -20,6 +20,10 @@ fn memcheck(exe: &std::path::Path, args: &[&str]) -> Output {
         .arg("900")
         .arg("valgrind")
         .args(["-q", "--error-exitcode=99", "--leak-check=full"])
+        .arg(format!(
+            "--suppressions={}/tests/memcheck.supp",
+            env!("CARGO_MANIFEST_DIR")
+        ))
         .args([
             "--errors-for-leak-kinds=definite",
             "--show-leak-kinds=definite",
