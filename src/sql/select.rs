@@ -2145,7 +2145,7 @@ impl<'a> Builder<'a> {
         let results = self.expand_results(columns, &sources, spans.as_deref(), &right_using)?;
         // Result infos.
         let mut infos = Vec::new();
-        for (e, name, alias) in &results {
+        for (e, name, _) in &results {
             let c = self.column_of(strip_parens(e)).ok().flatten();
             infos.push(ResultInfo {
                 name: name.clone(),

@@ -14,10 +14,11 @@ for line in sys.stdin:
     c = sqlite3.connect(path, isolation_level=None, timeout=0)
     try:
         r = c.execute(sql).fetchall()
-        print(r, flush=True)
     except sqlite3.Error as e:
-        print("%s (%d)" % (e, e.sqlite_errorcode), flush=True)
+        r = "%s (%d)" % (e, e.sqlite_errorcode)
+    # Answer only after close: the last close deletes -wal/-shm, and files() lists them next.
     c.close()
+    print(r, flush=True)
 """
 peer = subprocess.Popen([sys.executable, "-c", OTHER], env=env, stdin=subprocess.PIPE,
                         stdout=subprocess.PIPE, text=True)
