@@ -378,7 +378,7 @@ impl<'a> Builder<'a> {
 }
 
 /// A scope reading the columns of `t` from cursor `cur`.
-fn table_scope(db: usize, t: &Table, cur: i32) -> Scope {
+pub(super) fn table_scope(db: usize, t: &Table, cur: i32) -> Scope {
     let mut scope = Scope::default();
     scope.sources.push(Source {
         name: t.name.clone(),

@@ -16,7 +16,7 @@
 //!   row of an INSERT/UPDATE, rowid-alias column NULL and the rowid in its own register) or
 //!   as a table cursor positioned on the row (`IdxRow::Cursor`).
 
-use super::build::{Builder, Scope, Source, SrcCol};
+use super::build::{Builder, Scope};
 use super::schema::{dequote, Index, Table};
 use crate::error::{Error, Result};
 use crate::vdbe::Opcode;
@@ -166,25 +166,7 @@ impl<'a> Builder<'a> {
     /// rowid register `rid`.
     fn index_row_scope(&mut self, db: usize, t: &Table, rec: i32, rid: i32) -> Scope {
         let cur = self.cursor();
-        let mut scope = Scope::default();
-        scope.sources.push(Source {
-            name: t.name.clone(),
-            cursor: cur,
-            cols: t
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(i, c)| SrcCol {
-                    name: c.name.clone(),
-                    affinity: c.affinity,
-                    collation: c.collation.clone(),
-                    decltype: c.decltype.clone(),
-                    is_rowid: t.ipk == Some(i),
-                })
-                .collect(),
-            table: Some((db, t.clone())),
-            using_hidden: vec![],
-        });
+        let mut scope = super::generated::table_scope(db, t, cur);
         scope.col_regs.push(((cur, -1), rid));
         for i in 0..t.columns.len() {
             let r = if t.ipk == Some(i) {
