@@ -219,7 +219,8 @@ struct OpenTarget {
     key: key::UriKey,
 }
 
-fn percent_decode(s: &str) -> String {
+/// URI `%XX` decoding to bytes (a path may decode to bytes that are not UTF-8).
+fn percent_decode_bytes(s: &str) -> Vec<u8> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -237,7 +238,11 @@ fn percent_decode(s: &str) -> String {
         out.push(b[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    String::from_utf8_lossy(&percent_decode_bytes(s)).into_owned()
 }
 
 /// SQLite's `sqlite3ParseUri` (the subset we honour: mode, cache, immutable, vfs).
@@ -277,7 +282,7 @@ fn parse_target(filename: &str, mut flags: i32, vfs: Option<&str>) -> Result<Ope
         } else {
             path_part.to_string()
         };
-        let mut path = percent_decode(&path);
+        let mut path = crate::vfs::path_from_bytes(&percent_decode_bytes(&path));
         let mut memory = path == ":memory:";
         if let Some(q) = query {
             for kv in q.split('&').filter(|s| !s.is_empty()) {
