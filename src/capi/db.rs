@@ -156,24 +156,7 @@ pub fn filename_layout(path: &str, params: &[(String, String)]) -> Vec<u8> {
 }
 
 fn pct_decode(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() + 0 && i + 2 <= b.len() - 1 {
-            let h = std::str::from_utf8(&b[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(h) = h {
-                out.push(h);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    out
+    crate::db::percent_decode_bytes(s)
 }
 
 /// Split a `file:` URI into (path, params) the way SQLite's `sqlite3ParseUri` does (simplified:

@@ -220,7 +220,7 @@ struct OpenTarget {
 }
 
 /// URI `%XX` decoding to bytes (a path may decode to bytes that are not UTF-8).
-fn percent_decode_bytes(s: &str) -> Vec<u8> {
+pub(crate) fn percent_decode_bytes(s: &str) -> Vec<u8> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
